@@ -1,0 +1,206 @@
+#include "runtime/cluster/database_record.hpp"
+
+#include "runtime/json/json.hpp"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <cctype>
+
+namespace corvus {
+
+namespace {
+
+// Members of the DatabaseRecord that Corvus computes or owns.
+bool is_owned_member(std::string_view key) {
+  return key == "DatabaseName" || key == "Topology" || key == "Disabled"
+         || key == "Etag";
+}
+
+outcome<std::vector<std::string>> tag_list(const rapidjson::Value& topology,
+                                           const char* key) {
+  std::vector<std::string> tags;
+  auto i = topology.FindMember(key);
+  if (i == topology.MemberEnd() || i->value.IsNull())
+    return tags;
+  if (!i->value.IsArray())
+    return make_failure(ec::bad_request,
+                        std::string{"Topology."} + key
+                          + " must be an array of node tags");
+  for (auto& tag : i->value.GetArray()) {
+    if (!tag.IsString() || tag.GetStringLength() == 0)
+      return make_failure(ec::bad_request,
+                          std::string{"Topology."} + key
+                            + " must hold non-empty node tags");
+    tags.emplace_back(view_of(tag));
+  }
+  return tags;
+}
+
+void write_tags(json_writer& w, const char* key,
+                const std::vector<std::string>& tags) {
+  w.Key(key);
+  w.StartArray();
+  for (auto& t : tags)
+    w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
+  w.EndArray();
+}
+
+void write_topology(json_writer& w, const database_record& r) {
+  auto& t = r.topology;
+  w.StartObject();
+  write_tags(w, "Members", t.members);
+  write_tags(w, "Promotables", t.promotables);
+  write_tags(w, "Rehabs", t.rehabs);
+  w.Key("PredefinedMentors");
+  w.StartObject();
+  w.EndObject();
+  w.Key("DemotionReasons");
+  w.StartObject();
+  w.EndObject();
+  w.Key("PromotablesStatus");
+  w.StartObject();
+  w.EndObject();
+  w.Key("ReplicationFactor");
+  w.Int(t.replication_factor);
+  w.Key("DynamicNodesDistribution");
+  w.Bool(t.dynamic_nodes_distribution);
+  write_tags(w, "PriorityOrder", t.priority_order);
+  w.Key("Stamp");
+  w.StartObject();
+  w.Key("Index");
+  w.Int64(r.etag);
+  w.Key("Term");
+  w.Int64(1);
+  w.Key("LeadersTicks");
+  w.Int64(-2);
+  w.EndObject();
+  w.EndObject();
+}
+
+} // namespace
+
+outcome<done> validate_database_name(std::string_view name) {
+  auto invalid = [&](const std::string& why) {
+    return make_failure(ec::bad_request, "invalid database name '"
+                                           + std::string{name.substr(0, 200)}
+                                           + "': " + why);
+  };
+  if (name.empty())
+    return invalid("the name is empty");
+  if (name.size() > 128)
+    return invalid("longer than 128 characters");
+  for (char c : name)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-'
+        && c != '.')
+      return invalid("only letters, digits, '_', '-' and '.' are allowed");
+  if (name.front() == '.' || name.back() == '.')
+    return invalid("it must not start or end with '.'");
+  return done{};
+}
+
+outcome<database_creation> parse_database_creation(std::string_view body,
+                                                   std::string_view query_name,
+                                                   int replication_factor) {
+  rapidjson::Document doc;
+  if (body.empty())
+    doc.SetObject();
+  else if (auto parsed = parse_json(body, doc, "the database record");
+           !parsed)
+    return parsed.error();
+  if (!doc.IsObject())
+    return make_failure(ec::bad_request,
+                        "the database record must be a JSON object");
+  database_creation result;
+  auto& record = result.record;
+  auto body_name = string_member(doc, "DatabaseName");
+  if (body_name != nullptr)
+    record.name = std::string{view_of(*body_name)};
+  if (record.name.empty())
+    record.name = std::string{query_name};
+  else if (!query_name.empty() && query_name != record.name)
+    return make_failure(ec::bad_request,
+                        "the database name in the query ('"
+                          + std::string{query_name}
+                          + "') differs from DatabaseName in the body ('"
+                          + record.name + "')");
+  if (auto valid = validate_database_name(record.name); !valid)
+    return valid.error();
+  if (auto enc = doc.FindMember("Encrypted");
+      enc != doc.MemberEnd() && enc->value.IsBool() && enc->value.GetBool())
+    return make_failure(ec::not_supported,
+                        "encrypted databases are not supported by Corvus yet");
+  if (auto dis = doc.FindMember("Disabled");
+      dis != doc.MemberEnd() && dis->value.IsBool())
+    record.disabled = dis->value.GetBool();
+  auto& topology = record.topology;
+  topology.replication_factor = std::max(replication_factor, 1);
+  if (auto t = doc.FindMember("Topology");
+      t != doc.MemberEnd() && !t->value.IsNull()) {
+    if (!t->value.IsObject())
+      return make_failure(ec::bad_request, "Topology must be a JSON object");
+    auto members = tag_list(t->value, "Members");
+    if (!members)
+      return members.error();
+    topology.members = std::move(*members);
+    result.explicit_members = !topology.members.empty();
+    if (auto rf = t->value.FindMember("ReplicationFactor");
+        rf != t->value.MemberEnd() && rf->value.IsInt() && replication_factor
+        <= 0)
+      topology.replication_factor = std::max(rf->value.GetInt(), 1);
+    if (auto dyn = t->value.FindMember("DynamicNodesDistribution");
+        dyn != t->value.MemberEnd() && dyn->value.IsBool())
+      topology.dynamic_nodes_distribution = dyn->value.GetBool();
+    auto priority = tag_list(t->value, "PriorityOrder");
+    if (!priority)
+      return priority.error();
+    topology.priority_order = std::move(*priority);
+  }
+  // Keep everything else for features to come, echoed back on reads.
+  rapidjson::Document others;
+  others.SetObject();
+  for (auto& m : doc.GetObject())
+    if (!is_owned_member(view_of(m.name)))
+      others.AddMember(rapidjson::Value{m.name, others.GetAllocator()},
+                       rapidjson::Value{m.value, others.GetAllocator()},
+                       others.GetAllocator());
+  record.other_members = to_json_text(others);
+  return result;
+}
+
+std::string render_database_record(const database_record& r) {
+  rapidjson::Document others;
+  others.Parse(r.other_members.data(), r.other_members.size());
+  std::string out;
+  string_sink sink{out};
+  json_writer w{sink};
+  w.StartObject();
+  w.Key("DatabaseName");
+  w.String(r.name.data(), static_cast<rapidjson::SizeType>(r.name.size()));
+  w.Key("Disabled");
+  w.Bool(r.disabled);
+  w.Key("Encrypted");
+  w.Bool(false);
+  w.Key("Topology");
+  write_topology(w, r);
+  if (!others.HasParseError() && others.IsObject())
+    for (auto& m : others.GetObject())
+      if (view_of(m.name) != "Encrypted") {
+        m.name.Accept(w);
+        m.value.Accept(w);
+      }
+  w.Key("Etag");
+  w.Int64(r.etag);
+  w.EndObject();
+  return out;
+}
+
+std::string render_database_topology(const database_record& r) {
+  std::string out;
+  string_sink sink{out};
+  json_writer w{sink};
+  write_topology(w, r);
+  return out;
+}
+
+} // namespace corvus

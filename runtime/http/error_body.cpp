@@ -1,0 +1,80 @@
+#include "runtime/http/error_body.hpp"
+
+#include "runtime/json/json.hpp"
+
+#include <array>
+
+namespace corvus {
+
+namespace {
+
+// Indexed by ec. Statuses follow the client's failover rules (§1.5): 503
+// only where nothing was applied, so that a retry on another node is safe.
+constexpr std::array<error_mapping, 15> mappings = {{
+  /* none */ {500, "Raven.Client.Exceptions.RavenException"},
+  /* bad_request */ {400, "Raven.Client.Exceptions.BadRequestException"},
+  /* route_not_found */
+  {400, "Raven.Client.Exceptions.Routing.RouteNotFoundException"},
+  /* body_too_large */ {413, "Raven.Client.Exceptions.BadRequestException"},
+  /* database_does_not_exist */
+  {503, "Raven.Client.Exceptions.Database.DatabaseDoesNotExistException"},
+  /* database_already_exists */
+  {409, "Raven.Client.Exceptions.ConcurrencyException"},
+  /* database_loading */
+  {503, "Raven.Client.Exceptions.Database.DatabaseLoadTimeoutException"},
+  /* shutting_down */
+  {503, "Raven.Client.Exceptions.Database.DatabaseDisabledException"},
+  /* concurrency_violation */
+  {409, "Raven.Client.Exceptions.ConcurrencyException"},
+  /* collection_mismatch */
+  {400, "Raven.Client.Exceptions.Documents.DocumentCollectionMismatchException"},
+  /* storage_failure */ {500, "Raven.Client.Exceptions.RavenException"},
+  /* unsupported_format */ {500, "Raven.Client.Exceptions.RavenException"},
+  /* timeout */ {500, "Raven.Client.Exceptions.RavenTimeoutException"},
+  /* not_supported */
+  {400, "Raven.Client.Exceptions.NotSupportedException"},
+  /* internal_error */ {500, "Raven.Client.Exceptions.RavenException"},
+}};
+static_assert(mappings.size() == ec_names.size(),
+              "every ec needs an HTTP mapping");
+
+} // namespace
+
+error_mapping map_error(ec code) {
+  return mappings[static_cast<size_t>(code)];
+}
+
+std::string render_error_body(const failure& err, std::string_view url) {
+  auto mapping = map_error(err.code);
+  std::string out;
+  string_sink sink{out};
+  json_writer w{sink};
+  auto str = [&](std::string_view s) {
+    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+  };
+  w.StartObject();
+  w.Key("Url");
+  str(url);
+  w.Key("Type");
+  str(mapping.type);
+  w.Key("Message");
+  str(err.message);
+  w.Key("Error");
+  std::string full{mapping.type};
+  full += ": ";
+  full += err.message;
+  str(full);
+  for (auto& [key, value] : err.fields) {
+    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+    str(value);
+  }
+  // Write assurance and similar timeouts must not be retried elsewhere.
+  if (err.code == ec::timeout) {
+    w.Key("FailImmediately");
+    w.Bool(true);
+  }
+  w.EndObject();
+  return out;
+}
+
+} // namespace corvus

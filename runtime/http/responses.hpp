@@ -1,0 +1,105 @@
+#pragma once
+
+// The JSON bodies of successful responses (ravendb-http.md §2, §4, §5), in
+// the exact PascalCase shapes the RavenDB clients parse. Pure: values in,
+// text out; stored documents are embedded as stored, without re-parsing.
+
+#include "runtime/cluster/cluster_state.hpp"
+#include "runtime/documents/document.hpp"
+#include "runtime/documents/transaction.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace corvus {
+
+/// RavenDB version whose protocol Corvus speaks (Raven-Server-Version; at
+/// least 5.2 so that clients send OriginalChangeVector).
+inline constexpr const char* raven_protocol_version = "7.2.0";
+
+/// `{"Results":[doc|null,...],"Includes":{id:doc,...}}` for loads. With
+/// `metadata_only`, each document is reduced to its `@metadata`.
+std::string render_load(const std::vector<const document_record*>& results,
+                        const std::vector<const document_record*>& includes,
+                        bool metadata_only);
+
+/// `{"Results":[doc,...]}` for listings by prefix or page.
+std::string render_listing(const std::vector<document_record>& docs,
+                           bool metadata_only);
+
+/// @returns an ETag value that changes whenever any of the documents
+///          changes (a hash of ids and change vectors; missing ones count).
+std::string load_etag(const std::vector<const document_record*>& results,
+                      const std::vector<const document_record*>& includes);
+
+/// The bulk_docs answer: one result per command, PUT results holding only
+/// `Type` and `@` keys (ravendb-http §8 hazard 5).
+std::string render_batch_result(const transaction_result& result);
+
+/// `{"Id":..,"ChangeVector":..}` for the single-document PUT.
+std::string render_put_result(const command_result& result);
+
+/// The `hilo/next` answer.
+std::string render_hilo_range(const hilo_range& range);
+
+/// `GET /databases/{db}/stats`.
+std::string render_stats(const database_stats& stats);
+
+/// `GET /databases/{db}/collections/stats`.
+std::string render_collection_stats(const database_stats& stats);
+
+/// One entry of a database topology as clients see it.
+struct topology_node {
+  std::string url;
+  std::string tag;
+  /// "Member", "Rehab", "Promotable".
+  std::string role;
+};
+
+/// `GET /topology?name=`.
+std::string render_topology(const std::vector<topology_node>& nodes,
+                            std::string_view database, int64_t etag);
+
+/// What `GET /cluster/topology` and `/cluster/node-info` report.
+struct cluster_view {
+  std::string topology_id;
+  /// This node's tag ("A" when the node is in no cluster yet, as RavenDB).
+  std::string node_tag;
+  std::string leader;
+  /// "Leader", "Follower", "Candidate", "Passive".
+  std::string current_state;
+  int64_t term = 0;
+  /// -1 while the node is in no cluster.
+  int64_t etag = -1;
+  std::map<std::string, std::string> members;
+  std::map<std::string, std::string> watchers;
+  std::map<std::string, std::string> promotables;
+};
+
+std::string render_cluster_topology(const cluster_view& view);
+
+std::string render_node_info(const cluster_view& view);
+
+/// `PUT /admin/databases` answer.
+std::string render_database_created(int64_t index,
+                                    const database_record& record,
+                                    const std::vector<std::string>& urls);
+
+/// `DELETE /admin/databases` answer: the index and the databases removed.
+std::string render_databases_deleted(int64_t index,
+                                     const std::vector<std::string>& names);
+
+/// `{"Databases":[...]}`: names only, or RavenDB's database info objects.
+std::string render_database_list(const std::vector<const database_record*>& dbs,
+                                 bool names_only);
+
+/// `GET /build/version`.
+std::string render_build_version();
+
+/// `1.5 MB` style sizes (RavenDB's HumaneSize).
+std::string humane_size(int64_t bytes);
+
+} // namespace corvus

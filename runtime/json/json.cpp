@@ -1,0 +1,47 @@
+#include "runtime/json/json.hpp"
+
+#include <rapidjson/error/en.h>
+
+namespace corvus {
+
+outcome<done> parse_json(std::string_view text, rapidjson::Document& doc,
+                         std::string_view what) {
+  // Full precision keeps 64-bit etags exact; stop-when-done would accept
+  // trailing garbage, so it stays off.
+  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  if (!doc.HasParseError())
+    return done{};
+  std::string msg{what};
+  msg += " is not valid JSON: ";
+  msg += rapidjson::GetParseError_En(doc.GetParseError());
+  msg += " (at byte ";
+  msg += std::to_string(doc.GetErrorOffset());
+  msg += ')';
+  return make_failure(ec::bad_request, std::move(msg));
+}
+
+void append_json_string(std::string& out, std::string_view s) {
+  string_sink sink{out};
+  json_writer writer{sink};
+  writer.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+std::string to_json_text(const rapidjson::Value& v) {
+  std::string out;
+  string_sink sink{out};
+  json_writer writer{sink};
+  v.Accept(writer);
+  return out;
+}
+
+const rapidjson::Value* string_member(const rapidjson::Value& obj,
+                                      const char* key) {
+  if (!obj.IsObject())
+    return nullptr;
+  auto i = obj.FindMember(key);
+  if (i == obj.MemberEnd() || !i->value.IsString())
+    return nullptr;
+  return &i->value;
+}
+
+} // namespace corvus
