@@ -1,0 +1,635 @@
+#include "storage/document_store.hpp"
+
+#include "storage/keys.hpp"
+#include "storage/record_codec.hpp"
+
+#include <leveldb/cache.h>
+#include <leveldb/db.h>
+#include <leveldb/env.h>
+#include <leveldb/filter_policy.h>
+#include <leveldb/iterator.h>
+#include <leveldb/write_batch.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <random>
+
+namespace corvus {
+
+namespace {
+
+namespace dk = document_keys;
+
+leveldb::Slice to_slice(std::string_view str) {
+  return {str.data(), str.size()};
+}
+
+std::string_view to_view(const leveldb::Slice& slice) {
+  return {slice.data(), slice.size()};
+}
+
+failure storage_error(const std::string& dir, std::string_view what,
+                      const leveldb::Status& status) {
+  auto msg = "document store " + dir + ": " + std::string{what};
+  if (!status.ok())
+    msg += ": " + status.ToString();
+  return make_failure(ec::storage_failure, std::move(msg));
+}
+
+failure corrupt_record(const std::string& dir, std::string_view key) {
+  return make_failure(ec::storage_failure,
+                      "document store " + dir + ": the record under '"
+                        + std::string{key}
+                        + "' is corrupt or of an unknown encoding");
+}
+
+// A database id as RavenDB makes one (ravendb-internals §5.1): 128 random
+// bits as unpadded standard base64, 22 characters.
+std::string make_db_id() {
+  static constexpr char alphabet[]
+    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::random_device rd;
+  uint8_t bytes[16];
+  for (size_t i = 0; i < sizeof(bytes); i += 4) {
+    auto word = static_cast<uint32_t>(rd());
+    for (size_t j = 0; j < 4; ++j)
+      bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
+  }
+  std::string out;
+  out.reserve(22);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (auto byte : bytes) {
+    acc = (acc << 8) | byte;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(acc >> bits) & 0x3f]);
+    }
+  }
+  // 128 bits leave 2; base64 pads them with zero bits to a last character.
+  out.push_back(alphabet[(acc << (6 - bits)) & 0x3f]);
+  return out;
+}
+
+void encode_state(std::string& out, const database_state& state,
+                  int64_t document_count, int64_t tombstone_count) {
+  out.clear();
+  dk::append_little_endian(out, static_cast<uint64_t>(state.last_etag));
+  dk::append_little_endian(out, static_cast<uint64_t>(document_count));
+  dk::append_little_endian(out, static_cast<uint64_t>(tombstone_count));
+  out.append(state.change_vector);
+}
+
+bool decode_state(std::string_view value, database_state& state,
+                  int64_t& document_count, int64_t& tombstone_count) {
+  if (value.size() < dk::state_fixed_size)
+    return false;
+  state.last_etag = static_cast<int64_t>(dk::read_little_endian(value.data()));
+  document_count
+    = static_cast<int64_t>(dk::read_little_endian(value.data() + 8));
+  tombstone_count
+    = static_cast<int64_t>(dk::read_little_endian(value.data() + 16));
+  state.change_vector.assign(value.substr(dk::state_fixed_size));
+  return true;
+}
+
+struct collection_entry {
+  /// The name as written by the document that created the entry.
+  std::string name;
+  int64_t count = 0;
+};
+
+using collection_map = std::map<std::string, collection_entry, std::less<>>;
+
+// Reads the `m collection/` entries with `iter`.
+bool read_collections(leveldb::Iterator& iter, collection_map& out) {
+  for (iter.Seek(to_slice(dk::collection_count_prefix)); iter.Valid();
+       iter.Next()) {
+    auto key = to_view(iter.key());
+    if (key.substr(0, dk::collection_count_prefix.size())
+        != dk::collection_count_prefix)
+      break;
+    auto value = to_view(iter.value());
+    if (value.size() < 8)
+      return false;
+    collection_entry entry;
+    entry.count = static_cast<int64_t>(dk::read_little_endian(value.data()));
+    entry.name.assign(value.substr(8));
+    out.emplace(std::string{key.substr(dk::collection_count_prefix.size())},
+                std::move(entry));
+  }
+  return iter.status().ok();
+}
+
+// Releases a LevelDB snapshot when leaving a read call.
+class snapshot_guard {
+public:
+  explicit snapshot_guard(leveldb::DB& db)
+    : db_(db), snapshot_(db.GetSnapshot()) {
+    options_.snapshot = snapshot_;
+  }
+
+  ~snapshot_guard() {
+    db_.ReleaseSnapshot(snapshot_);
+  }
+
+  snapshot_guard(const snapshot_guard&) = delete;
+  snapshot_guard& operator=(const snapshot_guard&) = delete;
+
+  const leveldb::ReadOptions& options() const {
+    return options_;
+  }
+
+private:
+  leveldb::DB& db_;
+  const leveldb::Snapshot* snapshot_;
+  leveldb::ReadOptions options_;
+};
+
+} // namespace
+
+std::shared_ptr<leveldb::Cache> make_block_cache(size_t capacity) {
+  return std::shared_ptr<leveldb::Cache>{leveldb::NewLRUCache(capacity)};
+}
+
+struct document_store::impl {
+  /// A change of one collection's document count within one `apply`.
+  struct collection_delta {
+    std::string folded;
+    /// The count before the batch.
+    int64_t base = 0;
+    int64_t delta = 0;
+    /// Set when the batch brings the count up from zero: the name as written
+    /// by the document doing so, as if the writes were applied one by one.
+    bool renamed = false;
+    std::string name;
+  };
+
+  std::string dir;
+  leveldb::Env* env = nullptr;
+  bool sync = true;
+  std::shared_ptr<leveldb::Cache> cache;
+  std::unique_ptr<const leveldb::FilterPolicy> filter;
+  // Declared after the cache and filter it uses, so it closes first.
+  std::unique_ptr<leveldb::DB> db;
+
+  // Durable state as of open or the last successful apply. Only the writer
+  // reads these; `stats()` reads the persisted copies from a snapshot.
+  database_state state;
+  int64_t document_count = 0;
+  int64_t tombstone_count = 0;
+  collection_map collections;
+  /// LevelDB's text of the first failed write; empty while writes work.
+  std::string write_failure;
+
+  // Scratch space of `apply`, kept between calls so that a steady stream of
+  // batches allocates nothing but LevelDB's own memory.
+  leveldb::WriteBatch batch;
+  std::string record_key;
+  std::string index_key;
+  std::string value;
+  std::string folded;
+  std::vector<collection_delta> deltas;
+  size_t delta_count = 0;
+
+  /// Adds `delta` (+1 or -1) to the count of `collection`, whose folded
+  /// name `folded` already holds.
+  void add_delta(std::string_view collection, int64_t delta) {
+    collection_delta* entry = nullptr;
+    for (size_t i = 0; i < delta_count && entry == nullptr; ++i)
+      if (deltas[i].folded == folded)
+        entry = &deltas[i];
+    if (entry == nullptr) {
+      if (delta_count == deltas.size())
+        deltas.emplace_back();
+      entry = &deltas[delta_count++];
+      entry->folded.assign(folded);
+      auto existing = collections.find(folded);
+      entry->base = existing != collections.end() ? existing->second.count
+                                                  : 0;
+      entry->delta = 0;
+      entry->renamed = false;
+    }
+    if (delta > 0 && entry->base + entry->delta == 0) {
+      entry->renamed = true;
+      entry->name.assign(collection);
+    }
+    entry->delta += delta;
+  }
+
+  // Reads one record with `opts`; nullopt when absent.
+  outcome<std::optional<document_record>>
+  read(const leveldb::ReadOptions& opts, std::string_view key, bool tombstone,
+       bool with_body) const {
+    std::string k;
+    dk::record_key(k, key, tombstone);
+    std::string v;
+    auto status = db->Get(opts, to_slice(k), &v);
+    if (status.IsNotFound())
+      return std::optional<document_record>{};
+    if (!status.ok())
+      return storage_error(dir, "read failed", status);
+    std::optional<document_record> rec{std::in_place};
+    // Without the body, Get still copies the whole value out of its block;
+    // only the record skips it. An iterator would avoid that copy, but its
+    // seek passes every level without the bloom filter.
+    auto ok = with_body ? decode_record(std::move(v), *rec)
+                        : decode_record_header(v, *rec).has_value();
+    if (!ok || rec->tombstone != tombstone)
+      return corrupt_record(dir, key);
+    return rec;
+  }
+
+  // Loads format version, database id, state and counters at open. A store
+  // without any key is new: it gets its id and format in one synced batch.
+  outcome<done> load(bool may_create) {
+    leveldb::ReadOptions opts;
+    std::string v;
+    auto status = db->Get(opts, to_slice(dk::format_key), &v);
+    if (status.IsNotFound()) {
+      std::unique_ptr<leveldb::Iterator> iter{db->NewIterator(opts)};
+      iter->SeekToFirst();
+      if (iter->Valid())
+        return make_failure(ec::unsupported_format,
+                            "document store " + dir
+                              + " holds data but no format version");
+      if (!iter->status().ok())
+        return storage_error(dir, "cannot read", iter->status());
+      if (!may_create)
+        return make_failure(ec::storage_failure,
+                            "document store " + dir + " is empty");
+      return create();
+    }
+    if (!status.ok())
+      return storage_error(dir, "cannot read the format version", status);
+    if (v.size() != 4)
+      return make_failure(ec::unsupported_format,
+                          "document store " + dir
+                            + " has an unreadable format version");
+    uint32_t version = 0;
+    for (int i = 3; i >= 0; --i)
+      version = (version << 8) | static_cast<unsigned char>(v[i]);
+    if (version != dk::format_version)
+      return make_failure(ec::unsupported_format,
+                          "document store " + dir + " has format version "
+                            + std::to_string(version)
+                            + "; this build understands version "
+                            + std::to_string(dk::format_version));
+    status = db->Get(opts, to_slice(dk::db_id_key), &state.db_id);
+    if (!status.ok())
+      return storage_error(dir, "cannot read the database id", status);
+    status = db->Get(opts, to_slice(dk::state_key), &v);
+    if (!status.ok())
+      return storage_error(dir, "cannot read the database state", status);
+    if (!decode_state(v, state, document_count, tombstone_count))
+      return make_failure(ec::storage_failure,
+                          "document store " + dir
+                            + ": the database state is corrupt");
+    std::unique_ptr<leveldb::Iterator> iter{db->NewIterator(opts)};
+    if (!read_collections(*iter, collections))
+      return storage_error(dir, "cannot read the collection counts",
+                           iter->status());
+    return done{};
+  }
+
+  outcome<done> create() {
+    state = database_state{};
+    state.db_id = make_db_id();
+    leveldb::WriteBatch init;
+    std::string version;
+    for (int shift = 0; shift < 32; shift += 8)
+      version.push_back(
+        static_cast<char>((dk::format_version >> shift) & 0xff));
+    init.Put(to_slice(dk::format_key), version);
+    init.Put(to_slice(dk::db_id_key), state.db_id);
+    encode_state(value, state, 0, 0);
+    init.Put(to_slice(dk::state_key), value);
+    // Always synced: the id may appear in change vectors handed out right
+    // after, so it must never silently change in a crash.
+    leveldb::WriteOptions wopts;
+    wopts.sync = true;
+    auto status = db->Write(wopts, &init);
+    if (!status.ok())
+      return storage_error(dir, "cannot initialize", status);
+    return done{};
+  }
+};
+
+document_store::document_store(std::unique_ptr<impl> ptr)
+  : impl_(std::move(ptr)) {
+  // nop
+}
+
+document_store::~document_store() {
+  // nop
+}
+
+outcome<std::shared_ptr<document_store>>
+document_store::open(const std::string& dir, const store_options& opts) {
+  auto ptr = std::make_unique<impl>();
+  ptr->dir = dir;
+  ptr->env = opts.env != nullptr ? opts.env : leveldb::Env::Default();
+  ptr->sync = opts.sync;
+  // LevelDB's own message for a missing store talks about its options; say
+  // what it means for us instead.
+  if (!opts.create_if_missing && !ptr->env->FileExists(dir + "/CURRENT"))
+    return make_failure(ec::storage_failure,
+                        "no document store in " + dir
+                          + " (and creating one was not requested)");
+  ptr->cache = opts.block_cache != nullptr
+                 ? opts.block_cache
+                 : make_block_cache(opts.block_cache_size);
+  ptr->filter.reset(leveldb::NewBloomFilterPolicy(10));
+  leveldb::Options lopts;
+  lopts.create_if_missing = opts.create_if_missing;
+  // A damaged log or table must stop the open instead of LevelDB silently
+  // skipping what it cannot read: that could drop acknowledged writes.
+  // A torn tail of the log (a crash mid-write) is not damage to LevelDB.
+  lopts.paranoid_checks = true;
+  lopts.env = ptr->env;
+  lopts.block_cache = ptr->cache.get();
+  lopts.write_buffer_size = opts.write_buffer_size;
+  lopts.filter_policy = ptr->filter.get();
+  leveldb::DB* raw = nullptr;
+  auto status = leveldb::DB::Open(lopts, dir, &raw);
+  if (!status.ok())
+    return storage_error(dir, "cannot open", status);
+  ptr->db.reset(raw);
+  if (auto loaded = ptr->load(opts.create_if_missing); !loaded)
+    return std::move(loaded.error());
+  return std::shared_ptr<document_store>{new document_store(std::move(ptr))};
+}
+
+outcome<std::optional<document_record>>
+document_store::get(std::string_view key) const {
+  return impl_->read(leveldb::ReadOptions{}, key, false, true);
+}
+
+outcome<std::vector<std::optional<document_record>>>
+document_store::get_many(const std::vector<std::string>& keys) const {
+  snapshot_guard snapshot{*impl_->db};
+  std::vector<std::optional<document_record>> result;
+  result.reserve(keys.size());
+  for (auto& key : keys) {
+    auto rec = impl_->read(snapshot.options(), key, false, true);
+    if (!rec)
+      return std::move(rec.error());
+    result.emplace_back(std::move(*rec));
+  }
+  return result;
+}
+
+outcome<std::optional<document_record>>
+document_store::find(std::string_view key) const {
+  // Two reads must agree: a concurrent write may turn the document into a
+  // tombstone or back between them.
+  snapshot_guard snapshot{*impl_->db};
+  auto doc = impl_->read(snapshot.options(), key, false, false);
+  if (!doc || *doc)
+    return doc;
+  return impl_->read(snapshot.options(), key, true, false);
+}
+
+outcome<std::vector<document_record>>
+document_store::list(const listing_request& req) const {
+  snapshot_guard snapshot{*impl_->db};
+  std::unique_ptr<leveldb::Iterator> iter{
+    impl_->db->NewIterator(snapshot.options())};
+  std::string prefix;
+  dk::record_key(prefix, req.key_prefix, false);
+  std::string from = prefix;
+  if (req.start_after > req.key_prefix)
+    dk::record_key(from, req.start_after, false);
+  std::vector<document_record> result;
+  size_t skipped = 0;
+  for (iter->Seek(from); iter->Valid() && result.size() < req.page_size;
+       iter->Next()) {
+    auto key = to_view(iter->key());
+    if (key.substr(0, prefix.size()) != prefix)
+      break;
+    if (!req.start_after.empty() && key.substr(1) <= req.start_after)
+      continue;
+    if (skipped < req.start) {
+      ++skipped;
+      continue;
+    }
+    auto value = to_view(iter->value());
+    document_record rec;
+    auto body = decode_record_header(value, rec);
+    if (!body || rec.tombstone)
+      return corrupt_record(impl_->dir, key.substr(1));
+    rec.json.assign(value.substr(*body));
+    result.push_back(std::move(rec));
+  }
+  if (!iter->status().ok())
+    return storage_error(impl_->dir, "listing failed", iter->status());
+  return result;
+}
+
+outcome<std::vector<document_record>>
+document_store::changes_since(int64_t after_etag, size_t limit) const {
+  std::vector<document_record> result;
+  if (limit == 0 || after_etag == INT64_MAX)
+    return result;
+  snapshot_guard snapshot{*impl_->db};
+  std::unique_ptr<leveldb::Iterator> iter{
+    impl_->db->NewIterator(snapshot.options())};
+  std::string from;
+  dk::etag_key(from, std::max<int64_t>(after_etag, 0) + 1);
+  for (iter->Seek(from); iter->Valid() && result.size() < limit;
+       iter->Next()) {
+    auto key = to_view(iter->key());
+    if (key.size() != 9 || key[0] != dk::etag_prefix)
+      break;
+    auto etag = static_cast<int64_t>(dk::read_big_endian(key.data() + 1));
+    auto target = to_view(iter->value());
+    if (target.empty()
+        || (target[0] != dk::document_prefix
+            && target[0] != dk::tombstone_prefix))
+      return make_failure(ec::storage_failure,
+                          "document store " + impl_->dir + ": etag "
+                            + std::to_string(etag)
+                            + " has a corrupt index entry");
+    auto rec = impl_->read(snapshot.options(), target.substr(1),
+                           target[0] == dk::tombstone_prefix, true);
+    if (!rec)
+      return std::move(rec.error());
+    // The batch replacing a version deletes its entry, so an entry always
+    // names the current version of its key.
+    if (!*rec || (*rec)->etag != etag)
+      return make_failure(ec::storage_failure,
+                          "document store " + impl_->dir + ": etag "
+                            + std::to_string(etag)
+                            + " points to a missing or newer version");
+    result.push_back(std::move(**rec));
+  }
+  if (!iter->status().ok())
+    return storage_error(impl_->dir, "reading changes failed",
+                         iter->status());
+  return result;
+}
+
+outcome<database_stats> document_store::stats() const {
+  snapshot_guard snapshot{*impl_->db};
+  database_stats result;
+  std::string v;
+  auto status = impl_->db->Get(snapshot.options(), to_slice(dk::db_id_key),
+                               &result.state.db_id);
+  if (status.ok())
+    status = impl_->db->Get(snapshot.options(), to_slice(dk::state_key), &v);
+  if (!status.ok())
+    return storage_error(impl_->dir, "cannot read the database state",
+                         status);
+  if (!decode_state(v, result.state, result.document_count,
+                    result.tombstone_count))
+    return make_failure(ec::storage_failure,
+                        "document store " + impl_->dir
+                          + ": the database state is corrupt");
+  collection_map collections;
+  std::unique_ptr<leveldb::Iterator> iter{
+    impl_->db->NewIterator(snapshot.options())};
+  if (!read_collections(*iter, collections))
+    return storage_error(impl_->dir, "cannot read the collection counts",
+                         iter->status());
+  result.collections.reserve(collections.size());
+  for (auto& [folded, entry] : collections)
+    result.collections.push_back(
+      collection_count{std::move(entry.name), entry.count});
+  // Every file of the store, the log included: LevelDB's approximate sizes
+  // would miss what still sits in the log and memtable.
+  std::vector<std::string> children;
+  if (impl_->env->GetChildren(impl_->dir, &children).ok()) {
+    for (auto& child : children) {
+      uint64_t size = 0;
+      if (impl_->env->GetFileSize(impl_->dir + "/" + child, &size).ok())
+        result.size_on_disk += static_cast<int64_t>(size);
+    }
+  }
+  return result;
+}
+
+const database_state& document_store::state() const {
+  return impl_->state;
+}
+
+outcome<done> document_store::apply(const std::vector<document_write>& writes,
+                                    const database_state& new_state) {
+  auto& s = *impl_;
+  if (!s.write_failure.empty())
+    return make_failure(ec::storage_failure,
+                        "document store " + s.dir
+                          + " refuses writes after a failed write ("
+                          + s.write_failure + "); reopen it");
+  if (new_state.db_id != s.state.db_id)
+    return make_failure(ec::internal_error,
+                        "document store " + s.dir + " belongs to database id "
+                          + s.state.db_id + ", not " + new_state.db_id);
+  s.batch.Clear();
+  s.delta_count = 0;
+  int64_t documents = s.document_count;
+  int64_t tombstones = s.tombstone_count;
+  for (auto& w : writes) {
+    auto& rec = w.record;
+    if (rec.etag <= 0 || (w.replaced && w.replaced->etag <= 0))
+      return make_failure(ec::internal_error,
+                          "document store " + s.dir + ": a write of '" + w.key
+                            + "' carries a non-positive etag");
+    // Remove what indexes the replaced version. When the same key appears
+    // twice in one call, the second write's `replaced` is the first write's
+    // record, so these deletes cancel the first write's puts in order.
+    if (w.replaced) {
+      auto& old = *w.replaced;
+      dk::etag_key(s.index_key, old.etag);
+      s.batch.Delete(s.index_key);
+      if (old.tombstone) {
+        --tombstones;
+      } else {
+        --documents;
+        dk::fold_collection(s.folded, old.collection);
+        dk::collection_key(s.index_key, s.folded, old.etag);
+        s.batch.Delete(s.index_key);
+        s.add_delta(old.collection, -1);
+      }
+      if (old.tombstone != rec.tombstone) {
+        dk::record_key(s.record_key, w.key, old.tombstone);
+        s.batch.Delete(s.record_key);
+      }
+    }
+    dk::record_key(s.record_key, w.key, rec.tombstone);
+    encode_record(s.value, rec);
+    s.batch.Put(s.record_key, s.value);
+    dk::etag_key(s.index_key, rec.etag);
+    s.batch.Put(s.index_key, s.record_key);
+    if (rec.tombstone) {
+      ++tombstones;
+    } else {
+      ++documents;
+      dk::fold_collection(s.folded, rec.collection);
+      dk::collection_key(s.index_key, s.folded, rec.etag);
+      s.batch.Put(s.index_key, s.record_key);
+      s.add_delta(rec.collection, 1);
+    }
+  }
+  if (documents < 0 || tombstones < 0)
+    return make_failure(ec::internal_error,
+                        "document store " + s.dir
+                          + ": the writes replace versions it does not hold");
+  for (size_t i = 0; i < s.delta_count; ++i) {
+    auto& d = s.deltas[i];
+    auto count = d.base + d.delta;
+    if (count < 0)
+      return make_failure(ec::internal_error,
+                          "document store " + s.dir
+                            + ": the writes remove more documents from "
+                              "collection '"
+                            + d.folded + "' than it holds");
+    if (d.delta == 0 && !d.renamed)
+      continue;
+    dk::collection_count_key(s.index_key, d.folded);
+    if (count == 0) {
+      s.batch.Delete(s.index_key);
+      continue;
+    }
+    s.value.clear();
+    dk::append_little_endian(s.value, static_cast<uint64_t>(count));
+    if (d.renamed)
+      s.value.append(d.name);
+    else
+      s.value.append(s.collections.find(d.folded)->second.name);
+    s.batch.Put(s.index_key, s.value);
+  }
+  encode_state(s.value, new_state, documents, tombstones);
+  s.batch.Put(to_slice(dk::state_key), s.value);
+  leveldb::WriteOptions wopts;
+  wopts.sync = s.sync;
+  auto status = s.db->Write(wopts, &s.batch);
+  if (!status.ok()) {
+    s.write_failure = status.ToString();
+    return storage_error(s.dir, "write failed", status);
+  }
+  // Written (and synced when asked): the in-memory copies may follow.
+  s.state = new_state;
+  s.document_count = documents;
+  s.tombstone_count = tombstones;
+  for (size_t i = 0; i < s.delta_count; ++i) {
+    auto& d = s.deltas[i];
+    auto count = d.base + d.delta;
+    auto existing = s.collections.find(d.folded);
+    if (count == 0) {
+      if (existing != s.collections.end())
+        s.collections.erase(existing);
+    } else if (existing == s.collections.end()) {
+      s.collections.emplace(d.folded, collection_entry{d.name, count});
+    } else {
+      existing->second.count = count;
+      if (d.renamed)
+        existing->second.name = d.name;
+    }
+  }
+  return done{};
+}
+
+} // namespace corvus

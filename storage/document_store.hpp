@@ -1,0 +1,129 @@
+#pragma once
+
+// The LevelDB store of one database instance. Reads are thread-safe and each
+// call sees one consistent snapshot; writes come from a single writer (the
+// database's storage-writer actor) and are applied as one LevelDB write
+// batch each. The key layout is documented in storage/keys.hpp.
+
+#include "runtime/documents/document.hpp"
+#include "runtime/failure.hpp"
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leveldb {
+class DB;
+class Env;
+class Cache;
+} // namespace leveldb
+
+namespace corvus {
+
+struct store_options {
+  /// Create the store when `dir` holds none (new database instance).
+  bool create_if_missing = false;
+  /// fsync every write batch before `apply` returns. Without it a process
+  /// crash loses nothing, but a power loss may lose unsynced batches, and
+  /// not only the newest: LevelDB does not sync a log file when it moves on
+  /// to the next, so a later log can survive an earlier one's tail. The
+  /// counters could then disagree with the documents. Each batch still
+  /// survives whole or not at all.
+  bool sync = true;
+  /// LevelDB block cache, bytes.
+  size_t block_cache_size = 64 << 20;
+  /// LevelDB memtable size, bytes.
+  size_t write_buffer_size = 16 << 20;
+  /// Environment to run on; nullptr = the default (real files). Tests pass
+  /// an in-memory or fault-injecting Env. Not owned.
+  leveldb::Env* env = nullptr;
+  /// A block cache shared with other stores (see `make_block_cache`), so
+  /// that all databases of a node share one memory budget; nullptr = a
+  /// cache of `block_cache_size` bytes for this store alone.
+  std::shared_ptr<leveldb::Cache> block_cache;
+};
+
+/// @returns an LRU block cache of `capacity` bytes for
+///          `store_options::block_cache`.
+std::shared_ptr<leveldb::Cache> make_block_cache(size_t capacity);
+
+/// Which documents a listing returns.
+struct listing_request {
+  /// Only ids starting with this (case-folded) prefix; empty = all.
+  std::string key_prefix;
+  /// Only ids sorting after this case-folded id (paging by key).
+  std::string start_after;
+  /// Skip this many matches.
+  size_t start = 0;
+  /// Return at most this many.
+  size_t page_size = 25;
+};
+
+class document_store {
+public:
+  /// Opens the store in directory `dir`. A new store gets a fresh database
+  /// id and the current format version; an existing one must carry a format
+  /// version this build understands (ec::unsupported_format otherwise).
+  static outcome<std::shared_ptr<document_store>>
+  open(const std::string& dir, const store_options& opts);
+
+  ~document_store();
+
+  document_store(const document_store&) = delete;
+  document_store& operator=(const document_store&) = delete;
+
+  // -- reads: any thread ----------------------------------------------------
+
+  /// @returns the live document stored under case-folded `key`, with body,
+  ///          or nullopt when there is none (tombstones count as none).
+  outcome<std::optional<document_record>> get(std::string_view key) const;
+
+  /// @returns the documents for `keys` in order, nullopt for missing ones,
+  ///          all read from one snapshot.
+  outcome<std::vector<std::optional<document_record>>>
+  get_many(const std::vector<std::string>& keys) const;
+
+  /// @returns the document or tombstone stored under `key` without its body
+  ///          (what the transaction core needs for its checks).
+  outcome<std::optional<document_record>> find(std::string_view key) const;
+
+  /// @returns live documents in key order, filtered and paged by `req`.
+  outcome<std::vector<document_record>>
+  list(const listing_request& req) const;
+
+  /// @returns up to `limit` documents and tombstones with an etag greater
+  ///          than `after_etag`, in etag order, with bodies.
+  outcome<std::vector<document_record>>
+  changes_since(int64_t after_etag, size_t limit) const;
+
+  /// @returns counts, etag, change vector, id and size of the store.
+  outcome<database_stats> stats() const;
+
+  // -- writes: the single writer only ---------------------------------------
+
+  /// @returns the durable state as of the last successful `apply` (or open).
+  const database_state& state() const;
+
+  /// Applies `writes` in order and records `new_state`, as one write batch,
+  /// synced when the options say so. Index entries of replaced versions are
+  /// removed and the counters are adjusted from `writes` alone.
+  /// @returns ec::storage_failure with LevelDB's text when the write fails;
+  ///          `state()` is then unchanged and every later `apply` fails too,
+  ///          because only reopening (LevelDB's log recovery) tells how much
+  ///          of a failed batch reached the disk. ec::internal_error when
+  ///          `writes` contradict the store (a counter would go negative, an
+  ///          etag is not positive, `new_state` names another database id);
+  ///          nothing is written then.
+  outcome<done> apply(const std::vector<document_write>& writes,
+                      const database_state& new_state);
+
+private:
+  struct impl;
+  explicit document_store(std::unique_ptr<impl> ptr);
+  std::unique_ptr<impl> impl_;
+};
+
+} // namespace corvus

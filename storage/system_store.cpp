@@ -1,0 +1,72 @@
+#include "storage/system_store.hpp"
+
+#include <leveldb/db.h>
+#include <leveldb/env.h>
+#include <leveldb/write_batch.h>
+
+namespace corvus {
+
+namespace {
+
+failure storage_error(std::string what, const leveldb::Status& status) {
+  return make_failure(ec::storage_failure, what + ": " + status.ToString());
+}
+
+} // namespace
+
+outcome<std::unique_ptr<system_store>>
+system_store::open(const std::string& dir, leveldb::Env* env) {
+  leveldb::Options opts;
+  opts.create_if_missing = true;
+  // Same reasoning as the document store: refuse a damaged store rather
+  // than drop what LevelDB cannot read.
+  opts.paranoid_checks = true;
+  // A few small keys: a small memtable and LevelDB's default block cache.
+  opts.write_buffer_size = 1 << 20;
+  if (env != nullptr)
+    opts.env = env;
+  leveldb::DB* raw = nullptr;
+  auto status = leveldb::DB::Open(opts, dir, &raw);
+  if (!status.ok())
+    return storage_error("cannot open the system store " + dir, status);
+  return std::unique_ptr<system_store>{
+    new system_store(std::unique_ptr<leveldb::DB>{raw})};
+}
+
+system_store::system_store(std::unique_ptr<leveldb::DB> db)
+  : db_(std::move(db)) {
+  // nop
+}
+
+system_store::~system_store() {
+  // nop
+}
+
+outcome<std::optional<std::string>>
+system_store::read(std::string_view key) const {
+  std::string value;
+  auto status = db_->Get(leveldb::ReadOptions{},
+                         leveldb::Slice{key.data(), key.size()}, &value);
+  if (status.IsNotFound())
+    return std::optional<std::string>{};
+  if (!status.ok())
+    return storage_error("system store read of '" + std::string{key}
+                           + "' failed",
+                         status);
+  return std::optional<std::string>{std::move(value)};
+}
+
+outcome<done> system_store::write(
+  const std::vector<std::pair<std::string, std::string>>& pairs) {
+  leveldb::WriteBatch batch;
+  for (auto& [key, value] : pairs)
+    batch.Put(key, value);
+  leveldb::WriteOptions opts;
+  opts.sync = true;
+  auto status = db_->Write(opts, &batch);
+  if (!status.ok())
+    return storage_error("system store write failed", status);
+  return done{};
+}
+
+} // namespace corvus

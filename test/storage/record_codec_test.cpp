@@ -1,0 +1,126 @@
+#include "storage/record_codec.hpp"
+
+#include "storage/keys.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace corvus;
+
+namespace {
+
+document_record sample() {
+  document_record rec;
+  rec.id = "Users/1-A";
+  rec.collection = "Users";
+  rec.etag = 0x0102030405060708;
+  rec.change_vector = "A:7-hb0jT0Fq9kS5xJ1wdc7W1g, B:3-8YlB6x2uO0i9qAy6rjaR1w";
+  rec.last_modified = 638500000001234567;
+  rec.flags = 0xdeadbeef;
+  rec.json = R"({"name":"Ann","@metadata":{"@collection":"Users"}})";
+  return rec;
+}
+
+} // namespace
+
+TEST_CASE("record encoding round trips every field") {
+  auto rec = sample();
+  std::string buf;
+  encode_record(buf, rec);
+  CHECK(static_cast<uint8_t>(buf[0]) == record_encoding_version);
+  document_record out;
+  REQUIRE(decode_record(std::string{buf}, out));
+  CHECK(out == rec);
+}
+
+TEST_CASE("record encoding keeps unicode ids and binary-looking strings") {
+  auto rec = sample();
+  rec.id = "Пользователи/1-Ä/\xF0\x9F\x98\x80";
+  rec.collection = std::string{"col\0lection", 11};
+  rec.json = std::string{"{\"x\":\"\0\"}", 9};
+  std::string buf;
+  encode_record(buf, rec);
+  document_record out;
+  REQUIRE(decode_record(std::move(buf), out));
+  CHECK(out == rec);
+}
+
+TEST_CASE("record encoding of a tombstone with empty strings") {
+  document_record rec;
+  rec.id = "x";
+  rec.etag = 1;
+  rec.tombstone = true;
+  std::string buf;
+  encode_record(buf, rec);
+  CHECK(buf.size() == record_fixed_size + 12 + 1);
+  document_record out;
+  REQUIRE(decode_record(std::move(buf), out));
+  CHECK(out == rec);
+}
+
+TEST_CASE("the header decodes without the body") {
+  auto rec = sample();
+  std::string buf;
+  encode_record(buf, rec);
+  document_record out;
+  out.json = "stale";
+  auto body = decode_record_header(buf, out);
+  REQUIRE(body);
+  CHECK(buf.substr(*body) == rec.json);
+  CHECK(out.json.empty());
+  rec.json.clear();
+  CHECK(out == rec);
+}
+
+TEST_CASE("records of unknown versions or cut short are rejected") {
+  std::string buf;
+  encode_record(buf, sample());
+  document_record out;
+  SUBCASE("unknown version") {
+    buf[0] = static_cast<char>(record_encoding_version + 1);
+    CHECK(!decode_record_header(buf, out));
+  }
+  SUBCASE("unknown kind") {
+    buf[1] = 7;
+    CHECK(!decode_record_header(buf, out));
+  }
+  SUBCASE("every cut inside the header") {
+    auto header = decode_record_header(buf, out);
+    REQUIRE(header);
+    for (size_t n = 0; n < *header; ++n)
+      CHECK(!decode_record_header(std::string_view{buf}.substr(0, n), out));
+  }
+}
+
+TEST_CASE("etag keys sort in numeric order") {
+  std::string a;
+  std::string b;
+  for (int64_t x : {1LL, 255LL, 256LL, 65535LL, 1LL << 40}) {
+    document_keys::etag_key(a, x);
+    document_keys::etag_key(b, x + 1);
+    CHECK(a < b);
+    CHECK(a.size() == 9);
+    CHECK(static_cast<int64_t>(document_keys::read_big_endian(a.data() + 1))
+          == x);
+  }
+}
+
+TEST_CASE("collection ranges are disjoint even for names with NUL") {
+  std::string folded;
+  document_keys::fold_collection(folded, "UsErS");
+  CHECK(folded == "users");
+  std::string users;
+  std::string user;
+  std::string with_nul;
+  document_keys::collection_range(users, "users");
+  document_keys::collection_range(user, "user");
+  document_keys::collection_range(with_nul, std::string_view{"user\0s", 6});
+  std::string key;
+  document_keys::collection_key(key, "users", 42);
+  CHECK(key.compare(0, users.size(), users) == 0);
+  CHECK(key.compare(0, user.size(), user) != 0);
+  document_keys::collection_key(key, std::string_view{"user\0s", 6}, 42);
+  CHECK(key.compare(0, with_nul.size(), with_nul) == 0);
+  CHECK(key.compare(0, user.size(), user) != 0);
+}
