@@ -1,0 +1,26 @@
+#include "config/actor_system_config.hpp"
+
+#include <caf/atom.hpp>
+
+#include <algorithm>
+#include <cstddef>
+#include <thread>
+
+namespace corvus {
+
+void configure_actor_system(caf::actor_system_config& cfg,
+                            const node_config& config) {
+  // hardware_concurrency() may report 0 when it cannot tell; CAF needs at
+  // least one worker.
+  auto threads = config.scheduler.threads > 0
+                   ? static_cast<size_t>(config.scheduler.threads)
+                   : std::max(1u, std::thread::hardware_concurrency());
+  cfg.set("scheduler.max-threads", threads);
+  // Debian's CAF is built without its logger, so these only matter for a
+  // CAF built with one: it must neither write a log file nor print to the
+  // console, where our own log lines go.
+  cfg.set("logger.file-verbosity", caf::atom("quiet"));
+  cfg.set("logger.console", caf::atom("none"));
+}
+
+} // namespace corvus

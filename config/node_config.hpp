@@ -1,0 +1,71 @@
+#pragma once
+
+// The typed configuration of a corvus-node process. Every field mirrors one
+// key of config/node.conf (the embedded defaults, where each key is
+// documented); config/load_config.hpp fills it from HOCON files and command
+// line overrides.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace corvus {
+
+struct node_config {
+  /// `server-url`: where the HTTP API listens, `http://host:port`. Port 0
+  /// picks a free port (the banner and the topology show the real one).
+  std::string server_url = "http://127.0.0.1:8080";
+  /// `public-server-url`: the URL clients and peers are told to use; empty
+  /// means `server-url`.
+  std::string public_server_url;
+  /// `tcp-url`: where node-to-node (cluster and replication) traffic
+  /// listens, `tcp://host:port`.
+  std::string tcp_url = "tcp://127.0.0.1:38888";
+  /// `data-dir`: folder of all stores of this node.
+  std::string data_dir = "data";
+
+  struct logs_section {
+    /// `logs.path`: folder of the log files.
+    std::string path = "logs";
+    /// `logs.level`: trace, debug, info, warn, error or off.
+    std::string level = "info";
+  } logs;
+
+  struct http_section {
+    /// `http.io-threads`: threads serving HTTP connections.
+    int io_threads = 2;
+    /// `http.max-body-size`: largest accepted request body, bytes.
+    uint64_t max_body_size = 128ull << 20;
+    /// `http.keep-alive-timeout`: idle time before a connection is closed.
+    std::chrono::milliseconds keep_alive_timeout{120'000};
+    /// `http.request-timeout`: bound on a request waiting for an actor.
+    std::chrono::milliseconds request_timeout{60'000};
+  } http;
+
+  struct storage_section {
+    /// `storage.sync`: fsync every transaction before acknowledging it.
+    bool sync = true;
+    /// `storage.block-cache-size`: LevelDB block cache per store, bytes.
+    uint64_t block_cache_size = 64ull << 20;
+    /// `storage.write-buffer-size`: LevelDB memtable per store, bytes.
+    uint64_t write_buffer_size = 16ull << 20;
+    /// `storage.max-group-commit-bytes`: cap on one group-committed batch.
+    uint64_t max_group_commit_bytes = 32ull << 20;
+  } storage;
+
+  struct database_section {
+    /// `database.restart-backoff-initial`: first delay before restarting a
+    /// failed database instance.
+    std::chrono::milliseconds restart_backoff_initial{500};
+    /// `database.restart-backoff-max`: the delay doubles up to this cap.
+    std::chrono::milliseconds restart_backoff_max{30'000};
+  } database;
+
+  struct scheduler_section {
+    /// `scheduler.threads`: CAF worker threads; 0 = one per core.
+    int threads = 0;
+  } scheduler;
+};
+
+} // namespace corvus
