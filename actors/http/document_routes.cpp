@@ -1,0 +1,438 @@
+// Document routes (ravendb-http.md §4): loads are served on the I/O thread
+// straight from the store; writes go to the database actor, whose storage
+// writer group-commits them.
+
+#include "actors/http/routes.hpp"
+
+#include "runtime/documents/batch_request.hpp"
+#include "runtime/documents/document_id.hpp"
+#include "runtime/documents/include_paths.hpp"
+#include "runtime/documents/timestamp.hpp"
+#include "runtime/http/responses.hpp"
+#include "runtime/http/timespan.hpp"
+#include "runtime/json/json.hpp"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+#include <set>
+
+namespace corvus {
+
+namespace {
+
+// Largest page a listing returns, whatever the client asks for.
+constexpr int64_t max_page_size = 1024;
+
+std::string_view unquote(std::string_view value) {
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+    return value.substr(1, value.size() - 2);
+  return value;
+}
+
+// The documents `paths` point to from `docs`, excluding ids already loaded.
+outcome<std::vector<document_record>>
+load_includes(const document_store& store,
+              const std::vector<const document_record*>& docs,
+              const std::vector<std::string_view>& paths) {
+  std::vector<document_record> included;
+  if (paths.empty())
+    return included;
+  std::set<std::string> seen;
+  for (auto* d : docs)
+    if (d != nullptr)
+      seen.insert(fold_case(d->id));
+  std::vector<std::string> ids;
+  for (auto* d : docs) {
+    if (d == nullptr)
+      continue;
+    rapidjson::Document json;
+    json.Parse(d->json.data(), d->json.size());
+    if (json.HasParseError())
+      continue;
+    for (auto path : paths)
+      collect_include_ids(json, path, ids);
+  }
+  std::vector<std::string> keys;
+  for (auto& id : ids)
+    if (is_valid_utf8(id) && seen.insert(fold_case(id)).second)
+      keys.push_back(fold_case(id));
+  if (keys.empty())
+    return included;
+  auto found = store.get_many(keys);
+  if (!found)
+    return found.error();
+  for (auto& f : *found)
+    if (f)
+      included.push_back(std::move(*f));
+  return included;
+}
+
+void load_documents(const request_ptr& r, const published_database& db,
+                    const std::vector<std::string>& ids) {
+  auto metadata_only = r->query().get_bool("metadataOnly", false);
+  if (!metadata_only)
+    return r->fail(metadata_only.error());
+  std::vector<std::string> keys;
+  keys.reserve(ids.size());
+  for (auto& id : ids) {
+    if (id.empty())
+      return r->fail(make_failure(ec::bad_request,
+                                  "a document id must not be empty"));
+    keys.push_back(fold_case(id));
+  }
+  auto found = db.store->get_many(keys);
+  if (!found)
+    return r->fail(found.error());
+  std::vector<const document_record*> results;
+  results.reserve(found->size());
+  for (auto& f : *found)
+    results.push_back(f ? &*f : nullptr);
+  auto included = load_includes(*db.store, results, r->query().all("include"));
+  if (!included)
+    return r->fail(included.error());
+  std::vector<const document_record*> includes;
+  for (auto& inc : *included)
+    includes.push_back(&inc);
+  if (ids.size() == 1 && results.front() == nullptr)
+    return r->reply_empty(404);
+  auto etag = load_etag(results, includes);
+  http_reply reply;
+  reply.headers.emplace_back("ETag", "\"" + etag + "\"");
+  // Only a matching If-None-Match earns a 304 (ravendb-http §8 hazard 12).
+  if (unquote(r->exchange().header("If-None-Match")) == etag) {
+    reply.status = 304;
+    reply.content_type.clear();
+    return r->reply(std::move(reply));
+  }
+  reply.body = render_load(results, includes, *metadata_only);
+  r->reply(std::move(reply));
+}
+
+// Documents by id prefix (loadStartingWith), with `matches` / `exclude`
+// wildcards applied to the part after the prefix.
+void list_documents(const request_ptr& r, const published_database& db) {
+  auto& q = r->query();
+  auto start = q.get_int("start", 0);
+  auto page_size = q.get_int("pageSize", 25);
+  auto metadata_only = q.get_bool("metadataOnly", false);
+  for (auto* bad : {&start, &page_size})
+    if (!*bad)
+      return r->fail(bad->error());
+  if (!metadata_only)
+    return r->fail(metadata_only.error());
+  if (*start < 0 || *page_size < 0)
+    return r->fail(make_failure(ec::bad_request,
+                                "start and pageSize must not be negative"));
+  auto prefix = std::string{q.get("startsWith").value_or("")};
+  auto matches = q.get("matches").value_or("");
+  auto exclude = q.get("exclude").value_or("");
+  listing_request req;
+  req.key_prefix = fold_case(prefix);
+  req.start_after = fold_case(q.get("startAfter").value_or(""));
+  auto wanted = static_cast<size_t>(std::min(*page_size, max_page_size));
+  std::vector<document_record> page;
+  if (matches.empty() && exclude.empty()) {
+    req.start = static_cast<size_t>(*start);
+    req.page_size = wanted;
+    auto docs = db.store->list(req);
+    if (!docs)
+      return r->fail(docs.error());
+    page = std::move(*docs);
+  } else {
+    auto skip = static_cast<size_t>(*start);
+    req.page_size = max_page_size;
+    while (page.size() < wanted) {
+      auto docs = db.store->list(req);
+      if (!docs)
+        return r->fail(docs.error());
+      for (auto& d : *docs) {
+        auto rest = std::string_view{d.id}.substr(
+          std::min(prefix.size(), d.id.size()));
+        if ((!matches.empty() && !matches_wildcards(rest, matches))
+            || (!exclude.empty() && matches_wildcards(rest, exclude)))
+          continue;
+        if (skip > 0) {
+          --skip;
+          continue;
+        }
+        if (page.size() < wanted)
+          page.push_back(std::move(d));
+      }
+      if (docs->size() < req.page_size)
+        break;
+      req.start_after = fold_case(docs->back().id);
+    }
+  }
+  r->reply_json(200, render_listing(page, *metadata_only));
+}
+
+// The expectation an If-Match header states for a single-document write.
+outcome<cv_expectation> if_match_expectation(const request_ptr& r) {
+  auto header = r->exchange().header("If-Match");
+  bool present = !header.empty();
+  return parse_expectation(present, unquote(header));
+}
+
+outcome<std::string> required_id(const request_ptr& r) {
+  auto id = r->query().get("id");
+  if (!id)
+    return make_failure(ec::bad_request, "the query parameter 'id' is "
+                                         "required");
+  if (auto valid = validate_document_id(*id); !valid)
+    return valid.error();
+  return std::string{*id};
+}
+
+// How many other copies a batch asked to wait for (write assurance).
+struct replica_wait {
+  std::chrono::milliseconds timeout{0};
+  size_t replicas = 0;
+  bool throw_on_timeout = true;
+};
+
+outcome<std::optional<replica_wait>> parse_replica_wait(const request_ptr& r,
+                                                        size_t group_size) {
+  auto& q = r->query();
+  auto timeout_text = q.get("waitForReplicasTimeout");
+  if (!timeout_text)
+    return std::optional<replica_wait>{};
+  replica_wait wait;
+  auto timeout = parse_timespan(*timeout_text, "waitForReplicasTimeout");
+  if (!timeout)
+    return timeout.error();
+  wait.timeout = *timeout;
+  auto count = q.get("numberOfReplicasToWaitFor").value_or("1");
+  if (count == "majority") {
+    // A majority of the group, counting this node.
+    wait.replicas = group_size / 2;
+  } else {
+    auto n = q.get_int("numberOfReplicasToWaitFor", 1);
+    if (!n)
+      return n.error();
+    if (*n < 0)
+      return make_failure(ec::bad_request,
+                          "numberOfReplicasToWaitFor must not be negative");
+    wait.replicas = static_cast<size_t>(*n);
+  }
+  auto throw_on_timeout = q.get_bool("throwOnTimeoutInWaitForReplicas", true);
+  if (!throw_on_timeout)
+    return throw_on_timeout.error();
+  wait.throw_on_timeout = *throw_on_timeout;
+  return std::optional<replica_wait>{wait};
+}
+
+// Answers a committed batch that asked for more copies than the group has
+// to send it to: the data stays written; the client learns, after its
+// timeout, that the copies could not be confirmed (ravendb-http §6.1).
+void answer_after_replica_timeout(const request_ptr& r, replica_wait wait,
+                                  transaction_result result) {
+  auto& services = r->services();
+  caf::anon_send(
+    services.gateway,
+    http_call{[r, wait, result](http_gateway_actor::pointer gw) {
+      gw->delayed_send(
+        gw, wait.timeout, http_call{[r, wait, result](http_gateway_actor::pointer) {
+          if (!wait.throw_on_timeout)
+            return r->reply_json(201, render_batch_result(result));
+          auto cv = result.results.empty()
+                      ? std::string{}
+                      : result.results.back().change_vector;
+          r->fail(make_failure(
+            ec::timeout, "Could not confirm that change vector '" + cv
+                           + "' reached " + std::to_string(wait.replicas)
+                           + " other node(s) within "
+                           + std::to_string(wait.timeout.count())
+                           + " ms: the database group has no other node to "
+                             "copy it to. The write itself is committed."));
+        }});
+    }});
+}
+
+} // namespace
+
+void get_documents(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  auto ids = r->query().all("id");
+  if (ids.empty())
+    return list_documents(r, *db);
+  load_documents(r, *db, std::vector<std::string>(ids.begin(), ids.end()));
+}
+
+void post_documents(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  rapidjson::Document body;
+  if (auto parsed = parse_json(r->exchange().body, body, "the request body");
+      !parsed)
+    return r->fail(parsed.error());
+  auto ids_member = body.IsObject() ? body.FindMember("Ids")
+                                    : body.MemberEnd();
+  if (!body.IsObject() || ids_member == body.MemberEnd()
+      || !ids_member->value.IsArray())
+    return r->fail(make_failure(ec::bad_request,
+                                "the request body needs an 'Ids' array"));
+  std::vector<std::string> ids;
+  for (auto& id : ids_member->value.GetArray()) {
+    if (!id.IsString())
+      return r->fail(make_failure(ec::bad_request,
+                                  "'Ids' must hold strings only"));
+    ids.emplace_back(view_of(id));
+  }
+  load_documents(r, *db, ids);
+}
+
+void head_document(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  auto id = required_id(r);
+  if (!id)
+    return r->fail(id.error());
+  auto found = db->store->get(fold_case(*id));
+  if (!found)
+    return r->fail(found.error());
+  if (!*found)
+    return r->reply_empty(404);
+  auto& cv = (*found)->change_vector;
+  http_reply reply{200, {}, {}, {{"ETag", "\"" + cv + "\""}}};
+  if (unquote(r->exchange().header("If-None-Match")) == cv)
+    reply.status = 304;
+  r->reply(std::move(reply));
+}
+
+void put_document(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  auto id = required_id(r);
+  if (!id)
+    return r->fail(id.error());
+  auto expected = if_match_expectation(r);
+  if (!expected)
+    return r->fail(expected.error());
+  rapidjson::Document body;
+  if (auto parsed = parse_json(r->exchange().body, body, "the document");
+      !parsed)
+    return r->fail(parsed.error());
+  auto doc = prepare_document(body);
+  if (!doc)
+    return r->fail(doc.error());
+  write_transaction tx;
+  tx.commands.push_back(write_command{command_kind::put, std::move(*id),
+                                      std::move(*expected), std::move(*doc)});
+  r->call<transaction_result>(db->actor, std::move(tx),
+                              [](transaction_result& res) {
+                                return http_reply{
+                                  201, render_put_result(res.results.at(0))};
+                              });
+}
+
+void delete_document(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  auto id = required_id(r);
+  if (!id)
+    return r->fail(id.error());
+  auto expected = if_match_expectation(r);
+  if (!expected)
+    return r->fail(expected.error());
+  write_transaction tx;
+  tx.commands.push_back(
+    write_command{command_kind::del, std::move(*id), std::move(*expected), {}});
+  r->call<transaction_result>(db->actor, std::move(tx),
+                              [](transaction_result&) {
+                                return http_reply{204, {}, {}, {}};
+                              });
+}
+
+void post_bulk_docs(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  auto tx = parse_batch_request(r->exchange().body);
+  if (!tx)
+    return r->fail(tx.error());
+  auto* record = r->node().cluster->find_database(db->name);
+  auto group_size = record ? record->topology.members.size() : 1;
+  auto wait = parse_replica_wait(r, group_size);
+  if (!wait)
+    return r->fail(wait.error());
+  // Copies beyond this node that could confirm the write.
+  auto other_copies = group_size > 0 ? group_size - 1 : 0;
+  if (*wait && (*wait)->replicas > other_copies) {
+    auto w = **wait;
+    auto& services = r->services();
+    caf::anon_send(
+      services.gateway,
+      http_call{[r, w, actor = db->actor, tx = std::move(*tx),
+                 timeout = services.request_timeout](
+                  http_gateway_actor::pointer gw) {
+        gw->request(actor, timeout, tx).then(
+          [r, w](transaction_result& result) {
+            answer_after_replica_timeout(r, w, std::move(result));
+          },
+          [r](caf::error& err) { r->fail(to_failure(err)); });
+      }});
+    return;
+  }
+  r->call<transaction_result>(db->actor, std::move(*tx),
+                              [](transaction_result& result) {
+                                return http_reply{
+                                  201, render_batch_result(result)};
+                              });
+}
+
+void get_hilo_next(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  auto& q = r->query();
+  hilo_request req;
+  req.tag = std::string{q.get("tag").value_or("")};
+  auto last_size = q.get_int("lastBatchSize", 0);
+  auto last_max = q.get_int("lastMax", 0);
+  for (auto* n : {&last_size, &last_max})
+    if (!*n)
+      return r->fail(n->error());
+  req.last_size = *last_size;
+  req.last_max = *last_max;
+  if (auto at = q.get("lastRangeAt"); at && !at->empty()) {
+    auto ticks = parse_timestamp(*at);
+    if (!ticks)
+      return r->fail(make_failure(ec::bad_request,
+                                  "lastRangeAt must be an ISO 8601 time, got '"
+                                    + std::string{*at} + "'"));
+    req.last_range_at = *ticks;
+  }
+  req.separator = std::string{q.get("identityPartsSeparator").value_or("/")};
+  if (req.separator.empty())
+    req.separator = "/";
+  r->call<hilo_range>(db->actor, std::move(req), [](hilo_range& range) {
+    return http_reply{201, render_hilo_range(range)};
+  });
+}
+
+void put_hilo_return(const request_ptr& r) {
+  auto db = r->database();
+  if (!db)
+    return;
+  auto& q = r->query();
+  hilo_return req;
+  req.tag = std::string{q.get("tag").value_or("")};
+  auto end = q.get_int("end", 0);
+  auto last = q.get_int("last", 0);
+  for (auto* n : {&end, &last})
+    if (!*n)
+      return r->fail(n->error());
+  req.end = *end;
+  req.last = *last;
+  r->call(db->actor, std::move(req),
+          std::function<http_reply()>{[] { return http_reply{204, {}, {}, {}}; }});
+}
+
+} // namespace corvus

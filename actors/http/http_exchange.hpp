@@ -1,0 +1,48 @@
+#pragma once
+
+// One HTTP request and its reply channel, free of Beast types so that route
+// handlers compile fast and stay readable. The HTTP server creates it on an
+// I/O thread; the reply may be sent from any thread, exactly once.
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace corvus {
+
+/// A response to send.
+struct http_reply {
+  unsigned status = 200;
+  std::string body;
+  /// Empty for responses without a body.
+  std::string content_type = "application/json; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+class http_exchange {
+public:
+  virtual ~http_exchange() = default;
+
+  /// "GET", "PUT", ... as received.
+  std::string method;
+  /// The request target: path and query, as received.
+  std::string target;
+  /// Header fields as received (names as sent; compare case-insensitively).
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  /// @returns the value of header `name` (case-insensitive), or "".
+  std::string_view header(std::string_view name) const;
+
+  /// Sends `reply`; later calls are ignored. Thread-safe.
+  virtual void respond(http_reply reply) = 0;
+
+  /// Runs `fn` on this exchange's I/O thread (for rendering replies off the
+  /// actor threads).
+  virtual void post(std::function<void()> fn) = 0;
+};
+
+} // namespace corvus

@@ -1,0 +1,344 @@
+#include "actors/http/http_server.hpp"
+
+#include "runtime/http/error_body.hpp"
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <vector>
+
+namespace corvus {
+
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+// Request headers can be long: multi-id loads put ids in the URL.
+constexpr uint32_t header_limit = 64 * 1024;
+
+class server_impl;
+
+class session : public std::enable_shared_from_this<session> {
+public:
+  session(tcp::socket socket, std::shared_ptr<server_impl> server)
+    : stream_(std::move(socket)), server_(std::move(server)) {
+    // nop
+  }
+
+  void run();
+
+  void send(http_reply reply);
+
+  void post(std::function<void()> fn) {
+    net::post(stream_.get_executor(), std::move(fn));
+  }
+
+private:
+  void read();
+  void on_read(beast::error_code ec);
+  void fail_request(unsigned status, const std::string& message);
+  void close();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<server_impl> server_;
+  bool keep_alive_ = false;
+  bool head_ = false;
+};
+
+class exchange_impl : public http_exchange {
+public:
+  explicit exchange_impl(std::shared_ptr<session> s) : session_(std::move(s)) {
+    // nop
+  }
+
+  ~exchange_impl() override {
+    // A handler that forgot to answer must not leave the client hanging.
+    if (!responded_.load())
+      respond(http_reply{500,
+                         render_error_body(make_failure(ec::internal_error,
+                                                        "the request was "
+                                                        "dropped without a "
+                                                        "response"),
+                                           target)});
+  }
+
+  void respond(http_reply reply) override {
+    if (responded_.exchange(true))
+      return;
+    session_->post([s = session_, r = std::move(reply)]() mutable {
+      s->send(std::move(r));
+    });
+  }
+
+  void post(std::function<void()> fn) override {
+    session_->post(std::move(fn));
+  }
+
+private:
+  std::shared_ptr<session> session_;
+  std::atomic<bool> responded_{false};
+};
+
+class server_impl : public http_server,
+                    public std::enable_shared_from_this<server_impl> {
+public:
+  explicit server_impl(http_server_settings settings)
+    : settings_(std::move(settings)),
+      acceptor_(ioc_),
+      guard_(net::make_work_guard(ioc_)) {
+    // nop
+  }
+
+  ~server_impl() override {
+    stop();
+  }
+
+  outcome<done> listen(const std::string& host, uint16_t port) {
+    auto where = "http://" + host + ":" + std::to_string(port);
+    beast::error_code ec;
+    auto address = net::ip::make_address(host, ec);
+    if (ec) {
+      tcp::resolver resolver{ioc_};
+      auto results = resolver.resolve(host, std::to_string(port), ec);
+      if (ec || results.empty())
+        return make_failure(ec::bad_request,
+                            "cannot resolve host '" + host + "' of "
+                              "server-url: " + ec.message());
+      address = results.begin()->endpoint().address();
+    }
+    tcp::endpoint endpoint{address, port};
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec)
+      acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec)
+      acceptor_.bind(endpoint, ec);
+    if (!ec)
+      acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec)
+      return make_failure(ec::bad_request,
+                          "cannot listen on " + where + ": " + ec.message());
+    return done{};
+  }
+
+  uint16_t port() const override {
+    return acceptor_.local_endpoint().port();
+  }
+
+  void start(http_handler handler) override {
+    handler_ = std::move(handler);
+    accept();
+    for (int i = 0; i < settings_.io_threads; ++i)
+      threads_.emplace_back([this] { ioc_.run(); });
+  }
+
+  void stop_accepting(std::function<void()> on_idle) override {
+    net::post(ioc_, [self = shared_from_this(),
+                     on_idle = std::move(on_idle)]() mutable {
+      self->stopping_ = true;
+      beast::error_code ignored;
+      self->acceptor_.close(ignored);
+      {
+        std::lock_guard<std::mutex> guard{self->idle_mutex_};
+        self->on_idle_ = std::move(on_idle);
+      }
+      self->check_idle();
+    });
+  }
+
+  void stop() override {
+    guard_.reset();
+    ioc_.stop();
+    for (auto& t : threads_)
+      if (t.joinable())
+        t.join();
+    threads_.clear();
+    // The handler holds actor handles; dropping it lets those actors end.
+    handler_ = nullptr;
+  }
+
+  const http_server_settings& settings() const {
+    return settings_;
+  }
+
+  bool stopping() const {
+    return stopping_.load();
+  }
+
+  /// Counts a request as in flight until its response is written.
+  void begin_request() {
+    ++in_flight_;
+  }
+
+  void dispatch(std::shared_ptr<http_exchange> ex) {
+    begin_request();
+    handler_(std::move(ex));
+  }
+
+  void request_done() {
+    if (--in_flight_ == 0)
+      check_idle();
+  }
+
+private:
+  void accept() {
+    acceptor_.async_accept(
+      net::make_strand(ioc_),
+      [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
+        if (!ec)
+          std::make_shared<session>(std::move(socket), self)->run();
+        if (!self->stopping_ && self->acceptor_.is_open())
+          self->accept();
+      });
+  }
+
+  void check_idle() {
+    if (!stopping_ || in_flight_.load() != 0)
+      return;
+    std::function<void()> fn;
+    {
+      std::lock_guard<std::mutex> guard{idle_mutex_};
+      fn = std::move(on_idle_);
+      on_idle_ = nullptr;
+    }
+    if (fn)
+      fn();
+  }
+
+  http_server_settings settings_;
+  net::io_context ioc_;
+  tcp::acceptor acceptor_;
+  net::executor_work_guard<net::io_context::executor_type> guard_;
+  std::vector<std::thread> threads_;
+  http_handler handler_;
+  std::atomic<int64_t> in_flight_{0};
+  std::atomic<bool> stopping_{false};
+  std::mutex idle_mutex_;
+  std::function<void()> on_idle_;
+};
+
+void session::run() {
+  net::dispatch(stream_.get_executor(),
+                [self = shared_from_this()] { self->read(); });
+}
+
+void session::read() {
+  parser_.emplace();
+  parser_->body_limit(server_->settings().max_body_size);
+  parser_->header_limit(header_limit);
+  stream_.expires_after(server_->settings().keep_alive_timeout);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code ec,
+                                               std::size_t) {
+                     self->on_read(ec);
+                   });
+}
+
+void session::on_read(beast::error_code ec) {
+  if (ec == http::error::end_of_stream || ec == net::error::eof
+      || ec == net::error::operation_aborted || ec == beast::error::timeout
+      || ec == net::error::connection_reset)
+    return close();
+  if (ec == http::error::body_limit) {
+    fail_request(413, "the request body exceeds the limit of "
+                        + std::to_string(server_->settings().max_body_size)
+                        + " bytes (http.max-body-size)");
+    return;
+  }
+  if (ec) {
+    // Nothing usable arrived: without a complete header there is no
+    // request to answer.
+    if (!parser_->is_header_done() && buffer_.size() == 0)
+      return close();
+    fail_request(400, "malformed HTTP request: " + ec.message());
+    return;
+  }
+  auto req = parser_->release();
+  auto ex = std::make_shared<exchange_impl>(shared_from_this());
+  ex->method = std::string{req.method_string()};
+  ex->target = std::string{req.target()};
+  ex->headers.reserve(8);
+  for (auto& field : req)
+    ex->headers.emplace_back(std::string{field.name_string()},
+                             std::string{field.value()});
+  ex->body = std::move(req.body());
+  keep_alive_ = req.keep_alive();
+  head_ = req.method() == http::verb::head;
+  server_->dispatch(std::move(ex));
+}
+
+void session::fail_request(unsigned status, const std::string& message) {
+  // The connection's framing is lost after a bad request: answer and close.
+  keep_alive_ = false;
+  head_ = false;
+  auto code = status == 413 ? ec::body_too_large : ec::bad_request;
+  std::string target;
+  if (parser_->is_header_done())
+    target = std::string{parser_->get().target()};
+  server_->begin_request();
+  send(http_reply{status,
+                  render_error_body(make_failure(code, message), target)});
+}
+
+void session::send(http_reply reply) {
+  http::response<http::string_body> res{
+    static_cast<http::status>(reply.status), 11};
+  res.set(http::field::server, server_->settings().product);
+  res.set("Raven-Server-Version", server_->settings().raven_version);
+  if (!reply.content_type.empty())
+    res.set(http::field::content_type, reply.content_type);
+  for (auto& [name, value] : reply.headers)
+    res.set(name, value);
+  bool keep = keep_alive_ && !server_->stopping();
+  res.keep_alive(keep);
+  auto body_size = reply.body.size();
+  res.body() = std::move(reply.body);
+  res.prepare_payload();
+  if (head_) {
+    // A HEAD answer announces the length it would have without sending it.
+    res.content_length(body_size);
+    res.body().clear();
+  }
+  auto msg = std::make_shared<http::response<http::string_body>>(
+    std::move(res));
+  http::async_write(stream_, *msg,
+                    [self = shared_from_this(), msg,
+                     keep](beast::error_code ec, std::size_t) {
+                      self->server_->request_done();
+                      if (ec || !keep)
+                        return self->close();
+                      self->read();
+                    });
+}
+
+void session::close() {
+  beast::error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+} // namespace
+
+outcome<std::shared_ptr<http_server>>
+http_server::bind(const std::string& host, uint16_t port,
+                  http_server_settings settings) {
+  auto server = std::make_shared<server_impl>(std::move(settings));
+  if (auto listening = server->listen(host, port); !listening)
+    return listening.error();
+  return std::shared_ptr<http_server>{std::move(server)};
+}
+
+} // namespace corvus

@@ -1,0 +1,80 @@
+#include "actors/http/request.hpp"
+
+#include "runtime/documents/document_id.hpp"
+#include "runtime/http/error_body.hpp"
+
+#include <charconv>
+
+namespace corvus {
+
+namespace {
+
+// Etag-like headers arrive quoted, and sometimes as "undefined": anything
+// that is not a number means "no value" (ravendb-http §1.2).
+std::optional<int64_t> numeric_header(std::string_view value) {
+  if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
+    value = value.substr(1, value.size() - 2);
+  int64_t n = 0;
+  auto [end, err] = std::from_chars(value.data(), value.data() + value.size(),
+                                    n);
+  if (err != std::errc{} || end != value.data() + value.size()
+      || value.empty())
+    return std::nullopt;
+  return n;
+}
+
+} // namespace
+
+request::request(std::shared_ptr<http_exchange> ex,
+                 const http_services& services, query_string query,
+                 std::vector<std::string> params)
+  : ex_(std::move(ex)),
+    services_(services),
+    query_(std::move(query)),
+    params_(std::move(params)),
+    node_(services.directory->current()) {
+  // nop
+}
+
+void request::reply(http_reply r) {
+  if (refresh_topology_)
+    r.headers.emplace_back("Refresh-Topology", "true");
+  ex_->respond(std::move(r));
+}
+
+void request::reply_json(unsigned status, std::string body) {
+  reply(http_reply{status, std::move(body)});
+}
+
+void request::reply_empty(unsigned status) {
+  reply(http_reply{status, {}, {}, {}});
+}
+
+void request::fail(const failure& f) {
+  auto mapping = map_error(f.code);
+  http_reply r{mapping.status, render_error_body(f, ex_->target)};
+  if (f.code == ec::database_does_not_exist && !params_.empty())
+    r.headers.emplace_back("Database-Missing", params_[0]);
+  ex_->respond(std::move(r));
+}
+
+std::shared_ptr<const published_database> request::database() {
+  auto& name = params_.at(0);
+  auto* record = node_->cluster->find_database(name);
+  auto i = node_->databases.find(fold_case(name));
+  if (record == nullptr || i == node_->databases.end()) {
+    fail(make_failure(ec::database_does_not_exist,
+                      "Database '" + name + "' does not exist on node "
+                        + node_->node_tag));
+    return nullptr;
+  }
+  if (!i->second->ready()) {
+    fail(make_failure(ec::database_loading, i->second->unavailable_reason));
+    return nullptr;
+  }
+  if (auto known = numeric_header(ex_->header("Topology-Etag")))
+    refresh_topology_ = *known < record->etag;
+  return i->second;
+}
+
+} // namespace corvus

@@ -1,0 +1,36 @@
+#pragma once
+
+// The handlers of every HTTP route, one function each. The route table in
+// router.cpp says which method and path reach which handler.
+
+#include "actors/http/request.hpp"
+
+namespace corvus {
+
+// Documents (document_routes.cpp), all under /databases/{db}/.
+void get_documents(const request_ptr& r);
+void post_documents(const request_ptr& r);
+void put_document(const request_ptr& r);
+void delete_document(const request_ptr& r);
+void head_document(const request_ptr& r);
+void post_bulk_docs(const request_ptr& r);
+void get_hilo_next(const request_ptr& r);
+void put_hilo_return(const request_ptr& r);
+
+// Database status (database_routes.cpp), under /databases/{db}/.
+void get_stats(const request_ptr& r);
+void get_collection_stats(const request_ptr& r);
+void get_healthcheck(const request_ptr& r);
+void get_client_configuration(const request_ptr& r);
+
+// Server and cluster (server_routes.cpp).
+void get_topology(const request_ptr& r);
+void get_cluster_topology(const request_ptr& r);
+void get_node_info(const request_ptr& r);
+void put_admin_databases(const request_ptr& r);
+void get_admin_databases(const request_ptr& r);
+void delete_admin_databases(const request_ptr& r);
+void get_databases(const request_ptr& r);
+void get_build_version(const request_ptr& r);
+
+} // namespace corvus

@@ -1,0 +1,231 @@
+// Server and cluster routes (ravendb-http.md §2.3, §2.6, §2.7, §5): served
+// from the node's snapshot of the cluster state; changes go to the node
+// actor.
+
+#include "actors/http/routes.hpp"
+
+#include "runtime/http/error_body.hpp"
+#include "runtime/http/responses.hpp"
+#include "runtime/http/timespan.hpp"
+#include "runtime/json/json.hpp"
+
+#include <rapidjson/document.h>
+
+#include <algorithm>
+
+namespace corvus {
+
+namespace {
+
+cluster_view make_cluster_view(const node_snapshot& node) {
+  cluster_view view;
+  auto& cluster = *node.cluster;
+  if (!cluster.bootstrapped()) {
+    // A node in no cluster answers as RavenDB does: itself as the only
+    // member, tag A, etag -1.
+    view.node_tag = "A";
+    view.current_state = "Passive";
+    view.members.emplace("A", node.url);
+    return view;
+  }
+  view.topology_id = cluster.topology_id();
+  view.node_tag = node.node_tag;
+  // A cluster of one leads itself; the Raft layer will fill these in.
+  view.leader = node.node_tag;
+  view.current_state = "Leader";
+  view.term = 1;
+  view.etag = cluster.last_index();
+  view.members = cluster.nodes();
+  return view;
+}
+
+std::optional<std::string> required_name(const request_ptr& r) {
+  auto name = r->query().get("name");
+  if (!name || name->empty()) {
+    r->fail(make_failure(ec::bad_request,
+                         "the query parameter 'name' is required"));
+    return std::nullopt;
+  }
+  return std::string{*name};
+}
+
+outcome<std::vector<std::string>> string_array(const rapidjson::Value& obj,
+                                               const char* key) {
+  std::vector<std::string> items;
+  auto i = obj.FindMember(key);
+  if (i == obj.MemberEnd() || i->value.IsNull())
+    return items;
+  if (!i->value.IsArray())
+    return make_failure(ec::bad_request,
+                        std::string{"'"} + key + "' must be an array");
+  for (auto& v : i->value.GetArray()) {
+    if (!v.IsString())
+      return make_failure(ec::bad_request,
+                          std::string{"'"} + key + "' must hold strings");
+    items.emplace_back(view_of(v));
+  }
+  return items;
+}
+
+} // namespace
+
+void get_topology(const request_ptr& r) {
+  auto name = required_name(r);
+  if (!name)
+    return;
+  auto& node = r->node();
+  auto* record = node.cluster->find_database(*name);
+  if (record == nullptr) {
+    http_reply reply{503,
+                     render_error_body(
+                       make_failure(ec::database_does_not_exist,
+                                    "Database '" + *name + "' was not found"),
+                       r->exchange().target),
+                     "application/json; charset=utf-8",
+                     {{"Database-Missing", *name}}};
+    return r->reply(std::move(reply));
+  }
+  // Members in priority order (the preferred node first), then rehabs.
+  auto& t = record->topology;
+  std::vector<std::string> members;
+  for (auto& tag : t.priority_order)
+    if (std::find(t.members.begin(), t.members.end(), tag) != t.members.end())
+      members.push_back(tag);
+  for (auto& tag : t.members)
+    if (std::find(members.begin(), members.end(), tag) == members.end())
+      members.push_back(tag);
+  std::vector<topology_node> nodes;
+  auto url_of = [&](const std::string& tag) {
+    auto i = node.cluster->nodes().find(tag);
+    return i == node.cluster->nodes().end() ? std::string{} : i->second;
+  };
+  for (auto& tag : members)
+    nodes.push_back({url_of(tag), tag, "Member"});
+  for (auto& tag : t.rehabs)
+    nodes.push_back({url_of(tag), tag, "Rehab"});
+  r->reply_json(200, render_topology(nodes, record->name, record->etag));
+}
+
+void get_cluster_topology(const request_ptr& r) {
+  r->reply_json(200, render_cluster_topology(make_cluster_view(r->node())));
+}
+
+void get_node_info(const request_ptr& r) {
+  auto view = make_cluster_view(r->node());
+  view.node_tag = r->node().node_tag;
+  r->reply_json(200, render_node_info(view));
+}
+
+void put_admin_databases(const request_ptr& r) {
+  // UpdateDatabaseOperation sends the record's etag; creation sends
+  // "undefined" (ravendb-http §1.2), which means no value.
+  auto etag = r->exchange().header("ETag");
+  if (!etag.empty() && etag != "\"undefined\"" && etag != "undefined")
+    return r->fail(make_failure(ec::not_supported,
+                                "updating a database record is not "
+                                "supported by Corvus yet"));
+  auto rf = r->query().get_int("replicationFactor", 0);
+  if (!rf)
+    return r->fail(rf.error());
+  if (*rf < 0 || *rf > 1000)
+    return r->fail(make_failure(ec::bad_request,
+                                "replicationFactor must be between 1 and "
+                                "the number of nodes"));
+  auto creation = parse_database_creation(r->exchange().body,
+                                          r->query().get("name").value_or(""),
+                                          static_cast<int>(*rf));
+  if (!creation)
+    return r->fail(creation.error());
+  r->call<database_created>(r->services().node, std::move(*creation),
+                            [](database_created& created) {
+                              return http_reply{
+                                201,
+                                render_database_created(created.index,
+                                                        created.record,
+                                                        created.node_urls)};
+                            });
+}
+
+void get_admin_databases(const request_ptr& r) {
+  auto name = required_name(r);
+  if (!name)
+    return;
+  auto* record = r->node().cluster->find_database(*name);
+  if (record == nullptr)
+    return r->reply(http_reply{404, {}, {}, {{"Database-Missing", *name}}});
+  r->reply_json(200, render_database_record(*record));
+}
+
+void delete_admin_databases(const request_ptr& r) {
+  rapidjson::Document body;
+  if (auto parsed = parse_json(r->exchange().body, body, "the request body");
+      !parsed)
+    return r->fail(parsed.error());
+  if (!body.IsObject())
+    return r->fail(make_failure(ec::bad_request,
+                                "the request body must be a JSON object"));
+  delete_databases_command cmd;
+  auto names = string_array(body, "DatabaseNames");
+  if (!names)
+    return r->fail(names.error());
+  if (names->empty())
+    return r->fail(make_failure(ec::bad_request,
+                                "'DatabaseNames' must name at least one "
+                                "database"));
+  for (auto& n : *names)
+    if (auto valid = validate_database_name(n); !valid)
+      return r->fail(valid.error());
+  cmd.names = std::move(*names);
+  auto from = string_array(body, "FromNodes");
+  if (!from)
+    return r->fail(from.error());
+  cmd.from_nodes = std::move(*from);
+  cmd.hard_delete = false;
+  if (auto hard = body.FindMember("HardDelete"); hard != body.MemberEnd()) {
+    if (!hard->value.IsBool())
+      return r->fail(make_failure(ec::bad_request,
+                                  "'HardDelete' must be true or false"));
+    cmd.hard_delete = hard->value.GetBool();
+  }
+  if (auto wait = body.FindMember("TimeToWaitForConfirmation");
+      wait != body.MemberEnd() && !wait->value.IsNull()) {
+    auto text = wait->value.IsString() ? std::string{view_of(wait->value)}
+                : wait->value.IsNumber()
+                  ? std::to_string(wait->value.GetInt64())
+                  : std::string{"?"};
+    if (auto valid = parse_timespan(text, "TimeToWaitForConfirmation");
+        !valid)
+      return r->fail(valid.error());
+  }
+  r->call<databases_deleted>(r->services().node, std::move(cmd),
+                             [](databases_deleted& deleted) {
+                               return http_reply{
+                                 200, render_databases_deleted(deleted.index,
+                                                               deleted.names)};
+                             });
+}
+
+void get_databases(const request_ptr& r) {
+  auto& q = r->query();
+  auto start = q.get_int("start", 0);
+  auto page_size = q.get_int("pageSize", 1 << 20);
+  auto names_only = q.get_bool("namesOnly", false);
+  for (auto* n : {&start, &page_size})
+    if (!*n)
+      return r->fail(n->error());
+  if (!names_only)
+    return r->fail(names_only.error());
+  std::vector<const database_record*> page;
+  int64_t index = 0;
+  for (auto& [key, record] : r->node().cluster->databases())
+    if (index++ >= *start
+        && static_cast<int64_t>(page.size()) < std::max<int64_t>(*page_size, 0))
+      page.push_back(&record);
+  r->reply_json(200, render_database_list(page, *names_only));
+}
+
+void get_build_version(const request_ptr& r) {
+  r->reply_json(200, render_build_version());
+}
+
+} // namespace corvus

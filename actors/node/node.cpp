@@ -1,0 +1,407 @@
+#include "actors/node/node.hpp"
+
+#include "actors/database/database.hpp"
+#include "actors/http/gateway.hpp"
+#include "messages/error.hpp"
+#include "runtime/documents/document_id.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/keys.hpp"
+
+#include <caf/all.hpp>
+
+#include <algorithm>
+#include <cstdio>
+#include <random>
+
+namespace corvus {
+
+namespace {
+
+uint64_t random_seed() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) | rd();
+}
+
+std::string random_guid() {
+  std::mt19937_64 rng{random_seed()};
+  uint64_t hi = rng();
+  uint64_t lo = rng();
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx",
+                static_cast<unsigned>(hi >> 32),
+                static_cast<unsigned>((hi >> 16) & 0xFFFF),
+                static_cast<unsigned>(hi & 0xFFF),
+                static_cast<unsigned>(((lo >> 48) & 0x3FFF) | 0x8000),
+                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
+  return buf;
+}
+
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (auto& i : items) {
+    if (!out.empty())
+      out += ", ";
+    out += i;
+  }
+  return out;
+}
+
+} // namespace
+
+caf::error node_state::init() {
+  auto& system = settings.system;
+  auto tag = system->read(system_keys::node_tag);
+  if (!tag)
+    return to_error(tag.error());
+  if (*tag)
+    node_tag = **tag;
+  auto stored = system->read(system_keys::cluster_state);
+  if (!stored)
+    return to_error(stored.error());
+  if (*stored) {
+    auto restored = cluster_state::from_json(**stored);
+    if (!restored)
+      return to_error(restored.error());
+    cluster = std::move(*restored);
+  }
+  if (settings.http) {
+    gateway = self->spawn(http_gateway, settings.http,
+                          gateway_settings{settings.directory,
+                                           caf::actor_cast<node_actor>(self),
+                                           settings.request_timeout,
+                                           settings.log});
+    self->monitor(gateway);
+  }
+  settings.log->info("node {} starts with {} database(s) in its cluster "
+                     "state (index {})",
+                     node_tag.empty() ? "?" : node_tag,
+                     cluster.databases().size(), cluster.last_index());
+  reconcile();
+  publish();
+  return {};
+}
+
+bool node_state::hosts(const database_record& record) const {
+  auto& t = record.topology;
+  for (auto* tags : {&t.members, &t.promotables, &t.rehabs})
+    if (std::find(tags->begin(), tags->end(), node_tag) != tags->end())
+      return true;
+  return false;
+}
+
+outcome<int64_t> node_state::commit(const cluster_command& cmd) {
+  auto next = cluster;
+  auto tag = node_tag;
+  if (!next.bootstrapped()
+      && std::holds_alternative<create_database_command>(cmd)) {
+    // As in RavenDB, a node becomes a cluster of one (tag A) with its first
+    // cluster operation.
+    tag = node_tag_for(0);
+    auto boot = next.apply(bootstrap_command{tag, settings.public_url,
+                                             random_guid()});
+    if (!boot)
+      return boot.error();
+  }
+  auto index = next.apply(cmd);
+  if (!index)
+    return index;
+  auto written = settings.system->write(
+    {{std::string{system_keys::node_tag}, tag},
+     {std::string{system_keys::cluster_state}, next.to_json()}});
+  if (!written)
+    return written.error();
+  if (tag != node_tag)
+    settings.log->info("node is now {} in a new cluster of one (topology {})",
+                       tag, next.topology_id());
+  node_tag = std::move(tag);
+  cluster = std::move(next);
+  return index;
+}
+
+void node_state::reconcile() {
+  for (auto& [key, record] : cluster.databases())
+    if (hosts(record) && instances.count(key) == 0)
+      start_instance(key, record.name);
+}
+
+void node_state::start_instance(const std::string& key,
+                                const std::string& name) {
+  auto& inst = instances[key];
+  inst.name = name;
+  if (inst.backoff.count() == 0)
+    inst.backoff = settings.restart_backoff_initial;
+  database_config cfg;
+  cfg.writer.database = name;
+  cfg.writer.dir = database_store_dir(settings.data_dir, key);
+  cfg.writer.options = settings.store;
+  cfg.writer.options.create_if_missing = true;
+  cfg.writer.node_tag = node_tag;
+  cfg.writer.seed = random_seed();
+  cfg.writer.max_group_bytes = settings.max_group_commit_bytes;
+  cfg.writer.log = settings.log;
+  cfg.detached_writer = settings.detached_writers;
+  auto actor = self->spawn(database_instance, std::move(cfg));
+  self->monitor(actor);
+  inst.actor = actor;
+  inst.store = nullptr;
+  publish();
+  self->request(actor, caf::infinite, atom::open_store_v)
+    .then(
+      [this, key, actor](std::shared_ptr<document_store>& store) {
+        auto i = instances.find(key);
+        if (i == instances.end() || i->second.actor != actor)
+          return;
+        auto& inst = i->second;
+        inst.store = std::move(store);
+        inst.ready_since = std::chrono::steady_clock::now();
+        inst.last_error.clear();
+        settings.log->info("database '{}' is ready (last etag {})",
+                           inst.name, inst.store->state().last_etag);
+        publish();
+        auto waiting = std::move(inst.on_ready);
+        inst.on_ready.clear();
+        for (auto& f : waiting)
+          f(nullptr);
+      },
+      [](caf::error&) {
+        // The instance quits too; its down message drives the restart.
+      });
+}
+
+void node_state::stop_instance(const std::string& key, bool remove_files) {
+  auto i = instances.find(key);
+  if (i == instances.end())
+    return;
+  auto& inst = i->second;
+  inst.removing = true;
+  inst.remove_files = remove_files;
+  if (inst.actor) {
+    self->send_exit(inst.actor, caf::exit_reason::user_shutdown);
+    return;
+  }
+  // Between restarts there is no actor to wait for.
+  if (remove_files)
+    if (auto removed = remove_database_store(settings.data_dir, key);
+        !removed)
+      settings.log->error("cannot remove the files of database '{}': {}",
+                          inst.name, removed.error().message);
+  auto done = std::move(inst.on_removed);
+  instances.erase(i);
+  for (auto& f : done)
+    f();
+}
+
+void node_state::on_instance_down(const caf::down_msg& msg) {
+  auto i = std::find_if(instances.begin(), instances.end(), [&](auto& kv) {
+    return kv.second.actor && kv.second.actor.address() == msg.source;
+  });
+  if (i == instances.end())
+    return;
+  auto key = i->first;
+  auto& inst = i->second;
+  inst.actor = nullptr;
+  inst.store = nullptr;
+  if (inst.removing) {
+    if (inst.remove_files)
+      if (auto removed = remove_database_store(settings.data_dir, key);
+          !removed)
+        settings.log->error("cannot remove the files of database '{}': {}",
+                            inst.name, removed.error().message);
+    settings.log->info("database '{}' stopped{}", inst.name,
+                       inst.remove_files ? " and its files were removed"
+                                         : "");
+    auto done = std::move(inst.on_removed);
+    instances.erase(i);
+    publish();
+    for (auto& f : done)
+      f();
+    return;
+  }
+  // An unexpected end: restart from storage after a back-off that doubles
+  // while the instance keeps failing and resets once it ran for a while.
+  auto now = std::chrono::steady_clock::now();
+  if (inst.ready_since.time_since_epoch().count() != 0
+      && now - inst.ready_since > settings.restart_backoff_max)
+    inst.backoff = settings.restart_backoff_initial;
+  inst.last_error = msg.reason ? describe(msg.reason)
+                               : "the instance stopped unexpectedly";
+  settings.log->error("database '{}' failed: {}; restarting in {} ms",
+                      inst.name, inst.last_error, inst.backoff.count());
+  publish();
+  auto waiting = std::move(inst.on_ready);
+  inst.on_ready.clear();
+  auto err = to_error(make_failure(
+    ec::database_loading, "database '" + inst.name
+                            + "' failed to start: " + inst.last_error));
+  for (auto& f : waiting)
+    f(&err);
+  self->delayed_send(self, inst.backoff, atom::restart_v, key);
+  inst.backoff = std::min(inst.backoff * 2, settings.restart_backoff_max);
+}
+
+void node_state::publish() {
+  auto snapshot = std::make_shared<node_snapshot>();
+  snapshot->node_tag = node_tag.empty() ? "?" : node_tag;
+  snapshot->url = settings.public_url;
+  snapshot->cluster = std::make_shared<const cluster_state>(cluster);
+  for (auto& [key, inst] : instances) {
+    if (inst.removing)
+      continue;
+    auto db = std::make_shared<published_database>();
+    db->name = inst.name;
+    db->actor = inst.actor;
+    db->store = inst.store;
+    if (!inst.actor)
+      db->unavailable_reason = "database '" + inst.name
+                               + "' is restarting after a failure: "
+                               + inst.last_error;
+    else if (!inst.store)
+      db->unavailable_reason = "database '" + inst.name + "' is loading";
+    snapshot->databases.emplace(key, std::move(db));
+  }
+  settings.directory->publish(std::move(snapshot));
+}
+
+node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
+                               node_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  if (auto err = st.init()) {
+    st.settings.log->critical("node cannot start: {}", describe(err));
+    self->quit(err);
+  }
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.gateway && msg.source == st.gateway.address()) {
+      if (!st.shutting_down) {
+        // Without HTTP the node cannot serve anyone: escalate.
+        st.settings.log->critical("the HTTP gateway failed: {}",
+                                  describe(msg.reason));
+        self->quit(msg.reason);
+      }
+      return;
+    }
+    st.on_instance_down(msg);
+    if (st.shutting_down && st.instances.empty()) {
+      st.settings.log->info("node stopped");
+      self->quit(caf::exit_reason::user_shutdown);
+    }
+  });
+  // Orderly shutdown: HTTP intake first, then the databases (which commit
+  // what they accepted and close their stores), then the node.
+  self->set_exit_handler([self](const caf::exit_msg&) {
+    auto& st = self->state;
+    if (st.shutting_down)
+      return;
+    st.shutting_down = true;
+    st.settings.log->info("node shutting down: stopping HTTP intake");
+    auto stop_databases = [self] {
+      auto& st = self->state;
+      if (st.gateway)
+        self->send_exit(st.gateway, caf::exit_reason::user_shutdown);
+      if (st.instances.empty()) {
+        st.settings.log->info("node stopped");
+        self->quit(caf::exit_reason::user_shutdown);
+        return;
+      }
+      std::vector<std::string> keys;
+      for (auto& [key, inst] : st.instances)
+        keys.push_back(key);
+      for (auto& key : keys)
+        st.stop_instance(key, false);
+      if (st.instances.empty())
+        self->quit(caf::exit_reason::user_shutdown);
+    };
+    if (!st.gateway) {
+      stop_databases();
+      return;
+    }
+    self->request(st.gateway, st.settings.request_timeout, atom::stop_v)
+      .then([stop_databases] { stop_databases(); },
+            [stop_databases](caf::error&) { stop_databases(); });
+  });
+  return {
+    [self](database_creation& creation) -> caf::result<database_created> {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return to_error(make_failure(ec::shutting_down,
+                                     "the node is shutting down"));
+      auto index = st.commit(create_database_command{creation});
+      if (!index)
+        return to_error(index.error());
+      auto* record = st.cluster.find_database(creation.record.name);
+      database_created reply{*index, *record, {}};
+      for (auto& tag : record->topology.members)
+        if (auto url = st.cluster.nodes().find(tag);
+            url != st.cluster.nodes().end())
+          reply.node_urls.push_back(url->second);
+      st.settings.log->info("created database '{}' on {} (index {})",
+                            record->name, join(record->topology.members),
+                            *index);
+      st.publish();
+      if (!st.hosts(*record))
+        return reply;
+      auto key = fold_case(record->name);
+      st.start_instance(key, record->name);
+      auto rp = self->make_response_promise<database_created>();
+      st.instances[key].on_ready.push_back(
+        [rp, reply](const caf::error* err) mutable {
+          if (err)
+            rp.deliver(*err);
+          else
+            rp.deliver(std::move(reply));
+        });
+      return rp;
+    },
+    [self](delete_databases_command& cmd) -> caf::result<databases_deleted> {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return to_error(make_failure(ec::shutting_down,
+                                     "the node is shutting down"));
+      std::vector<std::string> names;
+      for (auto& name : cmd.names)
+        if (auto* r = st.cluster.find_database(name))
+          names.push_back(r->name);
+      auto index = st.commit(cmd);
+      if (!index)
+        return to_error(index.error());
+      st.settings.log->info("deleted database(s) [{}]{} (index {})",
+                            join(names),
+                            cmd.from_nodes.empty()
+                              ? std::string{}
+                              : " from nodes " + join(cmd.from_nodes),
+                            *index);
+      databases_deleted reply{*index, names};
+      auto rp = self->make_response_promise<databases_deleted>();
+      auto remaining = std::make_shared<size_t>(0);
+      auto finished = [rp, reply, remaining]() mutable {
+        if (--*remaining == 0)
+          rp.deliver(reply);
+      };
+      std::vector<std::string> leaving;
+      for (auto& [key, inst] : st.instances) {
+        auto* record = st.cluster.find_database(inst.name);
+        if (!inst.removing && (record == nullptr || !st.hosts(*record)))
+          leaving.push_back(key);
+      }
+      *remaining = leaving.size() + 1;
+      for (auto& key : leaving) {
+        st.instances[key].on_removed.push_back(finished);
+        st.stop_instance(key, cmd.hard_delete);
+      }
+      st.publish();
+      finished();
+      return rp;
+    },
+    [self](atom::restart, const std::string& key) {
+      auto& st = self->state;
+      auto i = st.instances.find(key);
+      if (st.shutting_down || i == st.instances.end() || i->second.removing
+          || i->second.actor)
+        return;
+      st.start_instance(key, i->second.name);
+    },
+  };
+}
+
+} // namespace corvus

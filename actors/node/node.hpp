@@ -1,0 +1,106 @@
+#pragma once
+
+// The node actor (messages/node.hpp): root of the supervision tree. It owns
+// the cluster state (persisted in the system store), one database instance
+// actor per hosted database (restarted with back-off when one fails), and
+// the HTTP gateway; it publishes what the HTTP threads need in the node
+// directory. Spawn it detached: it writes the system store.
+
+#include "actors/http/http_server.hpp"
+#include "actors/node/directory.hpp"
+#include "messages/database.hpp"
+#include "messages/http_gateway.hpp"
+#include "messages/node.hpp"
+#include "storage/document_store.hpp"
+#include "storage/system_store.hpp"
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace corvus {
+
+/// Everything a node actor needs from its process.
+struct node_settings {
+  std::string data_dir;
+  /// The URL clients and peers use for this node.
+  std::string public_url;
+  store_options store;
+  uint64_t max_group_commit_bytes = 32ull << 20;
+  std::chrono::milliseconds restart_backoff_initial{500};
+  std::chrono::milliseconds restart_backoff_max{30'000};
+  std::chrono::milliseconds request_timeout{60'000};
+  /// Database writers on threads of their own (false only in tests).
+  bool detached_writers = true;
+  std::shared_ptr<node_directory> directory;
+  /// The node's system store (node tag, cluster state), opened by the
+  /// process before the node starts.
+  std::shared_ptr<system_store> system;
+  /// The bound HTTP server, or null (tests without HTTP).
+  std::shared_ptr<http_server> http;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+/// One hosted database instance and its supervision record.
+struct database_instance_record {
+  std::string name;
+  database_actor actor;
+  std::shared_ptr<document_store> store;
+  std::chrono::milliseconds backoff{0};
+  std::chrono::steady_clock::time_point ready_since;
+  std::string last_error;
+  /// Set when the instance is being removed rather than restarted.
+  bool removing = false;
+  bool remove_files = false;
+  /// Run once the instance serves (nullptr) or fails (the error).
+  std::vector<std::function<void(const caf::error*)>> on_ready;
+  /// Run once the instance is gone after `removing` was set.
+  std::vector<std::function<void()>> on_removed;
+};
+
+struct node_state {
+  explicit node_state(node_actor::pointer self) : self(self) {
+    // nop
+  }
+
+  /// Loads the node tag and cluster state, starts the HTTP gateway and the
+  /// hosted instances.
+  caf::error init();
+
+  /// Applies `cmd` to a copy of the cluster state, persists it and swaps it
+  /// in; bootstraps a cluster of one first when the node has none.
+  outcome<int64_t> commit(const cluster_command& cmd);
+
+  /// Starts, or forgets, the instances the cluster state says this node
+  /// should (no longer) host.
+  void reconcile();
+
+  void start_instance(const std::string& key, const std::string& name);
+  void stop_instance(const std::string& key, bool remove_files);
+  void on_instance_down(const caf::down_msg& msg);
+
+  /// Publishes a new snapshot for the HTTP threads.
+  void publish();
+
+  /// @returns whether this node hosts `record`.
+  bool hosts(const database_record& record) const;
+
+  node_actor::pointer self;
+  node_settings settings;
+  cluster_state cluster;
+  std::string node_tag;
+  std::map<std::string, database_instance_record> instances;
+  http_gateway_actor gateway;
+  bool shutting_down = false;
+  static inline const char* name = "node";
+};
+
+node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
+                               node_settings settings);
+
+} // namespace corvus

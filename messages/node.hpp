@@ -1,0 +1,28 @@
+#pragma once
+
+// Interface of the node actor: the root of a node's supervision tree. It
+// owns the cluster state, the registry of database instances (restarting
+// failed ones with back-off) and the HTTP gateway.
+
+#include "messages/type_ids.hpp"
+
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <memory>
+#include <string>
+
+namespace corvus {
+
+using node_actor = caf::typed_actor<
+  // Creates a database through the cluster state; answered when the local
+  // instance (if this node hosts it) can serve. Errors:
+  // ec::database_already_exists, ec::bad_request.
+  caf::replies_to<database_creation>::with<database_created>,
+  // Deletes databases (or copies of them); answered when the local
+  // instances are stopped and, for a hard delete, their files removed.
+  caf::replies_to<delete_databases_command>::with<databases_deleted>,
+  // Timer: restart the failed instance of a database (case-folded name).
+  caf::reacts_to<atom::restart, std::string>>;
+
+} // namespace corvus

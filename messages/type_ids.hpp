@@ -1,0 +1,40 @@
+#pragma once
+
+// The one registry of Corvus message types and atoms (style.md §3). Every
+// type listed here can cross process boundaries and has a round-trip test in
+// test/wire/. Local-only handles (store pointers, HTTP calls) are not listed:
+// they are allowed as unsafe message types next to their definitions.
+
+#include "messages/documents.hpp"
+#include "messages/cluster.hpp"
+
+#include <caf/type_id.hpp>
+
+CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
+
+  // The storage writer runs the transactions it has gathered (group commit).
+  CAF_ADD_ATOM(corvus, corvus::atom, drain, "drain")
+  // Asks a database instance (or its writer) for its opened store.
+  CAF_ADD_ATOM(corvus, corvus::atom, open_store, "open_store")
+  // The node's timer to restart a failed database instance.
+  CAF_ADD_ATOM(corvus, corvus::atom, restart, "restart")
+  // Stop taking new work (orderly shutdown).
+  CAF_ADD_ATOM(corvus, corvus::atom, stop, "stop")
+
+  CAF_ADD_TYPE_ID(corvus, (corvus::cv_expectation))
+  CAF_ADD_TYPE_ID(corvus, (corvus::incoming_document))
+  CAF_ADD_TYPE_ID(corvus, (corvus::write_command))
+  CAF_ADD_TYPE_ID(corvus, (corvus::write_transaction))
+  CAF_ADD_TYPE_ID(corvus, (corvus::command_result))
+  CAF_ADD_TYPE_ID(corvus, (corvus::transaction_result))
+  CAF_ADD_TYPE_ID(corvus, (corvus::hilo_request))
+  CAF_ADD_TYPE_ID(corvus, (corvus::hilo_range))
+  CAF_ADD_TYPE_ID(corvus, (corvus::hilo_return))
+  CAF_ADD_TYPE_ID(corvus, (corvus::database_topology))
+  CAF_ADD_TYPE_ID(corvus, (corvus::database_record))
+  CAF_ADD_TYPE_ID(corvus, (corvus::database_creation))
+  CAF_ADD_TYPE_ID(corvus, (corvus::delete_databases_command))
+  CAF_ADD_TYPE_ID(corvus, (corvus::database_created))
+  CAF_ADD_TYPE_ID(corvus, (corvus::databases_deleted))
+
+CAF_END_TYPE_ID_BLOCK(corvus)

@@ -1,0 +1,179 @@
+// corvus-node: one Corvus node process.
+//
+// Start-up order matters: read the configuration, check the data directory
+// and bind the HTTP port before writing anything, so that a wrong key, an
+// unknown data directory or a port in use ends the process with one clear
+// line and an untouched data directory. Then logs, stores, the actor system
+// and the node actor; SIGINT/SIGTERM start an orderly shutdown.
+
+#include "actors/http/http_server.hpp"
+#include "actors/node/directory.hpp"
+#include "actors/node/node.hpp"
+#include "config/actor_system_config.hpp"
+#include "config/load_config.hpp"
+#include "messages/error.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/http/responses.hpp"
+#include "runtime/http/url.hpp"
+#include "storage/data_dir.hpp"
+#include "storage/keys.hpp"
+#include "storage/system_store.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/sinks/rotating_file_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <pthread.h>
+#include <thread>
+
+namespace {
+
+using namespace corvus;
+
+int fail(const std::string& message) {
+  std::fprintf(stderr, "corvus-node: %s\n", message.c_str());
+  return 1;
+}
+
+std::shared_ptr<spdlog::logger> make_logger(const node_config& cfg) {
+  auto file = (std::filesystem::path{cfg.logs.path} / "corvus-node.log")
+                .string();
+  auto sink = std::make_shared<spdlog::sinks::rotating_file_sink_mt>(
+    file, 64 << 20, 5);
+  auto log = std::make_shared<spdlog::logger>("corvus", sink);
+  log->set_pattern("%Y-%m-%dT%H:%M:%S.%fZ %-5l %v",
+                   spdlog::pattern_time_type::utc);
+  log->set_level(spdlog::level::from_str(cfg.logs.level));
+  // Events above debug are rare and must survive a kill -9.
+  log->flush_on(spdlog::level::info);
+  return log;
+}
+
+std::string absolute(const std::string& path) {
+  std::error_code ec;
+  auto p = std::filesystem::absolute(path, ec);
+  return ec ? path : p.lexically_normal().string();
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  // Signals are taken by sigwait below; every thread started from here on
+  // inherits the mask, so none of them is interrupted.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  auto loaded = load_node_config(argc, argv);
+  if (!loaded)
+    return fail(loaded.error().message);
+  if (loaded->action != cli_action::run) {
+    std::cout << loaded->text;
+    return 0;
+  }
+  auto& cfg = loaded->config;
+  auto server_url = parse_url(cfg.server_url, "http", "server-url");
+  if (!server_url)
+    return fail(server_url.error().message);
+  if (auto checked = check_data_dir(cfg.data_dir); !checked)
+    return fail(checked.error().message);
+
+  http_server_settings http;
+  http.io_threads = cfg.http.io_threads;
+  http.max_body_size = cfg.http.max_body_size;
+  http.keep_alive_timeout = cfg.http.keep_alive_timeout;
+  http.product = "Corvus/" CORVUS_VERSION;
+  http.raven_version = raven_protocol_version;
+  auto server = http_server::bind(server_url->host, server_url->port, http);
+  if (!server)
+    return fail(server.error().message);
+  server_url->port = (*server)->port();
+  auto public_url = cfg.public_server_url.empty() ? format_url(*server_url)
+                                                  : cfg.public_server_url;
+  while (!public_url.empty() && public_url.back() == '/')
+    public_url.pop_back();
+
+  // From here on the node writes: logs, data directory, stores.
+  std::error_code dir_error;
+  std::filesystem::create_directories(cfg.logs.path, dir_error);
+  if (dir_error)
+    return fail("cannot create logs.path '" + cfg.logs.path
+                + "': " + dir_error.message());
+  std::shared_ptr<spdlog::logger> log;
+  try {
+    log = make_logger(cfg);
+  } catch (const spdlog::spdlog_ex& e) {
+    return fail(std::string{"cannot open the log file: "} + e.what());
+  }
+  if (auto prepared = prepare_data_dir(cfg.data_dir); !prepared)
+    return fail(prepared.error().message);
+  auto system = system_store::open(system_store_dir(cfg.data_dir));
+  if (!system)
+    return fail(system.error().message);
+  auto tag = (*system)->read(system_keys::node_tag);
+  if (!tag)
+    return fail(tag.error().message);
+
+  std::cout << "Corvus " CORVUS_VERSION " (RavenDB " << raven_protocol_version
+            << " protocol)\n"
+            << "  URL:      " << public_url << "\n"
+            << "  Node tag: " << (*tag ? **tag : std::string{"?"}) << "\n"
+            << "  Data dir: " << absolute(cfg.data_dir) << "\n"
+            << "  Logs:     " << absolute(cfg.logs.path) << "\n"
+            << std::flush;
+  log->info("corvus-node {} starting: url {}, data dir {}, config from {}",
+            CORVUS_VERSION, public_url, absolute(cfg.data_dir),
+            loaded->sources);
+
+  caf::actor_system_config caf_cfg;
+  configure_actor_system(caf_cfg, cfg);
+  caf_cfg.add_message_types<caf::id_block::corvus>();
+  add_error_category(caf_cfg);
+  caf::actor_system sys{caf_cfg};
+
+  node_settings settings;
+  settings.data_dir = cfg.data_dir;
+  settings.public_url = public_url;
+  settings.store.sync = cfg.storage.sync;
+  settings.store.block_cache_size = cfg.storage.block_cache_size;
+  settings.store.write_buffer_size = cfg.storage.write_buffer_size;
+  settings.max_group_commit_bytes = cfg.storage.max_group_commit_bytes;
+  settings.restart_backoff_initial = cfg.database.restart_backoff_initial;
+  settings.restart_backoff_max = cfg.database.restart_backoff_max;
+  settings.request_timeout = cfg.http.request_timeout;
+  settings.directory = std::make_shared<node_directory>();
+  settings.system = std::shared_ptr<system_store>{std::move(*system)};
+  settings.http = *server;
+  settings.log = log;
+  // Detached: the node writes the system store on its own thread.
+  auto node_handle = sys.spawn<caf::detached>(node, std::move(settings));
+
+  // A signal starts the orderly shutdown; the node's end ends the process.
+  std::thread([node_handle, signals, log]() mutable {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    log->info("received {}, shutting down", sig == SIGINT ? "SIGINT"
+                                                          : "SIGTERM");
+    caf::anon_send_exit(node_handle, caf::exit_reason::user_shutdown);
+  }).detach();
+  caf::error reason;
+  {
+    caf::scoped_actor self{sys};
+    self->monitor(node_handle);
+    self->receive(
+      [&](const caf::down_msg& msg) { reason = msg.reason; });
+  }
+  bool orderly = !reason || reason == caf::exit_reason::user_shutdown;
+  if (!orderly) {
+    log->critical("node ended: {}", describe(reason));
+    std::fprintf(stderr, "corvus-node: %s\n", describe(reason).c_str());
+  }
+  log->flush();
+  return orderly ? 0 : 1;
+}
