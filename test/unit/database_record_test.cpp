@@ -1,0 +1,64 @@
+// Database records as the clients send and read them (ravendb-http.md
+// §5.0, §5.1).
+
+#include "runtime/cluster/database_record.hpp"
+
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+using namespace corvus;
+
+TEST_CASE("database names are validated") {
+  for (auto good : {"demo", "Demo-1", "a.b_c", "x"})
+    CHECK(validate_database_name(good));
+  for (auto bad : {"", ".hidden", "trailing.", "sp ace", "sl/ash", "ü",
+                   "a?b"})
+    CHECK_FALSE(validate_database_name(bad));
+  CHECK_FALSE(validate_database_name(std::string(129, 'a')));
+}
+
+TEST_CASE("a creation body is parsed, unknown members kept") {
+  auto creation = parse_database_creation(
+    R"({"DatabaseName":"demo","Settings":{"Indexing.X":"1"},
+        "Topology":{"Members":["A"],"ReplicationFactor":1}})",
+    "demo", 1);
+  REQUIRE(creation);
+  CHECK(creation->explicit_members);
+  CHECK(creation->record.name == "demo");
+  CHECK(creation->record.other_members
+        == R"({"Settings":{"Indexing.X":"1"}})");
+}
+
+TEST_CASE("creation input errors") {
+  CHECK(parse_database_creation("", "fromquery", 1)->record.name
+        == "fromquery");
+  auto mismatch = parse_database_creation(R"({"DatabaseName":"a"})", "b", 1);
+  REQUIRE_FALSE(mismatch);
+  CHECK(mismatch.error().code == ec::bad_request);
+  auto encrypted = parse_database_creation(
+    R"({"DatabaseName":"a","Encrypted":true})", "", 1);
+  REQUIRE_FALSE(encrypted);
+  CHECK(encrypted.error().code == ec::not_supported);
+  for (auto bad : {"[", R"([1])", R"({"DatabaseName":"a","Topology":5})",
+                   R"({"DatabaseName":"a","Topology":{"Members":"A"}})",
+                   R"({"DatabaseName":"bad name"})", R"({})"})
+    CHECK_FALSE(parse_database_creation(bad, "", 1));
+}
+
+TEST_CASE("records render with topology, kept members and etag") {
+  auto creation = parse_database_creation(
+    R"({"DatabaseName":"demo","Settings":{"k":"v"}})", "", 1);
+  REQUIRE(creation);
+  auto record = creation->record;
+  record.topology.members = {"A"};
+  record.etag = 7;
+  auto json = render_database_record(record);
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  CHECK(std::string{doc["DatabaseName"].GetString()} == "demo");
+  CHECK(doc["Topology"]["Members"][0] == "A");
+  CHECK(doc["Topology"]["Promotables"].IsArray());
+  CHECK(doc["Settings"]["k"] == "v");
+  CHECK(doc["Etag"].GetInt64() == 7);
+}

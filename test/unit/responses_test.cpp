@@ -1,0 +1,112 @@
+// Response shapes the npm client depends on (ravendb-http.md §4, §8).
+
+#include "runtime/documents/include_paths.hpp"
+#include "runtime/http/responses.hpp"
+
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+using namespace corvus;
+
+namespace {
+
+rapidjson::Document parse(const std::string& json) {
+  rapidjson::Document doc;
+  doc.Parse(json.c_str());
+  REQUIRE_FALSE(doc.HasParseError());
+  return doc;
+}
+
+document_record doc(std::string id, std::string cv) {
+  document_record r;
+  r.id = id;
+  r.change_vector = cv;
+  r.json = R"({"n":1,"@metadata":{"@id":")" + id + R"("}})";
+  return r;
+}
+
+} // namespace
+
+TEST_CASE("PUT results hold only Type and @ keys, DELETE results their own") {
+  transaction_result result;
+  result.results.push_back({command_kind::put, "users/1", "Users", "A:1-x",
+                            0, 0, false});
+  result.results.push_back({command_kind::del, "users/2", "", "", 0, 0,
+                            false});
+  auto json = parse(render_batch_result(result));
+  auto& put = json["Results"][0];
+  for (auto& m : put.GetObject()) {
+    std::string key = m.name.GetString();
+    CHECK((key == "Type" || key[0] == '@'));
+  }
+  CHECK(put["@id"] == "users/1");
+  CHECK(put["@change-vector"] == "A:1-x");
+  auto& del = json["Results"][1];
+  CHECK(del["Id"] == "users/2");
+  CHECK(del["Deleted"] == false);
+  CHECK(del["ChangeVector"].IsNull());
+}
+
+TEST_CASE("loads embed stored documents and nulls in order") {
+  auto a = doc("a", "A:1-x");
+  auto json = parse(render_load({&a, nullptr}, {}, false));
+  CHECK(json["Results"].Size() == 2);
+  CHECK(json["Results"][0]["n"] == 1);
+  CHECK(json["Results"][1].IsNull());
+  CHECK(json["Includes"].IsObject());
+  auto meta = parse(render_load({&a}, {}, true));
+  CHECK_FALSE(meta["Results"][0].HasMember("n"));
+  CHECK(meta["Results"][0]["@metadata"]["@id"] == "a");
+}
+
+TEST_CASE("load ETags change with any returned change vector") {
+  auto a = doc("a", "A:1-x");
+  auto a2 = doc("a", "A:2-x");
+  auto b = doc("b", "A:3-x");
+  CHECK(load_etag({&a}, {}) == load_etag({&a}, {}));
+  CHECK(load_etag({&a}, {}) != load_etag({&a2}, {}));
+  CHECK(load_etag({&a}, {}) != load_etag({&a}, {&b}));
+  CHECK(load_etag({&a, nullptr}, {}) != load_etag({&a}, {}));
+}
+
+TEST_CASE("topologies carry Database and an Etag") {
+  auto json = parse(render_topology({{"http://a:1", "A", "Member"}}, "demo",
+                                    4));
+  CHECK(json["Nodes"][0]["Database"] == "demo");
+  CHECK(json["Nodes"][0]["ServerRole"] == "Member");
+  CHECK(json["Etag"] == 4);
+  cluster_view view;
+  view.members = {{"A", "http://a:1"}};
+  auto cluster = parse(render_cluster_topology(view));
+  CHECK(cluster["Topology"]["Members"].IsObject());
+  CHECK(cluster["Topology"]["Watchers"].IsObject());
+  CHECK(cluster["Status"].IsObject());
+}
+
+TEST_CASE("include paths walk objects and arrays") {
+  auto json = parse(R"({"Manager":"employees/1","Lines":[{"Product":"p/1"},
+    {"Product":"p/2"}],"Tags":["t/1","t/2"],"Address":{"City":"c/1"}})");
+  std::vector<std::string> ids;
+  collect_include_ids(json, "Manager", ids);
+  collect_include_ids(json, "Lines[].Product", ids);
+  collect_include_ids(json, "Lines.Product", ids);
+  collect_include_ids(json, "Tags", ids);
+  collect_include_ids(json, "Address.City", ids);
+  collect_include_ids(json, "Missing.Path", ids);
+  CHECK(ids == std::vector<std::string>{"employees/1", "p/1", "p/2", "p/1",
+                                        "p/2", "t/1", "t/2", "c/1"});
+}
+
+TEST_CASE("wildcards match like loadStartingWith's matches") {
+  CHECK(matches_wildcards("1-A", "*-A"));
+  CHECK(matches_wildcards("12", "1?|9*"));
+  CHECK(matches_wildcards("abc", "ABC"));
+  CHECK_FALSE(matches_wildcards("12", "1"));
+  CHECK_FALSE(matches_wildcards("x", "a*|b*"));
+  CHECK(matches_wildcards("", "*"));
+}
+
+TEST_CASE("sizes print humanely") {
+  CHECK(humane_size(512) == "512 Bytes");
+  CHECK(humane_size(1536) == "1.50 KBytes");
+}
