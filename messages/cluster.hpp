@@ -21,12 +21,23 @@ struct database_created {
   database_record record;
   /// URLs of the nodes hosting the new database.
   std::vector<std::string> node_urls;
+
+  friend bool operator==(const database_created& x,
+                         const database_created& y) {
+    return x.index == y.index && x.record == y.record
+           && x.node_urls == y.node_urls;
+  }
 };
 
 /// Reply to a database deletion: the cluster index and the names removed.
 struct databases_deleted {
   int64_t index = 0;
   std::vector<std::string> names;
+
+  friend bool operator==(const databases_deleted& x,
+                         const databases_deleted& y) {
+    return x.index == y.index && x.names == y.names;
+  }
 };
 
 template <class Inspector>

@@ -58,7 +58,7 @@ failure to_failure(const caf::error& err) {
                       "unexpected actor error: " + caf::to_string(err));
 }
 
-void add_error_category(caf::actor_system_config& cfg) {
+void register_error_category(caf::actor_system_config& cfg) {
   cfg.add_error_category(corvus_category, render);
 }
 

@@ -27,7 +27,7 @@ caf::error to_error(const failure& f);
 failure to_failure(const caf::error& err);
 
 /// Registers the "corvus" category so that CAF renders our errors.
-void add_error_category(caf::actor_system_config& cfg);
+void register_error_category(caf::actor_system_config& cfg);
 
 /// @returns a one-line description of `err` for logs.
 std::string describe(const caf::error& err);

@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   caf::actor_system_config caf_cfg;
   configure_actor_system(caf_cfg, cfg);
   caf_cfg.add_message_types<caf::id_block::corvus>();
-  add_error_category(caf_cfg);
+  register_error_category(caf_cfg);
   caf::actor_system sys{caf_cfg};
 
   node_settings settings;

@@ -298,7 +298,7 @@ void head_document(const request_ptr& r) {
   if (!*found)
     return r->reply_empty(404);
   auto& cv = (*found)->change_vector;
-  http_reply reply{200, {}, {}, {{"ETag", "\"" + cv + "\""}}};
+  auto reply = empty_reply(200, {{"ETag", "\"" + cv + "\""}});
   if (unquote(r->exchange().header("If-None-Match")) == cv)
     reply.status = 304;
   r->reply(std::move(reply));
@@ -326,8 +326,7 @@ void put_document(const request_ptr& r) {
                                       std::move(*expected), std::move(*doc)});
   r->call<transaction_result>(db->actor, std::move(tx),
                               [](transaction_result& res) {
-                                return http_reply{
-                                  201, render_put_result(res.results.at(0))};
+                                return json_reply(201, render_put_result(res.results.at(0)));
                               });
 }
 
@@ -346,7 +345,7 @@ void delete_document(const request_ptr& r) {
     write_command{command_kind::del, std::move(*id), std::move(*expected), {}});
   r->call<transaction_result>(db->actor, std::move(tx),
                               [](transaction_result&) {
-                                return http_reply{204, {}, {}, {}};
+                                return empty_reply(204);
                               });
 }
 
@@ -382,8 +381,7 @@ void post_bulk_docs(const request_ptr& r) {
   }
   r->call<transaction_result>(db->actor, std::move(*tx),
                               [](transaction_result& result) {
-                                return http_reply{
-                                  201, render_batch_result(result)};
+                                return json_reply(201, render_batch_result(result));
                               });
 }
 
@@ -413,7 +411,7 @@ void get_hilo_next(const request_ptr& r) {
   if (req.separator.empty())
     req.separator = "/";
   r->call<hilo_range>(db->actor, std::move(req), [](hilo_range& range) {
-    return http_reply{201, render_hilo_range(range)};
+    return json_reply(201, render_hilo_range(range));
   });
 }
 
@@ -432,7 +430,7 @@ void put_hilo_return(const request_ptr& r) {
   req.end = *end;
   req.last = *last;
   r->call(db->actor, std::move(req),
-          std::function<http_reply()>{[] { return http_reply{204, {}, {}, {}}; }});
+          std::function<http_reply()>{[] { return empty_reply(204); }});
 }
 
 } // namespace corvus

@@ -22,6 +22,25 @@ struct http_reply {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+/// @returns a JSON answer.
+inline http_reply json_reply(unsigned status, std::string body) {
+  http_reply r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+/// @returns an answer without a body, optionally with headers.
+inline http_reply
+empty_reply(unsigned status,
+            std::vector<std::pair<std::string, std::string>> headers = {}) {
+  http_reply r;
+  r.status = status;
+  r.content_type.clear();
+  r.headers = std::move(headers);
+  return r;
+}
+
 class http_exchange {
 public:
   virtual ~http_exchange() = default;

@@ -69,12 +69,11 @@ public:
   ~exchange_impl() override {
     // A handler that forgot to answer must not leave the client hanging.
     if (!responded_.load())
-      respond(http_reply{500,
-                         render_error_body(make_failure(ec::internal_error,
+      respond(json_reply(500, render_error_body(make_failure(ec::internal_error,
                                                         "the request was "
                                                         "dropped without a "
                                                         "response"),
-                                           target)});
+                                           target)));
   }
 
   void respond(http_reply reply) override {
@@ -290,8 +289,8 @@ void session::fail_request(unsigned status, const std::string& message) {
   if (parser_->is_header_done())
     target = std::string{parser_->get().target()};
   server_->begin_request();
-  send(http_reply{status,
-                  render_error_body(make_failure(code, message), target)});
+  send(json_reply(status,
+                  render_error_body(make_failure(code, message), target)));
 }
 
 void session::send(http_reply reply) {

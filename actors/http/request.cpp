@@ -43,18 +43,22 @@ void request::reply(http_reply r) {
 }
 
 void request::reply_json(unsigned status, std::string body) {
-  reply(http_reply{status, std::move(body)});
+  reply(json_reply(status, std::move(body)));
 }
 
 void request::reply_empty(unsigned status) {
-  reply(http_reply{status, {}, {}, {}});
+  reply(empty_reply(status));
 }
 
 void request::fail(const failure& f) {
   auto mapping = map_error(f.code);
-  http_reply r{mapping.status, render_error_body(f, ex_->target)};
-  if (f.code == ec::database_does_not_exist && !params_.empty())
-    r.headers.emplace_back("Database-Missing", params_[0]);
+  auto r = json_reply(mapping.status, render_error_body(f, ex_->target));
+  // Clients recognise a missing database by this header (§2.3, §3).
+  if (f.code == ec::database_does_not_exist) {
+    auto name = params_.empty() ? std::string{query_.get("name").value_or("")}
+                                : params_[0];
+    r.headers.emplace_back("Database-Missing", name);
+  }
   ex_->respond(std::move(r));
 }
 

@@ -76,7 +76,7 @@ match(std::string_view pattern, const std::vector<std::string_view>& segments) {
 
 void answer_error(http_exchange& ex, const failure& f) {
   auto mapping = map_error(f.code);
-  ex.respond(http_reply{mapping.status, render_error_body(f, ex.target), "application/json; charset=utf-8", {}});
+  ex.respond(json_reply(mapping.status, render_error_body(f, ex.target)));
 }
 
 } // namespace

@@ -4,7 +4,6 @@
 
 #include "actors/http/routes.hpp"
 
-#include "runtime/http/error_body.hpp"
 #include "runtime/http/responses.hpp"
 #include "runtime/http/timespan.hpp"
 #include "runtime/json/json.hpp"
@@ -75,16 +74,9 @@ void get_topology(const request_ptr& r) {
     return;
   auto& node = r->node();
   auto* record = node.cluster->find_database(*name);
-  if (record == nullptr) {
-    http_reply reply{503,
-                     render_error_body(
-                       make_failure(ec::database_does_not_exist,
-                                    "Database '" + *name + "' was not found"),
-                       r->exchange().target),
-                     "application/json; charset=utf-8",
-                     {{"Database-Missing", *name}}};
-    return r->reply(std::move(reply));
-  }
+  if (record == nullptr)
+    return r->fail(make_failure(ec::database_does_not_exist,
+                                "Database '" + *name + "' was not found"));
   // Members in priority order (the preferred node first), then rehabs.
   auto& t = record->topology;
   std::vector<std::string> members;
@@ -138,11 +130,9 @@ void put_admin_databases(const request_ptr& r) {
     return r->fail(creation.error());
   r->call<database_created>(r->services().node, std::move(*creation),
                             [](database_created& created) {
-                              return http_reply{
-                                201,
-                                render_database_created(created.index,
+                              return json_reply(201, render_database_created(created.index,
                                                         created.record,
-                                                        created.node_urls)};
+                                                        created.node_urls));
                             });
 }
 
@@ -152,7 +142,7 @@ void get_admin_databases(const request_ptr& r) {
     return;
   auto* record = r->node().cluster->find_database(*name);
   if (record == nullptr)
-    return r->reply(http_reply{404, {}, {}, {{"Database-Missing", *name}}});
+    return r->reply(empty_reply(404, {{"Database-Missing", *name}}));
   r->reply_json(200, render_database_record(*record));
 }
 
@@ -199,9 +189,8 @@ void delete_admin_databases(const request_ptr& r) {
   }
   r->call<databases_deleted>(r->services().node, std::move(cmd),
                              [](databases_deleted& deleted) {
-                               return http_reply{
-                                 200, render_databases_deleted(deleted.index,
-                                                               deleted.names)};
+                               return json_reply(200, render_databases_deleted(deleted.index,
+                                                               deleted.names));
                              });
 }
 

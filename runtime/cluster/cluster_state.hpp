@@ -39,6 +39,12 @@ struct delete_databases_command {
   std::vector<std::string> from_nodes;
   /// Whether the nodes losing a copy also remove its files.
   bool hard_delete = true;
+
+  friend bool operator==(const delete_databases_command& x,
+                         const delete_databases_command& y) {
+    return x.names == y.names && x.from_nodes == y.from_nodes
+           && x.hard_delete == y.hard_delete;
+  }
 };
 
 using cluster_command = std::variant<bootstrap_command,

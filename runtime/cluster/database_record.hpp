@@ -62,6 +62,11 @@ struct database_creation {
   database_record record;
   /// `Topology.Members` was given explicitly.
   bool explicit_members = false;
+
+  friend bool operator==(const database_creation& x,
+                         const database_creation& y) {
+    return x.record == y.record && x.explicit_members == y.explicit_members;
+  }
 };
 
 /// Parses the body of `PUT /admin/databases` (a PascalCase DatabaseRecord).
