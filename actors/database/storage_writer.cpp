@@ -40,8 +40,12 @@ void deliver(caf::typed_response_promise<void>& rp, done&) {
 
 outcome<std::optional<document_record>>
 group_lookup::find(std::string_view key, bool with_body) {
-  if (auto i = written_.find(std::string{key}); i != written_.end())
-    return std::optional<document_record>{i->second};
+  if (auto i = latest_.find(std::string{key}); i != latest_.end()) {
+    auto found = writes_[i->second].record;
+    if (!with_body)
+      found.json.clear();
+    return std::optional<document_record>{std::move(found)};
+  }
   if (!with_body)
     return store_.find(key);
   auto live = store_.get(key);
@@ -50,9 +54,9 @@ group_lookup::find(std::string_view key, bool with_body) {
   return store_.find(key);
 }
 
-void group_lookup::add(const std::vector<document_write>& writes) {
-  for (auto& w : writes)
-    written_.insert_or_assign(w.key, w.record);
+void group_lookup::index_new_writes() {
+  for (; indexed_ < writes_.size(); ++indexed_)
+    latest_.insert_or_assign(writes_[indexed_].key, indexed_);
 }
 
 template <class Request, class Result>
@@ -66,11 +70,11 @@ void storage_writer_state::enqueue(Request req,
     auto executed = executor->execute(req, state, lookup, now);
     if (!executed)
       return executed.error();
-    lookup.add(executed->writes);
     state = std::move(executed->state);
     group_writes.insert(group_writes.end(),
                         std::make_move_iterator(executed->writes.begin()),
                         std::make_move_iterator(executed->writes.end()));
+    lookup.index_new_writes();
     return std::function<void()>{
       [rp, result = std::move(executed->result)]() mutable {
         deliver(rp, result);
@@ -97,7 +101,7 @@ void storage_writer_state::drain() {
   };
   std::vector<accepted> group;
   std::vector<document_write> writes;
-  group_lookup lookup{*store};
+  group_lookup lookup{*store, writes};
   auto state = store->state();
   auto now = now_ticks();
   size_t taken = 0;

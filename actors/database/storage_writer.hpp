@@ -39,19 +39,27 @@ struct storage_writer_config {
 /// writes although none is committed yet.
 class group_lookup : public document_lookup {
 public:
-  explicit group_lookup(const document_store& store) : store_(store) {
+  /// @param writes the group's writes so far; `index_new_writes` makes the
+  ///        ones appended since the last call visible.
+  group_lookup(const document_store& store,
+               const std::vector<document_write>& writes)
+    : store_(store), writes_(writes) {
     // nop
   }
 
   outcome<std::optional<document_record>> find(std::string_view key,
                                                bool with_body) override;
 
-  /// Makes `writes` visible to later transactions of the group.
-  void add(const std::vector<document_write>& writes);
+  /// Makes the writes appended to the group since the last call visible to
+  /// later transactions of the group.
+  void index_new_writes();
 
 private:
   const document_store& store_;
-  std::unordered_map<std::string, document_record> written_;
+  const std::vector<document_write>& writes_;
+  size_t indexed_ = 0;
+  /// Key → position of its latest write in `writes_`.
+  std::unordered_map<std::string, size_t> latest_;
 };
 
 /// A transaction waiting for the next drain.

@@ -314,11 +314,7 @@ void put_document(const request_ptr& r) {
   auto expected = if_match_expectation(r);
   if (!expected)
     return r->fail(expected.error());
-  rapidjson::Document body;
-  if (auto parsed = parse_json(r->exchange().body, body, "the document");
-      !parsed)
-    return r->fail(parsed.error());
-  auto doc = prepare_document(body);
+  auto doc = prepare_document(r->exchange().body);
   if (!doc)
     return r->fail(doc.error());
   write_transaction tx;

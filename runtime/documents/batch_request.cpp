@@ -4,9 +4,8 @@
 #include "runtime/documents/document_id.hpp"
 #include "runtime/json/json.hpp"
 
-#include <rapidjson/document.h>
-
 #include <array>
+#include <optional>
 #include <strings.h>
 
 namespace corvus {
@@ -32,67 +31,352 @@ failure command_error(size_t index, const std::string& what) {
                                          + "]: " + what);
 }
 
-outcome<write_command> parse_command(const rapidjson::Value& cmd,
-                                     size_t index) {
-  if (!cmd.IsObject())
-    return command_error(index, "a command must be a JSON object");
-  auto type = string_member(cmd, "Type");
-  if (type == nullptr)
+// One member of a command as it arrived, before the rules are applied.
+struct raw_field {
+  enum class kind { absent, null, string, other };
+  kind seen = kind::absent;
+  std::string text;
+};
+
+// What a command object said.
+struct raw_command {
+  raw_field type;
+  raw_field id;
+  raw_field change_vector;
+  enum class document_state { absent, object, invalid };
+  /// Absent (or null), an object split into `document`, or something else.
+  document_state document_seen = document_state::absent;
+  incoming_document document;
+};
+
+// The rules of a command (ravendb-http §4.3, §4.5), applied once it is
+// complete.
+outcome<write_command> check_command(raw_command& raw, size_t index) {
+  if (raw.type.seen != raw_field::kind::string)
     return command_error(index, "'Type' must be a string");
   write_command result;
-  auto type_text = view_of(*type);
-  if (equals_ignoring_case(type_text, "PUT")) {
+  auto& type = raw.type.text;
+  if (equals_ignoring_case(type, "PUT")) {
     result.kind = command_kind::put;
-  } else if (equals_ignoring_case(type_text, "DELETE")) {
+  } else if (equals_ignoring_case(type, "DELETE")) {
     result.kind = command_kind::del;
   } else {
     for (auto known : known_unsupported_types)
-      if (equals_ignoring_case(type_text, known))
+      if (equals_ignoring_case(type, known))
         return make_failure(ec::not_supported,
                             "Commands[" + std::to_string(index)
-                              + "]: command type '" + std::string{type_text}
+                              + "]: command type '" + type
                               + "' is not supported by Corvus yet");
-    return command_error(index, "unknown command type '"
-                                  + std::string{type_text} + "'");
+    return command_error(index, "unknown command type '" + type + "'");
   }
-  auto id = cmd.FindMember("Id");
-  if (id != cmd.MemberEnd() && !id->value.IsNull()) {
-    if (!id->value.IsString())
+  switch (raw.id.seen) {
+    case raw_field::kind::other:
       return command_error(index, "'Id' must be a string or null");
-    result.id = std::string{view_of(id->value)};
-    // Ids ending in '/' get a server suffix; '|' asks for a cluster-wide
-    // identity, which needs the cluster layer.
-    if (!result.id.empty() && result.id.back() == '|')
-      return make_failure(ec::not_supported,
-                          "Commands[" + std::to_string(index) + "]: id '"
-                            + result.id
-                            + "' asks for a cluster-wide identity, which "
-                              "Corvus does not support yet");
-    if (auto valid = validate_document_id(result.id); !valid)
-      return command_error(index, valid.error().message);
-  } else if (result.kind == command_kind::del) {
-    return command_error(index, "a DELETE needs an 'Id'");
+    case raw_field::kind::string:
+      result.id = std::move(raw.id.text);
+      // Ids ending in '/' get a server suffix; '|' asks for a cluster-wide
+      // identity, which needs the cluster layer.
+      if (!result.id.empty() && result.id.back() == '|')
+        return make_failure(ec::not_supported,
+                            "Commands[" + std::to_string(index) + "]: id '"
+                              + result.id
+                              + "' asks for a cluster-wide identity, which "
+                                "Corvus does not support yet");
+      if (auto valid = validate_document_id(result.id); !valid)
+        return command_error(index, valid.error().message);
+      break;
+    default:
+      if (result.kind == command_kind::del)
+        return command_error(index, "a DELETE needs an 'Id'");
   }
-  auto cv = cmd.FindMember("ChangeVector");
-  bool has_cv = cv != cmd.MemberEnd() && !cv->value.IsNull();
-  if (has_cv && !cv->value.IsString())
+  if (raw.change_vector.seen == raw_field::kind::other)
     return command_error(index, "'ChangeVector' must be a string or null");
-  auto expected = parse_expectation(has_cv,
-                                    has_cv ? view_of(cv->value) : "");
+  auto expected = parse_expectation(
+    raw.change_vector.seen == raw_field::kind::string,
+    raw.change_vector.text);
   if (!expected)
     return command_error(index, expected.error().message);
   result.expected = std::move(*expected);
   if (result.kind == command_kind::put) {
-    auto doc = cmd.FindMember("Document");
-    if (doc == cmd.MemberEnd() || !doc->value.IsObject())
+    if (raw.document_seen != raw_command::document_state::object)
       return command_error(index, "a PUT needs a 'Document' object");
-    auto prepared = prepare_document(doc->value);
-    if (!prepared)
-      return command_error(index, prepared.error().message);
-    result.document = std::move(*prepared);
+    result.document = std::move(raw.document);
   }
   return result;
 }
+
+// SAX handler for a whole bulk_docs body: walks the envelope itself and
+// hands each `Document` to a document_splitter, so the body is read once.
+class batch_parser {
+public:
+  bool Null() {
+    if (document_)
+      return forward(document_->Null());
+    return scalar(raw_field::kind::null, {});
+  }
+
+  bool Bool(bool b) {
+    if (document_)
+      return forward(document_->Bool(b));
+    return scalar(raw_field::kind::other, {});
+  }
+
+  bool Int(int i) {
+    if (document_)
+      return forward(document_->Int(i));
+    return scalar(raw_field::kind::other, {});
+  }
+
+  bool Uint(unsigned u) {
+    if (document_)
+      return forward(document_->Uint(u));
+    return scalar(raw_field::kind::other, {});
+  }
+
+  bool Int64(int64_t i) {
+    if (document_)
+      return forward(document_->Int64(i));
+    return scalar(raw_field::kind::other, {});
+  }
+
+  bool Uint64(uint64_t u) {
+    if (document_)
+      return forward(document_->Uint64(u));
+    return scalar(raw_field::kind::other, {});
+  }
+
+  bool Double(double d) {
+    if (document_)
+      return forward(document_->Double(d));
+    return scalar(raw_field::kind::other, {});
+  }
+
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy) {
+    if (document_)
+      return forward(document_->RawNumber(str, length, copy));
+    return scalar(raw_field::kind::other, {});
+  }
+
+  bool String(const char* str, rapidjson::SizeType length, bool copy) {
+    if (document_)
+      return forward(document_->String(str, length, copy));
+    return scalar(raw_field::kind::string, {str, length});
+  }
+
+  bool StartObject() {
+    if (document_)
+      return forward(document_->StartObject());
+    if (skip_.open())
+      return true;
+    switch (at_) {
+      case place::before_body:
+        at_ = place::body;
+        return true;
+      case place::commands:
+        at_ = place::command;
+        current_ = raw_command{};
+        return true;
+      case place::command:
+        if (capture_ == capture::document) {
+          capture_ = capture::none;
+          current_.document_seen = raw_command::document_state::object;
+          document_.emplace();
+          return forward(document_->StartObject());
+        }
+        return other_container();
+      default:
+        return other_container();
+    }
+  }
+
+  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+    if (document_)
+      return forward(document_->Key(str, length, copy));
+    if (skip_.key())
+      return true;
+    std::string_view key{str, length};
+    if (at_ == place::body && key == "Commands")
+      capture_ = capture::commands;
+    else if (at_ == place::body && key == "TransactionMode")
+      capture_ = capture::transaction_mode;
+    else if (at_ == place::command && key == "Type")
+      capture_ = capture::type;
+    else if (at_ == place::command && key == "Id")
+      capture_ = capture::id;
+    else if (at_ == place::command && key == "ChangeVector")
+      capture_ = capture::change_vector;
+    else if (at_ == place::command && key == "Document")
+      capture_ = capture::document;
+    else
+      skip_.begin();
+    return true;
+  }
+
+  bool EndObject(rapidjson::SizeType members) {
+    if (document_) {
+      if (!forward(document_->EndObject(members)))
+        return false;
+      if (document_->done())
+        return finish_document();
+      return true;
+    }
+    if (skip_.close())
+      return true;
+    if (at_ == place::command) {
+      auto cmd = check_command(current_, result_.commands.size());
+      if (!cmd)
+        return fail(std::move(cmd.error()));
+      result_.commands.push_back(std::move(*cmd));
+      at_ = place::commands;
+      return true;
+    }
+    at_ = place::done;
+    return true;
+  }
+
+  bool StartArray() {
+    if (document_)
+      return forward(document_->StartArray());
+    if (skip_.open())
+      return true;
+    if (at_ == place::body && capture_ == capture::commands) {
+      capture_ = capture::none;
+      at_ = place::commands;
+      seen_commands_ = true;
+      return true;
+    }
+    return other_container();
+  }
+
+  bool EndArray(rapidjson::SizeType elements) {
+    if (document_)
+      return forward(document_->EndArray(elements));
+    if (skip_.close())
+      return true;
+    at_ = place::body;
+    return true;
+  }
+
+  outcome<write_transaction> finish() {
+    if (error_)
+      return std::move(*error_);
+    if (!seen_commands_)
+      return make_failure(ec::bad_request,
+                          "the request body needs a 'Commands' array");
+    return std::move(result_);
+  }
+
+private:
+  enum class place { before_body, body, commands, command, done };
+  enum class capture {
+    none,
+    commands,
+    transaction_mode,
+    type,
+    id,
+    change_vector,
+    document
+  };
+
+  bool fail(failure f) {
+    error_ = std::move(f);
+    return false;
+  }
+
+  size_t index() const {
+    return result_.commands.size();
+  }
+
+  // A scalar outside documents: a captured field, or misplaced.
+  bool scalar(raw_field::kind kind, std::string_view text) {
+    if (skip_.scalar())
+      return true;
+    auto what = capture_;
+    capture_ = capture::none;
+    switch (what) {
+      case capture::type:
+        current_.type = {kind, std::string{text}};
+        return true;
+      case capture::id:
+        current_.id = {kind, std::string{text}};
+        return true;
+      case capture::change_vector:
+        current_.change_vector = {kind, std::string{text}};
+        return true;
+      case capture::document:
+        current_.document_seen = kind == raw_field::kind::null
+                                   ? raw_command::document_state::absent
+                                   : raw_command::document_state::invalid;
+        return true;
+      case capture::transaction_mode:
+        if (equals_ignoring_case(text, "ClusterWide"))
+          return fail(make_failure(ec::not_supported,
+                                   "cluster-wide transactions are not "
+                                   "supported by Corvus yet"));
+        return true;
+      default:
+        return misplaced();
+    }
+  }
+
+  // An object or array where the envelope allows none.
+  bool other_container() {
+    auto what = capture_;
+    capture_ = capture::none;
+    if (at_ == place::command) {
+      if (what == capture::document)
+        current_.document_seen = raw_command::document_state::invalid;
+      else if (what == capture::type)
+        current_.type.seen = raw_field::kind::other;
+      else if (what == capture::id)
+        current_.id.seen = raw_field::kind::other;
+      else if (what == capture::change_vector)
+        current_.change_vector.seen = raw_field::kind::other;
+      skip_.begin();
+      return skip_.open();
+    }
+    return misplaced();
+  }
+
+  bool misplaced() {
+    switch (at_) {
+      case place::before_body:
+        return fail(make_failure(ec::bad_request,
+                                 "the request body must be a JSON object"));
+      case place::commands:
+        return fail(command_error(index(), "a command must be a JSON object"));
+      default:
+        return fail(make_failure(ec::bad_request,
+                                 "the request body needs a 'Commands' array"));
+    }
+  }
+
+  bool forward(bool ok) {
+    if (ok)
+      return true;
+    auto split = document_->finish();
+    document_.reset();
+    return fail(command_error(index(), split.error().message));
+  }
+
+  bool finish_document() {
+    auto split = document_->finish();
+    document_.reset();
+    if (!split)
+      return fail(command_error(index(), split.error().message));
+    current_.document = std::move(*split);
+    return true;
+  }
+
+  place at_ = place::before_body;
+  capture capture_ = capture::none;
+  value_skipper skip_;
+  raw_command current_;
+  std::optional<document_splitter> document_;
+  write_transaction result_;
+  bool seen_commands_ = false;
+  std::optional<failure> error_;
+};
 
 } // namespace
 
@@ -110,31 +394,10 @@ outcome<cv_expectation> parse_expectation(bool has_value,
 }
 
 outcome<write_transaction> parse_batch_request(std::string_view body) {
-  rapidjson::Document doc;
-  if (auto parsed = parse_json(body, doc, "the request body"); !parsed)
+  batch_parser parser;
+  if (auto parsed = parse_sax(body, parser, "the request body"); !parsed)
     return parsed.error();
-  if (!doc.IsObject())
-    return make_failure(ec::bad_request,
-                        "the request body must be a JSON object");
-  if (auto mode = string_member(doc, "TransactionMode");
-      mode != nullptr && equals_ignoring_case(view_of(*mode), "ClusterWide"))
-    return make_failure(ec::not_supported,
-                        "cluster-wide transactions are not supported by "
-                        "Corvus yet");
-  auto commands = doc.FindMember("Commands");
-  if (commands == doc.MemberEnd() || !commands->value.IsArray())
-    return make_failure(ec::bad_request,
-                        "the request body needs a 'Commands' array");
-  write_transaction result;
-  result.commands.reserve(commands->value.Size());
-  size_t index = 0;
-  for (auto& cmd : commands->value.GetArray()) {
-    auto parsed = parse_command(cmd, index++);
-    if (!parsed)
-      return parsed.error();
-    result.commands.push_back(std::move(*parsed));
-  }
-  return result;
+  return parser.finish();
 }
 
 } // namespace corvus

@@ -42,50 +42,177 @@ bool is_empty_collection(std::string_view collection) {
   return collection.empty() || collection == empty_collection;
 }
 
-outcome<incoming_document> prepare_document(const rapidjson::Value& doc) {
-  if (!doc.IsObject())
-    return make_failure(ec::bad_request, "a document must be a JSON object");
-  incoming_document result;
-  string_sink body_sink{result.body};
-  result.body.clear();
-  json_writer body{body_sink};
-  body.StartObject();
-  for (auto& member : doc.GetObject()) {
-    if (view_of(member.name) != "@metadata") {
-      member.name.Accept(body);
-      member.value.Accept(body);
-      continue;
-    }
-    auto& meta = member.value;
-    if (meta.IsNull())
-      continue;
-    if (!meta.IsObject())
-      return make_failure(ec::bad_request, "@metadata must be a JSON object");
-    result.metadata.clear();
-    string_sink meta_sink{result.metadata};
-    json_writer writer{meta_sink};
-    writer.StartObject();
-    for (auto& m : meta.GetObject()) {
-      auto key = view_of(m.name);
-      if (key == "@collection") {
-        if (m.value.IsString()) {
-          if (!is_empty_collection(view_of(m.value)))
-            result.collection = std::string{view_of(m.value)};
-        } else if (!m.value.IsNull()) {
-          return make_failure(ec::bad_request,
-                              "@metadata.@collection must be a string");
-        }
-        continue;
-      }
-      if (is_computed_key(key))
-        continue;
-      m.name.Accept(writer);
-      m.value.Accept(writer);
-    }
-    writer.EndObject();
+document_splitter::document_splitter()
+  : body_sink_(doc_.body),
+    meta_sink_(doc_.metadata),
+    body_writer_(body_sink_),
+    meta_writer_(meta_sink_) {
+  doc_.body.clear();
+}
+
+bool document_splitter::fail(const char* why) {
+  error_ = why;
+  return false;
+}
+
+template <class Write>
+bool document_splitter::scalar(Write write) {
+  if (skip_.scalar())
+    return true;
+  if (pending_ == pending::metadata)
+    return fail("@metadata must be a JSON object");
+  if (pending_ == pending::collection)
+    return fail("@metadata.@collection must be a string");
+  if (body_depth_ == 0)
+    return fail("a document must be a JSON object");
+  return write(out());
+}
+
+bool document_splitter::Null() {
+  if (skip_.scalar())
+    return true;
+  if (pending_ != pending::none) {
+    // A null @metadata or @collection means "none".
+    pending_ = pending::none;
+    return true;
   }
-  body.EndObject();
-  return result;
+  return scalar([](json_writer& w) { return w.Null(); });
+}
+
+bool document_splitter::Bool(bool b) {
+  return scalar([b](json_writer& w) { return w.Bool(b); });
+}
+
+bool document_splitter::Int(int i) {
+  return scalar([i](json_writer& w) { return w.Int(i); });
+}
+
+bool document_splitter::Uint(unsigned u) {
+  return scalar([u](json_writer& w) { return w.Uint(u); });
+}
+
+bool document_splitter::Int64(int64_t i) {
+  return scalar([i](json_writer& w) { return w.Int64(i); });
+}
+
+bool document_splitter::Uint64(uint64_t u) {
+  return scalar([u](json_writer& w) { return w.Uint64(u); });
+}
+
+bool document_splitter::Double(double d) {
+  return scalar([d](json_writer& w) { return w.Double(d); });
+}
+
+bool document_splitter::RawNumber(const char* str, rapidjson::SizeType length,
+                                  bool) {
+  return scalar(
+    [=](json_writer& w) { return w.RawValue(str, length, rapidjson::kNumberType); });
+}
+
+bool document_splitter::String(const char* str, rapidjson::SizeType length,
+                               bool) {
+  if (skip_.scalar())
+    return true;
+  if (pending_ == pending::collection) {
+    pending_ = pending::none;
+    if (!is_empty_collection({str, length}))
+      doc_.collection.assign(str, length);
+    return true;
+  }
+  return scalar([=](json_writer& w) { return w.String(str, length); });
+}
+
+bool document_splitter::StartObject() {
+  if (skip_.open())
+    return true;
+  if (pending_ == pending::metadata) {
+    pending_ = pending::none;
+    doc_.metadata.clear();
+    meta_depth_ = 1;
+    return meta_writer_.StartObject();
+  }
+  if (pending_ == pending::collection)
+    return fail("@metadata.@collection must be a string");
+  if (meta_depth_ > 0)
+    ++meta_depth_;
+  else
+    ++body_depth_;
+  return out().StartObject();
+}
+
+bool document_splitter::Key(const char* str, rapidjson::SizeType length,
+                            bool) {
+  if (skip_.key())
+    return true;
+  std::string_view key{str, length};
+  if (meta_depth_ == 1) {
+    if (key == "@collection") {
+      pending_ = pending::collection;
+      return true;
+    }
+    if (is_computed_key(key)) {
+      skip_.begin();
+      return true;
+    }
+  } else if (meta_depth_ == 0 && body_depth_ == 1 && key == "@metadata") {
+    pending_ = pending::metadata;
+    return true;
+  }
+  return out().Key(str, length);
+}
+
+bool document_splitter::EndObject(rapidjson::SizeType) {
+  if (skip_.close())
+    return true;
+  if (meta_depth_ > 0) {
+    --meta_depth_;
+    return meta_writer_.EndObject();
+  }
+  if (--body_depth_ == 0)
+    done_ = true;
+  return body_writer_.EndObject();
+}
+
+bool document_splitter::StartArray() {
+  if (skip_.open())
+    return true;
+  if (pending_ == pending::metadata)
+    return fail("@metadata must be a JSON object");
+  if (pending_ == pending::collection)
+    return fail("@metadata.@collection must be a string");
+  if (body_depth_ == 0)
+    return fail("a document must be a JSON object");
+  if (meta_depth_ > 0)
+    ++meta_depth_;
+  else
+    ++body_depth_;
+  return out().StartArray();
+}
+
+bool document_splitter::EndArray(rapidjson::SizeType) {
+  if (skip_.close())
+    return true;
+  if (meta_depth_ > 0) {
+    --meta_depth_;
+    return meta_writer_.EndArray();
+  }
+  --body_depth_;
+  return body_writer_.EndArray();
+}
+
+outcome<incoming_document> document_splitter::finish() {
+  if (error_ != nullptr)
+    return make_failure(ec::bad_request, error_);
+  if (!done_)
+    return make_failure(ec::bad_request, "a document must be a JSON object");
+  return std::move(doc_);
+}
+
+outcome<incoming_document> prepare_document(std::string_view json) {
+  document_splitter splitter;
+  if (auto parsed = parse_sax(json, splitter, "the document"); !parsed)
+    return parsed.error();
+  return splitter.finish();
 }
 
 std::string render_document(const incoming_document& doc,

@@ -7,12 +7,13 @@
 // `@last-modified`, `@flags`, and the keys owned by attachments, counters
 // and time series); everything else (`@collection`, `Raven-Node-Type`,
 // `@nested-object-types`, `@expires`, user keys) is stored verbatim
-// (ravendb-http.md §4.1). `prepare_document` splits the client's JSON once,
-// on the request thread; `render_document` adds the computed keys when the
-// transaction knows them, without parsing again.
+// (ravendb-http.md §4.1). `document_splitter` splits the client's JSON
+// once, while it is parsed on the request thread; `render_document` adds
+// the computed keys when the transaction knows them, without parsing again.
 
 #include "runtime/documents/document.hpp"
 #include "runtime/failure.hpp"
+#include "runtime/json/json.hpp"
 
 #include <rapidjson/document.h>
 
@@ -39,10 +40,76 @@ struct incoming_document {
   }
 };
 
-/// Splits `doc`, a JSON object sent by a client.
-/// @returns ec::bad_request when `doc` is not an object, `@metadata` is not
-///          an object, or `@collection` is neither a string nor null.
-outcome<incoming_document> prepare_document(const rapidjson::Value& doc);
+/// Splits a client's document while it is parsed: a RapidJSON SAX handler
+/// for the events of one JSON object (from a Reader, or from
+/// `Value::Accept`). Body and metadata are written out as the events
+/// arrive, so a document is read once and numbers keep the exact text the
+/// client sent (parse with kParseNumbersAsStringsFlag).
+class document_splitter {
+public:
+  document_splitter();
+
+  document_splitter(const document_splitter&) = delete;
+  document_splitter& operator=(const document_splitter&) = delete;
+
+  // RapidJSON handler interface; `false` stops the parse (see `finish`).
+  bool Null();
+  bool Bool(bool b);
+  bool Int(int i);
+  bool Uint(unsigned u);
+  bool Int64(int64_t i);
+  bool Uint64(uint64_t u);
+  bool Double(double d);
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy);
+  bool String(const char* str, rapidjson::SizeType length, bool copy);
+  bool StartObject();
+  bool Key(const char* str, rapidjson::SizeType length, bool copy);
+  bool EndObject(rapidjson::SizeType members);
+  bool StartArray();
+  bool EndArray(rapidjson::SizeType elements);
+
+  /// @returns whether the document's closing brace was seen.
+  bool done() const {
+    return done_;
+  }
+
+  /// @returns the split document, or why it could not be split: not an
+  ///          object, `@metadata` not an object, `@collection` neither a
+  ///          string nor null. @pre done(), or an event returned false.
+  outcome<incoming_document> finish();
+
+private:
+  enum class pending { none, metadata, collection };
+
+  // Handles a scalar that is not a string or null.
+  template <class Write>
+  bool scalar(Write write);
+  // The writer the next value goes to.
+  json_writer& out() {
+    return meta_depth_ > 0 ? meta_writer_ : body_writer_;
+  }
+  bool fail(const char* why);
+
+  incoming_document doc_;
+  string_sink body_sink_;
+  string_sink meta_sink_;
+  json_writer body_writer_;
+  json_writer meta_writer_;
+  /// Open containers of the document; 1 = its own members.
+  int body_depth_ = 0;
+  /// Open containers inside `@metadata`; 0 = not in it.
+  int meta_depth_ = 0;
+  /// A value being dropped (a server-computed key).
+  value_skipper skip_;
+  pending pending_ = pending::none;
+  bool done_ = false;
+  const char* error_ = nullptr;
+};
+
+/// Splits `json`, the text of a document sent by a client.
+/// @returns ec::bad_request for invalid JSON and for what
+///          document_splitter refuses.
+outcome<incoming_document> prepare_document(std::string_view json);
 
 /// What the server computes for a stored version.
 struct computed_metadata {

@@ -8,14 +8,20 @@ outcome<done> parse_json(std::string_view text, rapidjson::Document& doc,
                          std::string_view what) {
   // Full precision keeps 64-bit etags exact; stop-when-done would accept
   // trailing garbage, so it stays off.
-  doc.Parse<rapidjson::kParseFullPrecisionFlag>(text.data(), text.size());
+  doc.Parse<rapidjson::kParseFullPrecisionFlag
+            | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
   if (!doc.HasParseError())
     return done{};
+  return json_parse_failure(doc.GetParseError(), doc.GetErrorOffset(), what);
+}
+
+failure json_parse_failure(rapidjson::ParseErrorCode code, size_t offset,
+                           std::string_view what) {
   std::string msg{what};
   msg += " is not valid JSON: ";
-  msg += rapidjson::GetParseError_En(doc.GetParseError());
+  msg += rapidjson::GetParseError_En(code);
   msg += " (at byte ";
-  msg += std::to_string(doc.GetErrorOffset());
+  msg += std::to_string(offset);
   msg += ')';
   return make_failure(ec::bad_request, std::move(msg));
 }

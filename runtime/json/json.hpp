@@ -7,6 +7,8 @@
 #include "runtime/failure.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/memorystream.h>
+#include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
 #include <string>
@@ -43,6 +45,75 @@ using json_writer = rapidjson::Writer<string_sink>;
 ///          `what` names the input in the message ("request body").
 outcome<done> parse_json(std::string_view text, rapidjson::Document& doc,
                          std::string_view what);
+
+/// @returns the failure for a RapidJSON parse error at byte `offset`.
+failure json_parse_failure(rapidjson::ParseErrorCode code, size_t offset,
+                           std::string_view what);
+
+/// Feeds `text` to a SAX `handler` in one pass: numbers arrive as raw text
+/// (RawNumber, so they keep the client's exact spelling) and invalid UTF-8
+/// is refused.
+/// @returns ec::bad_request for malformed JSON; a handler that returned
+///          false reports its own reason, so this then returns done.
+template <class Handler>
+outcome<done> parse_sax(std::string_view text, Handler& handler,
+                        std::string_view what) {
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream{text.data(), text.size()};
+  reader.Parse<rapidjson::kParseNumbersAsStringsFlag
+               | rapidjson::kParseValidateEncodingFlag>(stream, handler);
+  if (!reader.HasParseError()
+      || reader.GetParseErrorCode() == rapidjson::kParseErrorTermination)
+    return done{};
+  return json_parse_failure(reader.GetParseErrorCode(),
+                            reader.GetErrorOffset(), what);
+}
+
+/// Follows a value a SAX handler drops (an unknown or server-owned member):
+/// after `begin`, every event belongs to the skipped value until it ends.
+class value_skipper {
+public:
+  /// The next value is to be skipped.
+  void begin() {
+    active_ = true;
+    depth_ = 0;
+  }
+
+  /// A key event; @returns whether it is inside the skipped value.
+  bool key() const {
+    return active_;
+  }
+
+  /// A scalar event; @returns whether it was (part of) the skipped value.
+  bool scalar() {
+    if (!active_)
+      return false;
+    if (depth_ == 0)
+      active_ = false;
+    return true;
+  }
+
+  /// A StartObject/StartArray event; @returns whether it was skipped.
+  bool open() {
+    if (!active_)
+      return false;
+    ++depth_;
+    return true;
+  }
+
+  /// An EndObject/EndArray event; @returns whether it was skipped.
+  bool close() {
+    if (!active_)
+      return false;
+    if (--depth_ == 0)
+      active_ = false;
+    return true;
+  }
+
+private:
+  bool active_ = false;
+  int depth_ = 0;
+};
 
 /// Appends `s` to `out` as a quoted, escaped JSON string.
 void append_json_string(std::string& out, std::string_view s);

@@ -16,7 +16,8 @@ TEST_CASE("a batch of PUT and DELETE commands parses") {
   std::string cv = std::string{"A:3-"} + db_id;
   std::string body =
     R"({"Commands":[)"
-    R"({"Id":"users/1","ChangeVector":null,"Document":{"name":"x"},"Type":"PUT"},)"
+    R"({"Id":"users/1","ChangeVector":null,"Document":{"name":"x","ok":true,)"
+    R"("no":false,"none":null,"n":-1.5e3,"list":[true,null,{"a":[]}]},"Type":"PUT"},)"
     R"({"Id":"users/2","Document":{"name":"y","@metadata":{"@collection":"Users"}},)"
     R"("Type":"PUT","OriginalChangeVector":")" + cv + R"("},)"
     R"({"Id":"users/3","ChangeVector":"","Document":{},"Type":"PUT"},)"
@@ -28,6 +29,9 @@ TEST_CASE("a batch of PUT and DELETE commands parses") {
   auto& c = tx->commands;
   CHECK(c[0].kind == command_kind::put);
   CHECK(c[0].expected.kind == cv_expectation::mode::none);
+  CHECK(c[0].document.body
+        == R"({"name":"x","ok":true,"no":false,"none":null,"n":-1.5e3,)"
+           R"("list":[true,null,{"a":[]}]})");
   CHECK(c[1].expected.kind == cv_expectation::mode::none);
   CHECK(c[1].document.collection == "Users");
   CHECK(c[2].expected.kind == cv_expectation::mode::must_be_new);

@@ -11,10 +11,7 @@ using namespace corvus;
 namespace {
 
 incoming_document prepare(const char* json) {
-  rapidjson::Document doc;
-  doc.Parse(json);
-  REQUIRE_FALSE(doc.HasParseError());
-  auto prepared = prepare_document(doc);
+  auto prepared = prepare_document(json);
   REQUIRE(prepared);
   return *prepared;
 }
@@ -42,14 +39,24 @@ TEST_CASE("documents without a collection belong to @empty") {
 }
 
 TEST_CASE("malformed documents are refused") {
-  for (auto bad : {R"([1,2])", R"({"@metadata":[]})",
-                   R"({"@metadata":{"@collection":5}})"}) {
-    rapidjson::Document doc;
-    doc.Parse(bad);
-    auto prepared = prepare_document(doc);
+  for (auto bad : {R"([1,2])", R"(5)", R"({"@metadata":[]})",
+                   R"({"@metadata":5})", R"({"@metadata":{"@collection":5}})",
+                   R"({"@metadata":{"@collection":{}}})", R"({"a":1)",
+                   R"({"a":1} {})", "{\"a\":\"\xff\"}"}) {
+    CAPTURE(bad);
+    auto prepared = prepare_document(bad);
     REQUIRE_FALSE(prepared);
     CHECK(prepared.error().code == ec::bad_request);
   }
+}
+
+TEST_CASE("numbers keep the client's spelling; nested values pass through") {
+  auto doc = prepare(R"({"big":123456789012345678901234567890,"f":1.10,)"
+                     R"("e":1e2,"list":[1,{"@metadata":"not special here"}],)"
+                     R"("@metadata":{"@flags":{"dropped":[1,2]},"nested":{"@id":"kept"}}})");
+  CHECK(doc.body == R"({"big":123456789012345678901234567890,"f":1.10,"e":1e2,)"
+                    R"("list":[1,{"@metadata":"not special here"}]})");
+  CHECK(doc.metadata == R"({"nested":{"@id":"kept"}})");
 }
 
 TEST_CASE("rendering adds the computed metadata") {
