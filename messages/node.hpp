@@ -22,6 +22,11 @@ using node_actor = caf::typed_actor<
   // Deletes databases (or copies of them); answered when the local
   // instances are stopped and, for a hard delete, their files removed.
   caf::replies_to<delete_databases_command>::with<databases_deleted>,
+  // Answered once this node's instance of a database (any casing) can
+  // serve: at once when it can, later while it loads. Errors:
+  // ec::database_does_not_exist (not hosted here), ec::database_loading
+  // (it failed and waits for a restart).
+  caf::replies_to<atom::ready, std::string>::with<void>,
   // Timer: restart the failed instance of a database (case-folded name).
   caf::reacts_to<atom::restart, std::string>>;
 

@@ -16,6 +16,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_ATOM(corvus, corvus::atom, drain, "drain")
   // Asks a database instance (or its writer) for its opened store.
   CAF_ADD_ATOM(corvus, corvus::atom, open_store, "open_store")
+  // Asks the node to answer once a database's instance can serve.
+  CAF_ADD_ATOM(corvus, corvus::atom, ready, "ready")
   // The node's timer to restart a failed database instance.
   CAF_ADD_ATOM(corvus, corvus::atom, restart, "restart")
   // Stop taking new work (orderly shutdown).

@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <array>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,12 @@ using tcp = net::ip::tcp;
 
 // Request headers can be long: multi-id loads put ids in the URL.
 constexpr uint32_t header_limit = 64 * 1024;
+
+// How long a closing connection keeps reading (and discarding) what the
+// client still sends. Closing a socket with unread data makes the kernel
+// reset the connection, and the client would lose the answer it was sent
+// (a 413 for a large body, say).
+constexpr auto drain_timeout = std::chrono::seconds{5};
 
 class server_impl;
 
@@ -49,8 +56,10 @@ public:
 private:
   void read();
   void on_read(beast::error_code ec);
-  void fail_request(unsigned status, const std::string& message);
+  /// Answers a request that is not dispatched, then closes.
+  void refuse(const failure& why, std::string target);
   void close();
+  void drain();
 
   beast::tcp_stream stream_;
   beast::flat_buffer buffer_;
@@ -252,20 +261,31 @@ void session::on_read(beast::error_code ec) {
       || ec == net::error::operation_aborted || ec == beast::error::timeout
       || ec == net::error::connection_reset)
     return close();
-  if (ec == http::error::body_limit) {
-    fail_request(413, "the request body exceeds the limit of "
-                        + std::to_string(server_->settings().max_body_size)
-                        + " bytes (http.max-body-size)");
-    return;
-  }
+  std::string target;
+  if (parser_->is_header_done())
+    target = std::string{parser_->get().target()};
+  if (ec == http::error::body_limit)
+    return refuse(make_failure(ec::body_too_large,
+                               "the request body exceeds the limit of "
+                                 + std::to_string(
+                                   server_->settings().max_body_size)
+                                 + " bytes (http.max-body-size)"),
+                  std::move(target));
   if (ec) {
     // Nothing usable arrived: without a complete header there is no
     // request to answer.
     if (!parser_->is_header_done() && buffer_.size() == 0)
       return close();
-    fail_request(400, "malformed HTTP request: " + ec.message());
-    return;
+    return refuse(make_failure(ec::bad_request,
+                               "malformed HTTP request: " + ec.message()),
+                  std::move(target));
   }
+  if (server_->stopping())
+    // Intake has stopped: nothing of this request is applied, so the
+    // client may safely send it to another node.
+    return refuse(make_failure(ec::shutting_down,
+                               "the node is shutting down"),
+                  std::move(target));
   auto req = parser_->release();
   auto ex = std::make_shared<exchange_impl>(shared_from_this());
   ex->method = std::string{req.method_string()};
@@ -280,17 +300,13 @@ void session::on_read(beast::error_code ec) {
   server_->dispatch(std::move(ex));
 }
 
-void session::fail_request(unsigned status, const std::string& message) {
-  // The connection's framing is lost after a bad request: answer and close.
+void session::refuse(const failure& why, std::string target) {
+  // The connection's framing may be lost: answer and close.
   keep_alive_ = false;
   head_ = false;
-  auto code = status == 413 ? ec::body_too_large : ec::bad_request;
-  std::string target;
-  if (parser_->is_header_done())
-    target = std::string{parser_->get().target()};
   server_->begin_request();
-  send(json_reply(status,
-                  render_error_body(make_failure(code, message), target)));
+  send(json_reply(map_error(why.code).status,
+                  render_error_body(why, target)));
 }
 
 void session::send(http_reply reply) {
@@ -327,6 +343,19 @@ void session::send(http_reply reply) {
 void session::close() {
   beast::error_code ignored;
   stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(drain_timeout);
+  drain();
+}
+
+void session::drain() {
+  auto scratch = std::make_shared<std::array<char, 16 * 1024>>();
+  stream_.async_read_some(
+    net::buffer(*scratch),
+    [self = shared_from_this(), scratch](beast::error_code ec, std::size_t) {
+      // Until the client closes its side, or the drain times out.
+      if (!ec)
+        self->drain();
+    });
 }
 
 } // namespace

@@ -62,6 +62,16 @@ void request::fail(const failure& f) {
   ex_->respond(std::move(r));
 }
 
+void request::when_loaded(std::function<void()> then) {
+  auto self = shared_from_this();
+  ask(services_.node,
+      std::function<void()>{[self, then] {
+        self->node_ = self->services_.directory->current();
+        then();
+      }},
+      atom::ready_v, params_.at(0));
+}
+
 std::shared_ptr<const published_database> request::database() {
   auto& name = params_.at(0);
   auto* record = node_->cluster->find_database(name);

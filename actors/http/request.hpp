@@ -18,6 +18,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace corvus {
@@ -74,14 +75,32 @@ public:
   /// null.
   std::shared_ptr<const published_database> database();
 
-  /// Sends `msg` to `dest` from the gateway and answers with
-  /// `on_result(result)`, run on this request's I/O thread.
-  template <class Result, class Dest, class Msg>
-  void call(Dest dest, Msg msg, std::function<http_reply(Result&)> on_result);
+  /// Sends the message `xs...` to `dest` from the gateway; `then(result)`
+  /// runs on this request's I/O thread. An error reply is answered with
+  /// `fail`.
+  template <class Result, class Dest, class... Ts>
+  void ask(Dest dest, std::function<void(Result&)> then, Ts... xs);
 
-  /// As `call`, for requests answered with an empty message.
-  template <class Dest, class Msg>
-  void call(Dest dest, Msg msg, std::function<http_reply()> on_done);
+  /// As `ask`, for requests answered with an empty message.
+  template <class Dest, class... Ts>
+  void ask(Dest dest, std::function<void()> then, Ts... xs);
+
+  /// Sends `xs...` to `dest` and answers with `on_result(result)`.
+  template <class Result, class Dest, class... Ts>
+  void call(Dest dest, std::function<http_reply(Result&)> on_result,
+            Ts... xs) {
+    auto self = shared_from_this();
+    ask<Result>(std::move(dest),
+                std::function<void(Result&)>{[self, on_result](Result& r) {
+                  self->reply(on_result(r));
+                }},
+                std::move(xs)...);
+  }
+
+  /// Runs `then` once the database of path parameter 0 has finished
+  /// loading, with a fresh node snapshot (requests that arrive while a
+  /// node starts wait instead of failing).
+  void when_loaded(std::function<void()> then);
 
 private:
   std::shared_ptr<http_exchange> ex_;
@@ -95,43 +114,49 @@ private:
 
 using request_ptr = std::shared_ptr<request>;
 
-template <class Result, class Dest, class Msg>
-void request::call(Dest dest, Msg msg,
-                   std::function<http_reply(Result&)> on_result) {
-  auto self = shared_from_this();
-  auto timeout = services_.request_timeout;
-  caf::anon_send(
-    services_.gateway,
-    http_call{[self, dest, msg, on_result,
-               timeout](http_gateway_actor::pointer gw) {
-      gw->request(dest, timeout, msg)
-        .then(
-          [self, on_result](Result& result) {
-            self->exchange().post(
-              [self, on_result, result = std::move(result)]() mutable {
-                self->reply(on_result(result));
-              });
-          },
-          [self](caf::error& err) { self->fail(to_failure(err)); });
-    }});
-}
-
-template <class Dest, class Msg>
-void request::call(Dest dest, Msg msg, std::function<http_reply()> on_done) {
+template <class Result, class Dest, class... Ts>
+void request::ask(Dest dest, std::function<void(Result&)> then, Ts... xs) {
   auto self = shared_from_this();
   auto timeout = services_.request_timeout;
   caf::anon_send(services_.gateway,
-                 http_call{[self, dest, msg, on_done,
-                            timeout](http_gateway_actor::pointer gw) {
-                   gw->request(dest, timeout, msg)
+                 http_call{[self, dest, then, timeout,
+                            msg = std::make_tuple(std::move(xs)...)](
+                             http_gateway_actor::pointer gw) {
+                   std::apply(
+                     [&](const auto&... args) {
+                       return gw->request(dest, timeout, args...);
+                     },
+                     msg)
                      .then(
-                       [self, on_done]() {
+                       [self, then](Result& result) {
                          self->exchange().post(
-                           [self, on_done] { self->reply(on_done()); });
+                           [then, result = std::move(result)]() mutable {
+                             then(result);
+                           });
                        },
                        [self](caf::error& err) {
                          self->fail(to_failure(err));
                        });
+                 }});
+}
+
+template <class Dest, class... Ts>
+void request::ask(Dest dest, std::function<void()> then, Ts... xs) {
+  auto self = shared_from_this();
+  auto timeout = services_.request_timeout;
+  caf::anon_send(services_.gateway,
+                 http_call{[self, dest, then, timeout,
+                            msg = std::make_tuple(std::move(xs)...)](
+                             http_gateway_actor::pointer gw) {
+                   std::apply(
+                     [&](const auto&... args) {
+                       return gw->request(dest, timeout, args...);
+                     },
+                     msg)
+                     .then([self, then]() { self->exchange().post(then); },
+                           [self](caf::error& err) {
+                             self->fail(to_failure(err));
+                           });
                  }});
 }
 

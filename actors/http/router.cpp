@@ -1,5 +1,6 @@
 #include "actors/http/request.hpp"
 #include "actors/http/routes.hpp"
+#include "runtime/documents/document_id.hpp"
 #include "runtime/http/error_body.hpp"
 
 #include <array>
@@ -106,8 +107,19 @@ void route_request(const http_services& services,
     auto query = query_string::parse(query_text);
     if (!query)
       return answer_error(*ex, query.error());
+    bool database_route = !params.empty();
     auto req = std::make_shared<request>(std::move(ex), services,
                                          std::move(*query), std::move(params));
+    // A database that is still opening (the node just started, or it was
+    // just created) is waited for rather than refused.
+    if (database_route) {
+      auto& dbs = req->node().databases;
+      auto db = dbs.find(fold_case(req->param(0)));
+      if (db != dbs.end() && db->second->loading()) {
+        auto run = r.run;
+        return req->when_loaded([req, run] { run(req); });
+      }
+    }
     r.run(req);
     return;
   }

@@ -128,12 +128,14 @@ void put_admin_databases(const request_ptr& r) {
                                           static_cast<int>(*rf));
   if (!creation)
     return r->fail(creation.error());
-  r->call<database_created>(r->services().node, std::move(*creation),
-                            [](database_created& created) {
-                              return json_reply(201, render_database_created(created.index,
-                                                        created.record,
-                                                        created.node_urls));
-                            });
+  r->call<database_created>(
+    r->services().node,
+    [](database_created& created) {
+      return json_reply(201, render_database_created(created.index,
+                                                     created.record,
+                                                     created.node_urls));
+    },
+    std::move(*creation));
 }
 
 void get_admin_databases(const request_ptr& r) {
@@ -187,11 +189,13 @@ void delete_admin_databases(const request_ptr& r) {
         !valid)
       return r->fail(valid.error());
   }
-  r->call<databases_deleted>(r->services().node, std::move(cmd),
-                             [](databases_deleted& deleted) {
-                               return json_reply(200, render_databases_deleted(deleted.index,
-                                                               deleted.names));
-                             });
+  r->call<databases_deleted>(
+    r->services().node,
+    [](databases_deleted& deleted) {
+      return json_reply(200, render_databases_deleted(deleted.index,
+                                                      deleted.names));
+    },
+    std::move(cmd));
 }
 
 void get_databases(const request_ptr& r) {
@@ -204,11 +208,13 @@ void get_databases(const request_ptr& r) {
       return r->fail(n->error());
   if (!names_only)
     return r->fail(names_only.error());
+  if (*start < 0 || *page_size < 0)
+    return r->fail(make_failure(ec::bad_request,
+                                "start and pageSize must not be negative"));
   std::vector<const database_record*> page;
   int64_t index = 0;
   for (auto& [key, record] : r->node().cluster->databases())
-    if (index++ >= *start
-        && static_cast<int64_t>(page.size()) < std::max<int64_t>(*page_size, 0))
+    if (index++ >= *start && static_cast<int64_t>(page.size()) < *page_size)
       page.push_back(&record);
   r->reply_json(200, render_database_list(page, *names_only));
 }

@@ -32,6 +32,11 @@ struct published_database {
   bool ready() const {
     return actor && store != nullptr;
   }
+
+  /// Starting up (not failed): worth waiting for.
+  bool loading() const {
+    return actor && store == nullptr;
+  }
 };
 
 struct node_snapshot {

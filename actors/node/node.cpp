@@ -393,6 +393,31 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       finished();
       return rp;
     },
+    [self](atom::ready, const std::string& name) -> caf::result<void> {
+      auto& st = self->state;
+      auto i = st.instances.find(fold_case(name));
+      if (i == st.instances.end() || i->second.removing)
+        return to_error(make_failure(ec::database_does_not_exist,
+                                     "Database '" + name
+                                       + "' does not exist on node "
+                                       + st.node_tag));
+      auto& inst = i->second;
+      if (inst.store)
+        return caf::unit;
+      if (!inst.actor)
+        return to_error(make_failure(ec::database_loading,
+                                     "database '" + inst.name
+                                       + "' is restarting after a failure: "
+                                       + inst.last_error));
+      auto rp = self->make_response_promise<void>();
+      inst.on_ready.push_back([rp](const caf::error* err) mutable {
+        if (err)
+          rp.deliver(*err);
+        else
+          static_cast<caf::response_promise&>(rp).deliver(caf::unit);
+      });
+      return rp;
+    },
     [self](atom::restart, const std::string& key) {
       auto& st = self->state;
       auto i = st.instances.find(key);

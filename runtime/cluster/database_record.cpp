@@ -113,9 +113,13 @@ outcome<database_creation> parse_database_creation(std::string_view body,
                         "the database record must be a JSON object");
   database_creation result;
   auto& record = result.record;
-  auto body_name = string_member(doc, "DatabaseName");
-  if (body_name != nullptr)
-    record.name = std::string{view_of(*body_name)};
+  if (auto name = doc.FindMember("DatabaseName"); name != doc.MemberEnd()) {
+    if (name->value.IsString())
+      record.name = std::string{view_of(name->value)};
+    else if (!name->value.IsNull())
+      return make_failure(ec::bad_request,
+                          "DatabaseName must be a string");
+  }
   if (record.name.empty())
     record.name = std::string{query_name};
   else if (!query_name.empty() && query_name != record.name)
@@ -131,8 +135,23 @@ outcome<database_creation> parse_database_creation(std::string_view body,
     return make_failure(ec::not_supported,
                         "encrypted databases are not supported by Corvus yet");
   if (auto dis = doc.FindMember("Disabled");
-      dis != doc.MemberEnd() && dis->value.IsBool())
+      dis != doc.MemberEnd() && !dis->value.IsNull()) {
+    if (!dis->value.IsBool())
+      return make_failure(ec::bad_request, "Disabled must be true or false");
     record.disabled = dis->value.GetBool();
+  }
+  // Settings are RavenDB configuration keys with string values.
+  if (auto settings = doc.FindMember("Settings");
+      settings != doc.MemberEnd() && !settings->value.IsNull()) {
+    if (!settings->value.IsObject())
+      return make_failure(ec::bad_request,
+                          "Settings must be an object of strings");
+    for (auto& m : settings->value.GetObject())
+      if (!m.value.IsString() && !m.value.IsNull())
+        return make_failure(ec::bad_request,
+                            "Settings." + std::string{view_of(m.name)}
+                              + " must be a string");
+  }
   auto& topology = record.topology;
   topology.replication_factor = std::max(replication_factor, 1);
   if (auto t = doc.FindMember("Topology");

@@ -19,6 +19,10 @@ outcome<std::chrono::milliseconds> parse_timespan(std::string_view text,
     return err == std::errc{} && end == s.data() + s.size() && !s.empty();
   };
   int64_t ms = 0;
+  // Every field is checked for digits below; a sign would slip through
+  // from_chars, and no timeout can be negative.
+  if (!text.empty() && (text.front() == '-' || text.front() == '+'))
+    return malformed();
   if (text.find(':') == std::string_view::npos) {
     if (!number(text, ms) || ms < 0)
       return malformed();

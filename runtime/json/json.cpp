@@ -8,11 +8,33 @@ outcome<done> parse_json(std::string_view text, rapidjson::Document& doc,
                          std::string_view what) {
   // Full precision keeps 64-bit etags exact; stop-when-done would accept
   // trailing garbage, so it stays off.
-  doc.Parse<rapidjson::kParseFullPrecisionFlag
-            | rapidjson::kParseValidateEncodingFlag>(text.data(), text.size());
-  if (!doc.HasParseError())
+  // Populated through a depth guard, so that no later recursion over the
+  // value (Accept, copies) can run out of stack.
+  rapidjson::Reader reader;
+  rapidjson::MemoryStream stream{text.data(), text.size()};
+  bool too_deep = false;
+  auto generate = [&](rapidjson::Document& handler) {
+    depth_guard<rapidjson::Document> guard{handler};
+    reader.Parse<rapidjson::kParseFullPrecisionFlag
+                 | rapidjson::kParseValidateEncodingFlag
+                 | rapidjson::kParseIterativeFlag>(stream, guard);
+    too_deep = guard.too_deep();
+    return !reader.HasParseError();
+  };
+  doc.Populate(generate);
+  if (too_deep)
+    return json_too_deep_failure(what);
+  if (!reader.HasParseError())
     return done{};
-  return json_parse_failure(doc.GetParseError(), doc.GetErrorOffset(), what);
+  return json_parse_failure(reader.GetParseErrorCode(),
+                            reader.GetErrorOffset(), what);
+}
+
+failure json_too_deep_failure(std::string_view what) {
+  return make_failure(ec::bad_request,
+                      std::string{what} + " nests objects or arrays deeper "
+                        "than " + std::to_string(max_json_depth)
+                        + " levels");
 }
 
 failure json_parse_failure(rapidjson::ParseErrorCode code, size_t offset,

@@ -50,9 +50,101 @@ outcome<done> parse_json(std::string_view text, rapidjson::Document& doc,
 failure json_parse_failure(rapidjson::ParseErrorCode code, size_t offset,
                            std::string_view what);
 
-/// Feeds `text` to a SAX `handler` in one pass: numbers arrive as raw text
-/// (RawNumber, so they keep the client's exact spelling) and invalid UTF-8
-/// is refused.
+/// Deepest nesting of objects and arrays accepted in any JSON input. Deeper
+/// input is refused while it is parsed (iteratively), before it reaches
+/// code that recurses over values.
+inline constexpr int max_json_depth = 512;
+
+/// Forwards SAX events to `Handler`, refusing nesting beyond
+/// max_json_depth.
+template <class Handler>
+class depth_guard {
+public:
+  explicit depth_guard(Handler& inner) : inner_(inner) {
+    // nop
+  }
+
+  bool too_deep() const {
+    return too_deep_;
+  }
+
+  bool Null() {
+    return inner_.Null();
+  }
+
+  bool Bool(bool b) {
+    return inner_.Bool(b);
+  }
+
+  bool Int(int i) {
+    return inner_.Int(i);
+  }
+
+  bool Uint(unsigned u) {
+    return inner_.Uint(u);
+  }
+
+  bool Int64(int64_t i) {
+    return inner_.Int64(i);
+  }
+
+  bool Uint64(uint64_t u) {
+    return inner_.Uint64(u);
+  }
+
+  bool Double(double d) {
+    return inner_.Double(d);
+  }
+
+  bool RawNumber(const char* str, rapidjson::SizeType length, bool copy) {
+    return inner_.RawNumber(str, length, copy);
+  }
+
+  bool String(const char* str, rapidjson::SizeType length, bool copy) {
+    return inner_.String(str, length, copy);
+  }
+
+  bool Key(const char* str, rapidjson::SizeType length, bool copy) {
+    return inner_.Key(str, length, copy);
+  }
+
+  bool StartObject() {
+    return enter() && inner_.StartObject();
+  }
+
+  bool EndObject(rapidjson::SizeType members) {
+    --depth_;
+    return inner_.EndObject(members);
+  }
+
+  bool StartArray() {
+    return enter() && inner_.StartArray();
+  }
+
+  bool EndArray(rapidjson::SizeType elements) {
+    --depth_;
+    return inner_.EndArray(elements);
+  }
+
+private:
+  bool enter() {
+    if (++depth_ <= max_json_depth)
+      return true;
+    too_deep_ = true;
+    return false;
+  }
+
+  Handler& inner_;
+  int depth_ = 0;
+  bool too_deep_ = false;
+};
+
+/// The failure for input nested deeper than max_json_depth.
+failure json_too_deep_failure(std::string_view what);
+
+/// Feeds `text` to a SAX `handler` in one pass, iteratively: numbers arrive
+/// as raw text (RawNumber, so they keep the client's exact spelling),
+/// invalid UTF-8 is refused, and so is nesting beyond max_json_depth.
 /// @returns ec::bad_request for malformed JSON; a handler that returned
 ///          false reports its own reason, so this then returns done.
 template <class Handler>
@@ -60,8 +152,12 @@ outcome<done> parse_sax(std::string_view text, Handler& handler,
                         std::string_view what) {
   rapidjson::Reader reader;
   rapidjson::MemoryStream stream{text.data(), text.size()};
+  depth_guard<Handler> guard{handler};
   reader.Parse<rapidjson::kParseNumbersAsStringsFlag
-               | rapidjson::kParseValidateEncodingFlag>(stream, handler);
+               | rapidjson::kParseValidateEncodingFlag
+               | rapidjson::kParseIterativeFlag>(stream, guard);
+  if (guard.too_deep())
+    return json_too_deep_failure(what);
   if (!reader.HasParseError()
       || reader.GetParseErrorCode() == rapidjson::kParseErrorTermination)
     return done{};

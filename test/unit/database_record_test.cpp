@@ -40,6 +40,10 @@ TEST_CASE("creation input errors") {
   REQUIRE_FALSE(encrypted);
   CHECK(encrypted.error().code == ec::not_supported);
   for (auto bad : {"[", R"([1])", R"({"DatabaseName":"a","Topology":5})",
+                   R"({"DatabaseName":5})", R"({"DatabaseName":[]})",
+                   R"({"DatabaseName":"a","Settings":[]})",
+                   R"({"DatabaseName":"a","Settings":{"k":1}})",
+                   R"({"DatabaseName":"a","Disabled":"yes"})",
                    R"({"DatabaseName":"a","Topology":{"Members":"A"}})",
                    R"({"DatabaseName":"bad name"})", R"({})"})
     CHECK_FALSE(parse_database_creation(bad, "", 1));

@@ -46,7 +46,8 @@ TEST_CASE("TimeSpans and milliseconds parse") {
   CHECK(*parse_timespan("00:00:15.500000", "t") == milliseconds{15500});
   CHECK(*parse_timespan("1.02:00:00", "t") == milliseconds{93600000});
   CHECK(*parse_timespan("250", "t") == milliseconds{250});
-  for (auto bad : {"", "abc", "00:61:00", "1:2", "-5", "00:00:01.12345678"})
+  for (auto bad : {"", "abc", "00:61:00", "1:2", "-5", "00:00:01.12345678",
+                   "-00:00:01", "-1.00:00:00", "00:-1:00", "+00:00:01"})
     CHECK_FALSE(parse_timespan(bad, "t"));
 }
 
