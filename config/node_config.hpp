@@ -49,7 +49,7 @@ struct node_config {
     /// `storage.block-cache-size`: LevelDB block cache per store, bytes.
     uint64_t block_cache_size = 64ull << 20;
     /// `storage.write-buffer-size`: LevelDB memtable per store, bytes.
-    uint64_t write_buffer_size = 16ull << 20;
+    uint64_t write_buffer_size = 64ull << 20;
     /// `storage.max-group-commit-bytes`: cap on one group-committed batch.
     uint64_t max_group_commit_bytes = 32ull << 20;
   } storage;

@@ -12,9 +12,9 @@
 
 CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
 
-  // The storage writer runs the transactions it has gathered (group commit).
+  // A storage committer syncs what it gathered (group commit).
   CAF_ADD_ATOM(corvus, corvus::atom, drain, "drain")
-  // Asks a database instance (or its writer) for its opened store.
+  // Asks a database instance for its opened store.
   CAF_ADD_ATOM(corvus, corvus::atom, open_store, "open_store")
   // Asks the node to answer once a database's instance can serve.
   CAF_ADD_ATOM(corvus, corvus::atom, ready, "ready")

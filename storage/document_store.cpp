@@ -1,4 +1,5 @@
 #include "storage/document_store.hpp"
+#include "storage/leveldb_options.hpp"
 
 #include "storage/keys.hpp"
 #include "storage/record_codec.hpp"
@@ -155,6 +156,26 @@ std::shared_ptr<leveldb::Cache> make_block_cache(size_t capacity) {
   return std::shared_ptr<leveldb::Cache>{leveldb::NewLRUCache(capacity)};
 }
 
+std::unique_ptr<leveldb_settings> make_leveldb_settings(
+  const store_options& opts) {
+  auto s = std::make_unique<leveldb_settings>();
+  s->cache = opts.block_cache != nullptr
+               ? opts.block_cache
+               : make_block_cache(opts.block_cache_size);
+  s->filter.reset(leveldb::NewBloomFilterPolicy(10));
+  auto& o = s->options;
+  o.create_if_missing = opts.create_if_missing;
+  // A damaged log or table must stop the open instead of LevelDB silently
+  // skipping what it cannot read: that could drop acknowledged writes.
+  // A torn tail of the log (a crash mid-write) is not damage to LevelDB.
+  o.paranoid_checks = true;
+  o.env = opts.env != nullptr ? opts.env : leveldb::Env::Default();
+  o.block_cache = s->cache.get();
+  o.write_buffer_size = opts.write_buffer_size;
+  o.filter_policy = s->filter.get();
+  return s;
+}
+
 struct document_store::impl {
   /// A change of one collection's document count within one `apply`.
   struct collection_delta {
@@ -171,9 +192,8 @@ struct document_store::impl {
   std::string dir;
   leveldb::Env* env = nullptr;
   bool sync = true;
-  std::shared_ptr<leveldb::Cache> cache;
-  std::unique_ptr<const leveldb::FilterPolicy> filter;
-  // Declared after the cache and filter it uses, so it closes first.
+  std::unique_ptr<leveldb_settings> settings;
+  // Declared after the settings it uses (cache, filter), so it closes first.
   std::unique_ptr<leveldb::DB> db;
 
   // Durable state as of open or the last successful apply. Only the writer
@@ -339,22 +359,9 @@ document_store::open(const std::string& dir, const store_options& opts) {
     return make_failure(ec::storage_failure,
                         "no document store in " + dir
                           + " (and creating one was not requested)");
-  ptr->cache = opts.block_cache != nullptr
-                 ? opts.block_cache
-                 : make_block_cache(opts.block_cache_size);
-  ptr->filter.reset(leveldb::NewBloomFilterPolicy(10));
-  leveldb::Options lopts;
-  lopts.create_if_missing = opts.create_if_missing;
-  // A damaged log or table must stop the open instead of LevelDB silently
-  // skipping what it cannot read: that could drop acknowledged writes.
-  // A torn tail of the log (a crash mid-write) is not damage to LevelDB.
-  lopts.paranoid_checks = true;
-  lopts.env = ptr->env;
-  lopts.block_cache = ptr->cache.get();
-  lopts.write_buffer_size = opts.write_buffer_size;
-  lopts.filter_policy = ptr->filter.get();
+  ptr->settings = make_leveldb_settings(opts);
   leveldb::DB* raw = nullptr;
-  auto status = leveldb::DB::Open(lopts, dir, &raw);
+  auto status = leveldb::DB::Open(ptr->settings->options, dir, &raw);
   if (!status.ok())
     return storage_error(dir, "cannot open", status);
   ptr->db.reset(raw);

@@ -36,7 +36,7 @@ struct store_options {
   /// LevelDB block cache, bytes.
   size_t block_cache_size = 64 << 20;
   /// LevelDB memtable size, bytes.
-  size_t write_buffer_size = 16 << 20;
+  size_t write_buffer_size = 64 << 20;
   /// Environment to run on; nullptr = the default (real files). Tests pass
   /// an in-memory or fault-injecting Env. Not owned.
   leveldb::Env* env = nullptr;

@@ -320,12 +320,10 @@ void put_document(const request_ptr& r) {
   write_transaction tx;
   tx.commands.push_back(write_command{command_kind::put, std::move(*id),
                                       std::move(*expected), std::move(*doc)});
-  r->call<transaction_result>(
-    db->actor,
-    [](transaction_result& res) {
+  r->database_call<transaction_result>(
+    db->actor, std::move(tx), [](transaction_result& res) {
       return json_reply(201, render_put_result(res.results.at(0)));
-    },
-    std::move(tx));
+    });
 }
 
 void delete_document(const request_ptr& r) {
@@ -341,9 +339,9 @@ void delete_document(const request_ptr& r) {
   write_transaction tx;
   tx.commands.push_back(
     write_command{command_kind::del, std::move(*id), std::move(*expected), {}});
-  r->call<transaction_result>(
-    db->actor, [](transaction_result&) { return empty_reply(204); },
-    std::move(tx));
+  r->database_call<transaction_result>(
+    db->actor, std::move(tx),
+    [](transaction_result&) { return empty_reply(204); });
 }
 
 void post_bulk_docs(const request_ptr& r) {
@@ -362,21 +360,16 @@ void post_bulk_docs(const request_ptr& r) {
   auto other_copies = group_size > 0 ? group_size - 1 : 0;
   if (*wait && (*wait)->replicas > other_copies) {
     auto w = **wait;
-    r->ask<transaction_result>(
-      db->actor,
-      std::function<void(transaction_result&)>{
-        [r, w](transaction_result& result) {
-          answer_after_replica_timeout(r, w, std::move(result));
-        }},
-      std::move(*tx));
+    r->database_ask<transaction_result>(
+      db->actor, std::move(*tx), [r, w](transaction_result& result) {
+        answer_after_replica_timeout(r, w, std::move(result));
+      });
     return;
   }
-  r->call<transaction_result>(
-    db->actor,
-    [](transaction_result& result) {
+  r->database_call<transaction_result>(
+    db->actor, std::move(*tx), [](transaction_result& result) {
       return json_reply(201, render_batch_result(result));
-    },
-    std::move(*tx));
+    });
 }
 
 void get_hilo_next(const request_ptr& r) {
@@ -404,10 +397,9 @@ void get_hilo_next(const request_ptr& r) {
   req.separator = std::string{q.get("identityPartsSeparator").value_or("/")};
   if (req.separator.empty())
     req.separator = "/";
-  r->call<hilo_range>(
-    db->actor,
-    [](hilo_range& range) { return json_reply(201, render_hilo_range(range)); },
-    std::move(req));
+  r->database_call<hilo_range>(db->actor, std::move(req), [](hilo_range& range) {
+    return json_reply(201, render_hilo_range(range));
+  });
 }
 
 void put_hilo_return(const request_ptr& r) {
@@ -424,8 +416,8 @@ void put_hilo_return(const request_ptr& r) {
       return r->fail(n->error());
   req.end = *end;
   req.last = *last;
-  r->ask(db->actor, std::function<void()>{[r] { r->reply_empty(204); }},
-         std::move(req));
+  r->database_call<done>(db->actor, std::move(req),
+                         [](done&) { return empty_reply(204); });
 }
 
 } // namespace corvus

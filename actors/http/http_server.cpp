@@ -106,10 +106,14 @@ class server_impl : public http_server,
                     public std::enable_shared_from_this<server_impl> {
 public:
   explicit server_impl(http_server_settings settings)
-    : settings_(std::move(settings)),
-      acceptor_(ioc_),
-      guard_(net::make_work_guard(ioc_)) {
-    // nop
+    : settings_(std::move(settings)) {
+    // One io_context per I/O thread: a connection lives on one thread, so
+    // no two threads share a scheduler (or wake each other through it).
+    for (int i = 0; i < std::max(settings_.io_threads, 1); ++i) {
+      loops_.push_back(std::make_unique<net::io_context>(1));
+      guards_.push_back(net::make_work_guard(*loops_.back()));
+    }
+    acceptor_.emplace(*loops_.front());
   }
 
   ~server_impl() override {
@@ -121,7 +125,7 @@ public:
     beast::error_code ec;
     auto address = net::ip::make_address(host, ec);
     if (ec) {
-      tcp::resolver resolver{ioc_};
+      tcp::resolver resolver{*loops_.front()};
       auto results = resolver.resolve(host, std::to_string(port), ec);
       if (ec || results.empty())
         return make_failure(ec::bad_request,
@@ -130,13 +134,13 @@ public:
       address = results.begin()->endpoint().address();
     }
     tcp::endpoint endpoint{address, port};
-    acceptor_.open(endpoint.protocol(), ec);
+    acceptor_->open(endpoint.protocol(), ec);
     if (!ec)
-      acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+      acceptor_->set_option(net::socket_base::reuse_address(true), ec);
     if (!ec)
-      acceptor_.bind(endpoint, ec);
+      acceptor_->bind(endpoint, ec);
     if (!ec)
-      acceptor_.listen(net::socket_base::max_listen_connections, ec);
+      acceptor_->listen(net::socket_base::max_listen_connections, ec);
     if (ec)
       return make_failure(ec::bad_request,
                           "cannot listen on " + where + ": " + ec.message());
@@ -144,22 +148,22 @@ public:
   }
 
   uint16_t port() const override {
-    return acceptor_.local_endpoint().port();
+    return acceptor_->local_endpoint().port();
   }
 
   void start(http_handler handler) override {
     handler_ = std::move(handler);
     accept();
-    for (int i = 0; i < settings_.io_threads; ++i)
-      threads_.emplace_back([this] { ioc_.run(); });
+    for (auto& loop : loops_)
+      threads_.emplace_back([ioc = loop.get()] { ioc->run(); });
   }
 
   void stop_accepting(std::function<void()> on_idle) override {
-    net::post(ioc_, [self = shared_from_this(),
+    net::post(*loops_.front(), [self = shared_from_this(),
                      on_idle = std::move(on_idle)]() mutable {
       self->stopping_ = true;
       beast::error_code ignored;
-      self->acceptor_.close(ignored);
+      self->acceptor_->close(ignored);
       {
         std::lock_guard<std::mutex> guard{self->idle_mutex_};
         self->on_idle_ = std::move(on_idle);
@@ -169,8 +173,10 @@ public:
   }
 
   void stop() override {
-    guard_.reset();
-    ioc_.stop();
+    for (auto& guard : guards_)
+      guard.reset();
+    for (auto& loop : loops_)
+      loop->stop();
     for (auto& t : threads_)
       if (t.joinable())
         t.join();
@@ -204,12 +210,12 @@ public:
 
 private:
   void accept() {
-    acceptor_.async_accept(
-      net::make_strand(ioc_),
+    acceptor_->async_accept(
+      *loops_[next_loop_++ % loops_.size()],
       [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
         if (!ec)
           std::make_shared<session>(std::move(socket), self)->run();
-        if (!self->stopping_ && self->acceptor_.is_open())
+        if (!self->stopping_ && self->acceptor_->is_open())
           self->accept();
       });
   }
@@ -228,9 +234,12 @@ private:
   }
 
   http_server_settings settings_;
-  net::io_context ioc_;
-  tcp::acceptor acceptor_;
-  net::executor_work_guard<net::io_context::executor_type> guard_;
+  std::vector<std::unique_ptr<net::io_context>> loops_;
+  std::vector<net::executor_work_guard<net::io_context::executor_type>>
+    guards_;
+  /// Lives on the first loop; accepted sockets go round-robin to all.
+  std::optional<tcp::acceptor> acceptor_;
+  size_t next_loop_ = 0;
   std::vector<std::thread> threads_;
   http_handler handler_;
   std::atomic<int64_t> in_flight_{0};

@@ -62,6 +62,13 @@ void request::fail(const failure& f) {
   ex_->respond(std::move(r));
 }
 
+detail::unanswered_guard::~unanswered_guard() {
+  if (!answered_)
+    r_->fail(make_failure(ec::database_loading,
+                          "the database instance went away before it took "
+                          "the request; nothing was applied"));
+}
+
 void request::when_loaded(std::function<void()> then) {
   auto self = shared_from_this();
   ask(services_.node,

@@ -6,6 +6,7 @@
 
 #include "actors/http/http_exchange.hpp"
 #include "actors/node/directory.hpp"
+#include "messages/database.hpp"
 #include "messages/error.hpp"
 #include "messages/http_gateway.hpp"
 #include "messages/node.hpp"
@@ -97,6 +98,25 @@ public:
                 std::move(xs)...);
   }
 
+  /// Sends `req` straight to a database actor (no gateway hop, no timer);
+  /// `then(result)` runs on this request's I/O thread, and failures are
+  /// answered with `fail`. If the actor goes away with the request
+  /// unprocessed, the answer is a 503: nothing was applied.
+  template <class Result, class Request>
+  void database_ask(const database_actor& db, Request req,
+                    std::function<void(Result&)> then);
+
+  /// As `database_ask`, answering with `on_result(result)`.
+  template <class Result, class Request>
+  void database_call(const database_actor& db, Request req,
+                     std::function<http_reply(Result&)> on_result) {
+    auto self = shared_from_this();
+    database_ask<Result>(db, std::move(req),
+                         [self, on_result](Result& result) {
+                           self->reply(on_result(result));
+                         });
+  }
+
   /// Runs `then` once the database of path parameter 0 has finished
   /// loading, with a fresh node snapshot (requests that arrive while a
   /// node starts wait instead of failing).
@@ -158,6 +178,48 @@ void request::ask(Dest dest, std::function<void()> then, Ts... xs) {
                              self->fail(to_failure(err));
                            });
                  }});
+}
+
+namespace detail {
+
+/// Answers a request whose database actor dropped it unanswered.
+class unanswered_guard {
+public:
+  explicit unanswered_guard(std::shared_ptr<request> r) : r_(std::move(r)) {
+    // nop
+  }
+
+  ~unanswered_guard();
+
+  /// The answer arrived; @returns the request to answer.
+  const std::shared_ptr<request>& take() {
+    answered_ = true;
+    return r_;
+  }
+
+private:
+  std::shared_ptr<request> r_;
+  bool answered_ = false;
+};
+
+} // namespace detail
+
+template <class Result, class Request>
+void request::database_ask(const database_actor& db, Request req,
+                           std::function<void(Result&)> then) {
+  auto guard = std::make_shared<detail::unanswered_guard>(shared_from_this());
+  caf::anon_send(
+    db, local_request<Request, Result>{
+          std::move(req), [guard, then](outcome<Result> result) {
+            auto self = guard->take();
+            self->exchange().post(
+              [self, then, result = std::move(result)]() mutable {
+                if (result)
+                  then(*result);
+                else
+                  self->fail(result.error());
+              });
+          }});
 }
 
 /// Serves one HTTP request: routes it and runs its handler.

@@ -131,16 +131,19 @@ void node_state::start_instance(const std::string& key,
   if (inst.backoff.count() == 0)
     inst.backoff = settings.restart_backoff_initial;
   database_config cfg;
-  cfg.writer.database = name;
-  cfg.writer.dir = database_store_dir(settings.data_dir, key);
-  cfg.writer.options = settings.store;
-  cfg.writer.options.create_if_missing = true;
-  cfg.writer.node_tag = node_tag;
-  cfg.writer.seed = random_seed();
-  cfg.writer.max_group_bytes = settings.max_group_commit_bytes;
-  cfg.writer.log = settings.log;
-  cfg.detached_writer = settings.detached_writers;
-  auto actor = self->spawn(database_instance, std::move(cfg));
+  cfg.database = name;
+  cfg.dir = database_store_dir(settings.data_dir, key);
+  cfg.options = settings.store;
+  cfg.options.create_if_missing = true;
+  cfg.node_tag = node_tag;
+  cfg.seed = random_seed();
+  cfg.max_group_bytes = settings.max_group_commit_bytes;
+  cfg.detached = settings.detached_databases;
+  cfg.log = settings.log;
+  // Detached: the instance reads storage while it executes transactions.
+  auto actor = cfg.detached
+                 ? self->spawn<caf::detached>(database_instance, std::move(cfg))
+                 : self->spawn(database_instance, std::move(cfg));
   self->monitor(actor);
   inst.actor = actor;
   inst.store = nullptr;

@@ -35,8 +35,8 @@ struct node_settings {
   std::chrono::milliseconds restart_backoff_initial{500};
   std::chrono::milliseconds restart_backoff_max{30'000};
   std::chrono::milliseconds request_timeout{60'000};
-  /// Database writers on threads of their own (false only in tests).
-  bool detached_writers = true;
+  /// Database instances on threads of their own (false only in tests).
+  bool detached_databases = true;
   std::shared_ptr<node_directory> directory;
   /// The node's system store (node tag, cluster state), opened by the
   /// process before the node starts.

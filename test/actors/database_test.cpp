@@ -1,4 +1,4 @@
-// The database instance actor and its storage writer under the test
+// The database instance actor and its committer under the test
 // coordinator, on an in-memory LevelDB Env that fails on demand.
 
 #include "actors/database/database.hpp"
@@ -27,14 +27,14 @@ struct database_fixture : memory_env, deterministic_fixture {
 
   database_config config() {
     database_config c;
-    c.writer.database = "demo";
-    c.writer.dir = "/data/databases/demo";
-    c.writer.options.create_if_missing = true;
-    c.writer.options.env = &env;
-    c.writer.node_tag = "A";
-    c.writer.seed = 7;
-    c.writer.log = log;
-    c.detached_writer = false;
+    c.database = "demo";
+    c.dir = "/data/databases/demo";
+    c.options.create_if_missing = true;
+    c.options.env = &env;
+    c.node_tag = "A";
+    c.seed = 7;
+    c.log = log;
+    c.detached = false;
     return c;
   }
 
@@ -81,8 +81,8 @@ TEST_CASE_FIXTURE(database_fixture, "a failed concurrency check answers the "
   self->send_exit(db, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_FIXTURE(database_fixture, "transactions that queue up are "
-                                    "committed with one sync") {
+TEST_CASE_FIXTURE(database_fixture, "transactions that queue up share one "
+                                    "sync") {
   auto db = spawn_database();
   auto store = store_of(db);
   auto syncs_before = env.syncs();
@@ -90,7 +90,7 @@ TEST_CASE_FIXTURE(database_fixture, "transactions that queue up are "
   for (int i = 0; i < 5; ++i)
     answers.push_back(request<transaction_result>(
       db, put("users/" + std::to_string(i))));
-  // One of them fails its check; the others still commit together.
+  // One of them fails its check; the others still commit.
   answers.push_back(request<transaction_result>(
     db, put("users/0", {cv_expectation::mode::must_match, "A:99-x"})));
   run();
@@ -98,12 +98,13 @@ TEST_CASE_FIXTURE(database_fixture, "transactions that queue up are "
     CHECK(value_of(std::move(**answers[i])).results[0].id
           == "users/" + std::to_string(i));
   CHECK(error_code_of(**answers[5]) == ec::concurrency_violation);
+  // All five reach the committer before it drains: one batch, one sync.
   CHECK(env.syncs() - syncs_before == 1);
   CHECK(store->state().last_etag == 5);
   self->send_exit(db, caf::exit_reason::user_shutdown);
 }
 
-TEST_CASE_FIXTURE(database_fixture, "HiLo ranges come from the writer") {
+TEST_CASE_FIXTURE(database_fixture, "HiLo ranges are durable like documents") {
   auto db = spawn_database();
   auto range = value_of(ask<hilo_range>(db, hilo_request{"users", 0, 0, "/",
                                                          0}));
@@ -124,7 +125,7 @@ TEST_CASE_FIXTURE(database_fixture, "HiLo ranges come from the writer") {
 }
 
 TEST_CASE_FIXTURE(database_fixture, "a storage failure fails the group and "
-                                    "ends instance and writer") {
+                                    "ends instance and committer") {
   auto db = spawn_database();
   store_of(db);
   self->monitor(db);
@@ -170,4 +171,46 @@ TEST_CASE_FIXTURE(database_fixture, "a store that cannot be opened ends the "
   self->receive([&](const caf::down_msg& msg) {
     CHECK(to_failure(msg.reason).code == ec::storage_failure);
   });
+}
+
+TEST_CASE_FIXTURE(database_fixture, "local requests are answered through "
+                                    "their callback once durable") {
+  auto db = spawn_database();
+  auto store = store_of(db);
+  std::vector<outcome<transaction_result>> answers;
+  auto reply = [&answers](outcome<transaction_result> r) {
+    answers.push_back(std::move(r));
+  };
+  self->send(db, local_write{put("users/1"), reply});
+  self->send(db, local_write{put("users/1", {cv_expectation::mode::must_be_new,
+                                             {}}),
+                             reply});
+  run();
+  REQUIRE(answers.size() == 2);
+  // The failed check is answered first, at once; the write once durable.
+  REQUIRE_FALSE(answers[0]);
+  CHECK(answers[0].error().code == ec::concurrency_violation);
+  REQUIRE(answers[1]);
+  CHECK(answers[1]->results[0].change_vector
+        == (*store->get("users/1"))->change_vector);
+  self->send_exit(db, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(database_fixture, "a storage failure reaches local and "
+                                    "actor clients alike") {
+  auto db = spawn_database();
+  store_of(db);
+  env.fail_writes(true);
+  std::optional<outcome<transaction_result>> local;
+  self->send(db, local_write{put("users/1"),
+                             [&local](outcome<transaction_result> r) {
+                               local = std::move(r);
+                             }});
+  auto remote = request<transaction_result>(db, put("users/2"));
+  run();
+  REQUIRE(local.has_value());
+  REQUIRE_FALSE(*local);
+  CHECK(local->error().code == ec::storage_failure);
+  REQUIRE(remote->has_value());
+  CHECK(error_code_of(**remote) == ec::storage_failure);
 }

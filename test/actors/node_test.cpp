@@ -29,7 +29,7 @@ struct node_fixture : memory_env, deterministic_fixture {
     s.store.env = &env;
     s.restart_backoff_initial = 500ms;
     s.restart_backoff_max = 4s;
-    s.detached_writers = false;
+    s.detached_databases = false;
     s.directory = directory;
     s.system = std::shared_ptr<system_store>{std::move(*system)};
     s.log = log;

@@ -9,8 +9,8 @@
 
 #include "scripts/bench/tools/bench_document.hpp"
 #include "scripts/bench/tools/bench_stats.hpp"
+#include "storage/leveldb_options.hpp"
 
-#include <leveldb/cache.h>
 #include <leveldb/db.h>
 #include <leveldb/options.h>
 #include <leveldb/write_batch.h>
@@ -35,8 +35,6 @@ struct anchor_options {
   size_t doc_size = 1024;
   size_t batch_size = 100;
   std::string mode = "both";
-  size_t write_buffer_mb = 16;
-  size_t block_cache_mb = 64;
 };
 
 struct test_result {
@@ -51,17 +49,15 @@ struct test_result {
 bool run_test(const anchor_options& opts, const std::string& name,
               size_t batch_size, test_result& result) {
   const auto path = opts.dir + "/" + name;
-  leveldb::Options db_opts;
-  db_opts.create_if_missing = true;
-  db_opts.error_if_exists = true;
-  // The same sizes Corvus's document store uses by default, so that the
-  // anchor differs from Corvus only by what Corvus adds on top.
-  db_opts.write_buffer_size = opts.write_buffer_mb << 20;
-  std::unique_ptr<leveldb::Cache> cache{
-    leveldb::NewLRUCache(opts.block_cache_mb << 20)};
-  db_opts.block_cache = cache.get();
+  // Exactly the options Corvus opens its stores with (defaults, as the
+  // node uses them), so that the anchor differs from Corvus only by what
+  // Corvus adds on top.
+  corvus::store_options store;
+  store.create_if_missing = true;
+  auto settings = corvus::make_leveldb_settings(store);
+  settings->options.error_if_exists = true;
   leveldb::DB* raw_db = nullptr;
-  auto status = leveldb::DB::Open(db_opts, path, &raw_db);
+  auto status = leveldb::DB::Open(settings->options, path, &raw_db);
   if (!status.ok()) {
     std::cerr << "leveldb-anchor: cannot open " << path << ": "
               << status.ToString() << '\n';
@@ -106,7 +102,7 @@ bool run_test(const anchor_options& opts, const std::string& name,
   result.docs = result.writes * batch_size;
   result.latency = summarize(latencies);
   db.reset();
-  status = leveldb::DestroyDB(path, db_opts);
+  status = leveldb::DestroyDB(path, settings->options);
   if (!status.ok()) {
     std::cerr << "leveldb-anchor: cannot remove " << path << ": "
               << status.ToString() << '\n';
@@ -134,11 +130,7 @@ int main(int argc, char** argv) {
     ("batch-size", po::value(&opts.batch_size)->default_value(100),
      "documents per batch in the batch test")
     ("mode", po::value(&opts.mode)->default_value("both"),
-     "single, batch or both")
-    ("write-buffer-mb", po::value(&opts.write_buffer_mb)->default_value(16),
-     "LevelDB write_buffer_size in MiB")
-    ("block-cache-mb", po::value(&opts.block_cache_mb)->default_value(64),
-     "LevelDB block cache in MiB");
+     "single, batch or both");
   // clang-format on
   po::variables_map vm;
   try {
