@@ -76,8 +76,10 @@ void database_instance_state::execute(
     return;
   }
   state = executed->state;
-  for (auto& w : executed->writes)
+  for (auto& w : executed->writes) {
     uncommitted.insert_or_assign(w.key, w.record);
+    uncommitted_order.emplace_back(w.record.etag, w.key);
+  }
   // Even a transaction that wrote nothing goes through the committer: its
   // answer may rest on writes that are not durable yet.
   commit_entry entry;
@@ -94,11 +96,16 @@ void database_instance_state::execute(
 
 void database_instance_state::on_durable(commit_report& report) {
   outstanding -= report.entries;
-  // What the store now holds is no longer needed in memory; newer
-  // versions of the same keys are still on their way and stay.
-  for (auto i = uncommitted.begin(); i != uncommitted.end();)
-    i = i->second.etag <= report.last_etag ? uncommitted.erase(i)
-                                           : std::next(i);
+  // What the store now holds is no longer needed in memory; a newer
+  // version of the same key is still on its way and stays.
+  while (!uncommitted_order.empty()
+         && uncommitted_order.front().first <= report.last_etag) {
+    auto& [etag, key] = uncommitted_order.front();
+    if (auto i = uncommitted.find(key);
+        i != uncommitted.end() && i->second.etag == etag)
+      uncommitted.erase(i);
+    uncommitted_order.pop_front();
+  }
   for (auto& answer : report.answers)
     answer();
   quit_when_done();

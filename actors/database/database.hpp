@@ -14,6 +14,7 @@
 
 #include <spdlog/logger.h>
 
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -91,6 +92,9 @@ struct database_instance_state {
   database_state state;
   /// Every write executed but not yet durable, by key (latest version).
   std::unordered_map<std::string, document_record> uncommitted;
+  /// The same writes as (etag, key) in execution order, so that a report
+  /// retires exactly what became durable.
+  std::deque<std::pair<int64_t, std::string>> uncommitted_order;
   /// Transactions handed to the committer and not reported yet.
   size_t outstanding = 0;
   /// Set by an orderly stop: new work is refused, and the instance quits

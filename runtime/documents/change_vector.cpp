@@ -115,18 +115,20 @@ int64_t change_vector::etag_of(std::string_view db_id) const {
 
 void change_vector::update(std::string_view node_tag, std::string_view db_id,
                            int64_t etag) {
+  // Fast path, taken by every local write: the entry exists.
+  for (auto& e : entries_)
+    if (e.db_id == db_id) {
+      if (etag > e.etag) {
+        e.etag = etag;
+        e.node_tag = std::string{node_tag};
+      }
+      return;
+    }
   auto pos = std::lower_bound(entries_.begin(), entries_.end(), db_id,
                               [](const change_vector_entry& e,
                                  std::string_view id) {
                                 return db_id_less(e.db_id, id);
                               });
-  if (pos != entries_.end() && pos->db_id == db_id) {
-    if (etag > pos->etag) {
-      pos->etag = etag;
-      pos->node_tag = std::string{node_tag};
-    }
-    return;
-  }
   entries_.insert(pos, change_vector_entry{std::string{node_tag}, etag,
                                            std::string{db_id}});
 }

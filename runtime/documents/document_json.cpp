@@ -1,6 +1,5 @@
 #include "runtime/documents/document_json.hpp"
 
-#include "runtime/documents/timestamp.hpp"
 #include "runtime/json/json.hpp"
 
 #include <array>
@@ -231,7 +230,7 @@ std::string render_document(const incoming_document& doc,
     add("@collection", meta.collection);
   add("@change-vector", meta.change_vector);
   add("@id", meta.id);
-  add("@last-modified", format_timestamp(meta.last_modified));
+  add("@last-modified", meta.last_modified);
   if (meta.flags != 0)
     add("@flags", format_flags(meta.flags));
   std::string out;

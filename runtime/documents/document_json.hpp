@@ -117,7 +117,9 @@ struct computed_metadata {
   /// Empty or `empty_collection` for documents without a collection.
   std::string_view collection;
   std::string_view change_vector;
-  int64_t last_modified = 0;
+  /// The modification time as RavenDB's text (format_timestamp); a
+  /// transaction formats its commit time once for all its documents.
+  std::string_view last_modified;
   document_flags flags = 0;
 };
 

@@ -24,7 +24,11 @@ class scope {
 public:
   scope(const database_state& before, document_lookup& lookup,
         const std::string& node_tag, int64_t now)
-    : state_(before), lookup_(lookup), node_tag_(node_tag), now_(now) {
+    : state_(before),
+      lookup_(lookup),
+      node_tag_(node_tag),
+      now_(now),
+      now_text_(format_timestamp(now)) {
     // The stored global vector is canonical: written by us.
     if (auto cv = change_vector::parse(before.change_vector))
       global_ = std::move(*cv);
@@ -70,6 +74,11 @@ public:
     return now_;
   }
 
+  /// The commit time as RavenDB's text.
+  const std::string& now_text() const {
+    return now_text_;
+  }
+
   const std::string& node_tag() const {
     return node_tag_;
   }
@@ -79,6 +88,7 @@ private:
   document_lookup& lookup_;
   const std::string& node_tag_;
   int64_t now_;
+  std::string now_text_;
   change_vector global_;
   std::vector<document_write> writes_;
   std::unordered_map<std::string, size_t> own_;
@@ -199,7 +209,7 @@ outcome<command_result> put(scope& tx, const write_command& cmd,
   record.change_vector = cv;
   record.last_modified = tx.now();
   record.json = render_document(cmd.document,
-                                {id, record.collection, cv, tx.now(), 0});
+                                {id, record.collection, cv, tx.now_text(), 0});
   command_result result{command_kind::put, id, record.collection, cv,
                         tx.now(), 0, false};
   tx.write(std::move(key), std::move(record), std::move(existing));
@@ -258,7 +268,8 @@ void write_hilo_max(scope& tx, const std::string& tag, int64_t max,
   record.etag = etag;
   record.change_vector = cv;
   record.last_modified = tx.now();
-  record.json = render_document(doc, {id, hilo_collection, cv, tx.now(), 0});
+  record.json = render_document(doc,
+                                {id, hilo_collection, cv, tx.now_text(), 0});
   tx.write(fold_case(id), std::move(record), std::move(existing));
 }
 

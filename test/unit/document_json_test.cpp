@@ -62,7 +62,8 @@ TEST_CASE("numbers keep the client's spelling; nested values pass through") {
 TEST_CASE("rendering adds the computed metadata") {
   auto doc = prepare(R"({"name":"x","@metadata":{"@collection":"Users",
     "Raven-Node-Type":null}})");
-  auto json = render_document(doc, {"users/1", "Users", "A:1-x", 0, 0});
+  auto json = render_document(
+    doc, {"users/1", "Users", "A:1-x", "1970-01-01T00:00:00.0000000Z", 0});
   CHECK(json
         == R"({"name":"x","@metadata":{"Raven-Node-Type":null,)"
            R"("@collection":"Users","@change-vector":"A:1-x",)"
@@ -74,7 +75,7 @@ TEST_CASE("rendering adds the computed metadata") {
 
 TEST_CASE("rendering an empty document and escaping ids") {
   auto doc = prepare("{}");
-  auto json = render_document(doc, {"we\"ird\\id", "", "A:1-x", 0, 0});
+  auto json = render_document(doc, {"we\"ird\\id", "", "A:1-x", "t", 0});
   rapidjson::Document parsed;
   parsed.Parse(json.data(), json.size());
   REQUIRE_FALSE(parsed.HasParseError());

@@ -35,6 +35,9 @@ struct anchor_options {
   size_t doc_size = 1024;
   size_t batch_size = 100;
   std::string mode = "both";
+  /// Writers whose ids the batch test interleaves (the HTTP load's
+  /// connections).
+  size_t streams = 16;
 };
 
 struct test_result {
@@ -47,7 +50,7 @@ struct test_result {
 // Opens a fresh database, runs synced writes of `batch_size` documents for
 // the configured time, closes and destroys it. Returns false on any error.
 bool run_test(const anchor_options& opts, const std::string& name,
-              size_t batch_size, test_result& result) {
+              size_t batch_size, size_t streams, test_result& result) {
   const auto path = opts.dir + "/" + name;
   // Exactly the options Corvus opens its stores with (defaults, as the
   // node uses them), so that the anchor differs from Corvus only by what
@@ -69,7 +72,12 @@ bool run_test(const anchor_options& opts, const std::string& name,
   write_opts.sync = true;
   std::vector<uint32_t> latencies;
   latencies.reserve(1 << 20);
-  uint64_t next_id = 0;
+  // Ids shaped like the HTTP load's ({prefix}{connection}-{counter}), each
+  // batch from the next of `streams` writers in turn, so that LevelDB sees
+  // the same key pattern (and compaction work) as under Corvus.
+  std::vector<uint64_t> counters(streams, 0);
+  uint64_t next_doc = 0;
+  size_t stream = 0;
   leveldb::WriteBatch batch;
   std::string key;
   const auto start = clock_type::now();
@@ -80,11 +88,11 @@ bool run_test(const anchor_options& opts, const std::string& name,
   while (now < deadline) {
     batch.Clear();
     for (size_t i = 0; i < batch_size; ++i) {
-      key = "bench/" + std::to_string(next_id);
-      const auto& doc = documents[next_id % documents.size()];
-      batch.Put(key, doc);
-      ++next_id;
+      key = "bench/" + std::to_string(stream) + "-"
+            + std::to_string(counters[stream]++);
+      batch.Put(key, documents[next_doc++ % documents.size()]);
     }
+    stream = (stream + 1) % streams;
     const auto before = clock_type::now();
     status = db->Write(write_opts, &batch);
     now = clock_type::now();
@@ -130,7 +138,10 @@ int main(int argc, char** argv) {
     ("batch-size", po::value(&opts.batch_size)->default_value(100),
      "documents per batch in the batch test")
     ("mode", po::value(&opts.mode)->default_value("both"),
-     "single, batch or both");
+     "single, batch or both")
+    ("streams", po::value(&opts.streams)->default_value(16),
+     "writers whose ids the batch test interleaves (the HTTP load's "
+     "connections)");
   // clang-format on
   po::variables_map vm;
   try {
@@ -154,7 +165,7 @@ int main(int argc, char** argv) {
   }
   if (opts.mode != "batch") {
     test_result r;
-    if (!run_test(opts, "leveldb-single", 1, r))
+    if (!run_test(opts, "leveldb-single", 1, 1, r))
       return 1;
     std::cout << "anchor=leveldb-single doc_size=" << opts.doc_size
               << " duration_s=" << fixed1(r.seconds) << " ops=" << r.writes
@@ -165,7 +176,7 @@ int main(int argc, char** argv) {
   if (opts.mode != "single") {
     test_result r;
     auto name = "leveldb-batch" + std::to_string(opts.batch_size);
-    if (!run_test(opts, name, opts.batch_size, r))
+    if (!run_test(opts, name, opts.batch_size, opts.streams, r))
       return 1;
     std::cout << "anchor=" << name << " doc_size=" << opts.doc_size
               << " duration_s=" << fixed1(r.seconds) << " batches=" << r.writes
