@@ -1,5 +1,7 @@
 #include "config/load_config.hpp"
 
+#include "runtime/http/url.hpp"
+
 #include "config/embedded_node_conf.hpp"
 
 #include <boost/program_options.hpp>
@@ -169,24 +171,10 @@ std::string non_empty(const std::string& x) {
   return x.empty() ? "must not be empty" : "";
 }
 
-/// @returns whether `url` is `scheme://host:port` with a port number.
+/// @returns whether `url` is `scheme://host:port` (runtime/http/url.hpp,
+/// which the node parses it with).
 bool is_url(std::string_view url, std::string_view scheme) {
-  auto prefix = std::string{scheme} + "://";
-  if (url.substr(0, prefix.size()) != prefix)
-    return false;
-  auto authority = url.substr(prefix.size());
-  // rfind, so that a bracketed IPv6 host ("[::1]:8080") keeps its colons.
-  auto colon = authority.rfind(':');
-  if (colon == std::string_view::npos || colon == 0)
-    return false;
-  auto host = authority.substr(0, colon);
-  if (host.find_first_of("/?#@ ") != std::string_view::npos)
-    return false;
-  auto port_text = authority.substr(colon + 1);
-  uint16_t port = 0;
-  auto end = port_text.data() + port_text.size();
-  auto [parsed_end, error] = std::from_chars(port_text.data(), end, port);
-  return !port_text.empty() && error == std::errc{} && parsed_end == end;
+  return static_cast<bool>(parse_url(url, scheme, "url"));
 }
 
 std::string http_url(const std::string& x) {

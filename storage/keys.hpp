@@ -177,9 +177,6 @@ namespace system_keys {
 /// cluster; empty or missing while the node is passive.
 inline constexpr std::string_view node_tag = "node/tag";
 
-/// The cluster's id (a GUID text), set when the node joins or founds one.
-inline constexpr std::string_view cluster_id = "cluster/id";
-
 /// The cluster state machine's last applied state, serialized by its owner
 /// (runtime/cluster) together with the Raft index it reflects.
 inline constexpr std::string_view cluster_state = "cluster/state";

@@ -6,24 +6,28 @@
 
 namespace corvus {
 
-void get_stats(const request_ptr& r) {
+namespace {
+
+// Answers with the database's statistics as `render` writes them.
+void reply_with_stats(const request_ptr& r,
+                      std::string (*render)(const database_stats&)) {
   auto db = r->database();
   if (!db)
     return;
   auto stats = db->store->stats();
   if (!stats)
     return r->fail(stats.error());
-  r->reply_json(200, render_stats(*stats));
+  r->reply_json(200, render(*stats));
+}
+
+} // namespace
+
+void get_stats(const request_ptr& r) {
+  reply_with_stats(r, render_stats);
 }
 
 void get_collection_stats(const request_ptr& r) {
-  auto db = r->database();
-  if (!db)
-    return;
-  auto stats = db->store->stats();
-  if (!stats)
-    return r->fail(stats.error());
-  r->reply_json(200, render_collection_stats(*stats));
+  reply_with_stats(r, render_collection_stats);
 }
 
 void get_healthcheck(const request_ptr& r) {

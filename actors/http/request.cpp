@@ -71,12 +71,12 @@ detail::unanswered_guard::~unanswered_guard() {
 
 void request::when_loaded(std::function<void()> then) {
   auto self = shared_from_this();
-  ask(services_.node,
-      std::function<void()>{[self, then] {
-        self->node_ = self->services_.directory->current();
-        then();
-      }},
-      atom::ready_v, params_.at(0));
+  ask<void>(services_.node,
+            continuation<void>{[self, then] {
+              self->node_ = self->services_.directory->current();
+              then();
+            }},
+            atom::ready_v, params_.at(0));
 }
 
 std::shared_ptr<const published_database> request::database() {

@@ -20,6 +20,7 @@
 #include <memory>
 #include <string>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 namespace corvus {
@@ -32,6 +33,20 @@ struct http_services {
   std::chrono::milliseconds request_timeout{60'000};
   std::shared_ptr<spdlog::logger> log;
 };
+
+namespace detail {
+
+template <class Result>
+struct continuation_of {
+  using type = std::function<void(Result&)>;
+};
+
+template <>
+struct continuation_of<void> {
+  using type = std::function<void()>;
+};
+
+} // namespace detail
 
 class request : public std::enable_shared_from_this<request> {
 public:
@@ -76,15 +91,16 @@ public:
   /// null.
   std::shared_ptr<const published_database> database();
 
-  /// Sends the message `xs...` to `dest` from the gateway; `then(result)`
-  /// runs on this request's I/O thread. An error reply is answered with
-  /// `fail`.
-  template <class Result, class Dest, class... Ts>
-  void ask(Dest dest, std::function<void(Result&)> then, Ts... xs);
+  /// What runs with an actor's answer: `void(Result&)`, or `void()` for
+  /// answers without a value (Result = void).
+  template <class Result>
+  using continuation = typename detail::continuation_of<Result>::type;
 
-  /// As `ask`, for requests answered with an empty message.
-  template <class Dest, class... Ts>
-  void ask(Dest dest, std::function<void()> then, Ts... xs);
+  /// Sends the message `xs...` to `dest` from the gateway; `then` runs with
+  /// the answer on this request's I/O thread. An error reply is answered
+  /// with `fail`.
+  template <class Result, class Dest, class... Ts>
+  void ask(Dest dest, continuation<Result> then, Ts... xs);
 
   /// Sends `xs...` to `dest` and answers with `on_result(result)`.
   template <class Result, class Dest, class... Ts>
@@ -92,7 +108,7 @@ public:
             Ts... xs) {
     auto self = shared_from_this();
     ask<Result>(std::move(dest),
-                std::function<void(Result&)>{[self, on_result](Result& r) {
+                continuation<Result>{[self, on_result](Result& r) {
                   self->reply(on_result(r));
                 }},
                 std::move(xs)...);
@@ -135,49 +151,30 @@ private:
 using request_ptr = std::shared_ptr<request>;
 
 template <class Result, class Dest, class... Ts>
-void request::ask(Dest dest, std::function<void(Result&)> then, Ts... xs) {
+void request::ask(Dest dest, continuation<Result> then, Ts... xs) {
   auto self = shared_from_this();
   auto timeout = services_.request_timeout;
-  caf::anon_send(services_.gateway,
-                 http_call{[self, dest, then, timeout,
-                            msg = std::make_tuple(std::move(xs)...)](
-                             http_gateway_actor::pointer gw) {
-                   std::apply(
-                     [&](const auto&... args) {
-                       return gw->request(dest, timeout, args...);
-                     },
-                     msg)
-                     .then(
-                       [self, then](Result& result) {
-                         self->exchange().post(
-                           [then, result = std::move(result)]() mutable {
-                             then(result);
-                           });
-                       },
-                       [self](caf::error& err) {
-                         self->fail(to_failure(err));
-                       });
-                 }});
-}
-
-template <class Dest, class... Ts>
-void request::ask(Dest dest, std::function<void()> then, Ts... xs) {
-  auto self = shared_from_this();
-  auto timeout = services_.request_timeout;
-  caf::anon_send(services_.gateway,
-                 http_call{[self, dest, then, timeout,
-                            msg = std::make_tuple(std::move(xs)...)](
-                             http_gateway_actor::pointer gw) {
-                   std::apply(
-                     [&](const auto&... args) {
-                       return gw->request(dest, timeout, args...);
-                     },
-                     msg)
-                     .then([self, then]() { self->exchange().post(then); },
-                           [self](caf::error& err) {
-                             self->fail(to_failure(err));
-                           });
-                 }});
+  auto on_error = [self](caf::error& err) { self->fail(to_failure(err)); };
+  caf::anon_send(
+    services_.gateway,
+    http_call{[self, dest, then, timeout, on_error,
+               msg = std::make_tuple(std::move(xs)...)](
+                http_gateway_actor::pointer gw) {
+      auto pending = std::apply(
+        [&](const auto&... args) { return gw->request(dest, timeout, args...); },
+        msg);
+      // CAF matches the continuation's exact signature, hence two forms.
+      if constexpr (std::is_void_v<Result>)
+        pending.then([self, then]() { self->exchange().post(then); },
+                     on_error);
+      else
+        pending.then(
+          [self, then](Result& result) {
+            self->exchange().post(
+              [then, result = std::move(result)]() mutable { then(result); });
+          },
+          on_error);
+    }});
 }
 
 namespace detail {

@@ -136,50 +136,48 @@ cluster_state::apply_one(const delete_databases_command& cmd) {
 }
 
 std::string cluster_state::to_json() const {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  w.Key("TopologyId");
-  write_string(w, topology_id_);
-  w.Key("LastIndex");
-  w.Int64(last_index_);
-  w.Key("Nodes");
-  w.StartObject();
-  for (auto& [tag, url] : nodes_) {
-    w.Key(tag.data(), static_cast<rapidjson::SizeType>(tag.size()));
-    write_string(w, url);
-  }
-  w.EndObject();
-  w.Key("Databases");
-  w.StartArray();
-  for (auto& [key, r] : databases_) {
+  return write_json([&](json_writer& w) {
     w.StartObject();
-    w.Key("Name");
-    write_string(w, r.name);
-    w.Key("Disabled");
-    w.Bool(r.disabled);
-    w.Key("Etag");
-    w.Int64(r.etag);
-    w.Key("Topology");
+    w.Key("TopologyId");
+    write_string(w, topology_id_);
+    w.Key("LastIndex");
+    w.Int64(last_index_);
+    w.Key("Nodes");
     w.StartObject();
-    write_tag_array(w, "Members", r.topology.members);
-    write_tag_array(w, "Promotables", r.topology.promotables);
-    write_tag_array(w, "Rehabs", r.topology.rehabs);
-    write_tag_array(w, "PriorityOrder", r.topology.priority_order);
-    w.Key("ReplicationFactor");
-    w.Int(r.topology.replication_factor);
-    w.Key("DynamicNodesDistribution");
-    w.Bool(r.topology.dynamic_nodes_distribution);
+    for (auto& [tag, url] : nodes_) {
+      w.Key(tag.data(), static_cast<rapidjson::SizeType>(tag.size()));
+      write_string(w, url);
+    }
     w.EndObject();
-    w.Key("OtherMembers");
-    w.RawValue(r.other_members.data(), r.other_members.size(),
-               rapidjson::kObjectType);
+    w.Key("Databases");
+    w.StartArray();
+    for (auto& [key, r] : databases_) {
+      w.StartObject();
+      w.Key("Name");
+      write_string(w, r.name);
+      w.Key("Disabled");
+      w.Bool(r.disabled);
+      w.Key("Etag");
+      w.Int64(r.etag);
+      w.Key("Topology");
+      w.StartObject();
+      write_tag_array(w, "Members", r.topology.members);
+      write_tag_array(w, "Promotables", r.topology.promotables);
+      write_tag_array(w, "Rehabs", r.topology.rehabs);
+      write_tag_array(w, "PriorityOrder", r.topology.priority_order);
+      w.Key("ReplicationFactor");
+      w.Int(r.topology.replication_factor);
+      w.Key("DynamicNodesDistribution");
+      w.Bool(r.topology.dynamic_nodes_distribution);
+      w.EndObject();
+      w.Key("OtherMembers");
+      w.RawValue(r.other_members.data(), r.other_members.size(),
+                 rapidjson::kObjectType);
+      w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return out;
+  });
 }
 
 outcome<cluster_state> cluster_state::from_json(std::string_view text) {

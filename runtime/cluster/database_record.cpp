@@ -190,36 +190,32 @@ outcome<database_creation> parse_database_creation(std::string_view body,
 std::string render_database_record(const database_record& r) {
   rapidjson::Document others;
   others.Parse(r.other_members.data(), r.other_members.size());
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  w.Key("DatabaseName");
-  w.String(r.name.data(), static_cast<rapidjson::SizeType>(r.name.size()));
-  w.Key("Disabled");
-  w.Bool(r.disabled);
-  w.Key("Encrypted");
-  w.Bool(false);
-  w.Key("Topology");
-  write_topology(w, r);
-  if (!others.HasParseError() && others.IsObject())
-    for (auto& m : others.GetObject())
-      if (view_of(m.name) != "Encrypted") {
-        m.name.Accept(w);
-        m.value.Accept(w);
-      }
-  w.Key("Etag");
-  w.Int64(r.etag);
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    w.Key("DatabaseName");
+    w.String(r.name.data(), static_cast<rapidjson::SizeType>(r.name.size()));
+    w.Key("Disabled");
+    w.Bool(r.disabled);
+    w.Key("Encrypted");
+    w.Bool(false);
+    w.Key("Topology");
+    write_topology(w, r);
+    if (!others.HasParseError() && others.IsObject())
+      for (auto& m : others.GetObject())
+        if (view_of(m.name) != "Encrypted") {
+          m.name.Accept(w);
+          m.value.Accept(w);
+        }
+    w.Key("Etag");
+    w.Int64(r.etag);
+    w.EndObject();
+  });
 }
 
 std::string render_database_topology(const database_record& r) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  write_topology(w, r);
-  return out;
+  return write_json([&](json_writer& w) {
+    write_topology(w, r);
+  });
 }
 
 } // namespace corvus

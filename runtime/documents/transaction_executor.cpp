@@ -273,13 +273,17 @@ void write_hilo_max(scope& tx, const std::string& tag, int64_t max,
   tx.write(fold_case(id), std::move(record), std::move(existing));
 }
 
-outcome<done> validate_hilo_tag(std::string_view tag) {
+// @returns the HiLo document of `tag` (or its tombstone, or none), read
+//          within `tx`; ec::bad_request for an invalid tag.
+outcome<std::optional<document_record>> read_hilo(scope& tx,
+                                                  std::string_view tag) {
   if (tag.empty())
     return make_failure(ec::bad_request, "HiLo needs a non-empty 'tag'");
-  if (auto valid = validate_document_id(hilo_document_id(tag)); !valid)
+  auto id = hilo_document_id(tag);
+  if (auto valid = validate_document_id(id); !valid)
     return make_failure(ec::bad_request,
                         "invalid HiLo tag: " + valid.error().message);
-  return done{};
+  return tx.find(fold_case(id), true);
 }
 
 } // namespace
@@ -311,10 +315,8 @@ outcome<executed_transaction<hilo_range>>
 transaction_executor::execute(const hilo_request& req,
                               const database_state& before,
                               document_lookup& lookup, int64_t now) {
-  if (auto valid = validate_hilo_tag(req.tag); !valid)
-    return valid.error();
   scope tx{before, lookup, node_tag_, now};
-  auto found = tx.find(fold_case(hilo_document_id(req.tag)), true);
+  auto found = read_hilo(tx, req.tag);
   if (!found)
     return found.error();
   auto capacity = next_hilo_capacity(req.last_size, req.last_range_at, now);
@@ -329,10 +331,8 @@ outcome<executed_transaction<done>>
 transaction_executor::execute(const hilo_return& req,
                               const database_state& before,
                               document_lookup& lookup, int64_t now) {
-  if (auto valid = validate_hilo_tag(req.tag); !valid)
-    return valid.error();
   scope tx{before, lookup, node_tag_, now};
-  auto found = tx.find(fold_case(hilo_document_id(req.tag)), true);
+  auto found = read_hilo(tx, req.tag);
   if (!found)
     return found.error();
   // Only the newest range can shrink: an older one may overlap ids that

@@ -46,35 +46,33 @@ error_mapping map_error(ec code) {
 
 std::string render_error_body(const failure& err, std::string_view url) {
   auto mapping = map_error(err.code);
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  auto str = [&](std::string_view s) {
-    w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-  };
-  w.StartObject();
-  w.Key("Url");
-  str(url);
-  w.Key("Type");
-  str(mapping.type);
-  w.Key("Message");
-  str(err.message);
-  w.Key("Error");
-  std::string full{mapping.type};
-  full += ": ";
-  full += err.message;
-  str(full);
-  for (auto& [key, value] : err.fields) {
-    w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-    str(value);
-  }
-  // Write assurance and similar timeouts must not be retried elsewhere.
-  if (err.code == ec::timeout) {
-    w.Key("FailImmediately");
-    w.Bool(true);
-  }
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    auto str = [&](std::string_view s) {
+      w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+    };
+    w.StartObject();
+    w.Key("Url");
+    str(url);
+    w.Key("Type");
+    str(mapping.type);
+    w.Key("Message");
+    str(err.message);
+    w.Key("Error");
+    std::string full{mapping.type};
+    full += ": ";
+    full += err.message;
+    str(full);
+    for (auto& [key, value] : err.fields) {
+      w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+      str(value);
+    }
+    // Write assurance and similar timeouts must not be retried elsewhere.
+    if (err.code == ec::timeout) {
+      w.Key("FailImmediately");
+      w.Bool(true);
+    }
+    w.EndObject();
+  });
 }
 
 } // namespace corvus

@@ -89,10 +89,6 @@ std::vector<std::string_view> query_string::all(std::string_view key) const {
   return values;
 }
 
-bool query_string::has(std::string_view key) const {
-  return get(key).has_value();
-}
-
 outcome<int64_t> query_string::get_int(std::string_view key,
                                        int64_t fallback) const {
   auto value = get(key);

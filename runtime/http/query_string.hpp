@@ -27,9 +27,6 @@ public:
   /// @returns every value of `key`, in order.
   std::vector<std::string_view> all(std::string_view key) const;
 
-  /// @returns whether `key` occurs, with or without a value.
-  bool has(std::string_view key) const;
-
   /// @returns the integer value of `key`, `fallback` when absent, or
   ///          ec::bad_request naming the parameter when not an integer.
   outcome<int64_t> get_int(std::string_view key, int64_t fallback) const;

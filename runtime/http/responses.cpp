@@ -62,47 +62,42 @@ void fnv(uint64_t& h, std::string_view s) {
 std::string render_load(const std::vector<const document_record*>& results,
                         const std::vector<const document_record*>& includes,
                         bool metadata_only) {
-  std::string out;
   size_t reserve = 32;
   for (auto* r : results)
     reserve += r ? r->json.size() + 1 : 5;
-  out.reserve(reserve);
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Results");
-  w.StartArray();
-  for (auto* r : results) {
-    if (r == nullptr)
-      w.Null();
-    else
-      write_document(w, *r, metadata_only);
-  }
-  w.EndArray();
-  key(w, "Includes");
-  w.StartObject();
-  for (auto* inc : includes) {
-    key(w, inc->id);
-    write_document(w, *inc, metadata_only);
-  }
-  w.EndObject();
-  w.EndObject();
-  return out;
+  return write_json(reserve, [&](json_writer& w) {
+    w.StartObject();
+    key(w, "Results");
+    w.StartArray();
+    for (auto* r : results) {
+      if (r == nullptr)
+        w.Null();
+      else
+        write_document(w, *r, metadata_only);
+    }
+    w.EndArray();
+    key(w, "Includes");
+    w.StartObject();
+    for (auto* inc : includes) {
+      key(w, inc->id);
+      write_document(w, *inc, metadata_only);
+    }
+    w.EndObject();
+    w.EndObject();
+  });
 }
 
 std::string render_listing(const std::vector<document_record>& docs,
                            bool metadata_only) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Results");
-  w.StartArray();
-  for (auto& d : docs)
-    write_document(w, d, metadata_only);
-  w.EndArray();
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "Results");
+    w.StartArray();
+    for (auto& d : docs)
+      write_document(w, d, metadata_only);
+    w.EndArray();
+    w.EndObject();
+  });
 }
 
 std::string load_etag(const std::vector<const document_record*>& results,
@@ -124,77 +119,71 @@ std::string load_etag(const std::vector<const document_record*>& results,
 }
 
 std::string render_batch_result(const transaction_result& result) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Results");
-  w.StartArray();
-  for (auto& r : result.results) {
+  return write_json([&](json_writer& w) {
     w.StartObject();
-    if (r.kind == command_kind::put) {
-      key(w, "Type");
-      str(w, "PUT");
-      key(w, "@id");
-      str(w, r.id);
-      key(w, "@collection");
-      str(w, r.collection);
-      key(w, "@change-vector");
-      str(w, r.change_vector);
-      key(w, "@last-modified");
-      str(w, format_timestamp(r.last_modified));
-    } else {
-      key(w, "Type");
-      str(w, "DELETE");
-      key(w, "Id");
-      str(w, r.id);
-      key(w, "Deleted");
-      w.Bool(r.deleted);
-      key(w, "ChangeVector");
-      if (r.deleted)
+    key(w, "Results");
+    w.StartArray();
+    for (auto& r : result.results) {
+      w.StartObject();
+      if (r.kind == command_kind::put) {
+        key(w, "Type");
+        str(w, "PUT");
+        key(w, "@id");
+        str(w, r.id);
+        key(w, "@collection");
+        str(w, r.collection);
+        key(w, "@change-vector");
         str(w, r.change_vector);
-      else
-        w.Null();
+        key(w, "@last-modified");
+        str(w, format_timestamp(r.last_modified));
+      } else {
+        key(w, "Type");
+        str(w, "DELETE");
+        key(w, "Id");
+        str(w, r.id);
+        key(w, "Deleted");
+        w.Bool(r.deleted);
+        key(w, "ChangeVector");
+        if (r.deleted)
+          str(w, r.change_vector);
+        else
+          w.Null();
+      }
+      w.EndObject();
     }
+    w.EndArray();
     w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return out;
+  });
 }
 
 std::string render_put_result(const command_result& result) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Id");
-  str(w, result.id);
-  key(w, "ChangeVector");
-  str(w, result.change_vector);
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "Id");
+    str(w, result.id);
+    key(w, "ChangeVector");
+    str(w, result.change_vector);
+    w.EndObject();
+  });
 }
 
 std::string render_hilo_range(const hilo_range& range) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Prefix");
-  str(w, range.prefix);
-  key(w, "Low");
-  w.Int64(range.low);
-  key(w, "High");
-  w.Int64(range.high);
-  key(w, "LastSize");
-  w.Int64(range.last_size);
-  key(w, "ServerTag");
-  str(w, range.server_tag);
-  key(w, "LastRangeAt");
-  str(w, format_timestamp(range.last_range_at));
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "Prefix");
+    str(w, range.prefix);
+    key(w, "Low");
+    w.Int64(range.low);
+    key(w, "High");
+    w.Int64(range.high);
+    key(w, "LastSize");
+    w.Int64(range.last_size);
+    key(w, "ServerTag");
+    str(w, range.server_tag);
+    key(w, "LastRangeAt");
+    str(w, format_timestamp(range.last_range_at));
+    w.EndObject();
+  });
 }
 
 std::string humane_size(int64_t bytes) {
@@ -216,260 +205,242 @@ std::string humane_size(int64_t bytes) {
 }
 
 std::string render_stats(const database_stats& stats) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  auto count = [&](std::string_view k, int64_t v) {
-    key(w, k);
-    w.Int64(v);
-  };
-  auto size = [&](std::string_view k, int64_t bytes) {
-    key(w, k);
+  return write_json([&](json_writer& w) {
+    auto count = [&](std::string_view k, int64_t v) {
+      key(w, k);
+      w.Int64(v);
+    };
+    auto size = [&](std::string_view k, int64_t bytes) {
+      key(w, k);
+      w.StartObject();
+      key(w, "HumaneSize");
+      str(w, humane_size(bytes));
+      key(w, "SizeInBytes");
+      w.Int64(bytes);
+      w.EndObject();
+    };
     w.StartObject();
-    key(w, "HumaneSize");
-    str(w, humane_size(bytes));
-    key(w, "SizeInBytes");
-    w.Int64(bytes);
+    count("CountOfDocuments", stats.document_count);
+    count("CountOfRevisionDocuments", 0);
+    count("CountOfDocumentsConflicts", 0);
+    count("CountOfTombstones", stats.tombstone_count);
+    count("CountOfConflicts", 0);
+    count("CountOfAttachments", 0);
+    count("CountOfUniqueAttachments", 0);
+    count("CountOfCounterEntries", 0);
+    count("CountOfTimeSeriesSegments", 0);
+    count("CountOfIndexes", 0);
+    key(w, "Indexes");
+    w.StartArray();
+    w.EndArray();
+    count("LastDocEtag", stats.state.last_etag);
+    count("LastDatabaseEtag", stats.state.last_etag);
+    key(w, "DatabaseChangeVector");
+    str(w, stats.state.change_vector);
+    key(w, "DatabaseId");
+    str(w, stats.state.db_id);
+    key(w, "Is64Bit");
+    w.Bool(true);
+    key(w, "Pager");
+    str(w, "LevelDB");
+    key(w, "LastIndexingTime");
+    w.Null();
+    size("SizeOnDisk", stats.size_on_disk);
+    size("TempBuffersSizeOnDisk", 0);
+    count("NumberOfTransactionMergerQueueOperations", 0);
     w.EndObject();
-  };
-  w.StartObject();
-  count("CountOfDocuments", stats.document_count);
-  count("CountOfRevisionDocuments", 0);
-  count("CountOfDocumentsConflicts", 0);
-  count("CountOfTombstones", stats.tombstone_count);
-  count("CountOfConflicts", 0);
-  count("CountOfAttachments", 0);
-  count("CountOfUniqueAttachments", 0);
-  count("CountOfCounterEntries", 0);
-  count("CountOfTimeSeriesSegments", 0);
-  count("CountOfIndexes", 0);
-  key(w, "Indexes");
-  w.StartArray();
-  w.EndArray();
-  count("LastDocEtag", stats.state.last_etag);
-  count("LastDatabaseEtag", stats.state.last_etag);
-  key(w, "DatabaseChangeVector");
-  str(w, stats.state.change_vector);
-  key(w, "DatabaseId");
-  str(w, stats.state.db_id);
-  key(w, "Is64Bit");
-  w.Bool(true);
-  key(w, "Pager");
-  str(w, "LevelDB");
-  key(w, "LastIndexingTime");
-  w.Null();
-  size("SizeOnDisk", stats.size_on_disk);
-  size("TempBuffersSizeOnDisk", 0);
-  count("NumberOfTransactionMergerQueueOperations", 0);
-  w.EndObject();
-  return out;
+  });
 }
 
 std::string render_collection_stats(const database_stats& stats) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "CountOfDocuments");
-  w.Int64(stats.document_count);
-  key(w, "CountOfConflicts");
-  w.Int64(0);
-  key(w, "Collections");
-  w.StartObject();
-  for (auto& c : stats.collections) {
-    key(w, c.name);
-    w.Int64(c.count);
-  }
-  w.EndObject();
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "CountOfDocuments");
+    w.Int64(stats.document_count);
+    key(w, "CountOfConflicts");
+    w.Int64(0);
+    key(w, "Collections");
+    w.StartObject();
+    for (auto& c : stats.collections) {
+      key(w, c.name);
+      w.Int64(c.count);
+    }
+    w.EndObject();
+    w.EndObject();
+  });
 }
 
 std::string render_topology(const std::vector<topology_node>& nodes,
                             std::string_view database, int64_t etag) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Nodes");
-  w.StartArray();
-  for (auto& n : nodes) {
+  return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Url");
-    str(w, n.url);
-    key(w, "ClusterTag");
-    str(w, n.tag);
-    key(w, "ServerRole");
-    str(w, n.role);
-    key(w, "Database");
-    str(w, database);
+    key(w, "Nodes");
+    w.StartArray();
+    for (auto& n : nodes) {
+      w.StartObject();
+      key(w, "Url");
+      str(w, n.url);
+      key(w, "ClusterTag");
+      str(w, n.tag);
+      key(w, "ServerRole");
+      str(w, n.role);
+      key(w, "Database");
+      str(w, database);
+      w.EndObject();
+    }
+    w.EndArray();
+    key(w, "Etag");
+    w.Int64(etag);
     w.EndObject();
-  }
-  w.EndArray();
-  key(w, "Etag");
-  w.Int64(etag);
-  w.EndObject();
-  return out;
+  });
 }
 
 std::string render_cluster_topology(const cluster_view& view) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Topology");
-  w.StartObject();
-  key(w, "TopologyId");
-  str(w, view.topology_id);
-  std::map<std::string, std::string> all = view.members;
-  all.insert(view.watchers.begin(), view.watchers.end());
-  all.insert(view.promotables.begin(), view.promotables.end());
-  write_tag_map(w, "AllNodes", all);
-  write_tag_map(w, "Members", view.members);
-  write_tag_map(w, "Promotables", view.promotables);
-  write_tag_map(w, "Watchers", view.watchers);
-  key(w, "LastNodeId");
-  str(w, all.empty() ? std::string{} : all.rbegin()->first);
-  key(w, "Etag");
-  w.Int64(view.etag);
-  w.EndObject();
-  key(w, "Etag");
-  w.Int64(view.etag);
-  key(w, "Leader");
-  str(w, view.leader);
-  key(w, "LeaderShipDuration");
-  w.Int64(0);
-  key(w, "CurrentState");
-  str(w, view.current_state);
-  key(w, "NodeTag");
-  str(w, view.node_tag);
-  key(w, "CurrentTerm");
-  w.Int64(view.term);
-  key(w, "NodeLicenseDetails");
-  w.StartObject();
-  w.EndObject();
-  key(w, "LastStateChangeReason");
-  str(w, "");
-  key(w, "Status");
-  w.StartObject();
-  w.EndObject();
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "Topology");
+    w.StartObject();
+    key(w, "TopologyId");
+    str(w, view.topology_id);
+    std::map<std::string, std::string> all = view.members;
+    all.insert(view.watchers.begin(), view.watchers.end());
+    all.insert(view.promotables.begin(), view.promotables.end());
+    write_tag_map(w, "AllNodes", all);
+    write_tag_map(w, "Members", view.members);
+    write_tag_map(w, "Promotables", view.promotables);
+    write_tag_map(w, "Watchers", view.watchers);
+    key(w, "LastNodeId");
+    str(w, all.empty() ? std::string{} : all.rbegin()->first);
+    key(w, "Etag");
+    w.Int64(view.etag);
+    w.EndObject();
+    key(w, "Etag");
+    w.Int64(view.etag);
+    key(w, "Leader");
+    str(w, view.leader);
+    key(w, "LeaderShipDuration");
+    w.Int64(0);
+    key(w, "CurrentState");
+    str(w, view.current_state);
+    key(w, "NodeTag");
+    str(w, view.node_tag);
+    key(w, "CurrentTerm");
+    w.Int64(view.term);
+    key(w, "NodeLicenseDetails");
+    w.StartObject();
+    w.EndObject();
+    key(w, "LastStateChangeReason");
+    str(w, "");
+    key(w, "Status");
+    w.StartObject();
+    w.EndObject();
+    w.EndObject();
+  });
 }
 
 std::string render_node_info(const cluster_view& view) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "NodeTag");
-  str(w, view.node_tag);
-  key(w, "TopologyId");
-  str(w, view.topology_id);
-  key(w, "Certificate");
-  w.Null();
-  key(w, "ClusterStatus");
-  str(w, view.etag < 0 ? "Passive" : "Joined");
-  key(w, "BuildInfo");
-  auto build = render_build_version();
-  w.RawValue(build.data(), build.size(), rapidjson::kObjectType);
-  key(w, "CurrentState");
-  str(w, view.current_state);
-  key(w, "HasFixedPort");
-  w.Bool(true);
-  key(w, "ServerRole");
-  str(w, "Member");
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "NodeTag");
+    str(w, view.node_tag);
+    key(w, "TopologyId");
+    str(w, view.topology_id);
+    key(w, "Certificate");
+    w.Null();
+    key(w, "ClusterStatus");
+    str(w, view.etag < 0 ? "Passive" : "Joined");
+    key(w, "BuildInfo");
+    auto build = render_build_version();
+    w.RawValue(build.data(), build.size(), rapidjson::kObjectType);
+    key(w, "CurrentState");
+    str(w, view.current_state);
+    key(w, "HasFixedPort");
+    w.Bool(true);
+    key(w, "ServerRole");
+    str(w, "Member");
+    w.EndObject();
+  });
 }
 
 std::string render_database_created(int64_t index,
                                     const database_record& record,
                                     const std::vector<std::string>& urls) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  auto topology = render_database_topology(record);
-  w.StartObject();
-  key(w, "RaftCommandIndex");
-  w.Int64(index);
-  key(w, "Name");
-  str(w, record.name);
-  key(w, "Topology");
-  w.RawValue(topology.data(), topology.size(), rapidjson::kObjectType);
-  key(w, "NodesAddedTo");
-  w.StartArray();
-  for (auto& u : urls)
-    str(w, u);
-  w.EndArray();
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    auto topology = render_database_topology(record);
+    w.StartObject();
+    key(w, "RaftCommandIndex");
+    w.Int64(index);
+    key(w, "Name");
+    str(w, record.name);
+    key(w, "Topology");
+    w.RawValue(topology.data(), topology.size(), rapidjson::kObjectType);
+    key(w, "NodesAddedTo");
+    w.StartArray();
+    for (auto& u : urls)
+      str(w, u);
+    w.EndArray();
+    w.EndObject();
+  });
 }
 
 std::string render_databases_deleted(int64_t index,
                                      const std::vector<std::string>& names) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "RaftCommandIndex");
-  w.Int64(index);
-  key(w, "PendingDeletes");
-  w.StartArray();
-  for (auto& n : names)
-    str(w, n);
-  w.EndArray();
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "RaftCommandIndex");
+    w.Int64(index);
+    key(w, "PendingDeletes");
+    w.StartArray();
+    for (auto& n : names)
+      str(w, n);
+    w.EndArray();
+    w.EndObject();
+  });
 }
 
 std::string
 render_database_list(const std::vector<const database_record*>& dbs,
                      bool names_only) {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "Databases");
-  w.StartArray();
-  for (auto* db : dbs) {
-    if (names_only) {
-      str(w, db->name);
-      continue;
-    }
+  return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Name");
-    str(w, db->name);
-    key(w, "Disabled");
-    w.Bool(db->disabled);
-    key(w, "IsEncrypted");
-    w.Bool(false);
-    key(w, "ReplicationFactor");
-    w.Int(db->topology.replication_factor);
+    key(w, "Databases");
+    w.StartArray();
+    for (auto* db : dbs) {
+      if (names_only) {
+        str(w, db->name);
+        continue;
+      }
+      w.StartObject();
+      key(w, "Name");
+      str(w, db->name);
+      key(w, "Disabled");
+      w.Bool(db->disabled);
+      key(w, "IsEncrypted");
+      w.Bool(false);
+      key(w, "ReplicationFactor");
+      w.Int(db->topology.replication_factor);
+      w.EndObject();
+    }
+    w.EndArray();
     w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return out;
+  });
 }
 
 std::string render_build_version() {
-  std::string out;
-  string_sink sink{out};
-  json_writer w{sink};
-  w.StartObject();
-  key(w, "BuildVersion");
-  w.Int(72000);
-  key(w, "ProductVersion");
-  str(w, "7.2");
-  key(w, "CommitHash");
-  str(w, "corvus-" CORVUS_VERSION);
-  key(w, "FullVersion");
-  str(w, raven_protocol_version);
-  key(w, "AssemblyVersion");
-  str(w, "7.2.0.0");
-  w.EndObject();
-  return out;
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "BuildVersion");
+    w.Int(72000);
+    key(w, "ProductVersion");
+    str(w, "7.2");
+    key(w, "CommitHash");
+    str(w, "corvus-" CORVUS_VERSION);
+    key(w, "FullVersion");
+    str(w, raven_protocol_version);
+    key(w, "AssemblyVersion");
+    str(w, "7.2.0.0");
+    w.EndObject();
+  });
 }
 
 } // namespace corvus

@@ -26,7 +26,7 @@ outcome<url_parts> parse_url(std::string_view text, std::string_view scheme,
   url_parts url;
   url.scheme = std::string{scheme};
   url.host = std::string{rest.substr(0, colon)};
-  if (url.host.empty() || url.host.find('/') != std::string::npos)
+  if (url.host.empty() || url.host.find_first_of("/?#@ ") != std::string::npos)
     return invalid("missing or invalid host");
   auto port_text = rest.substr(colon + 1);
   unsigned port = 0;

@@ -55,11 +55,7 @@ void append_json_string(std::string& out, std::string_view s) {
 }
 
 std::string to_json_text(const rapidjson::Value& v) {
-  std::string out;
-  string_sink sink{out};
-  json_writer writer{sink};
-  v.Accept(writer);
-  return out;
+  return write_json([&](json_writer& w) { v.Accept(w); });
 }
 
 const rapidjson::Value* string_member(const rapidjson::Value& obj,

@@ -40,6 +40,24 @@ private:
 /// A RapidJSON writer producing compact JSON into a std::string.
 using json_writer = rapidjson::Writer<string_sink>;
 
+/// @returns the JSON text `write(writer)` produces, with room for
+///          `reserve` bytes made up front.
+template <class Write>
+std::string write_json(size_t reserve, Write&& write) {
+  std::string out;
+  out.reserve(reserve);
+  string_sink sink{out};
+  json_writer w{sink};
+  write(w);
+  return out;
+}
+
+/// @returns the JSON text `write(writer)` produces.
+template <class Write>
+std::string write_json(Write&& write) {
+  return write_json(0, std::forward<Write>(write));
+}
+
 /// Parses `text` into `doc`.
 /// @returns ec::bad_request with RapidJSON's reason and byte offset, where
 ///          `what` names the input in the message ("request body").

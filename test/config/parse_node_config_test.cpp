@@ -211,8 +211,12 @@ TEST_CASE("URLs: http for the API, tcp between nodes") {
   CHECK_EQ(error_of("public-server-url = \"https://a:443\""),
            "/etc/n.conf:1: 'public-server-url' must use http:// (https is "
            "not supported yet), got \"https://a:443\"");
+  // A trailing '/' is accepted: clients and topologies never see it.
+  CHECK_EQ(parse("public-server-url = \"http://a.example:80/\"")
+             .public_server_url,
+           "http://a.example:80/");
   for (auto url : {"http://a", "http://:80", "http://a:http", "a:80",
-                   "http://a:65536", "http://a:80/", "http://u@a:80"}) {
+                   "http://a:65536", "http://a:80/x", "http://u@a:80"}) {
     CAPTURE(url);
     CHECK_EQ(error_of(std::string{"server-url = \""} + url + '"'),
              std::string{"/etc/n.conf:1: 'server-url' must look like "
