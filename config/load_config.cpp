@@ -297,6 +297,11 @@ const key_spec key_specs[] = {
   {"database.restart-backoff-max",
    +[](node_config& c) -> auto& { return c.database.restart_backoff_max; },
    positive},
+  {"introspection.snapshot-timeout",
+   +[](node_config& c) -> auto& {
+     return c.introspection.snapshot_timeout;
+   },
+   positive},
   {"scheduler.threads",
    +[](node_config& c) -> auto& { return c.scheduler.threads; },
    in_range<0, 256>},

@@ -62,6 +62,12 @@ struct node_config {
     std::chrono::milliseconds restart_backoff_max{30'000};
   } database;
 
+  struct introspection_section {
+    /// `introspection.snapshot-timeout`: how long an actor may take to
+    /// describe itself before it shows as unresponsive.
+    std::chrono::milliseconds snapshot_timeout{500};
+  } introspection;
+
   struct scheduler_section {
     /// `scheduler.threads`: CAF worker threads; 0 = one per core.
     int threads = 0;

@@ -8,6 +8,7 @@
 // RavenDB's transaction merger). Reads go to the store directly, on any
 // thread (see actors/node/directory.hpp).
 
+#include "messages/introspection.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/failure.hpp"
 #include "storage/document_store.hpp"
@@ -94,7 +95,8 @@ using commit_listener_actor = caf::typed_actor<
   // A sync failed; the instance must restart from storage.
   caf::reacts_to<commit_failure>>;
 
-using database_actor = commit_listener_actor::extend<
+using database_actor = introspectable_actor::extend_with<
+  commit_listener_actor>::extend<
   // A write transaction (bulk_docs, single PUT or DELETE). Answered once
   // durable; errors: ec::concurrency_violation / ec::collection_mismatch
   // (nothing applied), ec::shutting_down while the instance stops (nothing
@@ -112,7 +114,7 @@ using database_actor = commit_listener_actor::extend<
   // The instance's store; reads use it directly from any thread.
   caf::replies_to<atom::open_store>::with<std::shared_ptr<document_store>>>;
 
-using storage_committer_actor = caf::typed_actor<
+using storage_committer_actor = introspectable_actor::extend<
   // An executed transaction to make durable with the next sync.
   caf::reacts_to<commit_entry>,
   // Self-message: sync every entry gathered since the last one.

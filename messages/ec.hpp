@@ -40,12 +40,14 @@ enum class ec : uint8_t {
   timeout,
   /// The request is understood but not supported by this server.
   not_supported,
+  /// The thing asked for (an actor, say) does not exist.
+  not_found,
   /// A broken invariant inside the server; always a bug.
   internal_error,
 };
 
 /// Names of the codes, indexed by value; used in logs and error contexts.
-inline constexpr std::array<std::string_view, 15> ec_names = {
+inline constexpr std::array<std::string_view, 16> ec_names = {
   "none",
   "bad_request",
   "route_not_found",
@@ -60,6 +62,7 @@ inline constexpr std::array<std::string_view, 15> ec_names = {
   "unsupported_format",
   "timeout",
   "not_supported",
+  "not_found",
   "internal_error",
 };
 static_assert(ec_names.size() == static_cast<size_t>(ec::internal_error) + 1,

@@ -5,6 +5,7 @@
 // hands the gateway a call to run in actor context (requests to a database
 // or the node), whose continuation goes back to the I/O thread.
 
+#include "messages/introspection.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/allowed_unsafe_message_type.hpp>
@@ -17,7 +18,7 @@ namespace corvus {
 
 struct http_call;
 
-using http_gateway_actor = caf::typed_actor<
+using http_gateway_actor = introspectable_actor::extend<
   // Runs a call from an I/O thread in the gateway's context.
   caf::reacts_to<http_call>,
   // Stops accepting connections; answered once the requests in flight are

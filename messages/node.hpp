@@ -4,6 +4,7 @@
 // owns the cluster state, the registry of database instances (restarting
 // failed ones with back-off) and the HTTP gateway.
 
+#include "messages/introspection.hpp"
 #include "messages/type_ids.hpp"
 
 #include <caf/replies_to.hpp>
@@ -14,7 +15,7 @@
 
 namespace corvus {
 
-using node_actor = caf::typed_actor<
+using node_actor = introspectable_actor::extend<
   // Creates a database through the cluster state; answered when the local
   // instance (if this node hosts it) can serve. Errors:
   // ec::database_already_exists, ec::bad_request.

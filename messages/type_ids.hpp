@@ -5,8 +5,9 @@
 // test/wire/. Local-only handles (store pointers, HTTP calls) are not listed:
 // they are allowed as unsafe message types next to their definitions.
 
-#include "messages/documents.hpp"
 #include "messages/cluster.hpp"
+#include "messages/documents.hpp"
+#include "messages/views.hpp"
 
 #include <caf/type_id.hpp>
 
@@ -22,6 +23,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_ATOM(corvus, corvus::atom, restart, "restart")
   // Stop taking new work (orderly shutdown).
   CAF_ADD_ATOM(corvus, corvus::atom, stop, "stop")
+  // Introspection: an actor's live state; the registry's answers.
+  CAF_ADD_ATOM(corvus, corvus::atom, snapshot, "snapshot")
+  CAF_ADD_ATOM(corvus, corvus::atom, list, "list")
+  CAF_ADD_ATOM(corvus, corvus::atom, show, "show")
+  CAF_ADD_ATOM(corvus, corvus::atom, restarts, "restarts")
 
   CAF_ADD_TYPE_ID(corvus, (corvus::cv_expectation))
   CAF_ADD_TYPE_ID(corvus, (corvus::incoming_document))
@@ -38,5 +44,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(corvus, (corvus::delete_databases_command))
   CAF_ADD_TYPE_ID(corvus, (corvus::database_created))
   CAF_ADD_TYPE_ID(corvus, (corvus::databases_deleted))
+  CAF_ADD_TYPE_ID(corvus, (corvus::actor_view))
+  CAF_ADD_TYPE_ID(corvus, (corvus::restart_view))
+  CAF_ADD_TYPE_ID(corvus, (std::vector<corvus::actor_view>))
+  CAF_ADD_TYPE_ID(corvus, (std::vector<corvus::restart_view>))
 
 CAF_END_TYPE_ID_BLOCK(corvus)

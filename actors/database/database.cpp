@@ -1,6 +1,8 @@
 #include "actors/database/database.hpp"
 
 #include "actors/database/storage_committer.hpp"
+#include "actors/introspection/enlist.hpp"
+#include "runtime/introspection/snapshots.hpp"
 #include "messages/error.hpp"
 
 #include <caf/all.hpp>
@@ -136,7 +138,10 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
                                        caf::actor_cast<commit_listener_actor>(
                                          self),
                                        st.config.max_group_bytes,
-                                       st.config.database, st.config.log};
+                                       st.config.database,
+                                       st.config.log,
+                                       st.config.registry,
+                                       self->id()};
     st.committer = st.config.detached
                      ? self->spawn<caf::detached>(storage_committer,
                                                   std::move(committer))
@@ -145,6 +150,8 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
     // and an instance that goes takes its committer along.
     self->link_to(st.committer);
   }
+  enlist(self, st.config.registry, "database", st.config.database,
+         st.config.parent);
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     auto& st = self->state;
     if (st.committer && msg.source == st.committer.address()) {
@@ -185,6 +192,22 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
       return self->state.store;
     },
     [self](commit_report& report) { self->state.on_durable(report); },
+    [self](atom::snapshot) {
+      auto& st = self->state;
+      database_snapshot_view v;
+      v.database = st.config.database;
+      v.status = st.stop_reason ? "Stopping" : "Ready";
+      v.last_etag = st.state.last_etag;
+      v.change_vector = st.state.change_vector;
+      v.outstanding = static_cast<int64_t>(st.outstanding);
+      if (st.store)
+        if (auto stats = st.store->stats()) {
+          v.documents = stats->document_count;
+          v.tombstones = stats->tombstone_count;
+          v.size_bytes = stats->size_on_disk;
+        }
+      return to_json(v);
+    },
     [self](commit_failure& report) {
       // Nothing more becomes durable: refuse new work, answer what the
       // report ends, and go (taking the committer along) once nothing is

@@ -42,6 +42,10 @@ struct database_config {
   /// read and write storage) or on the scheduler (deterministic tests).
   bool detached = true;
   std::shared_ptr<spdlog::logger> log;
+  /// Where the instance (and its committer) announce themselves.
+  introspection_actor registry;
+  /// The supervising node actor's id.
+  uint64_t parent = 0;
 };
 
 /// What transactions read: the writes not yet durable first, then the

@@ -1,6 +1,8 @@
 #include "actors/database/storage_committer.hpp"
 
+#include "actors/introspection/enlist.hpp"
 #include "messages/error.hpp"
+#include "runtime/introspection/snapshots.hpp"
 
 #include <caf/all.hpp>
 
@@ -46,6 +48,7 @@ void storage_committer_state::drain() {
     drain_scheduled = true;
     self->send(self, atom::drain_v);
   }
+  auto started = std::chrono::steady_clock::now();
   if (!writes.empty()) {
     if (auto applied = config.store->apply(writes, state); !applied) {
       config.log->error("storage-committer of '{}' failed to commit {} "
@@ -72,6 +75,10 @@ void storage_committer_state::drain() {
       return;
     }
   }
+  ++batches;
+  transactions += static_cast<int64_t>(batch.size());
+  last_batch = static_cast<int64_t>(batch.size());
+  commit_time += std::chrono::steady_clock::now() - started;
   commit_report report{state.last_etag, batch.size(), {}};
   for (auto& entry : batch) {
     if (entry.answer.local)
@@ -86,7 +93,26 @@ storage_committer_actor::behavior_type storage_committer(
   storage_committer_actor::stateful_pointer<storage_committer_state> self,
   storage_committer_config config) {
   self->state.config = std::move(config);
+  enlist(self, self->state.config.registry, "storage-committer",
+         self->state.config.database, self->state.config.parent);
   return {
+    [self](atom::snapshot) {
+      auto& st = self->state;
+      committer_snapshot_view v;
+      v.database = st.config.database;
+      v.batches = st.batches;
+      v.transactions = st.transactions;
+      v.last_batch = st.last_batch;
+      if (st.batches > 0)
+        v.average_commit_micros
+          = std::chrono::duration_cast<std::chrono::microseconds>(
+              st.commit_time)
+              .count()
+            / st.batches;
+      if (st.failed)
+        v.failed = st.failed->message;
+      return to_json(v);
+    },
     [self](commit_entry& entry) {
       auto& st = self->state;
       if (st.failed) {

@@ -12,6 +12,7 @@
 
 #include <spdlog/logger.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,10 @@ struct storage_committer_config {
   /// Database name, for logs.
   std::string database;
   std::shared_ptr<spdlog::logger> log;
+  /// Where the committer announces itself.
+  introspection_actor registry;
+  /// The database actor's id (its supervisor).
+  uint64_t parent = 0;
 };
 
 struct storage_committer_state {
@@ -48,6 +53,11 @@ struct storage_committer_state {
   bool drain_scheduled = false;
   /// Set once a sync failed: nothing is committed any more.
   std::optional<failure> failed;
+  /// What the committer has done, for introspection.
+  int64_t batches = 0;
+  int64_t transactions = 0;
+  int64_t last_batch = 0;
+  std::chrono::steady_clock::duration commit_time{0};
   static inline const char* name = "storage-committer";
 };
 

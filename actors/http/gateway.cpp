@@ -1,6 +1,7 @@
 #include "actors/http/gateway.hpp"
 
 #include "actors/http/request.hpp"
+#include "actors/introspection/enlist.hpp"
 
 #include <caf/all.hpp>
 
@@ -21,8 +22,11 @@ http_gateway(http_gateway_actor::stateful_pointer<gateway_state> self,
   // The I/O threads stop with the gateway, whatever ends it.
   self->attach_functor([server] { server->stop(); });
   settings.log->info("http-gateway serves on port {}", server->port());
+  enlist(self, settings.registry, "http-gateway", settings.url,
+         settings.parent);
   return {
     [self](http_call& call) { call.run(self); },
+    [self](atom::snapshot) { return to_json(self->state.server->statistics()); },
     [self](atom::stop) -> caf::result<void> {
       auto rp = self->make_response_promise<void>();
       auto me = caf::actor_cast<http_gateway_actor>(self);

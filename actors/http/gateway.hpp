@@ -6,6 +6,7 @@
 #include "actors/http/http_server.hpp"
 #include "actors/node/directory.hpp"
 #include "messages/http_gateway.hpp"
+#include "messages/introspection.hpp"
 #include "messages/node.hpp"
 
 #include <spdlog/logger.h>
@@ -18,6 +19,11 @@ namespace corvus {
 struct gateway_settings {
   std::shared_ptr<node_directory> directory;
   node_actor node;
+  introspection_actor registry;
+  /// The node's URL: the gateway's name in introspection.
+  std::string url;
+  /// The node actor's id (the gateway's supervisor).
+  uint64_t parent = 0;
   /// Bound on a request waiting for an actor.
   std::chrono::milliseconds request_timeout{60'000};
   std::shared_ptr<spdlog::logger> log;

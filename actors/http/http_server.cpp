@@ -12,6 +12,7 @@
 #include <boost/beast/http.hpp>
 
 #include <array>
+#include <chrono>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -29,6 +30,12 @@ using tcp = net::ip::tcp;
 
 // Request headers can be long: multi-id loads put ids in the URL.
 constexpr uint32_t header_limit = 64 * 1024;
+
+// Upper bounds (seconds) of the request latency buckets.
+constexpr std::array<double, 14> latency_bounds = {
+  0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+  0.1,    0.25,  0.5,    1,     2.5,  5,     10,
+};
 
 // How long a closing connection keeps reading (and discarding) what the
 // client still sends. Closing a socket with unread data makes the kernel
@@ -67,6 +74,8 @@ private:
   std::shared_ptr<server_impl> server_;
   bool keep_alive_ = false;
   bool head_ = false;
+  /// When the request being answered arrived (for latency statistics).
+  std::chrono::steady_clock::time_point started_;
 };
 
 class exchange_impl : public http_exchange {
@@ -203,9 +212,37 @@ public:
     handler_(std::move(ex));
   }
 
-  void request_done() {
+  /// A response with `status` was written `took` after its request came.
+  void request_done(unsigned status, std::chrono::steady_clock::duration took) {
+    auto seconds = std::chrono::duration<double>(took).count();
+    ++requests_;
+    if (status >= 400)
+      ++errors_;
+    // Whole microseconds are precise enough and keep the sum atomic.
+    duration_micros_ += static_cast<int64_t>(seconds * 1e6);
+    for (size_t i = 0; i < latency_bounds.size(); ++i)
+      if (seconds <= latency_bounds[i]) {
+        ++bucket_counts_[i];
+        break;
+      }
     if (--in_flight_ == 0)
       check_idle();
+  }
+
+  gateway_snapshot_view statistics() const override {
+    gateway_snapshot_view s;
+    s.port = port();
+    s.io_threads = static_cast<int64_t>(loops_.size());
+    s.in_flight = in_flight_.load();
+    s.requests = requests_.load();
+    s.errors = errors_.load();
+    s.duration_sum = static_cast<double>(duration_micros_.load()) / 1e6;
+    int64_t cumulative = 0;
+    for (size_t i = 0; i < latency_bounds.size(); ++i) {
+      cumulative += bucket_counts_[i].load();
+      s.buckets[latency_bounds[i]] = cumulative;
+    }
+    return s;
   }
 
 private:
@@ -243,6 +280,10 @@ private:
   std::vector<std::thread> threads_;
   http_handler handler_;
   std::atomic<int64_t> in_flight_{0};
+  std::atomic<int64_t> requests_{0};
+  std::atomic<int64_t> errors_{0};
+  std::atomic<int64_t> duration_micros_{0};
+  std::array<std::atomic<int64_t>, latency_bounds.size()> bucket_counts_{};
   std::atomic<bool> stopping_{false};
   std::mutex idle_mutex_;
   std::function<void()> on_idle_;
@@ -296,6 +337,7 @@ void session::on_read(beast::error_code ec) {
                                "the node is shutting down"),
                   std::move(target));
   auto req = parser_->release();
+  started_ = std::chrono::steady_clock::now();
   auto ex = std::make_shared<exchange_impl>(shared_from_this());
   ex->method = std::string{req.method_string()};
   ex->target = std::string{req.target()};
@@ -313,6 +355,7 @@ void session::refuse(const failure& why, std::string target) {
   // The connection's framing may be lost: answer and close.
   keep_alive_ = false;
   head_ = false;
+  started_ = std::chrono::steady_clock::now();
   server_->begin_request();
   send(json_reply(map_error(why.code).status,
                   render_error_body(why, target)));
@@ -339,10 +382,13 @@ void session::send(http_reply reply) {
   }
   auto msg = std::make_shared<http::response<http::string_body>>(
     std::move(res));
+  auto status = reply.status;
   http::async_write(stream_, *msg,
-                    [self = shared_from_this(), msg,
-                     keep](beast::error_code ec, std::size_t) {
-                      self->server_->request_done();
+                    [self = shared_from_this(), msg, keep,
+                     status](beast::error_code ec, std::size_t) {
+                      self->server_->request_done(
+                        status, std::chrono::steady_clock::now()
+                                  - self->started_);
                       if (ec || !keep)
                         return self->close();
                       self->read();

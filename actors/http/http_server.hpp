@@ -7,6 +7,7 @@
 
 #include "actors/http/http_exchange.hpp"
 #include "runtime/failure.hpp"
+#include "runtime/introspection/snapshots.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -51,6 +52,10 @@ public:
   /// Stops the I/O threads and closes every connection. Blocks until the
   /// threads are joined; never call it from an I/O thread.
   virtual void stop() = 0;
+
+  /// @returns what the server has done so far (requests, errors, latency
+  ///          buckets) and is doing now (requests in flight).
+  virtual gateway_snapshot_view statistics() const = 0;
 };
 
 } // namespace corvus

@@ -20,7 +20,7 @@ struct route {
 
 // Every route Corvus serves (ravendb-http.md, P0 and the low-level
 // document commands).
-constexpr std::array<route, 20> routes = {{
+constexpr std::array<route, 24> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -41,7 +41,16 @@ constexpr std::array<route, 20> routes = {{
   {"DELETE", "/admin/databases", delete_admin_databases},
   {"GET", "/databases", get_databases},
   {"GET", "/build/version", get_build_version},
+  {"GET", "/admin/actors", get_actors},
+  {"GET", "/admin/actors/{}", get_actor},
+  {"GET", "/admin/restarts", get_restarts},
+  {"GET", "/metrics", get_metrics},
 }};
+
+// Routes whose first path parameter names a database.
+bool is_database_route(std::string_view pattern) {
+  return pattern.rfind("/databases/{}", 0) == 0;
+}
 
 std::vector<std::string_view> split_path(std::string_view path) {
   std::vector<std::string_view> segments;
@@ -107,7 +116,7 @@ void route_request(const http_services& services,
     auto query = query_string::parse(query_text);
     if (!query)
       return answer_error(*ex, query.error());
-    bool database_route = !params.empty();
+    bool database_route = is_database_route(r.pattern);
     auto req = std::make_shared<request>(std::move(ex), services,
                                          std::move(*query), std::move(params));
     // A database that is still opening (the node just started, or it was

@@ -33,4 +33,10 @@ void delete_admin_databases(const request_ptr& r);
 void get_databases(const request_ptr& r);
 void get_build_version(const request_ptr& r);
 
+// Introspection (introspection_routes.cpp).
+void get_actors(const request_ptr& r);
+void get_actor(const request_ptr& r);
+void get_restarts(const request_ptr& r);
+void get_metrics(const request_ptr& r);
+
 } // namespace corvus

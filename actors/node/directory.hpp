@@ -9,6 +9,7 @@
 
 #include "messages/database.hpp"
 #include "messages/ec.hpp"
+#include "messages/introspection.hpp"
 #include "runtime/cluster/cluster_state.hpp"
 #include "storage/document_store.hpp"
 
@@ -48,6 +49,8 @@ struct node_snapshot {
     = std::make_shared<const cluster_state>();
   /// Case-folded name → instance, for the databases this node hosts.
   std::map<std::string, std::shared_ptr<const published_database>> databases;
+  /// The node's introspection registry.
+  introspection_actor registry;
 };
 
 /// The slot holding the current snapshot; written by the node actor only.

@@ -2,9 +2,12 @@
 
 #include "actors/database/database.hpp"
 #include "actors/http/gateway.hpp"
+#include "actors/introspection/enlist.hpp"
+#include "actors/introspection/registry.hpp"
 #include "messages/error.hpp"
 #include "runtime/documents/document_id.hpp"
 #include "storage/data_dir.hpp"
+#include "runtime/introspection/snapshots.hpp"
 #include "storage/keys.hpp"
 
 #include <caf/all.hpp>
@@ -64,10 +67,19 @@ caf::error node_state::init() {
       return to_error(restored.error());
     cluster = std::move(*restored);
   }
+  // The registry first, so that every later child can announce itself.
+  registry = self->spawn(introspection_registry, settings.snapshot_timeout);
+  self->monitor(registry);
+  enlist_self();
+  self->send(registry,
+             actor_registration{"introspection-registry", "registry",
+                                self->id(), registry});
   if (settings.http) {
     gateway = self->spawn(http_gateway, settings.http,
                           gateway_settings{settings.directory,
                                            caf::actor_cast<node_actor>(self),
+                                           registry, settings.public_url,
+                                           self->id(),
                                            settings.request_timeout,
                                            settings.log});
     self->monitor(gateway);
@@ -79,6 +91,18 @@ caf::error node_state::init() {
   reconcile();
   publish();
   return {};
+}
+
+void node_state::enlist_self() {
+  enlist(self, registry, "node", node_tag.empty() ? "?" : node_tag, 0);
+}
+
+void node_state::quit_node() {
+  settings.log->info("node stopped");
+  if (gateway)
+    self->send_exit(gateway, caf::exit_reason::user_shutdown);
+  self->send_exit(registry, caf::exit_reason::user_shutdown);
+  self->quit(caf::exit_reason::user_shutdown);
 }
 
 bool node_state::hosts(const database_record& record) const {
@@ -110,11 +134,14 @@ outcome<int64_t> node_state::commit(const cluster_command& cmd) {
      {std::string{system_keys::cluster_state}, next.to_json()}});
   if (!written)
     return written.error();
-  if (tag != node_tag)
+  auto renamed = tag != node_tag;
+  if (renamed)
     settings.log->info("node is now {} in a new cluster of one (topology {})",
                        tag, next.topology_id());
   node_tag = std::move(tag);
   cluster = std::move(next);
+  if (renamed)
+    enlist_self();
   return index;
 }
 
@@ -140,6 +167,8 @@ void node_state::start_instance(const std::string& key,
   cfg.max_group_bytes = settings.max_group_commit_bytes;
   cfg.detached = settings.detached_databases;
   cfg.log = settings.log;
+  cfg.registry = registry;
+  cfg.parent = self->id();
   // Detached: the instance reads storage while it executes transactions.
   auto actor = cfg.detached
                  ? self->spawn<caf::detached>(database_instance, std::move(cfg))
@@ -230,6 +259,12 @@ void node_state::on_instance_down(const caf::down_msg& msg) {
                                : "the instance stopped unexpectedly";
   settings.log->error("database '{}' failed: {}; restarting in {} ms",
                       inst.name, inst.last_error, inst.backoff.count());
+  auto ticks = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count()
+               / 100;
+  self->send(registry, restart_view{"database", inst.name, inst.last_error,
+                                    ticks, inst.backoff.count()});
   publish();
   auto waiting = std::move(inst.on_ready);
   inst.on_ready.clear();
@@ -247,6 +282,7 @@ void node_state::publish() {
   snapshot->node_tag = node_tag.empty() ? "?" : node_tag;
   snapshot->url = settings.public_url;
   snapshot->cluster = std::make_shared<const cluster_state>(cluster);
+  snapshot->registry = registry;
   for (auto& [key, inst] : instances) {
     if (inst.removing)
       continue;
@@ -275,20 +311,21 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   }
   self->set_down_handler([self](const caf::down_msg& msg) {
     auto& st = self->state;
-    if (st.gateway && msg.source == st.gateway.address()) {
+    auto essential = (st.gateway && msg.source == st.gateway.address())
+                     || msg.source == st.registry.address();
+    if (essential) {
       if (!st.shutting_down) {
-        // Without HTTP the node cannot serve anyone: escalate.
-        st.settings.log->critical("the HTTP gateway failed: {}",
+        // The node cannot serve (or be inspected) without them: escalate.
+        st.settings.log->critical("an essential child of the node failed: "
+                                  "{}",
                                   describe(msg.reason));
         self->quit(msg.reason);
       }
       return;
     }
     st.on_instance_down(msg);
-    if (st.shutting_down && st.instances.empty()) {
-      st.settings.log->info("node stopped");
-      self->quit(caf::exit_reason::user_shutdown);
-    }
+    if (st.shutting_down && st.instances.empty())
+      st.quit_node();
   });
   // Orderly shutdown: HTTP intake first, then the databases (which commit
   // what they accepted and close their stores), then the node.
@@ -300,20 +337,13 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     st.settings.log->info("node shutting down: stopping HTTP intake");
     auto stop_databases = [self] {
       auto& st = self->state;
-      if (st.gateway)
-        self->send_exit(st.gateway, caf::exit_reason::user_shutdown);
-      if (st.instances.empty()) {
-        st.settings.log->info("node stopped");
-        self->quit(caf::exit_reason::user_shutdown);
-        return;
-      }
       std::vector<std::string> keys;
       for (auto& [key, inst] : st.instances)
         keys.push_back(key);
       for (auto& key : keys)
         st.stop_instance(key, false);
       if (st.instances.empty())
-        self->quit(caf::exit_reason::user_shutdown);
+        st.quit_node();
     };
     if (!st.gateway) {
       stop_databases();
@@ -420,6 +450,18 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
           static_cast<caf::response_promise&>(rp).deliver(caf::unit);
       });
       return rp;
+    },
+    [self](atom::snapshot) {
+      auto& st = self->state;
+      node_snapshot_view v;
+      v.node_tag = st.node_tag.empty() ? "?" : st.node_tag;
+      v.url = st.settings.public_url;
+      v.cluster_index = st.cluster.last_index();
+      v.databases = static_cast<int64_t>(st.instances.size());
+      for (auto& [key, inst] : st.instances)
+        if (!inst.actor)
+          ++v.restarting;
+      return to_json(v);
     },
     [self](atom::restart, const std::string& key) {
       auto& st = self->state;

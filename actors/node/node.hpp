@@ -10,6 +10,7 @@
 #include "actors/node/directory.hpp"
 #include "messages/database.hpp"
 #include "messages/http_gateway.hpp"
+#include "messages/introspection.hpp"
 #include "messages/node.hpp"
 #include "storage/document_store.hpp"
 #include "storage/system_store.hpp"
@@ -35,6 +36,8 @@ struct node_settings {
   std::chrono::milliseconds restart_backoff_initial{500};
   std::chrono::milliseconds restart_backoff_max{30'000};
   std::chrono::milliseconds request_timeout{60'000};
+  /// Bound on an actor describing itself to the introspection registry.
+  std::chrono::milliseconds snapshot_timeout{500};
   /// Database instances on threads of their own (false only in tests).
   bool detached_databases = true;
   std::shared_ptr<node_directory> directory;
@@ -90,12 +93,19 @@ struct node_state {
   /// @returns whether this node hosts `record`.
   bool hosts(const database_record& record) const;
 
+  /// Ends the node after its children: the gateway and the registry last.
+  void quit_node();
+
+  /// Announces the node under its current tag.
+  void enlist_self();
+
   node_actor::pointer self;
   node_settings settings;
   cluster_state cluster;
   std::string node_tag;
   std::map<std::string, database_instance_record> instances;
   http_gateway_actor gateway;
+  introspection_actor registry;
   bool shutting_down = false;
   static inline const char* name = "node";
 };

@@ -10,7 +10,7 @@ namespace {
 
 // Indexed by ec. Statuses follow the client's failover rules (§1.5): 503
 // only where nothing was applied, so that a retry on another node is safe.
-constexpr std::array<error_mapping, 15> mappings = {{
+constexpr std::array<error_mapping, 16> mappings = {{
   /* none */ {500, "Raven.Client.Exceptions.RavenException"},
   /* bad_request */ {400, "Raven.Client.Exceptions.BadRequestException"},
   /* route_not_found */
@@ -33,6 +33,7 @@ constexpr std::array<error_mapping, 15> mappings = {{
   /* timeout */ {500, "Raven.Client.Exceptions.RavenTimeoutException"},
   /* not_supported */
   {400, "Raven.Client.Exceptions.NotSupportedException"},
+  /* not_found */ {404, "Raven.Client.Exceptions.RavenException"},
   /* internal_error */ {500, "Raven.Client.Exceptions.RavenException"},
 }};
 static_assert(mappings.size() == ec_names.size(),

@@ -147,6 +147,7 @@ int main(int argc, char** argv) {
   settings.restart_backoff_initial = cfg.database.restart_backoff_initial;
   settings.restart_backoff_max = cfg.database.restart_backoff_max;
   settings.request_timeout = cfg.http.request_timeout;
+  settings.snapshot_timeout = cfg.introspection.snapshot_timeout;
   settings.directory = std::make_shared<node_directory>();
   settings.system = std::shared_ptr<system_store>{std::move(*system)};
   settings.http = *server;

@@ -4,6 +4,8 @@
 
 #include "actors/node/node.hpp"
 
+#include <map>
+
 #include "runtime/documents/document_id.hpp"
 #include "storage/data_dir.hpp"
 #include "test/fixtures/deterministic_fixture.hpp"
@@ -128,6 +130,38 @@ TEST_CASE_FIXTURE(node_fixture, "a failed instance restarts from storage "
   CHECK(back->store->get("users/1")->has_value());
   CHECK_FALSE(back->store->get("users/2")->has_value());
   value_of(ask<transaction_result>(back->actor, put("users/3")));
+  self->send_exit(n, caf::exit_reason::user_shutdown);
+}
+
+TEST_CASE_FIXTURE(node_fixture, "the node's actors register in its tree; "
+                                "restarts are recorded") {
+  auto n = spawn_node();
+  value_of(ask<database_created>(n, creation("demo")));
+  auto registry = directory->current()->registry;
+  REQUIRE(registry);
+  auto views = value_of(ask<std::vector<actor_view>>(registry, atom::list_v));
+  std::map<std::string, actor_view> by_kind;
+  for (auto& v : views)
+    by_kind[v.kind] = v;
+  REQUIRE(by_kind.count("node") == 1);
+  REQUIRE(by_kind.count("database") == 1);
+  REQUIRE(by_kind.count("storage-committer") == 1);
+  CHECK(by_kind["node"].name == "A");
+  CHECK(by_kind["database"].parent == by_kind["node"].id);
+  CHECK(by_kind["storage-committer"].parent == by_kind["database"].id);
+  CHECK(by_kind["database"].state.find(R"("Status":"Ready")")
+        != std::string::npos);
+  // A failed instance is recorded as a restart, with its reason.
+  env.fail_writes(true);
+  ask<transaction_result>(published("demo")->actor, put("users/1"));
+  run();
+  env.fail_writes(false);
+  auto restarts = value_of(
+    ask<std::vector<restart_view>>(registry, atom::restarts_v));
+  REQUIRE(restarts.size() == 1);
+  CHECK(restarts[0].kind == "database");
+  CHECK(restarts[0].name == "demo");
+  CHECK(restarts[0].next_attempt_ms == 500);
   self->send_exit(n, caf::exit_reason::user_shutdown);
 }
 

@@ -88,3 +88,12 @@ TEST_CASE_FIXTURE(wire_fixture, "cluster messages round-trip") {
   check_round_trip(database_created{7, record, {"http://a:1"}});
   check_round_trip(databases_deleted{8, {"a"}});
 }
+
+TEST_CASE_FIXTURE(wire_fixture, "introspection messages round-trip") {
+  actor_view view{9, "database", "demo", 4, false, 2, R"({"LastEtag":7})"};
+  check_round_trip(view);
+  check_round_trip(std::vector<actor_view>{view, view});
+  restart_view restart{"database", "demo", "disk full", 123, 500};
+  check_round_trip(restart);
+  check_round_trip(std::vector<restart_view>{restart});
+}

@@ -1,0 +1,92 @@
+#include "runtime/introspection/snapshots.hpp"
+
+#include "runtime/json/json.hpp"
+
+#include <cstdio>
+
+namespace corvus {
+
+namespace {
+
+void field(json_writer& w, const char* key, const std::string& value) {
+  w.Key(key);
+  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
+}
+
+void field(json_writer& w, const char* key, int64_t value) {
+  w.Key(key);
+  w.Int64(value);
+}
+
+} // namespace
+
+std::string to_json(const node_snapshot_view& s) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    field(w, "NodeTag", s.node_tag);
+    field(w, "Url", s.url);
+    field(w, "ClusterIndex", s.cluster_index);
+    field(w, "Databases", s.databases);
+    field(w, "Restarting", s.restarting);
+    w.EndObject();
+  });
+}
+
+std::string to_json(const gateway_snapshot_view& s) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    field(w, "Port", s.port);
+    field(w, "IoThreads", s.io_threads);
+    field(w, "InFlight", s.in_flight);
+    field(w, "Requests", s.requests);
+    field(w, "Errors", s.errors);
+    w.Key("DurationSeconds");
+    w.Double(s.duration_sum);
+    // Bucket bounds as keys keep the object small and self-describing.
+    w.Key("LatencyBuckets");
+    w.StartObject();
+    for (auto& [le, count] : s.buckets) {
+      char key[32];
+      std::snprintf(key, sizeof(key), "%g", le);
+      w.Key(key);
+      w.Int64(count);
+    }
+    w.EndObject();
+    w.EndObject();
+  });
+}
+
+std::string to_json(const database_snapshot_view& s) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    field(w, "Database", s.database);
+    field(w, "Status", s.status);
+    field(w, "LastEtag", s.last_etag);
+    field(w, "ChangeVector", s.change_vector);
+    field(w, "Documents", s.documents);
+    field(w, "Tombstones", s.tombstones);
+    field(w, "SizeBytes", s.size_bytes);
+    field(w, "Outstanding", s.outstanding);
+    w.EndObject();
+  });
+}
+
+std::string to_json(const committer_snapshot_view& s) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    field(w, "Database", s.database);
+    field(w, "Batches", s.batches);
+    field(w, "Transactions", s.transactions);
+    field(w, "LastBatch", s.last_batch);
+    field(w, "AverageCommitMicros", s.average_commit_micros);
+    w.Key("Failed");
+    if (s.failed.empty())
+      w.Null();
+    else
+      w.String(s.failed.data(),
+               static_cast<rapidjson::SizeType>(s.failed.size()));
+    w.EndObject();
+  });
+}
+
+} // namespace corvus

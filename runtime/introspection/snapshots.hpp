@@ -1,0 +1,66 @@
+#pragma once
+
+// What each kind of actor tells about itself when asked (issue: actor
+// introspection): plain structs the actors fill from their state, rendered
+// here as the small JSON objects the console and /admin/actors show. Every
+// numeric field also becomes a metric (see metrics.hpp).
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+namespace corvus {
+
+struct node_snapshot_view {
+  std::string node_tag;
+  std::string url;
+  int64_t cluster_index = 0;
+  int64_t databases = 0;
+  int64_t restarting = 0;
+};
+
+/// Requests answered per latency bucket: upper bound in seconds → count
+/// of requests at most that slow (cumulative, Prometheus style).
+using latency_buckets = std::map<double, int64_t>;
+
+struct gateway_snapshot_view {
+  int64_t port = 0;
+  int64_t io_threads = 0;
+  int64_t in_flight = 0;
+  int64_t requests = 0;
+  /// Answers with status 400 or more.
+  int64_t errors = 0;
+  /// Sum of request durations, seconds.
+  double duration_sum = 0;
+  latency_buckets buckets;
+};
+
+struct database_snapshot_view {
+  std::string database;
+  /// "Ready", "Loading" or "Stopping".
+  std::string status;
+  int64_t last_etag = 0;
+  std::string change_vector;
+  int64_t documents = 0;
+  int64_t tombstones = 0;
+  int64_t size_bytes = 0;
+  /// Transactions executed but not yet durable.
+  int64_t outstanding = 0;
+};
+
+struct committer_snapshot_view {
+  std::string database;
+  int64_t batches = 0;
+  int64_t transactions = 0;
+  int64_t last_batch = 0;
+  int64_t average_commit_micros = 0;
+  /// Why the committer stopped committing, or empty.
+  std::string failed;
+};
+
+std::string to_json(const node_snapshot_view& s);
+std::string to_json(const gateway_snapshot_view& s);
+std::string to_json(const database_snapshot_view& s);
+std::string to_json(const committer_snapshot_view& s);
+
+} // namespace corvus
