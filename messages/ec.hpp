@@ -42,12 +42,17 @@ enum class ec : uint8_t {
   not_supported,
   /// The thing asked for (an actor, say) does not exist.
   not_found,
+  /// This node is not the cluster's leader (Raft); the failure names the
+  /// leader when known.
+  not_leader,
+  /// No leader could be reached within the operation's time bound.
+  no_leader,
   /// A broken invariant inside the server; always a bug.
   internal_error,
 };
 
 /// Names of the codes, indexed by value; used in logs and error contexts.
-inline constexpr std::array<std::string_view, 16> ec_names = {
+inline constexpr std::array<std::string_view, 18> ec_names = {
   "none",
   "bad_request",
   "route_not_found",
@@ -63,6 +68,8 @@ inline constexpr std::array<std::string_view, 16> ec_names = {
   "timeout",
   "not_supported",
   "not_found",
+  "not_leader",
+  "no_leader",
   "internal_error",
 };
 static_assert(ec_names.size() == static_cast<size_t>(ec::internal_error) + 1,

@@ -10,7 +10,7 @@ namespace {
 
 // Indexed by ec. Statuses follow the client's failover rules (§1.5): 503
 // only where nothing was applied, so that a retry on another node is safe.
-constexpr std::array<error_mapping, 16> mappings = {{
+constexpr std::array<error_mapping, 18> mappings = {{
   /* none */ {500, "Raven.Client.Exceptions.RavenException"},
   /* bad_request */ {400, "Raven.Client.Exceptions.BadRequestException"},
   /* route_not_found */
@@ -34,6 +34,10 @@ constexpr std::array<error_mapping, 16> mappings = {{
   /* not_supported */
   {400, "Raven.Client.Exceptions.NotSupportedException"},
   /* not_found */ {404, "Raven.Client.Exceptions.RavenException"},
+  /* not_leader */
+  {503, "Raven.Client.Exceptions.Cluster.NoLeaderException"},
+  /* no_leader */
+  {503, "Raven.Client.Exceptions.Cluster.NoLeaderException"},
   /* internal_error */ {500, "Raven.Client.Exceptions.RavenException"},
 }};
 static_assert(mappings.size() == ec_names.size(),

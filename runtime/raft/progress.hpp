@@ -1,0 +1,68 @@
+#pragma once
+
+// What a leader knows about one follower's log (Raft §5.3; etcd's
+// Progress): the highest index known to match (`match`) and the next one to
+// send (`next`), in one of three states:
+//   probe     - the match point is unknown; one append per heartbeat until
+//               the follower accepts one;
+//   replicate - the follower keeps up; appends are pipelined, at most
+//               `max_inflight` unacknowledged;
+//   snapshot  - the follower needs entries the leader compacted away; a
+//               snapshot is on its way, nothing else is sent.
+
+#include "runtime/raft/topology.hpp"
+#include "runtime/raft/types.hpp"
+
+#include <deque>
+
+namespace corvus::raft {
+
+enum class progress_state : uint8_t { probe, replicate, snapshot };
+
+/// @returns "probe", "replicate" or "snapshot".
+const char* to_string(progress_state state);
+
+struct progress {
+  membership type = membership::member;
+  index_t match = 0;
+  index_t next = 1;
+  progress_state state = progress_state::probe;
+  /// Probe: an append is out and unanswered; cleared by an answer or by
+  /// the next heartbeat period.
+  bool probe_sent = false;
+  /// Replicate: last index of each unacknowledged append, oldest first.
+  std::deque<index_t> inflight;
+  /// Snapshot: index of the snapshot being sent.
+  index_t pending_snapshot = 0;
+  /// Answered since the leader last checked for a quorum.
+  bool recent_active = false;
+  /// Ticks since the follower last answered.
+  int silent_ticks = 0;
+  /// Ticks since the progress entered its state.
+  int state_ticks = 0;
+
+  /// Records that the follower holds the log up to `index`.
+  /// @returns whether `match` advanced.
+  bool update(index_t index);
+
+  /// Handles a rejected append at `rejected`, whose answer suggests
+  /// `hint` as the last index that might match.
+  /// @returns false when the rejection is stale (already superseded).
+  bool decrease(index_t rejected, index_t hint);
+
+  void become_probe();
+  void become_replicate();
+  void become_snapshot(index_t snapshot_index);
+
+  /// @returns whether nothing more may be sent now.
+  bool paused(size_t max_inflight) const;
+
+  /// Records an append whose last entry is `last` (`last` < next for an
+  /// append without entries).
+  void sent(index_t last);
+
+  /// Drops inflight appends up to `index` (they were acknowledged).
+  void acknowledge(index_t index);
+};
+
+} // namespace corvus::raft

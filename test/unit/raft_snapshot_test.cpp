@@ -1,0 +1,129 @@
+// Raft core: log compaction and snapshots (Raft §7; ravendb-internals.md
+// §1.7).
+
+#include "runtime/raft/core.hpp"
+#include "test/fixtures/raft_network.hpp"
+
+#include <doctest/doctest.h>
+
+using namespace corvus;
+using namespace corvus::raft;
+using corvus::test::raft_network;
+
+TEST_SUITE("raft §7 log compaction") {
+
+TEST_CASE("compaction keeps a snapshot and the entries after the slack") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(net["A"].propose("c" + std::to_string(i)));
+  net.deliver();
+  auto applied = net["A"].applied();
+  REQUIRE(applied == 22);
+  net["A"].compact(applied, "state@22", 16);
+  net.drain("A");
+  auto& stored = net.members.at("A").storage.durable;
+  CHECK(stored.snap.index == 22);
+  CHECK(stored.snap.data == "state@22");
+  CHECK(stored.snap.config == net["A"].current_topology());
+  CHECK(stored.entries.front().index == 16);
+  CHECK(net["A"].log().first_index() == 16);
+  // An older snapshot request changes nothing.
+  net["A"].compact(10, "old", 5);
+  CHECK_FALSE(net["A"].has_ready());
+}
+
+TEST_CASE("a follower behind the compacted log receives the snapshot") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  net.isolated["C"] = true;
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(net["A"].propose("c" + std::to_string(i)));
+  net.deliver();
+  net["A"].compact(net["A"].applied(), "state", net["A"].applied() + 1);
+  net.drain("A");
+  net.isolated.clear();
+  bool snapshot_sent = false;
+  for (int i = 0; i < 10; ++i) {
+    for (auto& t : {"A", "B", "C"})
+      net[t].tick();
+    net.deliver([&](const message& m) {
+      snapshot_sent |= m.type == message_type::install_snapshot;
+      return true;
+    });
+  }
+  CHECK(snapshot_sent);
+  auto& c = net.members.at("C").storage.durable;
+  CHECK(c.snap.index == 22);
+  CHECK(c.snap.data == "state");
+  CHECK(net["C"].commit() == net["A"].commit());
+  CHECK(net["C"].applied() == net["A"].applied());
+  // Proposals after the snapshot flow as entries again.
+  REQUIRE(net["A"].propose("after"));
+  net.deliver();
+  CHECK(net.members.at("C").applied.back().data == "after");
+}
+
+TEST_CASE("a follower within the slack gets entries, not a snapshot") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  net.isolated["C"] = true;
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(net["A"].propose("c"));
+  net.deliver();
+  net["A"].compact(net["A"].applied(), "state", 2); // C holds 1..2
+  net.drain("A");
+  net.isolated.clear();
+  bool snapshot_sent = false;
+  for (int i = 0; i < 10; ++i) {
+    for (auto& t : {"A", "B", "C"})
+      net[t].tick();
+    net.deliver([&](const message& m) {
+      snapshot_sent |= m.type == message_type::install_snapshot;
+      return true;
+    });
+  }
+  CHECK_FALSE(snapshot_sent);
+  CHECK(net["C"].commit() == net["A"].commit());
+}
+
+TEST_CASE("a restart resumes from the snapshot and replays the log") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  for (int i = 0; i < 6; ++i)
+    REQUIRE(net["A"].propose("c" + std::to_string(i)));
+  net.deliver();
+  net["B"].compact(5, "state@5", 6);
+  net.drain("B");
+  net.restart("B");
+  net.drain("B");
+  // The core hands out the committed entries after the snapshot again.
+  auto& applied = net.members.at("B").applied;
+  REQUIRE_FALSE(applied.empty());
+  CHECK(applied.front().index == 6);
+  CHECK(applied.back().index == 8);
+  CHECK(net["B"].log().latest_snapshot().data == "state@5");
+}
+
+TEST_CASE("a new node joins by snapshot when the log was compacted") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  for (int i = 0; i < 8; ++i)
+    REQUIRE(net["A"].propose("c"));
+  net.deliver();
+  net["A"].compact(net["A"].applied(), "state", net["A"].applied() + 1);
+  net.drain("A");
+  net.members["D"];
+  net.restart("D");
+  auto next = net["A"].current_topology();
+  next.promotables.emplace("D", "test://D");
+  next.last_node_id = "D";
+  REQUIRE(net["A"].propose_topology(next));
+  net.deliver();
+  net.tick_all(10);
+  CHECK(net.members.at("D").storage.durable.snap.data == "state");
+  CHECK(net["A"].current_topology().is_voter("D"));
+  CHECK(net["D"].current_topology().is_voter("D"));
+}
+
+} // TEST_SUITE
