@@ -184,7 +184,7 @@ outcome<done> prepare_data_dir(const std::string& path) {
     if (err)
       return io_error("cannot create " + marker.string(), err);
   }
-  for (auto sub : {"system", "databases", "trash"}) {
+  for (auto sub : {"system", "raft", "databases", "trash"}) {
     fs::create_directories(root / sub, err);
     if (err)
       return io_error("cannot create " + (root / sub).string(), err);
@@ -206,6 +206,10 @@ outcome<done> prepare_data_dir(const std::string& path) {
 
 std::string system_store_dir(const std::string& data_dir) {
   return (fs::path{data_dir} / "system").string();
+}
+
+std::string raft_store_dir(const std::string& data_dir) {
+  return (fs::path{data_dir} / "raft").string();
 }
 
 std::string database_store_dir(const std::string& data_dir,

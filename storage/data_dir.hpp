@@ -4,6 +4,8 @@
 //
 //   <data-dir>/corvus-format.json   {"Product":"corvus","FormatVersion":1}
 //   <data-dir>/system/              LevelDB: node identity, cluster state
+//   <data-dir>/raft/                LevelDB: the Raft log, hard state and
+//                                   latest snapshot (storage/raft_store)
 //   <data-dir>/databases/<name>/    LevelDB: one database instance each
 //   <data-dir>/trash/               stores being removed; emptied at start
 //
@@ -40,6 +42,9 @@ outcome<done> prepare_data_dir(const std::string& path);
 
 /// @returns the folder of the system store inside `data_dir`.
 std::string system_store_dir(const std::string& data_dir);
+
+/// @returns the folder of the raft store inside `data_dir`.
+std::string raft_store_dir(const std::string& data_dir);
 
 /// @returns the folder of the database `folded_name` inside `data_dir`.
 std::string database_store_dir(const std::string& data_dir,

@@ -49,6 +49,34 @@
 //
 // Plain string keys, listed in `system_keys`; each value's format belongs to
 // the component that writes it and is documented at that key.
+//
+// RAFT STORE (one LevelDB per node, storage/raft_store)
+//
+// The durable half of the node's Raft member: its log, hard state, latest
+// snapshot and own tag. One-byte prefixes again; every `l` key sorts before
+// every `m` key, so one pass from `l` reads the whole store in order.
+//
+//   l <index: 8 bytes BE>         -> u64 LE term, u8 kind, data
+//   m format                      -> u32 LE   store format version
+//   m tag                         -> the node's tag; absent until known
+//   m hard                        -> u64 LE term, u64 LE commit, voted_for
+//   m snapshot                    -> u64 LE index, u64 LE term,
+//                                    u32 LE n, n bytes topology JSON, data
+//
+// `l`: one key per log entry. Indices are positive, so big-endian bytes sort
+//   in index order. <kind> is raft::entry_kind's value; <data> runs to the
+//   end of the value. The stored entries are always contiguous; they start
+//   at or before the snapshot's index + 1 (compaction keeps a few entries
+//   the snapshot covers, for followers slightly behind) and end at or after
+//   it, with terms that never decrease; the entry at the snapshot's index,
+//   if kept, has the snapshot's term.
+// `m hard`: raft::hard_state; <voted_for> (a tag, or nothing) runs to the
+//   end of the value.
+// `m snapshot`: the latest snapshot only; each new one replaces it. The
+//   topology JSON is raft::to_json's; <data> (the state machine's own
+//   encoding, possibly megabytes) runs to the end of the value. Absent
+//   while the member has none.
+// `m format`: written once, in the synced batch that creates the store.
 
 #include <cstddef>
 #include <cstdint>
@@ -56,6 +84,53 @@
 #include <string_view>
 
 namespace corvus {
+
+/// Fixed-width integers inside keys and values, shared by all stores.
+namespace key_bytes {
+
+/// Appends `x` as 8 bytes big-endian.
+inline void append_big_endian(std::string& out, uint64_t x) {
+  for (int shift = 56; shift >= 0; shift -= 8)
+    out.push_back(static_cast<char>((x >> shift) & 0xff));
+}
+
+/// @returns the 8 big-endian bytes at `p` as a number.
+inline uint64_t read_big_endian(const char* p) {
+  uint64_t x = 0;
+  for (int i = 0; i < 8; ++i)
+    x = (x << 8) | static_cast<unsigned char>(p[i]);
+  return x;
+}
+
+/// Appends `x` as 8 bytes little-endian.
+inline void append_little_endian(std::string& out, uint64_t x) {
+  for (int shift = 0; shift < 64; shift += 8)
+    out.push_back(static_cast<char>((x >> shift) & 0xff));
+}
+
+/// @returns the 8 little-endian bytes at `p` as a number.
+inline uint64_t read_little_endian(const char* p) {
+  uint64_t x = 0;
+  for (int i = 7; i >= 0; --i)
+    x = (x << 8) | static_cast<unsigned char>(p[i]);
+  return x;
+}
+
+/// Appends `x` as 4 bytes little-endian.
+inline void append_little_endian32(std::string& out, uint32_t x) {
+  for (int shift = 0; shift < 32; shift += 8)
+    out.push_back(static_cast<char>((x >> shift) & 0xff));
+}
+
+/// @returns the 4 little-endian bytes at `p` as a number.
+inline uint32_t read_little_endian32(const char* p) {
+  uint32_t x = 0;
+  for (int i = 3; i >= 0; --i)
+    x = (x << 8) | static_cast<unsigned char>(p[i]);
+  return x;
+}
+
+} // namespace key_bytes
 
 namespace document_keys {
 
@@ -86,33 +161,11 @@ inline constexpr std::string_view collection_count_prefix = "mcollection/";
 /// Size of the state value before the change vector text.
 inline constexpr size_t state_fixed_size = 24;
 
-/// Appends `x` as 8 bytes big-endian.
-inline void append_big_endian(std::string& out, uint64_t x) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((x >> shift) & 0xff));
-}
-
-/// @returns the 8 big-endian bytes at `p` as a number.
-inline uint64_t read_big_endian(const char* p) {
-  uint64_t x = 0;
-  for (int i = 0; i < 8; ++i)
-    x = (x << 8) | static_cast<unsigned char>(p[i]);
-  return x;
-}
-
-/// Appends `x` as 8 bytes little-endian.
-inline void append_little_endian(std::string& out, uint64_t x) {
-  for (int shift = 0; shift < 64; shift += 8)
-    out.push_back(static_cast<char>((x >> shift) & 0xff));
-}
-
-/// @returns the 8 little-endian bytes at `p` as a number.
-inline uint64_t read_little_endian(const char* p) {
-  uint64_t x = 0;
-  for (int i = 7; i >= 0; --i)
-    x = (x << 8) | static_cast<unsigned char>(p[i]);
-  return x;
-}
+/// The shared byte helpers, under the names document-store code uses.
+using key_bytes::append_big_endian;
+using key_bytes::append_little_endian;
+using key_bytes::read_big_endian;
+using key_bytes::read_little_endian;
 
 /// Sets `out` to the record key of a document (`tombstone` false) or of a
 /// tombstone under case-folded `key`.
@@ -182,5 +235,45 @@ inline constexpr std::string_view node_tag = "node/tag";
 inline constexpr std::string_view cluster_state = "cluster/state";
 
 } // namespace system_keys
+
+namespace raft_keys {
+
+/// The layout version written under `m format`. Bump it whenever a key or
+/// value format of the raft store changes incompatibly.
+inline constexpr uint32_t format_version = 1;
+
+/// Prefix of log entries.
+inline constexpr char entry_prefix = 'l';
+/// Prefix of metadata.
+inline constexpr char meta_prefix = 'm';
+
+/// Key of the store format version.
+inline constexpr std::string_view format_key = "mformat";
+/// Key of the node's own tag.
+inline constexpr std::string_view tag_key = "mtag";
+/// Key of the hard state.
+inline constexpr std::string_view hard_state_key = "mhard";
+/// Key of the latest snapshot.
+inline constexpr std::string_view snapshot_key = "msnapshot";
+
+/// Size of an entry key.
+inline constexpr size_t entry_key_size = 9;
+/// Size of an entry value before its data (term, kind).
+inline constexpr size_t entry_fixed_size = 9;
+/// Size of the hard state value before `voted_for` (term, commit).
+inline constexpr size_t hard_state_fixed_size = 16;
+/// Size of the snapshot value before the topology JSON (index, term,
+/// JSON length).
+inline constexpr size_t snapshot_fixed_size = 20;
+
+/// Sets `out` to the key of the log entry at `index`.
+/// @pre `index > 0`
+inline void entry_key(std::string& out, uint64_t index) {
+  out.clear();
+  out.push_back(entry_prefix);
+  key_bytes::append_big_endian(out, index);
+}
+
+} // namespace raft_keys
 
 } // namespace corvus

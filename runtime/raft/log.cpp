@@ -141,21 +141,14 @@ std::vector<entry> raft_log::take_unpersisted() {
 }
 
 void raft_log::restore(snapshot snap) {
-  auto keep_suffix = matches(snap.index, snap.term);
-  if (keep_suffix) {
-    // Entries past the snapshot agree with the leader's log: keep them.
-    while (!entries_.empty() && entries_.front().index <= snap.index)
-      entries_.pop_front();
-  } else {
-    entries_.clear();
-  }
+  // Only called when the log does not hold the snapshot's last entry: the
+  // whole log is replaced (a log that holds it just commits up to it).
+  entries_.clear();
   snap_ = std::move(snap);
-  committed_ = std::clamp(committed_, snap_.index, last_index());
+  committed_ = snap_.index;
   applied_ = snap_.index;
-  persisted_ = keep_suffix ? std::clamp(persisted_, snap_.index, last_index())
-                           : snap_.index;
-  unpersisted_from_ = std::clamp(unpersisted_from_, snap_.index + 1,
-                                 last_index() + 1);
+  persisted_ = snap_.index;
+  unpersisted_from_ = snap_.index + 1;
   recompute_config();
 }
 

@@ -87,8 +87,9 @@ public:
   /// `index` has since been replaced by one of another term.
   void persisted_to(index_t index, term_t term);
 
-  /// Replaces the whole log by `snap` (installed from the leader); entries
-  /// after it are kept when the log already holds (snap.index, snap.term).
+  /// Replaces the whole log by `snap` (installed from the leader).
+  /// @pre the log does not hold (snap.index, snap.term), and snap.index is
+  ///      past the commit index.
   void restore(snapshot snap);
 
   /// Records the owner's snapshot at `snap.index` and drops the entries

@@ -70,12 +70,14 @@ TEST_CASE("prepare writes the marker and the folders") {
   CHECK(read_file(fs::path{dir} / "corvus-format.json")
         == R"({"Product":"corvus","FormatVersion":1})");
   CHECK(fs::is_directory(system_store_dir(dir)));
+  CHECK(fs::is_directory(raft_store_dir(dir)));
   CHECK(fs::is_directory(fs::path{dir} / "databases"));
   CHECK(!fs::exists(fs::path{dir} / "corvus-format.json.tmp"));
   CHECK(check_data_dir(dir));
   // Preparing again is harmless.
   unwrap(prepare_data_dir(dir));
   CHECK(system_store_dir(dir) == dir + "/system");
+  CHECK(raft_store_dir(dir) == dir + "/raft");
   CHECK(database_store_dir(dir, "shop") == dir + "/databases/shop");
 }
 

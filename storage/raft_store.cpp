@@ -1,0 +1,520 @@
+#include "storage/raft_store.hpp"
+
+#include "storage/keys.hpp"
+#include "storage/leveldb_options.hpp"
+
+#include <leveldb/db.h>
+#include <leveldb/env.h>
+#include <leveldb/iterator.h>
+#include <leveldb/write_batch.h>
+
+#include <algorithm>
+#include <cstdint>
+
+namespace corvus {
+
+namespace {
+
+namespace kb = key_bytes;
+namespace rk = raft_keys;
+
+leveldb::Slice to_slice(std::string_view str) {
+  return {str.data(), str.size()};
+}
+
+std::string_view to_view(const leveldb::Slice& slice) {
+  return {slice.data(), slice.size()};
+}
+
+failure storage_error(const std::string& dir, std::string_view what,
+                      const leveldb::Status& status) {
+  auto msg = "raft store " + dir + ": " + std::string{what};
+  if (!status.ok())
+    msg += ": " + status.ToString();
+  return make_failure(ec::storage_failure, std::move(msg));
+}
+
+failure corrupt(const std::string& dir, const std::string& what) {
+  return make_failure(ec::storage_failure,
+                      "raft store " + dir + " is corrupt: " + what);
+}
+
+// A save whose result `load` would reject is a bug of the caller (the Raft
+// core); refusing it keeps the disk loadable for the restart that follows.
+failure refused(const std::string& dir, const std::string& what) {
+  return make_failure(ec::internal_error,
+                      "raft store " + dir + " refuses a save: " + what);
+}
+
+std::string str(uint64_t x) {
+  return std::to_string(x);
+}
+
+// Renders a key for an error message: bytes outside printable ASCII as \xNN.
+std::string printable(std::string_view key) {
+  static constexpr char digits[] = "0123456789abcdef";
+  std::string out;
+  for (auto c : key) {
+    auto u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u < 0x7f && c != '\\') {
+      out.push_back(c);
+    } else {
+      out += "\\x";
+      out.push_back(digits[u >> 4]);
+      out.push_back(digits[u & 0xf]);
+    }
+  }
+  return out;
+}
+
+void encode_entry(std::string& out, const raft::entry& e) {
+  out.clear();
+  kb::append_little_endian(out, e.term);
+  out.push_back(static_cast<char>(e.kind));
+  out.append(e.data);
+}
+
+// Fills all fields of `e` but the index, which is in the key.
+bool decode_entry(std::string_view value, raft::entry& e) {
+  if (value.size() < rk::entry_fixed_size)
+    return false;
+  auto kind = static_cast<uint8_t>(value[8]);
+  if (kind > static_cast<uint8_t>(raft::entry_kind::topology))
+    return false;
+  e.term = kb::read_little_endian(value.data());
+  e.kind = static_cast<raft::entry_kind>(kind);
+  e.data.assign(value.substr(rk::entry_fixed_size));
+  return true;
+}
+
+void encode_hard_state(std::string& out, const raft::hard_state& hs) {
+  out.clear();
+  kb::append_little_endian(out, hs.term);
+  kb::append_little_endian(out, hs.commit);
+  out.append(hs.voted_for);
+}
+
+bool decode_hard_state(std::string_view value, raft::hard_state& hs) {
+  if (value.size() < rk::hard_state_fixed_size)
+    return false;
+  hs.term = kb::read_little_endian(value.data());
+  hs.commit = kb::read_little_endian(value.data() + 8);
+  hs.voted_for.assign(value.substr(rk::hard_state_fixed_size));
+  return true;
+}
+
+void encode_snapshot(std::string& out, const raft::snapshot& snap) {
+  auto config = raft::to_json(snap.config);
+  out.clear();
+  out.reserve(rk::snapshot_fixed_size + config.size() + snap.data.size());
+  kb::append_little_endian(out, snap.index);
+  kb::append_little_endian(out, snap.term);
+  kb::append_little_endian32(out, static_cast<uint32_t>(config.size()));
+  out.append(config);
+  out.append(snap.data);
+}
+
+bool decode_snapshot(std::string_view value, raft::snapshot& snap) {
+  if (value.size() < rk::snapshot_fixed_size)
+    return false;
+  auto config_size = kb::read_little_endian32(value.data() + 16);
+  if (value.size() - rk::snapshot_fixed_size < config_size)
+    return false;
+  auto config = raft::topology_from_json(
+    value.substr(rk::snapshot_fixed_size, config_size));
+  if (!config)
+    return false;
+  snap.index = kb::read_little_endian(value.data());
+  snap.term = kb::read_little_endian(value.data() + 8);
+  snap.config = std::move(*config);
+  snap.data.assign(value.substr(rk::snapshot_fixed_size + config_size));
+  return true;
+}
+
+} // namespace
+
+raft_store::raft_store(std::string dir,
+                       std::unique_ptr<leveldb_settings> settings,
+                       std::unique_ptr<leveldb::DB> db)
+  : dir_(std::move(dir)), settings_(std::move(settings)), db_(std::move(db)) {
+  // nop
+}
+
+raft_store::~raft_store() {
+  // nop
+}
+
+outcome<std::unique_ptr<raft_store>>
+raft_store::open(const std::string& dir, leveldb::Env* env) {
+  store_options opts;
+  opts.create_if_missing = true;
+  opts.env = env;
+  // The log is read whole once, at open, and otherwise only written: a
+  // block cache would hold nothing worth keeping. A small memtable bounds
+  // the LevelDB log replayed at open and the memory a node spends on it;
+  // 4 MiB is LevelDB's own default and holds thousands of entries.
+  opts.block_cache_size = 1 << 20;
+  opts.write_buffer_size = 4 << 20;
+  auto settings = make_leveldb_settings(opts);
+  leveldb::DB* raw = nullptr;
+  auto status = leveldb::DB::Open(settings->options, dir, &raw);
+  if (!status.ok())
+    return storage_error(dir, "cannot open", status);
+  std::unique_ptr<leveldb::DB> db{raw};
+  std::unique_ptr<raft_store> store{
+    new raft_store(dir, std::move(settings), std::move(db))};
+  if (auto ok = store->check_format(); !ok)
+    return std::move(ok.error());
+  if (auto ok = store->read_bounds(); !ok)
+    return std::move(ok.error());
+  return store;
+}
+
+outcome<done> raft_store::check_format() {
+  std::string v;
+  auto status = db_->Get(leveldb::ReadOptions{}, to_slice(rk::format_key),
+                         &v);
+  if (status.IsNotFound()) {
+    std::unique_ptr<leveldb::Iterator> iter{
+      db_->NewIterator(leveldb::ReadOptions{})};
+    iter->SeekToFirst();
+    if (iter->Valid())
+      return make_failure(ec::unsupported_format,
+                          "raft store " + dir_
+                            + " holds data but no format version");
+    if (!iter->status().ok())
+      return storage_error(dir_, "cannot read", iter->status());
+    leveldb::WriteBatch init;
+    std::string version;
+    kb::append_little_endian32(version, rk::format_version);
+    init.Put(to_slice(rk::format_key), version);
+    return write(init, "cannot initialize");
+  }
+  if (!status.ok())
+    return storage_error(dir_, "cannot read the format version", status);
+  if (v.size() != 4)
+    return make_failure(ec::unsupported_format,
+                        "raft store " + dir_
+                          + " has an unreadable format version");
+  auto version = kb::read_little_endian32(v.data());
+  if (version != rk::format_version)
+    return make_failure(ec::unsupported_format,
+                        "raft store " + dir_ + " has format version "
+                          + str(version) + "; this build understands version "
+                          + str(rk::format_version));
+  return done{};
+}
+
+outcome<done> raft_store::read_bounds() {
+  // Two seeks find the ends of the log without reading what lies between;
+  // `load` checks the rest.
+  std::unique_ptr<leveldb::Iterator> iter{
+    db_->NewIterator(leveldb::ReadOptions{})};
+  auto entry_at = [&](raft::index_t& index) -> bool {
+    auto key = to_view(iter->key());
+    if (key.size() != rk::entry_key_size || key[0] != rk::entry_prefix)
+      return false;
+    index = kb::read_big_endian(key.data() + 1);
+    return true;
+  };
+  iter->Seek(to_slice(std::string_view{&rk::entry_prefix, 1}));
+  if (iter->Valid() && iter->key().starts_with(
+                         to_slice(std::string_view{&rk::entry_prefix, 1}))) {
+    if (!entry_at(first_))
+      return corrupt(dir_, "a log key is malformed: '"
+                             + printable(to_view(iter->key())) + "'");
+    // Every `m` key sorts after every `l` key; the log ends right before.
+    iter->Seek(to_slice(std::string_view{&rk::meta_prefix, 1}));
+    if (iter->Valid())
+      iter->Prev();
+    else
+      iter->SeekToLast();
+    if (!iter->Valid())
+      return storage_error(dir_, "cannot find the end of the log",
+                           iter->status());
+    if (!entry_at(last_))
+      return corrupt(dir_, "a log key is malformed: '"
+                             + printable(to_view(iter->key())) + "'");
+    if (iter->value().size() < rk::entry_fixed_size)
+      return corrupt(dir_, "the entry at index " + str(last_)
+                             + " is malformed");
+    last_term_ = kb::read_little_endian(iter->value().data());
+  }
+  if (!iter->status().ok())
+    return storage_error(dir_, "cannot read the log bounds", iter->status());
+  iter->Seek(to_slice(rk::snapshot_key));
+  if (iter->Valid() && to_view(iter->key()) == rk::snapshot_key) {
+    auto value = to_view(iter->value());
+    if (value.size() < rk::snapshot_fixed_size)
+      return corrupt(dir_, "the snapshot is malformed");
+    snapshot_index_ = kb::read_little_endian(value.data());
+    snapshot_term_ = kb::read_little_endian(value.data() + 8);
+  }
+  if (!iter->status().ok())
+    return storage_error(dir_, "cannot read the snapshot", iter->status());
+  return done{};
+}
+
+outcome<raft_store::contents> raft_store::load() const {
+  contents result;
+  // An iterator reads from an implicit LevelDB snapshot: one view.
+  std::unique_ptr<leveldb::Iterator> iter{
+    db_->NewIterator(leveldb::ReadOptions{})};
+  for (iter->SeekToFirst(); iter->Valid(); iter->Next()) {
+    auto key = to_view(iter->key());
+    auto value = to_view(iter->value());
+    if (!key.empty() && key[0] == rk::entry_prefix) {
+      if (key.size() != rk::entry_key_size)
+        return corrupt(dir_,
+                       "a log key is malformed: '" + printable(key) + "'");
+      raft::entry e;
+      e.index = kb::read_big_endian(key.data() + 1);
+      if (!decode_entry(value, e))
+        return corrupt(dir_, "the entry at index " + str(e.index)
+                               + " is malformed");
+      result.entries.push_back(std::move(e));
+    } else if (key == rk::tag_key) {
+      result.tag.assign(value);
+    } else if (key == rk::hard_state_key) {
+      if (!decode_hard_state(value, result.state))
+        return corrupt(dir_, "the hard state is malformed");
+    } else if (key == rk::snapshot_key) {
+      if (!decode_snapshot(value, result.snap))
+        return corrupt(dir_, "the snapshot is malformed");
+    } else if (key != rk::format_key) { // checked at open
+      return corrupt(dir_, "unknown key '" + printable(key) + "'");
+    }
+  }
+  if (!iter->status().ok())
+    return storage_error(dir_, "cannot read", iter->status());
+  // The log must reach the snapshot (Raft §7; compaction may keep entries
+  // the snapshot covers) and match what the core wrote: no gaps, terms
+  // never going back (§5.3 Log Matching), the snapshot's term at its index.
+  auto& snap = result.snap;
+  auto& es = result.entries;
+  if (!es.empty() && es.front().index > snap.index + 1)
+    return corrupt(dir_, "the log starts at index " + str(es.front().index)
+                           + " but the snapshot ends at index "
+                           + str(snap.index));
+  if (!es.empty() && es.back().index < snap.index)
+    return corrupt(dir_, "the log ends at index " + str(es.back().index)
+                           + " before the snapshot's index "
+                           + str(snap.index));
+  for (size_t i = 0; i < es.size(); ++i) {
+    auto& e = es[i];
+    if (i > 0 && e.index != es[i - 1].index + 1)
+      return corrupt(dir_, "the log skips from index " + str(es[i - 1].index)
+                             + " to " + str(e.index));
+    auto floor = i > 0 ? es[i - 1].term : 0;
+    if (e.index == snap.index + 1)
+      floor = std::max(floor, snap.term);
+    if (e.term < floor)
+      return corrupt(dir_, "the entry at index " + str(e.index)
+                             + " has term " + str(e.term)
+                             + ", below the term " + str(floor)
+                             + " before it");
+    if (e.index == snap.index && e.term != snap.term)
+      return corrupt(dir_, "the entry at index " + str(e.index)
+                             + " has term " + str(e.term)
+                             + " but the snapshot says " + str(snap.term));
+  }
+  return result;
+}
+
+outcome<raft::term_t> raft_store::term_at(raft::index_t index) const {
+  if (index == last_)
+    return last_term_;
+  std::string key;
+  rk::entry_key(key, index);
+  std::string value;
+  auto status = db_->Get(leveldb::ReadOptions{}, to_slice(key), &value);
+  if (status.IsNotFound())
+    return corrupt(dir_, "the entry at index " + str(index) + " is missing");
+  if (!status.ok())
+    return storage_error(dir_, "cannot read the entry at index " + str(index),
+                         status);
+  if (value.size() < rk::entry_fixed_size)
+    return corrupt(dir_, "the entry at index " + str(index)
+                           + " is malformed");
+  return kb::read_little_endian(value.data());
+}
+
+outcome<done> raft_store::check_ready(const raft::ready& r) const {
+  auto snap_index = snapshot_index_;
+  auto snap_term = snapshot_term_;
+  if (r.new_snapshot) {
+    if (r.new_snapshot->index < snapshot_index_)
+      return refused(dir_, "the snapshot at index "
+                             + str(r.new_snapshot->index)
+                             + " is older than the stored one at index "
+                             + str(snapshot_index_));
+    snap_index = r.new_snapshot->index;
+    snap_term = r.new_snapshot->term;
+  }
+  // The stored log once `discard_through` is done; 0, 0 when empty.
+  auto first = first_;
+  auto last = last_;
+  if (r.discard_through >= last)
+    first = last = 0;
+  else if (r.discard_through >= first)
+    first = r.discard_through + 1;
+  auto new_first = first;
+  auto new_last = last;
+  // Whether the log's first entry after the save is one already stored.
+  auto kept_first = first != 0;
+  if (!r.entries.empty()) {
+    auto& es = r.entries;
+    auto start = es.front().index;
+    if (start == 0)
+      return refused(dir_, "an entry has index 0");
+    for (size_t i = 1; i < es.size(); ++i) {
+      if (es[i].index != es[i - 1].index + 1)
+        return refused(dir_, "entry " + str(es[i].index) + " follows entry "
+                               + str(es[i - 1].index));
+      if (es[i].term < es[i - 1].term)
+        return refused(dir_, "the term falls from " + str(es[i - 1].term)
+                               + " to " + str(es[i].term) + " at index "
+                               + str(es[i].index));
+    }
+    if (last != 0 && start > last + 1)
+      return refused(dir_, "entries start at index " + str(start)
+                             + ", leaving a gap after the last stored one "
+                               "at index "
+                             + str(last));
+    if (last != 0 && start > first) {
+      // Appending behind a kept stored entry.
+      auto prev = term_at(start - 1);
+      if (!prev)
+        return std::move(prev.error());
+      if (es.front().term < *prev)
+        return refused(dir_, "the entry at index " + str(start) + " has term "
+                               + str(es.front().term) + ", below the term "
+                               + str(*prev) + " before it");
+    } else {
+      new_first = start;
+      kept_first = false;
+      if (start > snap_index && es.front().term < snap_term)
+        return refused(dir_, "the entry at index " + str(start) + " has term "
+                               + str(es.front().term)
+                               + ", below the snapshot's term "
+                               + str(snap_term));
+    }
+    new_last = es.back().index;
+  }
+  if (new_last == 0)
+    return done{};
+  if (new_first > snap_index + 1)
+    return refused(dir_, "the log would start at index " + str(new_first)
+                           + " but the snapshot ends at index "
+                           + str(snap_index));
+  if (new_last < snap_index)
+    return refused(dir_, "the log would end at index " + str(new_last)
+                           + " before the snapshot's index "
+                           + str(snap_index));
+  if (r.new_snapshot && kept_first && first > snap_index) {
+    // A kept stored entry now follows a new snapshot.
+    auto term = term_at(first);
+    if (!term)
+      return std::move(term.error());
+    if (*term < snap_term)
+      return refused(dir_, "the entry at index " + str(first) + " has term "
+                             + str(*term) + ", below the snapshot's term "
+                             + str(snap_term));
+  }
+  return done{};
+}
+
+outcome<done> raft_store::save(const raft::ready& r) {
+  if (auto ok = writable(); !ok)
+    return ok;
+  if (!r.needs_persist())
+    return done{};
+  if (auto ok = check_ready(r); !ok)
+    return ok;
+  leveldb::WriteBatch batch;
+  std::string key;
+  std::string value;
+  if (r.new_hard_state) {
+    encode_hard_state(value, *r.new_hard_state);
+    batch.Put(to_slice(rk::hard_state_key), value);
+  }
+  if (r.new_snapshot) {
+    encode_snapshot(value, *r.new_snapshot);
+    batch.Put(to_slice(rk::snapshot_key), value);
+  }
+  auto first = first_;
+  auto last = last_;
+  auto last_term = last_term_;
+  if (last != 0 && r.discard_through >= first) {
+    auto through = std::min(r.discard_through, last);
+    for (auto i = first; i <= through; ++i) {
+      rk::entry_key(key, i);
+      batch.Delete(to_slice(key));
+    }
+    if (through == last)
+      first = last = last_term = 0;
+    else
+      first = through + 1;
+  }
+  if (!r.entries.empty()) {
+    auto start = r.entries.front().index;
+    auto end = r.entries.back().index;
+    // Stored entries past the new last one are what remains of a divergent
+    // suffix (Raft §5.3); those in between are overwritten by the puts.
+    if (last != 0)
+      for (auto i = std::max({start, first, end + 1}); i <= last; ++i) {
+        rk::entry_key(key, i);
+        batch.Delete(to_slice(key));
+      }
+    for (auto& e : r.entries) {
+      rk::entry_key(key, e.index);
+      encode_entry(value, e);
+      batch.Put(to_slice(key), value);
+    }
+    if (last == 0 || start <= first)
+      first = start;
+    last = end;
+    last_term = r.entries.back().term;
+  }
+  if (auto ok = write(batch, "cannot save"); !ok)
+    return ok;
+  first_ = first;
+  last_ = last;
+  last_term_ = last_term;
+  if (r.new_snapshot) {
+    snapshot_index_ = r.new_snapshot->index;
+    snapshot_term_ = r.new_snapshot->term;
+  }
+  return done{};
+}
+
+outcome<done> raft_store::save_tag(const raft::node_tag& tag) {
+  if (auto ok = writable(); !ok)
+    return ok;
+  leveldb::WriteBatch batch;
+  batch.Put(to_slice(rk::tag_key), tag);
+  return write(batch, "cannot save the tag");
+}
+
+outcome<done> raft_store::writable() const {
+  if (write_failure_.empty())
+    return done{};
+  return make_failure(ec::storage_failure,
+                      "raft store " + dir_
+                        + " refuses writes after a failed one ("
+                        + write_failure_ + "); reopen it");
+}
+
+outcome<done> raft_store::write(leveldb::WriteBatch& batch,
+                                std::string_view what) {
+  leveldb::WriteOptions opts;
+  opts.sync = true;
+  auto status = db_->Write(opts, &batch);
+  if (!status.ok()) {
+    write_failure_ = status.ToString();
+    return storage_error(dir_, what, status);
+  }
+  return done{};
+}
+
+} // namespace corvus

@@ -1,0 +1,144 @@
+#pragma once
+
+// The node's raft store: a LevelDB holding what its Raft member must not
+// forget (Raft §5.1 Figure 2, §7): the log, the hard state, the latest
+// snapshot and the node's own tag. The key layout is documented in
+// storage/keys.hpp ("RAFT STORE").
+//
+// One owner (the Raft member) calls it; it is not thread-safe. Every write
+// is one synced LevelDB batch, so after a crash the store holds exactly what
+// the writes that returned success left, never part of a write.
+
+#include "runtime/failure.hpp"
+#include "runtime/raft/ready.hpp"
+#include "runtime/raft/snapshot.hpp"
+#include "runtime/raft/types.hpp"
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace leveldb {
+class DB;
+class Env;
+class WriteBatch;
+} // namespace leveldb
+
+namespace corvus {
+
+struct leveldb_settings;
+
+class raft_store {
+public:
+  /// Everything the store holds, as a restarting member needs it.
+  struct contents {
+    /// The node's own tag; empty until `save_tag` stored one.
+    raft::node_tag tag;
+    /// The last hard state saved; all zero/empty before the first.
+    raft::hard_state state;
+    /// The latest snapshot; `snap.empty()` when there is none.
+    raft::snapshot snap;
+    /// Every stored entry, in index order, starting at or before
+    /// `snap.index + 1` (compaction may keep entries the snapshot covers)
+    /// and, when any, ending at or after `snap.index`.
+    std::vector<raft::entry> entries;
+  };
+
+  /// Opens (creating when missing) the raft store in `dir`. A new store gets
+  /// the current format version; an existing one must carry a version this
+  /// build understands (ec::unsupported_format otherwise, also for a LevelDB
+  /// that holds data but no version). ec::storage_failure when LevelDB
+  /// cannot open `dir`.
+  /// @param env nullptr for real files; tests pass an in-memory or
+  ///        fault-injecting Env (not owned, must outlive the store).
+  static outcome<std::unique_ptr<raft_store>>
+  open(const std::string& dir, leveldb::Env* env = nullptr);
+
+  ~raft_store();
+
+  raft_store(const raft_store&) = delete;
+  raft_store& operator=(const raft_store&) = delete;
+
+  /// Reads the whole store from one consistent view.
+  /// @returns ec::storage_failure when LevelDB fails to read or when the
+  ///          store is corrupt: an unknown key, a malformed value, or a log
+  ///          that is not contiguous, leaves a gap before the snapshot's
+  ///          end or ends before it, or whose terms decrease.
+  outcome<contents> load() const;
+
+  /// Persists what `r` asks for as one synced batch whose effect is, in
+  /// this order: `new_hard_state` (when set); `new_snapshot` (when set),
+  /// replacing the stored one; deleting every entry with an index up to
+  /// `discard_through`; deleting every entry with an index at or past
+  /// `r.entries.front().index` and storing `r.entries`. Other fields of `r`
+  /// are ignored.
+  /// @returns ec::internal_error, writing nothing, when the result would be
+  ///          a store `load` rejects (entries not contiguous or with
+  ///          decreasing terms, a gap after the stored log, a log that
+  ///          starts after the snapshot's next index or ends before the
+  ///          snapshot, a snapshot older than the
+  ///          stored one). ec::storage_failure with LevelDB's text when the
+  ///          write fails; then `first_index()`/`last_index()` are unchanged
+  ///          and every later save fails too, since only reopening (LevelDB's
+  ///          log recovery) tells how much of the failed batch reached the
+  ///          disk.
+  outcome<done> save(const raft::ready& r);
+
+  /// Stores the node's own tag as one synced write. Fails as `save` does
+  /// on a write error.
+  outcome<done> save_tag(const raft::node_tag& tag);
+
+  /// @returns the index of the first stored entry; 0 when there is none.
+  raft::index_t first_index() const {
+    return first_;
+  }
+
+  /// @returns the index of the last stored entry; 0 when there is none.
+  raft::index_t last_index() const {
+    return last_;
+  }
+
+private:
+  raft_store(std::string dir, std::unique_ptr<leveldb_settings> settings,
+             std::unique_ptr<leveldb::DB> db);
+
+  /// Reads first/last index and term and the snapshot position at open.
+  outcome<done> read_bounds();
+
+  /// Creates a new store's format key, or checks an existing one's.
+  outcome<done> check_format();
+
+  /// @returns the term of the stored entry at `index`.
+  /// @pre `first_ <= index && index <= last_`
+  outcome<raft::term_t> term_at(raft::index_t index) const;
+
+  /// @returns why saving `r` would leave a store `load` rejects, if it
+  ///          would.
+  outcome<done> check_ready(const raft::ready& r) const;
+
+  /// @returns a failure when an earlier write failed.
+  outcome<done> writable() const;
+
+  /// Writes `batch` synced; on failure the store refuses further writes.
+  /// @param what says what failed, for the error message.
+  outcome<done> write(leveldb::WriteBatch& batch, std::string_view what);
+
+  std::string dir_;
+  std::unique_ptr<leveldb_settings> settings_;
+  // Declared after the settings it uses, so that it closes first.
+  std::unique_ptr<leveldb::DB> db_;
+
+  // The stored log and snapshot position, as of open or the last
+  // successful save: deletes walk known keys instead of scanning.
+  raft::index_t first_ = 0;
+  raft::index_t last_ = 0;
+  raft::term_t last_term_ = 0;
+  raft::index_t snapshot_index_ = 0;
+  raft::term_t snapshot_term_ = 0;
+
+  /// LevelDB's text of the first failed write; empty while writes work.
+  std::string write_failure_;
+};
+
+} // namespace corvus
