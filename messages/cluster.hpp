@@ -1,44 +1,14 @@
 #pragma once
 
-// Wire form of the cluster messages: database records and the replies of
-// cluster operations, with inspect overloads for the types of
-// runtime/cluster.
+// Wire form of the cluster messages: inspect overloads for the commands and
+// results of runtime/cluster that cross actors (database records, database
+// creation and deletion, compare-exchange).
 
-#include "runtime/cluster/cluster_state.hpp"
+#include "runtime/cluster/cluster_command.hpp"
 
 #include <caf/meta/type_name.hpp>
 
-#include <cstdint>
-#include <string>
-#include <vector>
-
 namespace corvus {
-
-/// Reply to a database creation: the cluster index of the change and the
-/// record as created (with its chosen nodes).
-struct database_created {
-  int64_t index = 0;
-  database_record record;
-  /// URLs of the nodes hosting the new database.
-  std::vector<std::string> node_urls;
-
-  friend bool operator==(const database_created& x,
-                         const database_created& y) {
-    return x.index == y.index && x.record == y.record
-           && x.node_urls == y.node_urls;
-  }
-};
-
-/// Reply to a database deletion: the cluster index and the names removed.
-struct databases_deleted {
-  int64_t index = 0;
-  std::vector<std::string> names;
-
-  friend bool operator==(const databases_deleted& x,
-                         const databases_deleted& y) {
-    return x.index == y.index && x.names == y.names;
-  }
-};
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, database_topology& x) {
@@ -62,8 +32,8 @@ typename Inspector::result_type inspect(Inspector& f, database_creation& x) {
 template <class Inspector>
 typename Inspector::result_type
 inspect(Inspector& f, delete_databases_command& x) {
-  return f(caf::meta::type_name("corvus::delete_databases_command"), x.names,
-           x.from_nodes, x.hard_delete);
+  return f(caf::meta::type_name("corvus::delete_databases_command"),
+           x.request_id, x.names, x.from_nodes, x.hard_delete);
 }
 
 template <class Inspector>
@@ -76,6 +46,27 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, databases_deleted& x) {
   return f(caf::meta::type_name("corvus::databases_deleted"), x.index,
            x.names);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, put_compare_exchange_command& x) {
+  return f(caf::meta::type_name("corvus::put_compare_exchange_command"),
+           x.request_id, x.database, x.key, x.value, x.index);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, remove_compare_exchange_command& x) {
+  return f(caf::meta::type_name("corvus::remove_compare_exchange_command"),
+           x.request_id, x.database, x.key, x.index);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, compare_exchange_result& x) {
+  return f(caf::meta::type_name("corvus::compare_exchange_result"), x.index,
+           x.value, x.successful);
 }
 
 } // namespace corvus

@@ -27,14 +27,17 @@ cluster_view make_cluster_view(const node_snapshot& node) {
     view.members.emplace("A", node.url);
     return view;
   }
-  view.topology_id = cluster.topology_id();
+  auto& topology = cluster.topology();
+  view.topology_id = topology.topology_id;
   view.node_tag = node.node_tag;
   // A cluster of one leads itself; the Raft layer will fill these in.
   view.leader = node.node_tag;
   view.current_state = "Leader";
   view.term = 1;
-  view.etag = cluster.last_index();
-  view.members = cluster.nodes();
+  view.etag = static_cast<int64_t>(cluster.last_index());
+  view.members = topology.members;
+  view.promotables = topology.promotables;
+  view.watchers = topology.watchers;
   return view;
 }
 
@@ -88,8 +91,7 @@ void get_topology(const request_ptr& r) {
       members.push_back(tag);
   std::vector<topology_node> nodes;
   auto url_of = [&](const std::string& tag) {
-    auto i = node.cluster->nodes().find(tag);
-    return i == node.cluster->nodes().end() ? std::string{} : i->second;
+    return node.cluster->topology().url_of(tag);
   };
   for (auto& tag : members)
     nodes.push_back({url_of(tag), tag, "Member"});
@@ -157,6 +159,9 @@ void delete_admin_databases(const request_ptr& r) {
     return r->fail(make_failure(ec::bad_request,
                                 "the request body must be a JSON object"));
   delete_databases_command cmd;
+  // A retried request carries the same id; applying it again is a no-op.
+  cmd.request_id
+    = std::string{r->query().get("raft-request-id").value_or("")};
   auto names = string_array(body, "DatabaseNames");
   if (!names)
     return r->fail(names.error());

@@ -113,22 +113,25 @@ bool node_state::hosts(const database_record& record) const {
   return false;
 }
 
-outcome<int64_t> node_state::commit(const cluster_command& cmd) {
+apply_outcome node_state::commit(const cluster_command& cmd) {
   auto next = cluster;
   auto tag = node_tag;
+  auto index = next.last_index();
   if (!next.bootstrapped()
       && std::holds_alternative<create_database_command>(cmd)) {
     // As in RavenDB, a node becomes a cluster of one (tag A) with its first
-    // cluster operation.
-    tag = node_tag_for(0);
-    auto boot = next.apply(bootstrap_command{tag, settings.public_url,
-                                             random_guid()});
-    if (!boot)
+    // cluster operation (ravendb-internals.md §1.6).
+    raft::topology one;
+    one.topology_id = random_guid();
+    tag = raft::next_node_tag(one.last_node_id);
+    one.last_node_id = tag;
+    one.members.emplace(tag, settings.public_url);
+    if (auto boot = next.apply_topology(++index, one); !boot)
       return boot.error();
   }
-  auto index = next.apply(cmd);
-  if (!index)
-    return index;
+  // Until the Raft layer numbers entries, this node does: the next index.
+  auto result = next.apply(++index, cmd);
+  // A failed command consumed its index too, so the state is kept.
   auto written = settings.system->write(
     {{std::string{system_keys::node_tag}, tag},
      {std::string{system_keys::cluster_state}, next.to_json()}});
@@ -137,12 +140,12 @@ outcome<int64_t> node_state::commit(const cluster_command& cmd) {
   auto renamed = tag != node_tag;
   if (renamed)
     settings.log->info("node is now {} in a new cluster of one (topology {})",
-                       tag, next.topology_id());
+                       tag, next.topology().topology_id);
   node_tag = std::move(tag);
   cluster = std::move(next);
   if (renamed)
     enlist_self();
-  return index;
+  return result;
 }
 
 void node_state::reconcile() {
@@ -359,23 +362,25 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       if (st.shutting_down)
         return to_error(make_failure(ec::shutting_down,
                                      "the node is shutting down"));
-      auto index = st.commit(create_database_command{creation});
-      if (!index)
-        return to_error(index.error());
-      auto* record = st.cluster.find_database(creation.record.name);
-      database_created reply{*index, *record, {}};
-      for (auto& tag : record->topology.members)
-        if (auto url = st.cluster.nodes().find(tag);
-            url != st.cluster.nodes().end())
-          reply.node_urls.push_back(url->second);
+      // The leader draws the offset of the node choice (§2.3) and puts it
+      // in the command, so that every node applies the same choice.
+      auto offset = random_seed();
+      auto result = st.commit(create_database_command{{}, creation, offset});
+      if (!result) {
+        // The failed command still took an index (and maybe bootstrapped).
+        st.publish();
+        return to_error(result.error());
+      }
+      auto reply = std::get<database_created>(*result);
+      auto& record = reply.record;
       st.settings.log->info("created database '{}' on {} (index {})",
-                            record->name, join(record->topology.members),
-                            *index);
+                            record.name, join(record.topology.members),
+                            reply.index);
       st.publish();
-      if (!st.hosts(*record))
+      if (!st.hosts(record))
         return reply;
-      auto key = fold_case(record->name);
-      st.start_instance(key, record->name);
+      auto key = fold_case(record.name);
+      st.start_instance(key, record.name);
       auto rp = self->make_response_promise<database_created>();
       st.instances[key].on_ready.push_back(
         [rp, reply](const caf::error* err) mutable {
@@ -391,20 +396,18 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       if (st.shutting_down)
         return to_error(make_failure(ec::shutting_down,
                                      "the node is shutting down"));
-      std::vector<std::string> names;
-      for (auto& name : cmd.names)
-        if (auto* r = st.cluster.find_database(name))
-          names.push_back(r->name);
-      auto index = st.commit(cmd);
-      if (!index)
-        return to_error(index.error());
+      auto result = st.commit(cmd);
+      if (!result) {
+        st.publish();
+        return to_error(result.error());
+      }
+      auto reply = std::get<databases_deleted>(*result);
       st.settings.log->info("deleted database(s) [{}]{} (index {})",
-                            join(names),
+                            join(reply.names),
                             cmd.from_nodes.empty()
                               ? std::string{}
                               : " from nodes " + join(cmd.from_nodes),
-                            *index);
-      databases_deleted reply{*index, names};
+                            reply.index);
       auto rp = self->make_response_promise<databases_deleted>();
       auto remaining = std::make_shared<size_t>(0);
       auto finished = [rp, reply, remaining]() mutable {

@@ -75,9 +75,10 @@ struct node_state {
   /// hosted instances.
   caf::error init();
 
-  /// Applies `cmd` to a copy of the cluster state, persists it and swaps it
-  /// in; bootstraps a cluster of one first when the node has none.
-  outcome<int64_t> commit(const cluster_command& cmd);
+  /// Applies `cmd` at the next index to a copy of the cluster state,
+  /// persists it and swaps it in (a failed command consumes its index too);
+  /// bootstraps a cluster of one first when the node has none.
+  apply_outcome commit(const cluster_command& cmd);
 
   /// Starts, or forgets, the instances the cluster state says this node
   /// should (no longer) host.

@@ -1,76 +1,56 @@
 #pragma once
 
-// The cluster state machine (ravendb-internals.md §1.9): the nodes of the
-// cluster and the database records, changed only by applying commands in
-// order. Every node applies the same commands and answers topology questions
-// from its own copy. Today a node applies its commands directly (a cluster
-// of one); the Raft layer will apply committed log entries the same way.
+// The cluster state machine (ravendb-internals.md §1.9): the cluster
+// topology, the database records, the compare-exchange values and the
+// outcomes of recent requests, changed only by applying committed Raft log
+// entries in index order. Every node applies the same entries and so holds
+// the same state; a single node in no cluster yet bootstraps by applying a
+// topology of one.
 
+#include "runtime/cluster/cluster_command.hpp"
+#include "runtime/cluster/compare_exchange.hpp"
 #include "runtime/cluster/database_record.hpp"
+#include "runtime/cluster/request_history.hpp"
 #include "runtime/failure.hpp"
+#include "runtime/raft/topology.hpp"
+#include "runtime/raft/types.hpp"
 
 #include <cstdint>
 #include <map>
 #include <string>
 #include <string_view>
-#include <variant>
-#include <vector>
 
 namespace corvus {
 
-/// Makes a node without a cluster the first member of a new cluster.
-struct bootstrap_command {
-  std::string node_tag;
-  std::string node_url;
-  /// The new cluster's id, a GUID string.
-  std::string topology_id;
-};
-
-/// Adds a database record; without explicit members the nodes are chosen
-/// here, deterministically, so every node picks the same ones.
-struct create_database_command {
-  database_creation creation;
-};
-
-/// Removes databases, or only their copies on `from_nodes` when given (a
-/// record whose last copy goes is removed). Unknown names are skipped.
-struct delete_databases_command {
-  std::vector<std::string> names;
-  std::vector<std::string> from_nodes;
-  /// Whether the nodes losing a copy also remove its files.
-  bool hard_delete = true;
-
-  friend bool operator==(const delete_databases_command& x,
-                         const delete_databases_command& y) {
-    return x.names == y.names && x.from_nodes == y.from_nodes
-           && x.hard_delete == y.hard_delete;
-  }
-};
-
-using cluster_command = std::variant<bootstrap_command,
-                                     create_database_command,
-                                     delete_databases_command>;
-
 class cluster_state {
 public:
-  /// Applies `cmd` as the next index.
-  /// @returns the index of the change, or ec::database_already_exists /
-  ///          ec::bad_request (e.g. unknown node tags); a failed command
-  ///          changes nothing and consumes no index.
-  outcome<int64_t> apply(const cluster_command& cmd);
+  /// Applies the command of the log entry at `index`.
+  /// @pre `index` > last_index(); a smaller or equal index is refused with
+  ///      ec::internal_error and changes nothing.
+  /// @returns the command's result, or the failure to report to whoever
+  ///          proposed it (ec::database_already_exists, ec::bad_request,
+  ///          ec::database_does_not_exist). Either way the index is
+  ///          consumed: the log never stops on a failed command (§1.9). A
+  ///          command whose request id was applied before changes nothing
+  ///          and gets the first application's outcome again.
+  apply_outcome apply(raft::index_t index, const cluster_command& cmd);
+
+  /// Records the topology of the log entry at `index`. Nodes that left are
+  /// removed from every database group (the replication factor becomes the
+  /// group's size, as RavenDB's RemoveNodeFromClusterCommand does); a
+  /// database left without nodes is deleted.
+  /// @pre `index` > last_index(), else ec::internal_error.
+  outcome<done> apply_topology(raft::index_t index,
+                               const raft::topology& topology);
 
   /// @returns whether the node belongs to a cluster yet.
   bool bootstrapped() const {
-    return !topology_id_.empty();
+    return !topology_.topology_id.empty();
   }
 
-  const std::string& topology_id() const {
-    return topology_id_;
-  }
-
-  /// Tag → URL of every node, ordered by tag.
-  const std::map<std::string, std::string>& nodes() const {
-    return nodes_;
+  /// The cluster's nodes with their URLs and membership types.
+  const raft::topology& topology() const {
+    return topology_;
   }
 
   /// Case-folded name → record.
@@ -81,35 +61,56 @@ public:
   /// @returns the record of `name` (any casing), or nullptr.
   const database_record* find_database(std::string_view name) const;
 
-  /// The index of the last applied change; the cluster topology etag.
-  int64_t last_index() const {
+  /// Every compare-exchange value, per database.
+  const compare_exchange_store& compare_exchange() const {
+    return compare_exchange_;
+  }
+
+  /// Outcomes of the recent commands that carried a request id.
+  const request_history& history() const {
+    return history_;
+  }
+
+  /// The index of the last applied entry; the cluster topology etag.
+  raft::index_t last_index() const {
     return last_index_;
   }
 
-  /// @returns the whole state as JSON, for persistence.
+  /// @returns the whole state as JSON: the persisted form and the Raft
+  ///          snapshot (cluster_state_json.cpp documents the layout).
   std::string to_json() const;
 
   /// Restores a state written by to_json.
+  /// @returns ec::storage_failure when `text` is not such a state.
   static outcome<cluster_state> from_json(std::string_view text);
 
+  /// Equal states answer every question the same way.
   friend bool operator==(const cluster_state& x, const cluster_state& y) {
-    return x.topology_id_ == y.topology_id_ && x.nodes_ == y.nodes_
-           && x.databases_ == y.databases_ && x.last_index_ == y.last_index_;
+    return x.topology_ == y.topology_ && x.databases_ == y.databases_
+           && x.compare_exchange_ == y.compare_exchange_
+           && x.history_ == y.history_ && x.last_index_ == y.last_index_;
   }
 
 private:
-  outcome<int64_t> apply_one(const bootstrap_command& cmd);
-  outcome<int64_t> apply_one(const create_database_command& cmd);
-  outcome<int64_t> apply_one(const delete_databases_command& cmd);
+  /// Validate, then change the state; a failure leaves it as it was.
+  apply_outcome apply_one(int64_t index, const create_database_command& cmd);
+  apply_outcome apply_one(int64_t index, const delete_databases_command& cmd);
+  apply_outcome apply_one(int64_t index,
+                          const put_compare_exchange_command& cmd);
+  apply_outcome apply_one(int64_t index,
+                          const remove_compare_exchange_command& cmd);
 
-  std::string topology_id_;
-  std::map<std::string, std::string> nodes_;
+  /// @returns ec::internal_error unless `index` follows last_index().
+  outcome<done> check_next(raft::index_t index) const;
+
+  /// Removes a database record and everything that belongs to it.
+  void erase_database(std::map<std::string, database_record>::iterator i);
+
+  raft::topology topology_;
   std::map<std::string, database_record> databases_;
-  int64_t last_index_ = 0;
+  compare_exchange_store compare_exchange_;
+  request_history history_;
+  raft::index_t last_index_ = 0;
 };
-
-/// @returns the tag a node gets as the `n`-th member (0-based) of a
-///          cluster: A…Z, then ZA…ZZ, ZZA… (RavenDB's sequence).
-std::string node_tag_for(size_t n);
 
 } // namespace corvus

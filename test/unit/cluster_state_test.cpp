@@ -1,5 +1,6 @@
-// The cluster state machine: bootstrap, database records, deletion, and
-// persistence as JSON.
+// The cluster state machine: applying by Raft index, failures that consume
+// their index, request-id dedupe, topology changes and what they do to the
+// database groups, node choice, and persistence as JSON.
 
 #include "runtime/cluster/cluster_state.hpp"
 
@@ -9,122 +10,327 @@ using namespace corvus;
 
 namespace {
 
-create_database_command create(const std::string& body,
-                               int replication_factor = 1) {
-  auto creation = parse_database_creation(body, "", replication_factor);
-  REQUIRE(creation);
-  return create_database_command{*creation};
+/// A topology of `members` members (A, B, ...), then `watchers` watchers
+/// and `promotables` promotables, in tag order.
+raft::topology cluster_of(size_t members, size_t watchers = 0,
+                          size_t promotables = 0) {
+  raft::topology t;
+  t.topology_id = "t-1";
+  auto add = [&](std::map<raft::node_tag, std::string>& to) {
+    t.last_node_id = raft::next_node_tag(t.last_node_id);
+    to.emplace(t.last_node_id, "http://" + t.last_node_id + ":8080");
+  };
+  for (size_t i = 0; i < members; ++i)
+    add(t.members);
+  for (size_t i = 0; i < watchers; ++i)
+    add(t.watchers);
+  for (size_t i = 0; i < promotables; ++i)
+    add(t.promotables);
+  return t;
 }
 
-cluster_state bootstrapped(size_t nodes) {
+cluster_state with_topology(const raft::topology& t) {
   cluster_state state;
-  REQUIRE(state.apply(bootstrap_command{"A", "http://a:8080", "t-1"}));
-  // Further nodes join through Raft later; here the test adds them by
-  // restoring a state that lists them.
-  if (nodes > 1) {
-    std::string json = R"({"TopologyId":"t-1","LastIndex":1,"Nodes":{)";
-    for (size_t i = 0; i < nodes; ++i) {
-      if (i > 0)
-        json += ',';
-      auto tag = node_tag_for(i);
-      json += "\"" + tag + "\":\"http://" + tag + ":8080\"";
-    }
-    json += R"(},"Databases":[]})";
-    auto restored = cluster_state::from_json(json);
-    REQUIRE(restored);
-    state = *restored;
-  }
+  REQUIRE(state.apply_topology(1, t));
   return state;
+}
+
+create_database_command create(const std::string& body,
+                               int replication_factor = 1,
+                               uint64_t offset = 0) {
+  auto creation = parse_database_creation(body, "", replication_factor);
+  REQUIRE(creation);
+  return create_database_command{{}, *creation, offset};
+}
+
+put_compare_exchange_command put(std::string key, int64_t index,
+                                 std::string id = {}) {
+  return {std::move(id), "db", std::move(key), R"({"Object":1})", index};
+}
+
+const database_created& created(const apply_outcome& out) {
+  REQUIRE(out);
+  return std::get<database_created>(*out);
 }
 
 } // namespace
 
-TEST_CASE("node tags run A..Z, then ZA..ZZ, then ZZA") {
-  CHECK(node_tag_for(0) == "A");
-  CHECK(node_tag_for(25) == "Z");
-  CHECK(node_tag_for(26) == "ZA");
-  CHECK(node_tag_for(51) == "ZZ");
-  CHECK(node_tag_for(52) == "ZZA");
-}
-
-TEST_CASE("bootstrapping makes a cluster of one") {
-  cluster_state state;
-  CHECK_FALSE(state.bootstrapped());
-  auto index = state.apply(bootstrap_command{"A", "http://a:8080", "t-1"});
-  REQUIRE(index);
-  CHECK(*index == 1);
-  CHECK(state.bootstrapped());
-  CHECK(state.nodes().at("A") == "http://a:8080");
-  CHECK_FALSE(state.apply(bootstrap_command{"A", "http://a:8080", "t-2"}));
+TEST_CASE("commands apply at the index their log entry has") {
+  auto state = with_topology(cluster_of(1));
   CHECK(state.last_index() == 1);
+  auto out = state.apply(4, create(R"({"DatabaseName":"db"})"));
+  CHECK(created(out).index == 4);
+  CHECK(state.find_database("db")->etag == 4);
+  CHECK(state.last_index() == 4);
+  // Entries the state machine never sees (no-ops) leave gaps.
+  REQUIRE(state.apply(9, put("k", 0)));
+  CHECK(state.last_index() == 9);
+  CHECK(state.compare_exchange().find("db", "k")->index == 9);
 }
 
-TEST_CASE("creating databases picks nodes and refuses duplicates") {
-  auto state = bootstrapped(3);
-  auto index = state.apply(create(R"({"DatabaseName":"Demo"})", 2));
-  REQUIRE(index);
-  auto* record = state.find_database("demo");
-  REQUIRE(record != nullptr);
-  CHECK(record->name == "Demo");
-  CHECK(record->topology.members.size() == 2);
-  CHECK(record->topology.replication_factor == 2);
-  CHECK(record->etag == *index);
-  auto again = state.apply(create(R"({"DatabaseName":"DEMO"})"));
+TEST_CASE("an index at or below the last applied one is an internal error") {
+  auto state = with_topology(cluster_of(1));
+  REQUIRE(state.apply(5, create(R"({"DatabaseName":"db"})")));
+  auto before = state;
+  for (raft::index_t index : {5u, 3u}) {
+    auto again = state.apply(index, create(R"({"DatabaseName":"other"})"));
+    REQUIRE_FALSE(again);
+    CHECK(again.error().code == ec::internal_error);
+    auto topology = state.apply_topology(index, cluster_of(2));
+    REQUIRE_FALSE(topology);
+    CHECK(topology.error().code == ec::internal_error);
+  }
+  CHECK(state == before);
+}
+
+TEST_CASE("a failing command consumes its index and changes nothing else") {
+  auto state = with_topology(cluster_of(1));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"db"})")));
+  auto dbs = state.databases();
+  auto again = state.apply(3, create(R"({"DatabaseName":"DB"})"));
   REQUIRE_FALSE(again);
   CHECK(again.error().code == ec::database_already_exists);
-  CHECK(state.last_index() == *index);
+  CHECK(state.last_index() == 3);
+  CHECK(state.databases() == dbs);
+  auto nowhere = state.apply(4, put_compare_exchange_command{
+                                  {}, "missing", "k", "{}", 0});
+  REQUIRE_FALSE(nowhere);
+  CHECK(nowhere.error().code == ec::database_does_not_exist);
+  CHECK(state.last_index() == 4);
+  CHECK(state.compare_exchange().size() == 0);
+  REQUIRE(state.apply(5, put("k", 0)));
+}
+
+TEST_CASE("a command re-submitted with its request id applies once") {
+  auto state = with_topology(cluster_of(1));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"db"})")));
+  auto first = state.apply(3, put("k", 0, "req-1"));
+  REQUIRE(first);
+  auto values = state.compare_exchange();
+  // The retry reaches the log again: same answer, nothing changes but the
+  // applied index.
+  auto second = state.apply(4, put("k", 0, "req-1"));
+  REQUIRE(second);
+  CHECK(same_outcome(first, second));
+  CHECK(std::get<compare_exchange_result>(*second).successful);
+  CHECK(state.compare_exchange() == values);
+  CHECK(state.last_index() == 4);
+  // Without the id the same command is a new one, and fails on index 0.
+  auto third = state.apply(5, put("k", 0));
+  REQUIRE(third);
+  CHECK_FALSE(std::get<compare_exchange_result>(*third).successful);
+  // A failure is remembered too.
+  auto dup = create(R"({"DatabaseName":"db"})");
+  dup.request_id = "req-2";
+  auto failed = state.apply(6, dup);
+  REQUIRE_FALSE(failed);
+  CHECK(same_outcome(failed, state.apply(7, dup)));
+  // "" is RavenDB's "don't care" id: never remembered.
+  CHECK(state.history().find("") == nullptr);
+  CHECK(state.history().size() == 2);
+}
+
+TEST_CASE("the request history forgets the oldest ids beyond its bound") {
+  request_history history{2};
+  apply_outcome ok{cluster_result{databases_deleted{1, {}}}};
+  history.record("a", ok);
+  history.record("b", ok);
+  history.record("c", ok);
+  CHECK(history.find("a") == nullptr);
+  REQUIRE(history.find("c") != nullptr);
+  CHECK(history.entries().front().first == "b");
+  CHECK(request_history{}.capacity() == 1024);
+}
+
+TEST_CASE("the topology records nodes with their URL and membership") {
+  auto state = with_topology(cluster_of(2, 1, 1));
+  CHECK(state.bootstrapped());
+  auto& t = state.topology();
+  CHECK(t.topology_id == "t-1");
+  CHECK(t.members.at("B") == "http://B:8080");
+  CHECK(t.watchers.count("C") == 1);
+  CHECK(t.promotables.count("D") == 1);
+  CHECK(t.last_node_id == "D");
+  CHECK_FALSE(cluster_state{}.bootstrapped());
+}
+
+TEST_CASE("a node leaving the cluster leaves every database group") {
+  auto state = with_topology(cluster_of(3));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"three"})", 3)));
+  REQUIRE(state.apply(3, create(
+    R"({"DatabaseName":"onb","Topology":{"Members":["B"]}})")));
+  REQUIRE(state.apply(4, create(
+    R"({"DatabaseName":"ac","Topology":{"Members":["A","C"],
+        "PriorityOrder":["C","A"]}})")));
+  REQUIRE(state.apply(5, put_compare_exchange_command{{}, "onb", "k", "{}",
+                                                      0}));
+  auto smaller = cluster_of(3);
+  smaller.members.erase("B");
+  REQUIRE(state.apply_topology(6, smaller));
+  auto* three = state.find_database("three");
+  REQUIRE(three != nullptr);
+  CHECK(three->topology.members == std::vector<std::string>{"A", "C"});
+  // As RavenDB: an explicit removal sets the factor to what is left.
+  CHECK(three->topology.replication_factor == 2);
+  CHECK(three->etag == 6);
+  // The group had no other node: the database and its values are gone.
+  CHECK(state.find_database("onb") == nullptr);
+  CHECK(state.compare_exchange().find("onb", "k") == nullptr);
+  // Groups without B are untouched.
+  CHECK(state.find_database("ac")->etag == 4);
+  CHECK(state.find_database("ac")->topology.priority_order
+        == std::vector<std::string>{"C", "A"});
+  CHECK(state.last_index() == 6);
+}
+
+TEST_CASE("promotables and rehabs leave with their node too") {
+  auto state = with_topology(cluster_of(3));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"db"})", 1)));
+  // A state as the observer would leave it: A member, B promotable,
+  // C rehab.
+  auto json = state.to_json();
+  auto members = json.find(R"("Members":["A"])");
+  REQUIRE(members != std::string::npos);
+  json.replace(json.find(R"("Promotables":[])"), 16, R"("Promotables":["B"])");
+  json.replace(json.find(R"("Rehabs":[])"), 11, R"("Rehabs":["C"])");
+  auto restored = cluster_state::from_json(json);
+  REQUIRE(restored);
+  auto smaller = cluster_of(1);
+  REQUIRE(restored->apply_topology(3, smaller));
+  auto& t = restored->find_database("db")->topology;
+  CHECK(t.promotables.empty());
+  CHECK(t.rehabs.empty());
+  CHECK(t.members == std::vector<std::string>{"A"});
+  CHECK(t.replication_factor == 1);
+}
+
+TEST_CASE("node choice comes from the command, so every node agrees") {
+  auto topology = cluster_of(3, 1, 1); // A B C members, D watcher, E prom.
+  for (uint64_t offset : {0u, 1u, 5u, 123456789u}) {
+    auto x = with_topology(topology);
+    auto y = with_topology(topology);
+    auto cmd = create(R"({"DatabaseName":"db"})", 2, offset);
+    auto a = created(x.apply(2, cmd));
+    auto b = created(y.apply(2, cmd));
+    CHECK(a == b);
+    CHECK(x == y);
+  }
+  // Candidates are members and watchers (A B C D), never promotables.
+  auto state = with_topology(topology);
+  auto out = created(state.apply(2, create(R"({"DatabaseName":"x"})", 3, 2)));
+  CHECK(out.record.topology.members
+        == std::vector<std::string>{"C", "D", "A"});
+  CHECK(out.node_urls
+        == std::vector<std::string>{"http://C:8080", "http://D:8080",
+                                    "http://A:8080"});
+  CHECK(out.record.topology.replication_factor == 3);
 }
 
 TEST_CASE("the replication factor is capped at the cluster size") {
-  auto state = bootstrapped(2);
-  REQUIRE(state.apply(create(R"({"DatabaseName":"big"})", 5)));
-  CHECK(state.find_database("big")->topology.members.size() == 2);
+  auto state = with_topology(cluster_of(2));
+  auto out = created(state.apply(2, create(R"({"DatabaseName":"big"})", 5)));
+  CHECK(out.record.topology.members.size() == 2);
+  CHECK(out.record.topology.replication_factor == 2);
 }
 
-TEST_CASE("explicit members must be cluster nodes") {
-  auto state = bootstrapped(3);
-  REQUIRE(state.apply(create(
+TEST_CASE("too few members and watchers for the factor fails") {
+  // Three nodes, but one is promotable: RF 3 cannot be placed.
+  auto state = with_topology(cluster_of(2, 0, 1));
+  auto out = state.apply(2, create(R"({"DatabaseName":"db"})", 3));
+  REQUIRE_FALSE(out);
+  CHECK(out.error().code == ec::bad_request);
+  auto none = cluster_state{}.apply(1, create(R"({"DatabaseName":"db"})"));
+  REQUIRE_FALSE(none);
+  CHECK(none.error().code == ec::bad_request);
+}
+
+TEST_CASE("explicit members must be distinct cluster nodes") {
+  auto state = with_topology(cluster_of(3));
+  auto out = created(state.apply(2, create(
     R"({"DatabaseName":"pinned","Topology":{"Members":["C","A"]}})")));
-  CHECK(state.find_database("pinned")->topology.members
-        == std::vector<std::string>{"C", "A"});
-  auto bad = state.apply(create(
-    R"({"DatabaseName":"nowhere","Topology":{"Members":["Q"]}})"));
-  REQUIRE_FALSE(bad);
-  CHECK(bad.error().code == ec::bad_request);
+  CHECK(out.record.topology.members == std::vector<std::string>{"C", "A"});
+  CHECK(out.record.topology.replication_factor == 2);
+  for (auto body :
+       {R"({"DatabaseName":"x","Topology":{"Members":["Q"]}})",
+        R"({"DatabaseName":"x","Topology":{"Members":["A","A"]}})"}) {
+    auto bad = state.apply(state.last_index() + 1, create(body));
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().code == ec::bad_request);
+  }
 }
 
 TEST_CASE("deleting removes records, or only copies on some nodes") {
-  auto state = bootstrapped(3);
-  REQUIRE(state.apply(create(R"({"DatabaseName":"one"})", 3)));
-  REQUIRE(state.apply(create(R"({"DatabaseName":"two"})", 1)));
-  auto index = state.apply(delete_databases_command{{"one"}, {"B"}, true});
-  REQUIRE(index);
+  auto state = with_topology(cluster_of(3));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"one"})", 3)));
+  REQUIRE(state.apply(3, create(R"({"DatabaseName":"Two"})", 1)));
+  REQUIRE(state.apply(4, put_compare_exchange_command{{}, "two", "k", "{}",
+                                                      0}));
+  auto out = state.apply(5, delete_databases_command{{}, {"one"}, {"B"}});
+  REQUIRE(out);
+  CHECK(std::get<databases_deleted>(*out)
+        == databases_deleted{5, {"one"}});
   auto* one = state.find_database("one");
   REQUIRE(one != nullptr);
   CHECK(one->topology.members.size() == 2);
-  CHECK(one->etag == *index);
-  REQUIRE(state.apply(delete_databases_command{{"TWO", "missing"}, {}, true}));
+  CHECK(one->etag == 5);
+  out = state.apply(6, delete_databases_command{{}, {"TWO", "missing"}, {}});
+  REQUIRE(out);
+  CHECK(std::get<databases_deleted>(*out).names
+        == std::vector<std::string>{"Two"});
   CHECK(state.find_database("two") == nullptr);
-  REQUIRE(state.apply(delete_databases_command{{"one"}, {"A", "C"}, true}));
+  CHECK(state.compare_exchange().size() == 0);
+  REQUIRE(state.apply(7, delete_databases_command{{}, {"one"}, {"A", "C"}}));
   CHECK(state.find_database("one") == nullptr);
 }
 
 TEST_CASE("the state round-trips through JSON") {
-  auto state = bootstrapped(3);
-  REQUIRE(state.apply(create(R"({"DatabaseName":"kept","Settings":{"X":"1"},
+  auto state = with_topology(cluster_of(3, 1, 1));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"kept","Settings":{"X":"1"},
     "ConflictSolverConfig":{"ResolveToLatest":true},
     "Topology":{"DynamicNodesDistribution":true}})", 2)));
+  REQUIRE(state.apply(3, put_compare_exchange_command{
+                           "r-1", "kept", "Users/Ayende",
+                           R"({"Object":{"n":1.50,"s":"\u00e9\n"}})", 0}));
+  auto dup = create(R"({"DatabaseName":"kept"})");
+  dup.request_id = "r-2";
+  REQUIRE_FALSE(state.apply(4, dup));
   auto restored = cluster_state::from_json(state.to_json());
   REQUIRE(restored);
   CHECK(*restored == state);
   CHECK(restored->find_database("kept")->other_members.find("ResolveToLatest")
         != std::string::npos);
+  CHECK(restored->compare_exchange().find("kept", "users/ayende")->value
+        == R"({"Object":{"n":1.50,"s":"\u00e9\n"}})");
+  CHECK(restored->to_json() == state.to_json());
+}
+
+TEST_CASE("a state written before the Raft topology is still read") {
+  auto restored = cluster_state::from_json(
+    R"({"TopologyId":"t-9","LastIndex":2,"Nodes":{"A":"http://a:1"},
+        "Databases":[{"Name":"Demo","Disabled":false,"Etag":2,
+          "Topology":{"Members":["A"],"Promotables":[],"Rehabs":[],
+            "PriorityOrder":[],"ReplicationFactor":1,
+            "DynamicNodesDistribution":false},"OtherMembers":{}}]})");
+  REQUIRE(restored);
+  CHECK(restored->topology().topology_id == "t-9");
+  CHECK(restored->topology().members.at("A") == "http://a:1");
+  CHECK(restored->topology().last_node_id == "A");
+  CHECK(restored->last_index() == 2);
+  CHECK(restored->find_database("demo") != nullptr);
 }
 
 TEST_CASE("a corrupt stored state is reported") {
-  for (auto bad : {"", "{}", R"({"LastIndex":1})",
-                   R"({"LastIndex":1,"Nodes":{},"Databases":[{}]})"}) {
+  for (auto bad :
+       {"", "{}", "[]", R"({"LastIndex":1})",
+        R"({"LastIndex":-1,"Topology":{},"Databases":[]})",
+        R"({"LastIndex":1,"Nodes":{},"Databases":[{}]})",
+        R"({"LastIndex":1,"Topology":{"Members":{"a":"x"}},"Databases":[]})",
+        R"({"LastIndex":1,"Topology":{},"Databases":[],
+            "CompareExchange":[{"Database":"d","Values":[{"Key":"k"}]}]})",
+        R"({"LastIndex":1,"Topology":{},"Databases":[],
+            "RequestHistory":{"Entries":[{"Id":"x","Outcome":{}}]}})"}) {
     auto restored = cluster_state::from_json(bad);
     REQUIRE_FALSE(restored);
+    CHECK(restored.error().code == ec::storage_failure);
   }
 }

@@ -84,9 +84,14 @@ TEST_CASE_FIXTURE(wire_fixture, "cluster messages round-trip") {
   check_round_trip(record.topology);
   check_round_trip(record);
   check_round_trip(database_creation{record, true});
-  check_round_trip(delete_databases_command{{"a", "b"}, {"C"}, false});
+  check_round_trip(
+    delete_databases_command{"req-1", {"a", "b"}, {"C"}, false});
   check_round_trip(database_created{7, record, {"http://a:1"}});
   check_round_trip(databases_deleted{8, {"a"}});
+  check_round_trip(put_compare_exchange_command{
+    "req-2", "db", "users/1", R"({"Object":1})", 4});
+  check_round_trip(remove_compare_exchange_command{"req-3", "db", "k", 5});
+  check_round_trip(compare_exchange_result{9, R"({"Object":2})", true});
 }
 
 TEST_CASE_FIXTURE(wire_fixture, "introspection messages round-trip") {

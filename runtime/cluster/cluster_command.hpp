@@ -1,0 +1,152 @@
+#pragma once
+
+// The commands of the cluster state machine and their results
+// (ravendb-internals.md §1.8, §1.9). A command travels through the Raft log
+// as JSON (cluster_command_json.hpp); every node applies it at the index of
+// its log entry and computes the same result, which the leader hands back
+// to whoever proposed the command.
+
+#include "runtime/cluster/database_record.hpp"
+
+#include <cstdint>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace corvus {
+
+/// Adds a database record (RavenDB's AddDatabaseCommand). Without explicit
+/// members the nodes are chosen while applying, from the topology of that
+/// index, so that every node picks the same ones (§2.3).
+struct create_database_command {
+  /// Identifies a retried submission (RavenDB's UniqueRequestId); "" means
+  /// "don't care": the command is never recognised as a retry.
+  std::string request_id;
+  database_creation creation;
+  /// Where the choice starts in the candidate list. RavenDB's leader draws
+  /// a random offset; drawing it before proposing keeps apply identical on
+  /// every node.
+  uint64_t node_offset = 0;
+
+  friend bool operator==(const create_database_command& x,
+                         const create_database_command& y) {
+    return x.request_id == y.request_id && x.creation == y.creation
+           && x.node_offset == y.node_offset;
+  }
+};
+
+/// Removes databases, or only their copies on `from_nodes` when given (a
+/// record whose last copy goes is removed, with its compare-exchange
+/// values). Unknown names are skipped. RavenDB's DeleteDatabaseCommand
+/// names one database; this one takes several, applied at one index.
+struct delete_databases_command {
+  std::string request_id;
+  std::vector<std::string> names;
+  std::vector<std::string> from_nodes;
+  /// Whether the nodes losing a copy also remove its files.
+  bool hard_delete = true;
+
+  friend bool operator==(const delete_databases_command& x,
+                         const delete_databases_command& y) {
+    return x.request_id == y.request_id && x.names == y.names
+           && x.from_nodes == y.from_nodes && x.hard_delete == y.hard_delete;
+  }
+};
+
+/// Creates or replaces a compare-exchange value (RavenDB's
+/// AddOrUpdateCompareExchangeCommand): with `index` 0 only when the key is
+/// absent, otherwise only when the value's current index is `index`.
+struct put_compare_exchange_command {
+  std::string request_id;
+  /// The database the key belongs to (any casing).
+  std::string database;
+  /// The key as the client gave it; keys are case-insensitive.
+  std::string key;
+  /// The stored JSON object text: the request body, `{"Object": ...}` plus
+  /// an optional `@metadata`.
+  std::string value;
+  /// The index the client expects the value to have; 0 = must not exist.
+  int64_t index = 0;
+
+  friend bool operator==(const put_compare_exchange_command& x,
+                         const put_compare_exchange_command& y) {
+    return x.request_id == y.request_id && x.database == y.database
+           && x.key == y.key && x.value == y.value && x.index == y.index;
+  }
+};
+
+/// Deletes a compare-exchange value if its current index is `index`
+/// (RavenDB's RemoveCompareExchangeCommand).
+struct remove_compare_exchange_command {
+  std::string request_id;
+  std::string database;
+  std::string key;
+  int64_t index = 0;
+
+  friend bool operator==(const remove_compare_exchange_command& x,
+                         const remove_compare_exchange_command& y) {
+    return x.request_id == y.request_id && x.database == y.database
+           && x.key == y.key && x.index == y.index;
+  }
+};
+
+using cluster_command
+  = std::variant<create_database_command, delete_databases_command,
+                 put_compare_exchange_command,
+                 remove_compare_exchange_command>;
+
+/// @returns the request id of `cmd` ("" = none).
+inline const std::string& request_id_of(const cluster_command& cmd) {
+  return std::visit([](auto& c) -> const std::string& { return c.request_id; },
+                    cmd);
+}
+
+/// Result of a database creation: the index of the change and the record as
+/// created (with its chosen nodes).
+struct database_created {
+  int64_t index = 0;
+  database_record record;
+  /// URLs of the nodes hosting the new database, in member order.
+  std::vector<std::string> node_urls;
+
+  friend bool operator==(const database_created& x,
+                         const database_created& y) {
+    return x.index == y.index && x.record == y.record
+           && x.node_urls == y.node_urls;
+  }
+};
+
+/// Result of a database deletion: the index and the databases affected,
+/// with the casing they were created with.
+struct databases_deleted {
+  int64_t index = 0;
+  std::vector<std::string> names;
+
+  friend bool operator==(const databases_deleted& x,
+                         const databases_deleted& y) {
+    return x.index == y.index && x.names == y.names;
+  }
+};
+
+/// Result of a compare-exchange put or delete, as RavenDB computes it: on
+/// success the applied index and the new (put) or removed (delete) value;
+/// on a stale index the value's current index and value; a put with a
+/// non-zero index on an absent key gives index 0 and no value.
+struct compare_exchange_result {
+  int64_t index = 0;
+  /// JSON object text; "" stands for null.
+  std::string value;
+  /// Whether `index` is the index the command was applied at.
+  bool successful = false;
+
+  friend bool operator==(const compare_exchange_result& x,
+                         const compare_exchange_result& y) {
+    return x.index == y.index && x.value == y.value
+           && x.successful == y.successful;
+  }
+};
+
+using cluster_result = std::variant<database_created, databases_deleted,
+                                    compare_exchange_result>;
+
+} // namespace corvus

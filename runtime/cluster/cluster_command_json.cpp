@@ -1,0 +1,207 @@
+#include "runtime/cluster/cluster_command_json.hpp"
+
+#include "runtime/cluster/database_record_json.hpp"
+#include "runtime/json/json.hpp"
+#include "runtime/json/json_fields.hpp"
+
+#include <rapidjson/document.h>
+
+namespace corvus {
+
+namespace {
+
+void write_string(json_writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_strings(json_writer& w, const char* key,
+                   const std::vector<std::string>& items) {
+  w.Key(key);
+  w.StartArray();
+  for (auto& s : items)
+    write_string(w, s);
+  w.EndArray();
+}
+
+void write_header(json_writer& w, const char* type, const std::string& id) {
+  w.Key("Type");
+  w.String(type);
+  w.Key("UniqueRequestId");
+  write_string(w, id);
+}
+
+void write_body(json_writer& w, const create_database_command& c) {
+  write_header(w, "AddDatabaseCommand", c.request_id);
+  w.Key("Name");
+  write_string(w, c.creation.record.name);
+  w.Key("Record");
+  write_database_record(w, c.creation.record);
+  w.Key("ExplicitMembers");
+  w.Bool(c.creation.explicit_members);
+  w.Key("NodeOffset");
+  w.Uint64(c.node_offset);
+}
+
+void write_body(json_writer& w, const delete_databases_command& c) {
+  write_header(w, "DeleteDatabaseCommand", c.request_id);
+  write_strings(w, "DatabaseNames", c.names);
+  write_strings(w, "FromNodes", c.from_nodes);
+  w.Key("HardDelete");
+  w.Bool(c.hard_delete);
+}
+
+void write_target(json_writer& w, const std::string& database,
+                  const std::string& key, int64_t index) {
+  w.Key("Database");
+  write_string(w, database);
+  w.Key("Key");
+  write_string(w, key);
+  w.Key("Index");
+  w.Int64(index);
+}
+
+void write_body(json_writer& w, const put_compare_exchange_command& c) {
+  write_header(w, "AddOrUpdateCompareExchangeCommand", c.request_id);
+  write_target(w, c.database, c.key, c.index);
+  w.Key("Value");
+  write_string(w, c.value);
+}
+
+void write_body(json_writer& w, const remove_compare_exchange_command& c) {
+  write_header(w, "RemoveCompareExchangeCommand", c.request_id);
+  write_target(w, c.database, c.key, c.index);
+}
+
+// The request id: RavenDB calls it UniqueRequestId; RaftRequestId (after
+// the raft-request-id query parameter) is read too.
+outcome<std::string> read_request_id(const rapidjson::Value& doc,
+                                     std::string_view type) {
+  if (doc.HasMember("UniqueRequestId"))
+    return optional_string(doc, "UniqueRequestId", type);
+  return optional_string(doc, "RaftRequestId", type);
+}
+
+outcome<cluster_command> read_create(const rapidjson::Value& doc,
+                                     std::string id) {
+  constexpr std::string_view type = "AddDatabaseCommand";
+  auto record = required_object(doc, "Record", type);
+  if (!record)
+    return record.error();
+  auto r = read_database_record(**record);
+  if (!r)
+    return r.error();
+  auto name = required_string(doc, "Name", type);
+  if (!name)
+    return name.error();
+  if (*name != r->name)
+    return make_failure(ec::bad_request, "AddDatabaseCommand: 'Name' "
+                                         "differs from the record's name");
+  auto explicit_members = optional_bool(doc, "ExplicitMembers", false, type);
+  if (!explicit_members)
+    return explicit_members.error();
+  auto offset = optional_uint64(doc, "NodeOffset", 0, type);
+  if (!offset)
+    return offset.error();
+  create_database_command cmd;
+  cmd.request_id = std::move(id);
+  cmd.creation.record = std::move(*r);
+  cmd.creation.explicit_members = *explicit_members;
+  cmd.node_offset = *offset;
+  return cluster_command{std::move(cmd)};
+}
+
+outcome<cluster_command> read_delete(const rapidjson::Value& doc,
+                                     std::string id) {
+  constexpr std::string_view type = "DeleteDatabaseCommand";
+  auto names = string_array(doc, "DatabaseNames", type);
+  if (!names)
+    return names.error();
+  auto from = string_array(doc, "FromNodes", type);
+  if (!from)
+    return from.error();
+  auto hard = optional_bool(doc, "HardDelete", true, type);
+  if (!hard)
+    return hard.error();
+  return cluster_command{delete_databases_command{
+    std::move(id), std::move(*names), std::move(*from), *hard}};
+}
+
+template <class Command>
+outcome<Command> read_target(const rapidjson::Value& doc, std::string id,
+                             std::string_view type) {
+  auto database = required_string(doc, "Database", type);
+  if (!database)
+    return database.error();
+  auto key = required_string(doc, "Key", type);
+  if (!key)
+    return key.error();
+  auto index = required_int64(doc, "Index", type);
+  if (!index)
+    return index.error();
+  Command cmd;
+  cmd.request_id = std::move(id);
+  cmd.database = std::move(*database);
+  cmd.key = std::move(*key);
+  cmd.index = *index;
+  return cmd;
+}
+
+outcome<cluster_command> read_put(const rapidjson::Value& doc,
+                                  std::string id) {
+  constexpr std::string_view type = "AddOrUpdateCompareExchangeCommand";
+  auto cmd = read_target<put_compare_exchange_command>(doc, std::move(id),
+                                                       type);
+  if (!cmd)
+    return cmd.error();
+  auto value = required_string(doc, "Value", type);
+  if (!value)
+    return value.error();
+  cmd->value = std::move(*value);
+  return cluster_command{std::move(*cmd)};
+}
+
+outcome<cluster_command> read_remove(const rapidjson::Value& doc,
+                                     std::string id) {
+  auto cmd = read_target<remove_compare_exchange_command>(
+    doc, std::move(id), "RemoveCompareExchangeCommand");
+  if (!cmd)
+    return cmd.error();
+  return cluster_command{std::move(*cmd)};
+}
+
+} // namespace
+
+std::string encode_command(const cluster_command& cmd) {
+  return write_json(256, [&](json_writer& w) {
+    w.StartObject();
+    std::visit([&](auto& c) { write_body(w, c); }, cmd);
+    w.EndObject();
+  });
+}
+
+outcome<cluster_command> decode_command(std::string_view text) {
+  rapidjson::Document doc;
+  if (auto parsed = parse_json(text, doc, "the cluster command"); !parsed)
+    return parsed.error();
+  if (!doc.IsObject())
+    return make_failure(ec::bad_request,
+                        "a cluster command must be a JSON object");
+  auto type = required_string(doc, "Type", "cluster command");
+  if (!type)
+    return type.error();
+  auto id = read_request_id(doc, *type);
+  if (!id)
+    return id.error();
+  if (*type == "AddDatabaseCommand")
+    return read_create(doc, std::move(*id));
+  if (*type == "DeleteDatabaseCommand")
+    return read_delete(doc, std::move(*id));
+  if (*type == "AddOrUpdateCompareExchangeCommand")
+    return read_put(doc, std::move(*id));
+  if (*type == "RemoveCompareExchangeCommand")
+    return read_remove(doc, std::move(*id));
+  return make_failure(ec::bad_request,
+                      "unknown cluster command type '" + *type + "'");
+}
+
+} // namespace corvus

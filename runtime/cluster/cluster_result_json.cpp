@@ -1,0 +1,178 @@
+#include "runtime/cluster/cluster_result_json.hpp"
+
+#include "runtime/cluster/database_record_json.hpp"
+#include "runtime/json/json_fields.hpp"
+
+namespace corvus {
+
+namespace {
+
+constexpr std::string_view what = "cluster result";
+
+void write_string(json_writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+void write_strings(json_writer& w, const char* key,
+                   const std::vector<std::string>& items) {
+  w.Key(key);
+  w.StartArray();
+  for (auto& s : items)
+    write_string(w, s);
+  w.EndArray();
+}
+
+void write_one(json_writer& w, const database_created& r) {
+  w.Key("Type");
+  w.String("DatabaseCreated");
+  w.Key("Index");
+  w.Int64(r.index);
+  w.Key("Record");
+  write_database_record(w, r.record);
+  write_strings(w, "NodeUrls", r.node_urls);
+}
+
+void write_one(json_writer& w, const databases_deleted& r) {
+  w.Key("Type");
+  w.String("DatabasesDeleted");
+  w.Key("Index");
+  w.Int64(r.index);
+  write_strings(w, "Names", r.names);
+}
+
+void write_one(json_writer& w, const compare_exchange_result& r) {
+  w.Key("Type");
+  w.String("CompareExchangeResult");
+  w.Key("Index");
+  w.Int64(r.index);
+  // The value's text is kept as a string so that it survives byte for byte.
+  w.Key("Value");
+  if (r.value.empty())
+    w.Null();
+  else
+    write_string(w, r.value);
+  w.Key("Successful");
+  w.Bool(r.successful);
+}
+
+std::optional<ec> code_named(std::string_view name) {
+  for (size_t i = 0; i < ec_names.size(); ++i)
+    if (ec_names[i] == name)
+      return static_cast<ec>(i);
+  return std::nullopt;
+}
+
+} // namespace
+
+void write_cluster_result(json_writer& w, const cluster_result& result) {
+  w.StartObject();
+  std::visit([&](auto& r) { write_one(w, r); }, result);
+  w.EndObject();
+}
+
+outcome<cluster_result> read_cluster_result(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    return make_failure(ec::bad_request, "a cluster result must be an "
+                                         "object");
+  auto type = required_string(v, "Type", what);
+  if (!type)
+    return type.error();
+  auto index = required_int64(v, "Index", what);
+  if (!index)
+    return index.error();
+  if (*type == "DatabaseCreated") {
+    auto record = required_object(v, "Record", what);
+    if (!record)
+      return record.error();
+    auto r = read_database_record(**record);
+    if (!r)
+      return r.error();
+    auto urls = string_array(v, "NodeUrls", what);
+    if (!urls)
+      return urls.error();
+    return cluster_result{database_created{*index, std::move(*r),
+                                           std::move(*urls)}};
+  }
+  if (*type == "DatabasesDeleted") {
+    auto names = string_array(v, "Names", what);
+    if (!names)
+      return names.error();
+    return cluster_result{databases_deleted{*index, std::move(*names)}};
+  }
+  if (*type == "CompareExchangeResult") {
+    auto value = optional_string(v, "Value", what);
+    if (!value)
+      return value.error();
+    auto successful = optional_bool(v, "Successful", false, what);
+    if (!successful)
+      return successful.error();
+    return cluster_result{
+      compare_exchange_result{*index, std::move(*value), *successful}};
+  }
+  return make_failure(ec::bad_request, "unknown cluster result type '"
+                                         + *type + "'");
+}
+
+void write_apply_outcome(json_writer& w, const apply_outcome& out) {
+  w.StartObject();
+  if (out) {
+    w.Key("Result");
+    write_cluster_result(w, *out);
+  } else {
+    auto& f = out.error();
+    w.Key("Error");
+    w.StartObject();
+    w.Key("Code");
+    auto name = ec_names[static_cast<size_t>(f.code)];
+    write_string(w, name);
+    w.Key("Message");
+    write_string(w, f.message);
+    w.Key("Fields");
+    w.StartArray();
+    for (auto& [key, value] : f.fields) {
+      w.StartArray();
+      write_string(w, key);
+      write_string(w, value);
+      w.EndArray();
+    }
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+std::optional<apply_outcome> read_apply_outcome(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    return std::nullopt;
+  if (auto r = v.FindMember("Result"); r != v.MemberEnd()) {
+    auto result = read_cluster_result(r->value);
+    if (!result)
+      return std::nullopt;
+    return apply_outcome{std::move(*result)};
+  }
+  auto e = v.FindMember("Error");
+  if (e == v.MemberEnd() || !e->value.IsObject())
+    return std::nullopt;
+  auto& err = e->value;
+  auto code = required_string(err, "Code", what);
+  auto message = required_string(err, "Message", what);
+  if (!code || !message)
+    return std::nullopt;
+  auto parsed = code_named(*code);
+  if (!parsed)
+    return std::nullopt;
+  failure f{*parsed, std::move(*message), {}};
+  if (auto fields = err.FindMember("Fields"); fields != err.MemberEnd()) {
+    if (!fields->value.IsArray())
+      return std::nullopt;
+    for (auto& pair : fields->value.GetArray()) {
+      if (!pair.IsArray() || pair.Size() != 2 || !pair[0].IsString()
+          || !pair[1].IsString())
+        return std::nullopt;
+      f.fields.emplace_back(view_of(pair[0]), view_of(pair[1]));
+    }
+  }
+  return apply_outcome{std::move(f)};
+}
+
+} // namespace corvus

@@ -1,0 +1,133 @@
+#include "runtime/cluster/compare_exchange.hpp"
+
+#include "runtime/documents/document_id.hpp"
+
+namespace corvus {
+
+outcome<done> validate_compare_exchange_key(std::string_view key) {
+  if (key.empty())
+    return make_failure(ec::bad_request,
+                        "The key argument must have value");
+  if (!is_valid_utf8(key))
+    return make_failure(ec::bad_request,
+                        "a compare exchange key must be valid UTF-8");
+  if (key.size() > max_compare_exchange_key_bytes)
+    return make_failure(ec::bad_request,
+                        "Compare Exchange key cannot exceed "
+                          + std::to_string(max_compare_exchange_key_bytes)
+                          + " bytes, but the key was "
+                          + std::to_string(key.size()) + " bytes");
+  return done{};
+}
+
+compare_exchange_result
+compare_exchange_store::put(const put_compare_exchange_command& cmd,
+                            int64_t index) {
+  auto db = fold_case(cmd.database);
+  auto key = fold_case(cmd.key);
+  auto d = databases_.find(db);
+  auto i = d == databases_.end() ? values::iterator{} : d->second.find(key);
+  if (d == databases_.end() || i == d->second.end()) {
+    // Only index 0 creates (RavenDB-22230); the failed creation reports
+    // index 0, which is never an applied index.
+    if (cmd.index != 0)
+      return {0, {}, false};
+    databases_[std::move(db)].emplace(std::move(key),
+                                      compare_exchange_entry{cmd.value,
+                                                             index});
+    return {index, cmd.value, true};
+  }
+  auto& entry = i->second;
+  if (entry.index != cmd.index)
+    return {entry.index, entry.value, false};
+  entry = compare_exchange_entry{cmd.value, index};
+  return {index, cmd.value, true};
+}
+
+compare_exchange_result
+compare_exchange_store::remove(const remove_compare_exchange_command& cmd,
+                               int64_t index) {
+  auto db = databases_.find(fold_case(cmd.database));
+  if (db == databases_.end())
+    return {index, {}, true};
+  auto& values = db->second;
+  auto i = values.find(fold_case(cmd.key));
+  if (i == values.end())
+    return {index, {}, true};
+  if (i->second.index != cmd.index)
+    return {i->second.index, i->second.value, false};
+  compare_exchange_result result{index, std::move(i->second.value), true};
+  values.erase(i);
+  if (values.empty())
+    databases_.erase(db);
+  return result;
+}
+
+void compare_exchange_store::drop_database(std::string_view database) {
+  databases_.erase(fold_case(database));
+}
+
+const compare_exchange_entry*
+compare_exchange_store::find(std::string_view database,
+                             std::string_view key) const {
+  auto db = databases_.find(fold_case(database));
+  if (db == databases_.end())
+    return nullptr;
+  auto i = db->second.find(fold_case(key));
+  return i == db->second.end() ? nullptr : &i->second;
+}
+
+std::vector<compare_exchange_item>
+compare_exchange_store::get(std::string_view database,
+                            const std::vector<std::string>& keys) const {
+  std::vector<compare_exchange_item> items;
+  items.reserve(keys.size());
+  for (auto& key : keys) {
+    if (auto* entry = find(database, key))
+      items.push_back({key, entry->index, entry->value});
+    else
+      items.push_back({key, -1, {}});
+  }
+  return items;
+}
+
+std::vector<compare_exchange_item>
+compare_exchange_store::list(std::string_view database,
+                             std::string_view prefix, size_t start,
+                             size_t page_size) const {
+  std::vector<compare_exchange_item> items;
+  auto db = databases_.find(fold_case(database));
+  if (db == databases_.end())
+    return items;
+  auto folded = fold_case(prefix);
+  auto& values = db->second;
+  for (auto i = values.lower_bound(folded);
+       i != values.end() && items.size() < page_size; ++i) {
+    if (i->first.compare(0, folded.size(), folded) != 0)
+      break;
+    if (start > 0) {
+      --start;
+      continue;
+    }
+    items.push_back({i->first, i->second.index, i->second.value});
+  }
+  return items;
+}
+
+void compare_exchange_store::restore(std::string folded_database,
+                                     std::string folded_key,
+                                     compare_exchange_entry entry) {
+  // Snapshots list keys in order: inserting at the end is then constant.
+  auto& values = databases_[std::move(folded_database)];
+  values.insert_or_assign(values.end(), std::move(folded_key),
+                          std::move(entry));
+}
+
+size_t compare_exchange_store::size() const {
+  size_t n = 0;
+  for (auto& [db, values] : databases_)
+    n += values.size();
+  return n;
+}
+
+} // namespace corvus

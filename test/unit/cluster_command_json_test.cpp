@@ -1,0 +1,121 @@
+// Cluster commands as log entries: every command survives encode/decode,
+// carries RavenDB's type name and request id, and malformed entries are
+// refused with ec::bad_request.
+
+#include "runtime/cluster/cluster_command_json.hpp"
+
+#include <doctest/doctest.h>
+#include <rapidjson/document.h>
+
+using namespace corvus;
+
+namespace {
+
+void check_round_trip(const cluster_command& cmd, const char* type) {
+  auto text = encode_command(cmd);
+  rapidjson::Document doc;
+  doc.Parse(text.data(), text.size());
+  REQUIRE(doc.IsObject());
+  CHECK(std::string{doc["Type"].GetString()} == type);
+  CHECK(std::string{doc["UniqueRequestId"].GetString()}
+        == request_id_of(cmd));
+  auto decoded = decode_command(text);
+  REQUIRE(decoded);
+  CHECK(*decoded == cmd);
+  CHECK(encode_command(*decoded) == text);
+}
+
+database_creation sample_creation() {
+  auto c = parse_database_creation(
+    R"({"DatabaseName":"Demo","Disabled":true,"Settings":{"A.b":"1"},
+        "ConflictSolverConfig":{"ResolveToLatest":true,"Weight":2.5},
+        "Topology":{"Members":["B","A"],"PriorityOrder":["A"],
+                    "DynamicNodesDistribution":true}})",
+    "", 2);
+  REQUIRE(c);
+  return *c;
+}
+
+} // namespace
+
+TEST_CASE("every command round-trips through its log entry") {
+  check_round_trip(create_database_command{"r-1", sample_creation(), 7},
+                   "AddDatabaseCommand");
+  auto implicit = parse_database_creation("", "plain", 3);
+  REQUIRE(implicit);
+  check_round_trip(create_database_command{"", *implicit, 0},
+                   "AddDatabaseCommand");
+  check_round_trip(delete_databases_command{"r-2", {"a", "B"}, {"C"}, false},
+                   "DeleteDatabaseCommand");
+  check_round_trip(delete_databases_command{"", {"a"}, {}, true},
+                   "DeleteDatabaseCommand");
+  check_round_trip(put_compare_exchange_command{
+                     "r-3", "Demo", "Users/é",
+                     R"({"Object":{"n":1.10,"big":12345678901234567890},)"
+                     R"("@metadata":{"@expires":"2030-01-01T00:00:00Z"}})",
+                     42},
+                   "AddOrUpdateCompareExchangeCommand");
+  check_round_trip(remove_compare_exchange_command{"r-4", "Demo", "k", 9},
+                   "RemoveCompareExchangeCommand");
+}
+
+TEST_CASE("RaftRequestId is read when UniqueRequestId is absent") {
+  auto decoded = decode_command(
+    R"({"Type":"RemoveCompareExchangeCommand","RaftRequestId":"x",
+        "Database":"d","Key":"k","Index":3})");
+  REQUIRE(decoded);
+  CHECK(request_id_of(*decoded) == "x");
+  auto none = decode_command(
+    R"({"Type":"DeleteDatabaseCommand","DatabaseNames":["d"]})");
+  REQUIRE(none);
+  CHECK(request_id_of(*none).empty());
+  CHECK(std::get<delete_databases_command>(*none).hard_delete);
+}
+
+TEST_CASE("malformed log entries are refused") {
+  auto record = R"({"Name":"d","Etag":0,"OtherMembers":{},
+    "Topology":{"Members":[],"ReplicationFactor":1}})";
+  for (std::string bad : {
+         std::string{""},
+         std::string{"{"},
+         std::string{"[]"},
+         std::string{"{}"},
+         std::string{R"({"Type":7})"},
+         std::string{R"({"Type":"NoSuchCommand"})"},
+         std::string{R"({"Type":"DeleteDatabaseCommand","UniqueRequestId":1})"},
+         std::string{R"({"Type":"DeleteDatabaseCommand",)"
+                     R"("DatabaseNames":"d"})"},
+         std::string{R"({"Type":"DeleteDatabaseCommand",)"
+                     R"("DatabaseNames":[1]})"},
+         std::string{R"({"Type":"DeleteDatabaseCommand",)"
+                     R"("DatabaseNames":[],"HardDelete":"yes"})"},
+         std::string{R"({"Type":"AddDatabaseCommand","Name":"d"})"},
+         std::string{R"({"Type":"AddDatabaseCommand","Name":"e","Record":)"}
+           + record + "}",
+         std::string{R"({"Type":"AddDatabaseCommand","Name":"d",)"
+                     R"("NodeOffset":-1,"Record":)"}
+           + record + "}",
+         std::string{R"({"Type":"AddDatabaseCommand","Name":"d","Record":)"
+                     R"({"Name":"d","Etag":0,"OtherMembers":{},)"
+                     R"("Topology":{"Members":[1],"ReplicationFactor":1}}})"},
+         std::string{R"({"Type":"AddOrUpdateCompareExchangeCommand",)"
+                     R"("Database":"d","Key":"k","Index":1})"},
+         std::string{R"({"Type":"AddOrUpdateCompareExchangeCommand",)"
+                     R"("Database":"d","Key":"k","Index":1.5,"Value":"{}"})"},
+         std::string{R"({"Type":"AddOrUpdateCompareExchangeCommand",)"
+                     R"("Database":"d","Key":"k","Index":1,"Value":{}})"},
+         std::string{R"({"Type":"RemoveCompareExchangeCommand",)"
+                     R"("Database":"d","Index":1})"},
+         std::string{R"({"Type":"RemoveCompareExchangeCommand","Key":"k",)"
+                     R"("Database":"d","Index":1} trailing)"},
+       }) {
+    CAPTURE(bad);
+    auto decoded = decode_command(bad);
+    REQUIRE_FALSE(decoded);
+    CHECK(decoded.error().code == ec::bad_request);
+  }
+  auto good = decode_command(
+    std::string{R"({"Type":"AddDatabaseCommand","Name":"d","Record":)"}
+    + record + "}");
+  CHECK(good);
+}
