@@ -222,8 +222,8 @@ std::string error_line(const http_answer& answer,
   }
   if (ends_with(type, "RouteNotFoundException"))
     return "this node does not support " + std::string{operation} + " yet";
-  if (!answer.database_missing.empty())
-    return "database " + quoted(answer.database_missing) + " does not exist";
+  if (auto missing = answer.header("Database-Missing"); !missing.empty())
+    return "database " + quoted(missing) + " does not exist";
   if (type.find("NoLeader") != std::string::npos)
     return "no leader: " + (message.empty() ? "the cluster has none" : message);
   if (!message.empty())

@@ -8,32 +8,12 @@
 #include "runtime/console/command.hpp"
 #include "runtime/console/view.hpp"
 #include "runtime/failure.hpp"
+#include "runtime/http/http_call.hpp"
 
 #include <string>
 #include <string_view>
 
 namespace corvus::console {
-
-/// An HTTP answer as the console received it.
-struct http_answer {
-  unsigned status = 0;
-  std::string body;
-  /// The Database-Missing header, "" when absent.
-  std::string database_missing;
-};
-
-/// One HTTP request.
-struct http_call {
-  std::string method;
-  /// Path and query, e.g. "/admin/databases?name=demo&replicationFactor=1".
-  std::string target;
-  /// Empty for no body.
-  std::string body;
-
-  friend bool operator==(const http_call& x, const http_call& y) {
-    return x.method == y.method && x.target == y.target && x.body == y.body;
-  }
-};
 
 /// @returns `s` with every byte outside [A-Za-z0-9-._~] percent-encoded,
 ///          for query values and path segments.

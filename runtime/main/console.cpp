@@ -6,13 +6,13 @@
 // completion are pure and live in runtime/console/. Every failure of a
 // command ends as one line on stderr; the console itself never dies of one.
 
+#include "actors/http/http_client.hpp"
 #include "runtime/console/command.hpp"
 #include "runtime/console/operations.hpp"
 #include "runtime/console/view.hpp"
 #include "runtime/console/views.hpp"
 #include "runtime/json/json.hpp"
 #include "runtime/main/console_edit.hpp"
-#include "runtime/main/console_http.hpp"
 
 #include <boost/program_options.hpp>
 
@@ -51,6 +51,8 @@ void catch_interrupts() {
   // No SA_RESTART: Ctrl-C must interrupt the read of a line or a wait.
   sigaction(SIGINT, &action, nullptr);
 }
+
+constexpr std::string_view user_agent = "corvus-console/" CORVUS_VERSION;
 
 /// Bound on one request to the node the console talks to.
 constexpr auto request_timeout = 5000ms;
@@ -179,7 +181,7 @@ private:
   outcome<Document> get_from(const url_parts& node, const std::string& target,
                              std::string_view operation,
                              std::chrono::milliseconds timeout) {
-    auto answer = send_request(node, {"GET", target, ""}, timeout);
+    auto answer = send_request(node, {"GET", target, ""}, timeout, user_agent);
     if (!answer)
       return answer.error();
     if (answer->status / 100 != 2)
@@ -222,7 +224,7 @@ private:
     auto call = plan_operation(cmd);
     if (!call)
       return call.error();
-    auto answer = send_request(node_, *call, request_timeout);
+    auto answer = send_request(node_, *call, request_timeout, user_agent);
     if (!answer)
       return answer.error();
     if (answer->status / 100 != 2)

@@ -29,8 +29,10 @@ std::string plan_error(std::string_view line) {
 
 std::string error_for(unsigned status, std::string body,
                       std::string missing = "") {
-  return error_line({status, std::move(body), std::move(missing)},
-                    "adding nodes");
+  http_answer answer{status, std::move(body), {}};
+  if (!missing.empty())
+    answer.headers.emplace_back("Database-Missing", std::move(missing));
+  return error_line(answer, "adding nodes");
 }
 
 } // namespace
@@ -99,7 +101,7 @@ TEST_CASE("a successful operation is one sentence; JSON keeps the data") {
   auto created = operation_view(
     *parse_command("create-db demo"),
     {201, R"({"RaftCommandIndex":2,"Name":"demo","Topology":{"Members":["A"]},)"
-          R"("NodesAddedTo":["http://127.0.0.1:8080"]})", ""});
+          R"("NodesAddedTo":["http://127.0.0.1:8080"]})", {}});
   CHECK(render_text(created, 80)
         == "database 'demo' created on A (raft index 2)\n");
   CHECK(render_json(created)
@@ -107,20 +109,20 @@ TEST_CASE("a successful operation is one sentence; JSON keeps the data") {
            R"("Database":"demo","Members":["A"],"RaftCommandIndex":2})");
   auto deleted = operation_view(
     *parse_command("delete-db demo --from B --keep-files"),
-    {200, R"({"RaftCommandIndex":3,"PendingDeletes":["B"]})", ""});
+    {200, R"({"RaftCommandIndex":3,"PendingDeletes":["B"]})", {}});
   CHECK(render_text(deleted, 80)
         == "database 'demo' deleted from B, files kept (raft index 3)\n");
   CHECK(render_text(operation_view(*parse_command("add-node http://h:1 "
                                                   "--watcher"),
-                                   {204, "", ""}),
+                                   {204, "", {}}),
                     80)
         == "node http://h:1 added as a watcher\n");
   CHECK(render_text(operation_view(*parse_command("remove-node B"),
-                                   {204, "", ""}),
+                                   {204, "", {}}),
                     80)
         == "node B removed from the cluster\n");
   CHECK(render_text(operation_view(*parse_command("add-db-node demo C"),
-                                   {201, "not json", ""}),
+                                   {201, "not json", {}}),
                     80)
         == "node C added to the group of 'demo'\n");
 }

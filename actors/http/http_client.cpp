@@ -1,4 +1,4 @@
-#include "runtime/main/console_http.hpp"
+#include "actors/http/http_client.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -6,7 +6,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-namespace corvus::console {
+namespace corvus {
 
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -14,14 +14,16 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 outcome<http_answer> send_request(const url_parts& node, const http_call& call,
-                                  std::chrono::milliseconds timeout) {
+                                  std::chrono::milliseconds timeout,
+                                  std::string_view user_agent) {
   net::io_context io;
   tcp::resolver resolver{io};
   beast::tcp_stream stream{io};
   http::request<http::string_body> req{http::string_to_verb(call.method),
                                        call.target, 11};
   req.set(http::field::host, node.host + ":" + std::to_string(node.port));
-  req.set(http::field::user_agent, "corvus-console/" CORVUS_VERSION);
+  req.set(http::field::user_agent,
+          beast::string_view{user_agent.data(), user_agent.size()});
   req.set(http::field::connection, "close");
   if (!call.body.empty()) {
     req.set(http::field::content_type, "application/json; charset=utf-8");
@@ -68,9 +70,10 @@ outcome<http_answer> send_request(const url_parts& node, const http_call& call,
   http_answer answer;
   answer.status = res.result_int();
   answer.body = std::move(res.body());
-  if (auto missing = res.find("Database-Missing"); missing != res.end())
-    answer.database_missing = std::string{missing->value()};
+  for (auto& field : res)
+    answer.headers.emplace_back(std::string{field.name_string()},
+                                std::string{field.value()});
   return answer;
 }
 
-} // namespace corvus::console
+} // namespace corvus
