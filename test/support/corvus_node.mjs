@@ -12,7 +12,7 @@
 // Every process is stopped by its own pid; nothing is ever killed by name.
 
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -47,11 +47,13 @@ async function waitForBinary(timeoutMs = 120_000) {
 
 // Spawns corvus-node with `args`, cwd in a temp dir so that relative
 // defaults ("data", "logs") never land in the repository. Retries while the
-// binary is being replaced.
-async function spawnNode(args, { cwd } = {}) {
+// binary is being replaced. `wrap` is a command that execs its arguments
+// (nsenter ... --): the process is then still corvus-node, same pid.
+async function spawnNode(args, { cwd, wrap = [] } = {}) {
   for (let attempt = 0; ; ++attempt) {
     await waitForBinary();
-    const child = spawn(corvusBinary, args, {
+    const argv = [...wrap, corvusBinary, ...args];
+    const child = spawn(argv[0], argv.slice(1), {
       cwd: cwd ?? makeTempDir("corvus-cwd-"),
       stdio: ["ignore", "pipe", "pipe"],
     });
@@ -103,15 +105,24 @@ export class CorvusNode {
   /**
    * dataDir / logsDir default to fresh temp dirs; `set` holds --set keys;
    * `args` are extra flags; `ravenSpellings` passes the location flags as
-   * --ServerUrl=, --DataDir=, --Logs.Path=.
+   * --ServerUrl=, --DataDir=, --Logs.Path=. `host` is the HTTP address
+   * (127.0.0.1), `port` the first port (0: any); `tcpUrl` is passed as
+   * --tcp-url when given; `wrap` is a command prefix that execs corvus-node
+   * (e.g. nsenter into a network namespace).
    */
-  constructor({ dataDir, logsDir, args = [], set = {}, ravenSpellings = false } = {}) {
+  constructor({
+    dataDir, logsDir, args = [], set = {}, ravenSpellings = false,
+    host = "127.0.0.1", port = 0, tcpUrl, wrap = [],
+  } = {}) {
     this.dataDir = dataDir ?? path.join(makeTempDir(), "data");
     this.logsDir = logsDir ?? path.join(path.dirname(this.dataDir), "logs");
     this.extraArgs = args;
     this.ravenSpellings = ravenSpellings;
     this.settings = set;
-    this.port = 0;
+    this.host = host;
+    this.port = port;
+    this.tcpUrl = tcpUrl;
+    this.wrap = wrap;
     this.child = null;
     this.lastChild = null;
   }
@@ -120,7 +131,7 @@ export class CorvusNode {
     return this.child?.pid;
   }
   get url() {
-    return `http://127.0.0.1:${this.port}`;
+    return `http://${this.host}:${this.port}`;
   }
   /** Output of the running process, or of the last one after it ended. */
   get stdout() {
@@ -140,27 +151,40 @@ export class CorvusNode {
   /** Starts the process and waits until it answers HTTP. */
   async start({ port = this.port, timeoutMs = 15_000 } = {}) {
     if (this.child) throw new Error("node already running");
-    const url = `http://127.0.0.1:${port}`;
+    const url = `http://${this.host}:${port}`;
     const args = [
       ...(this.ravenSpellings
         ? [`--ServerUrl=${url}`, `--DataDir=${this.dataDir}`, `--Logs.Path=${this.logsDir}`]
         : ["--server-url", url, "--data-dir", this.dataDir, "--logs-path", this.logsDir]),
+      ...(this.tcpUrl ? (this.ravenSpellings ? [`--ServerUrl.Tcp=${this.tcpUrl}`] : ["--tcp-url", this.tcpUrl]) : []),
       ...Object.entries(this.settings).flatMap(([k, v]) => ["--set", `${k}=${v}`]),
       ...this.extraArgs,
     ];
-    const child = await spawnNode(args);
-    this.child = child;
-    this.lastChild = child;
     const deadline = Date.now() + timeoutMs;
-    while (!/URL:\s+http:\/\/[^\s]+:\d+\s/.test(child.out)) {
-      const ended = await Promise.race([child.exited, sleep(20)]);
-      if (ended || Date.now() > deadline) {
-        if (!ended) await this.kill9();
-        this.child = null;
-        throw new Error(
-          `corvus-node did not start (${ended ? `exit ${ended.code}` : "no banner"}): ${child.err.trim()}`,
-        );
+    let child;
+    for (let attempt = 0; ; ++attempt) {
+      child = await spawnNode(args, { wrap: this.wrap });
+      this.child = child;
+      this.lastChild = child;
+      const banner = () => /URL:\s+http:\/\/[^\s]+:\d+\s/.test(child.out);
+      let ended;
+      while (!banner()) {
+        ended = await Promise.race([child.exited, sleep(20)]);
+        if (ended || Date.now() > deadline) break;
       }
+      if (banner()) break;
+      if (!ended) await this.kill9();
+      this.child = null;
+      // Through a wrapper, a binary being relinked shows as its exec failing.
+      const relinking = /Text file busy|No such file|Permission denied/.test(child.err);
+      if (ended && [126, 127].includes(ended.code) && this.wrap.length && relinking && attempt < 20) {
+        await sleep(500);
+        await waitForBinary();
+        continue;
+      }
+      throw new Error(
+        `corvus-node did not start (${ended ? `exit ${ended.code}` : "no banner"}): ${child.err.trim()}`,
+      );
     }
     this.port = Number(/URL:\s+http:\/\/[^\s]+:(\d+)\s/.exec(child.out)[1]);
     // The banner comes after bind(); wait until requests are served.
@@ -180,11 +204,15 @@ export class CorvusNode {
     }
   }
 
-  /** Sends `signal` and waits for the exit; SIGKILL after `timeoutMs`. */
+  /**
+   * Sends `signal` and waits for the exit; SIGKILL after `timeoutMs`. A
+   * paused (SIGSTOP) node is continued so that it can handle the signal.
+   */
   async stop({ signal = "SIGTERM", timeoutMs = 15_000 } = {}) {
     const child = this.child;
     if (!child) return { code: null, signal: null };
     child.kill(signal);
+    child.kill("SIGCONT");
     let forced = false;
     const timer = setTimeout(() => {
       forced = true;
@@ -203,6 +231,38 @@ export class CorvusNode {
     child.kill("SIGKILL");
     await child.exited;
     this.child = null;
+  }
+
+  /**
+   * The process state from /proc/<pid>/stat: "running" (R, S, D: alive and
+   * scheduled), "paused" (T: SIGSTOP), "exited" (no process, or a zombie),
+   * or "none" when this node has no process.
+   */
+  processState() {
+    const pid = this.child?.pid;
+    if (!pid) return "none";
+    let stat;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    } catch {
+      return "exited";
+    }
+    const letter = stat.slice(stat.lastIndexOf(")") + 2)[0];
+    return letter === "T" || letter === "t" ? "paused" : letter === "Z" || letter === "X" ? "exited" : "running";
+  }
+
+  /** SIGSTOP: the process freezes (its sockets stay open, nothing answers). */
+  async pause() {
+    if (!this.child) throw new Error("node not running");
+    this.child.kill("SIGSTOP");
+    while (this.processState() === "running") await sleep(5);
+  }
+
+  /** SIGCONT after pause(). */
+  async resume() {
+    if (!this.child) throw new Error("node not running");
+    this.child.kill("SIGCONT");
+    while (this.processState() === "paused") await sleep(5);
   }
 
   /**
@@ -236,6 +296,7 @@ export async function stopAll() {
   await Promise.all(
     [...running].map(async (child) => {
       child.kill("SIGTERM");
+      child.kill("SIGCONT"); // in case it was paused
       const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
       await child.exited;
       clearTimeout(timer);
