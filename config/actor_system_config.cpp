@@ -21,6 +21,13 @@ void configure_actor_system(caf::actor_system_config& cfg,
   // console, where our own log lines go.
   cfg.set("logger.file-verbosity", caf::atom("quiet"));
   cfg.set("logger.console", caf::atom("none"));
+  // Node-to-node connections: BASP heartbeats let a node notice a peer that
+  // stopped answering (a paused process, a silent network) and drop the
+  // connection, so that its peer link reconnects when the peer is back.
+  cfg.set("middleman.heartbeat-interval", caf::timespan{
+    std::chrono::milliseconds{500}});
+  cfg.set("middleman.connection-timeout", caf::timespan{
+    std::chrono::milliseconds{5000}});
 }
 
 } // namespace corvus

@@ -188,7 +188,8 @@ std::string optional_http_url(const std::string& x) {
 }
 
 std::string tcp_url(const std::string& x) {
-  return is_url(x, "tcp") ? "" : "must look like tcp://host:port";
+  return x.empty() || is_url(x, "tcp") ? ""
+                                       : "must look like tcp://host:port";
 }
 
 std::string log_level(const std::string& x) {
@@ -302,6 +303,29 @@ const key_spec key_specs[] = {
      return c.introspection.snapshot_timeout;
    },
    positive},
+  {"cluster.election-timeout",
+   +[](node_config& c) -> auto& { return c.cluster.election_timeout; },
+   positive},
+  {"cluster.tick-interval",
+   +[](node_config& c) -> auto& { return c.cluster.tick_interval; },
+   positive},
+  {"cluster.operation-timeout",
+   +[](node_config& c) -> auto& { return c.cluster.operation_timeout; },
+   positive},
+  {"cluster.connect-timeout",
+   +[](node_config& c) -> auto& { return c.cluster.connect_timeout; },
+   positive},
+  {"cluster.max-append-size",
+   +[](node_config& c) -> auto& { return c.cluster.max_append_size; },
+   positive},
+  {"cluster.max-inflight-appends",
+   +[](node_config& c) -> auto& { return c.cluster.max_inflight_appends; },
+   in_range<1, 4096>},
+  {"cluster.snapshot-every",
+   +[](node_config& c) -> auto& { return c.cluster.snapshot_every; },
+   positive},
+  {"cluster.snapshot-keep",
+   +[](node_config& c) -> auto& { return c.cluster.snapshot_keep; }},
   {"scheduler.threads",
    +[](node_config& c) -> auto& { return c.scheduler.threads; },
    in_range<0, 256>},
@@ -427,6 +451,16 @@ outcome<node_config> to_node_config(const hocon::config& merged) {
                          "exceed 'database.restart-backoff-max' ("
                        + render(max) + " at " + where(max) + "), got "
                        + render(initial));
+  }
+  // A heartbeat every T/3 needs at least three ticks per election timeout.
+  if (result.cluster.election_timeout < 3 * result.cluster.tick_interval) {
+    auto& timeout = *leaves["cluster.election-timeout"];
+    auto& tick = *leaves["cluster.tick-interval"];
+    return bad_request(where(timeout)
+                       + ": 'cluster.election-timeout' must be at least "
+                         "three times 'cluster.tick-interval' ("
+                       + render(tick) + " at " + where(tick) + "), got "
+                       + render(timeout));
   }
   return result;
 }

@@ -20,8 +20,8 @@ struct node_config {
   /// means `server-url`.
   std::string public_server_url;
   /// `tcp-url`: where node-to-node (cluster and replication) traffic
-  /// listens, `tcp://host:port`.
-  std::string tcp_url = "tcp://127.0.0.1:38888";
+  /// listens, `tcp://host:port`; empty = server-url's host, any free port.
+  std::string tcp_url;
   /// `data-dir`: folder of all stores of this node.
   std::string data_dir = "data";
 
@@ -67,6 +67,25 @@ struct node_config {
     /// describe itself before it shows as unresponsive.
     std::chrono::milliseconds snapshot_timeout{500};
   } introspection;
+
+  struct cluster_section {
+    /// `cluster.election-timeout`: T, from which every Raft timer derives.
+    std::chrono::milliseconds election_timeout{300};
+    /// `cluster.tick-interval`: the Raft core's clock period.
+    std::chrono::milliseconds tick_interval{10};
+    /// `cluster.operation-timeout`: bound on a cluster operation.
+    std::chrono::milliseconds operation_timeout{15'000};
+    /// `cluster.connect-timeout`: bound on connecting to a peer.
+    std::chrono::milliseconds connect_timeout{2'000};
+    /// `cluster.max-append-size`: bytes of entries per append message.
+    uint64_t max_append_size = 1ull << 20;
+    /// `cluster.max-inflight-appends`: unacknowledged appends per follower.
+    int max_inflight_appends = 32;
+    /// `cluster.snapshot-every`: applied entries between snapshots.
+    uint64_t snapshot_every = 10'000;
+    /// `cluster.snapshot-keep`: entries kept in the log behind a snapshot.
+    uint64_t snapshot_keep = 1'000;
+  } cluster;
 
   struct scheduler_section {
     /// `scheduler.threads`: CAF worker threads; 0 = one per core.

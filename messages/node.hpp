@@ -1,33 +1,66 @@
 #pragma once
 
 // Interface of the node actor: the root of a node's supervision tree. It
-// owns the cluster state, the registry of database instances (restarting
-// failed ones with back-off) and the HTTP gateway.
+// owns the Raft member (which holds the cluster state), the database
+// instances the cluster state assigns to this node (restarting failed ones
+// with back-off), and the HTTP gateway.
 
 #include "messages/introspection.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/cluster/cluster_summary.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
 #include <memory>
 #include <string>
+#include <vector>
+
+namespace corvus {
+
+/// A database copy this node no longer hosts, as of a cluster change.
+struct database_removal {
+  /// Case-folded name (the instance's key) and the name as created.
+  std::string key;
+  std::string name;
+  /// A hard delete: the files go too.
+  bool remove_files = false;
+  /// Raft index of the change: a node that replays its log after a restart
+  /// skips removals it already carried out (a database re-created since
+  /// must keep its new files).
+  int64_t index = 0;
+};
+
+/// The Raft member tells its node what changed: the new summary, and the
+/// copies this node lost since the previous update, in order.
+struct cluster_update {
+  std::shared_ptr<const cluster_summary> summary;
+  std::vector<database_removal> removals;
+};
+
+} // namespace corvus
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::cluster_update)
 
 namespace corvus {
 
 using node_actor = introspectable_actor::extend<
-  // Creates a database through the cluster state; answered when the local
-  // instance (if this node hosts it) can serve. Errors:
-  // ec::database_already_exists, ec::bad_request.
+  // Creates a database through the cluster; answered when the nodes that
+  // host it applied the change and the local instance (if any) can serve.
+  // Errors: ec::database_already_exists, ec::bad_request, ec::no_leader.
   caf::replies_to<database_creation>::with<database_created>,
-  // Deletes databases (or copies of them); answered when the local
-  // instances are stopped and, for a hard delete, their files removed.
+  // Deletes databases (or copies of them) through the cluster; answered
+  // when the local instances are stopped and, for a hard delete, their
+  // files removed.
   caf::replies_to<delete_databases_command>::with<databases_deleted>,
   // Answered once this node's instance of a database (any casing) can
   // serve: at once when it can, later while it loads. Errors:
   // ec::database_does_not_exist (not hosted here), ec::database_loading
   // (it failed and waits for a restart).
   caf::replies_to<atom::ready, std::string>::with<void>,
+  // The Raft member's news: start and stop instances accordingly.
+  caf::reacts_to<cluster_update>,
   // Timer: restart the failed instance of a database (case-folded name).
   caf::reacts_to<atom::restart, std::string>>;
 

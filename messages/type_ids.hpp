@@ -7,6 +7,7 @@
 
 #include "messages/cluster.hpp"
 #include "messages/documents.hpp"
+#include "messages/raft.hpp"
 #include "messages/views.hpp"
 
 #include <caf/type_id.hpp>
@@ -28,6 +29,18 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_ATOM(corvus, corvus::atom, list, "list")
   CAF_ADD_ATOM(corvus, corvus::atom, show, "show")
   CAF_ADD_ATOM(corvus, corvus::atom, restarts, "restarts")
+  // Rachis: the member's logical clock, a cluster command submitted on this
+  // node or forwarded by a follower, a topology change (local or
+  // forwarded), waiting for an applied index, founding a cluster of one,
+  // handing over leadership, and a peer link's connection attempt.
+  CAF_ADD_ATOM(corvus, corvus::atom, tick, "raft_tick")
+  CAF_ADD_ATOM(corvus, corvus::atom, propose, "propose")
+  CAF_ADD_ATOM(corvus, corvus::atom, forward, "forward")
+  CAF_ADD_ATOM(corvus, corvus::atom, topology, "topology")
+  CAF_ADD_ATOM(corvus, corvus::atom, wait, "wait_index")
+  CAF_ADD_ATOM(corvus, corvus::atom, bootstrap, "bootstrap")
+  CAF_ADD_ATOM(corvus, corvus::atom, reelect, "reelect")
+  CAF_ADD_ATOM(corvus, corvus::atom, connect, "link_try")
 
   CAF_ADD_TYPE_ID(corvus, (corvus::cv_expectation))
   CAF_ADD_TYPE_ID(corvus, (corvus::incoming_document))
@@ -47,6 +60,14 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(corvus, (corvus::put_compare_exchange_command))
   CAF_ADD_TYPE_ID(corvus, (corvus::remove_compare_exchange_command))
   CAF_ADD_TYPE_ID(corvus, (corvus::compare_exchange_result))
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft::entry))
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft::topology))
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft::snapshot))
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft::message))
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft_envelope))
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft_hello))
+  CAF_ADD_TYPE_ID(corvus, (corvus::command_reply))
+  CAF_ADD_TYPE_ID(corvus, (corvus::topology_request))
   CAF_ADD_TYPE_ID(corvus, (corvus::actor_view))
   CAF_ADD_TYPE_ID(corvus, (corvus::restart_view))
   CAF_ADD_TYPE_ID(corvus, (std::vector<corvus::actor_view>))

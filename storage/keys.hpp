@@ -226,13 +226,11 @@ inline void collection_count_key(std::string& out, std::string_view folded) {
 /// Keys of the system store. Values are UTF-8 text unless stated otherwise.
 namespace system_keys {
 
-/// This node's tag ("A", "B", ...), chosen when it joins or founds a
-/// cluster; empty or missing while the node is passive.
-inline constexpr std::string_view node_tag = "node/tag";
-
-/// The cluster state machine's last applied state, serialized by its owner
-/// (runtime/cluster) together with the Raft index it reflects.
-inline constexpr std::string_view cluster_state = "cluster/state";
+/// The raft index up to which the node carried out the database removals
+/// the cluster state asked for (decimal text). Removals replayed after a
+/// restart at or below it are skipped, so that a database deleted and
+/// created again keeps its new files.
+inline constexpr std::string_view reconciled_index = "cluster/reconciled";
 
 } // namespace system_keys
 

@@ -13,7 +13,7 @@ namespace http = beast::http;
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-outcome<http_answer> send_request(const url_parts& node, const http_call& call,
+outcome<http_answer> send_request(const url_parts& node, const client_request& call,
                                   std::chrono::milliseconds timeout,
                                   std::string_view user_agent) {
   net::io_context io;

@@ -7,7 +7,7 @@
 // failure, never a hang.
 
 #include "runtime/failure.hpp"
-#include "runtime/http/http_call.hpp"
+#include "runtime/http/client_request.hpp"
 #include "runtime/http/url.hpp"
 
 #include <chrono>
@@ -20,7 +20,7 @@ namespace corvus {
 /// @returns the answer, whatever its status; ec::timeout ("http://... did
 ///          not answer within 5 s"); ec::internal_error for a transport
 ///          failure ("cannot reach http://...: Connection refused").
-outcome<http_answer> send_request(const url_parts& node, const http_call& call,
+outcome<http_answer> send_request(const url_parts& node, const client_request& call,
                                   std::chrono::milliseconds timeout,
                                   std::string_view user_agent);
 

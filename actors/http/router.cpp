@@ -18,9 +18,9 @@ struct route {
   handler run;
 };
 
-// Every route Corvus serves (ravendb-http.md, P0 and the low-level
-// document commands).
-constexpr std::array<route, 24> routes = {{
+// Every route Corvus serves (ravendb-http.md: P0, the low-level document
+// commands, compare-exchange, cluster membership).
+constexpr std::array<route, 36> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -33,9 +33,20 @@ constexpr std::array<route, 24> routes = {{
   {"GET", "/databases/{}/collections/stats", get_collection_stats},
   {"GET", "/databases/{}/healthcheck", get_healthcheck},
   {"GET", "/databases/{}/configuration/client", get_client_configuration},
+  {"GET", "/databases/{}/cmpxchg", get_compare_exchange},
+  {"PUT", "/databases/{}/cmpxchg", put_compare_exchange},
+  {"DELETE", "/databases/{}/cmpxchg", delete_compare_exchange},
   {"GET", "/topology", get_topology},
   {"GET", "/cluster/topology", get_cluster_topology},
   {"GET", "/cluster/node-info", get_node_info},
+  {"GET", "/info/tcp", get_tcp_info},
+  {"PUT", "/admin/cluster/node", put_cluster_node},
+  {"DELETE", "/admin/cluster/node", delete_cluster_node},
+  {"POST", "/admin/cluster/promote", post_cluster_promote},
+  {"POST", "/admin/cluster/demote", post_cluster_demote},
+  {"POST", "/admin/cluster/bootstrap", post_cluster_bootstrap},
+  {"POST", "/admin/cluster/reelect", post_cluster_reelect},
+  {"GET", "/rachis/waitfor", get_rachis_waitfor},
   {"PUT", "/admin/databases", put_admin_databases},
   {"GET", "/admin/databases", get_admin_databases},
   {"DELETE", "/admin/databases", delete_admin_databases},

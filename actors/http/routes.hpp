@@ -23,15 +23,28 @@ void get_collection_stats(const request_ptr& r);
 void get_healthcheck(const request_ptr& r);
 void get_client_configuration(const request_ptr& r);
 
-// Server and cluster (server_routes.cpp).
+// Server (server_routes.cpp).
 void get_topology(const request_ptr& r);
-void get_cluster_topology(const request_ptr& r);
-void get_node_info(const request_ptr& r);
 void put_admin_databases(const request_ptr& r);
 void get_admin_databases(const request_ptr& r);
 void delete_admin_databases(const request_ptr& r);
 void get_databases(const request_ptr& r);
 void get_build_version(const request_ptr& r);
+
+// Cluster (cluster_routes.cpp).
+void get_cluster_topology(const request_ptr& r);
+void get_node_info(const request_ptr& r);
+void get_tcp_info(const request_ptr& r);
+void put_cluster_node(const request_ptr& r);
+void delete_cluster_node(const request_ptr& r);
+void post_cluster_promote(const request_ptr& r);
+void post_cluster_demote(const request_ptr& r);
+void post_cluster_bootstrap(const request_ptr& r);
+void post_cluster_reelect(const request_ptr& r);
+void get_rachis_waitfor(const request_ptr& r);
+void get_compare_exchange(const request_ptr& r);
+void put_compare_exchange(const request_ptr& r);
+void delete_compare_exchange(const request_ptr& r);
 
 // Introspection (introspection_routes.cpp).
 void get_actors(const request_ptr& r);

@@ -1,6 +1,6 @@
-// Server and cluster routes (ravendb-http.md §2.3, §2.6, §2.7, §5): served
-// from the node's snapshot of the cluster state; changes go to the node
-// actor.
+// Server routes (ravendb-http.md §2.3, §5): database topologies and
+// records served from the node's cluster summary; creating and deleting
+// databases goes to the node actor (and through it to the cluster).
 
 #include "actors/http/routes.hpp"
 
@@ -15,31 +15,6 @@
 namespace corvus {
 
 namespace {
-
-cluster_view make_cluster_view(const node_snapshot& node) {
-  cluster_view view;
-  auto& cluster = *node.cluster;
-  if (!cluster.bootstrapped()) {
-    // A node in no cluster answers as RavenDB does: itself as the only
-    // member, tag A, etag -1.
-    view.node_tag = "A";
-    view.current_state = "Passive";
-    view.members.emplace("A", node.url);
-    return view;
-  }
-  auto& topology = cluster.topology();
-  view.topology_id = topology.topology_id;
-  view.node_tag = node.node_tag;
-  // A cluster of one leads itself; the Raft layer will fill these in.
-  view.leader = node.node_tag;
-  view.current_state = "Leader";
-  view.term = 1;
-  view.etag = static_cast<int64_t>(cluster.last_index());
-  view.members = topology.members;
-  view.promotables = topology.promotables;
-  view.watchers = topology.watchers;
-  return view;
-}
 
 std::optional<std::string> required_name(const request_ptr& r) {
   auto name = r->query().get("name");
@@ -91,23 +66,13 @@ void get_topology(const request_ptr& r) {
       members.push_back(tag);
   std::vector<topology_node> nodes;
   auto url_of = [&](const std::string& tag) {
-    return node.cluster->topology().url_of(tag);
+    return node.cluster->topology.url_of(tag);
   };
   for (auto& tag : members)
     nodes.push_back({url_of(tag), tag, "Member"});
   for (auto& tag : t.rehabs)
     nodes.push_back({url_of(tag), tag, "Rehab"});
   r->reply_json(200, render_topology(nodes, record->name, record->etag));
-}
-
-void get_cluster_topology(const request_ptr& r) {
-  r->reply_json(200, render_cluster_topology(make_cluster_view(r->node())));
-}
-
-void get_node_info(const request_ptr& r) {
-  auto view = make_cluster_view(r->node());
-  view.node_tag = r->node().node_tag;
-  r->reply_json(200, render_node_info(view));
 }
 
 void put_admin_databases(const request_ptr& r) {
@@ -218,7 +183,7 @@ void get_databases(const request_ptr& r) {
                                 "start and pageSize must not be negative"));
   std::vector<const database_record*> page;
   int64_t index = 0;
-  for (auto& [key, record] : r->node().cluster->databases())
+  for (auto& [key, record] : r->node().cluster->databases)
     if (index++ >= *start && static_cast<int64_t>(page.size()) < *page_size)
       page.push_back(&record);
   r->reply_json(200, render_database_list(page, *names_only));

@@ -10,7 +10,8 @@
 #include "messages/database.hpp"
 #include "messages/ec.hpp"
 #include "messages/introspection.hpp"
-#include "runtime/cluster/cluster_state.hpp"
+#include "messages/raft_member.hpp"
+#include "runtime/cluster/cluster_summary.hpp"
 #include "storage/document_store.hpp"
 
 #include <map>
@@ -45,8 +46,10 @@ struct node_snapshot {
   std::string node_tag = "?";
   /// The URL clients and peers use for this node.
   std::string url;
-  std::shared_ptr<const cluster_state> cluster
-    = std::make_shared<const cluster_state>();
+  std::shared_ptr<const cluster_summary> cluster
+    = std::make_shared<const cluster_summary>();
+  /// The node's Raft member: cluster operations, linearizable reads.
+  raft_member_actor member;
   /// Case-folded name → instance, for the databases this node hosts.
   std::map<std::string, std::shared_ptr<const published_database>> databases;
   /// The node's introspection registry.

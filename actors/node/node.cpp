@@ -1,9 +1,13 @@
 #include "actors/node/node.hpp"
 
 #include "actors/database/database.hpp"
+#include "actors/entropy.hpp"
 #include "actors/http/gateway.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "actors/introspection/registry.hpp"
+#include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_result_json.hpp"
+#include "runtime/json/json.hpp"
 #include "messages/error.hpp"
 #include "runtime/documents/document_id.hpp"
 #include "storage/data_dir.hpp"
@@ -20,25 +24,6 @@ namespace corvus {
 
 namespace {
 
-uint64_t random_seed() {
-  std::random_device rd;
-  return (static_cast<uint64_t>(rd()) << 32) | rd();
-}
-
-std::string random_guid() {
-  std::mt19937_64 rng{random_seed()};
-  uint64_t hi = rng();
-  uint64_t lo = rng();
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%08x-%04x-4%03x-%04x-%012llx",
-                static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xFFFF),
-                static_cast<unsigned>(hi & 0xFFF),
-                static_cast<unsigned>(((lo >> 48) & 0x3FFF) | 0x8000),
-                static_cast<unsigned long long>(lo & 0xFFFFFFFFFFFFull));
-  return buf;
-}
-
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (auto& i : items) {
@@ -52,21 +37,11 @@ std::string join(const std::vector<std::string>& items) {
 } // namespace
 
 caf::error node_state::init() {
-  auto& system = settings.system;
-  auto tag = system->read(system_keys::node_tag);
-  if (!tag)
-    return to_error(tag.error());
-  if (*tag)
-    node_tag = **tag;
-  auto stored = system->read(system_keys::cluster_state);
-  if (!stored)
-    return to_error(stored.error());
-  if (*stored) {
-    auto restored = cluster_state::from_json(**stored);
-    if (!restored)
-      return to_error(restored.error());
-    cluster = std::move(*restored);
-  }
+  auto reconciled = settings.system->read(system_keys::reconciled_index);
+  if (!reconciled)
+    return to_error(reconciled.error());
+  if (*reconciled)
+    reconciled_index = std::strtoll((*reconciled)->c_str(), nullptr, 10);
   // The registry first, so that every later child can announce itself.
   registry = self->spawn(introspection_registry, settings.snapshot_timeout);
   self->monitor(registry);
@@ -74,23 +49,30 @@ caf::error node_state::init() {
   self->send(registry,
              actor_registration{"introspection-registry", "registry",
                                 self->id(), registry});
-  if (settings.http) {
-    gateway = self->spawn(http_gateway, settings.http,
-                          gateway_settings{settings.directory,
-                                           caf::actor_cast<node_actor>(self),
-                                           registry, settings.public_url,
-                                           self->id(),
-                                           settings.request_timeout,
-                                           settings.log});
-    self->monitor(gateway);
-  }
-  settings.log->info("node {} starts with {} database(s) in its cluster "
-                     "state (index {})",
-                     node_tag.empty() ? "?" : node_tag,
-                     cluster.databases().size(), cluster.last_index());
-  reconcile();
-  publish();
+  auto raft = settings.raft;
+  raft.public_url = settings.public_url;
+  raft.node = caf::actor_cast<node_actor>(self);
+  raft.registry = registry;
+  raft.parent = self->id();
+  raft.log = settings.log;
+  member = settings.detached_member
+             ? self->spawn<caf::detached>(raft_member, std::move(raft))
+             : self->spawn(raft_member, std::move(raft));
+  self->monitor(member);
   return {};
+}
+
+void node_state::start_gateway() {
+  if (gateway || !settings.http)
+    return;
+  gateway = self->spawn(http_gateway, settings.http,
+                        gateway_settings{settings.directory,
+                                         caf::actor_cast<node_actor>(self),
+                                         registry,
+                                         settings.public_url, self->id(),
+                                         settings.request_timeout,
+                                         settings.log});
+  self->monitor(gateway);
 }
 
 void node_state::enlist_self() {
@@ -101,6 +83,8 @@ void node_state::quit_node() {
   settings.log->info("node stopped");
   if (gateway)
     self->send_exit(gateway, caf::exit_reason::user_shutdown);
+  if (member)
+    self->send_exit(member, caf::exit_reason::user_shutdown);
   self->send_exit(registry, caf::exit_reason::user_shutdown);
   self->quit(caf::exit_reason::user_shutdown);
 }
@@ -113,45 +97,81 @@ bool node_state::hosts(const database_record& record) const {
   return false;
 }
 
-apply_outcome node_state::commit(const cluster_command& cmd) {
-  auto next = cluster;
-  auto tag = node_tag;
-  auto index = next.last_index();
-  if (!next.bootstrapped()
-      && std::holds_alternative<create_database_command>(cmd)) {
-    // As in RavenDB, a node becomes a cluster of one (tag A) with its first
-    // cluster operation (ravendb-internals.md §1.6).
-    raft::topology one;
-    one.topology_id = random_guid();
-    tag = raft::next_node_tag(one.last_node_id);
-    one.last_node_id = tag;
-    one.members.emplace(tag, settings.public_url);
-    if (auto boot = next.apply_topology(++index, one); !boot)
-      return boot.error();
-  }
-  // Until the Raft layer numbers entries, this node does: the next index.
-  auto result = next.apply(++index, cmd);
-  // A failed command consumed its index too, so the state is kept.
-  auto written = settings.system->write(
-    {{std::string{system_keys::node_tag}, tag},
-     {std::string{system_keys::cluster_state}, next.to_json()}});
-  if (!written)
-    return written.error();
-  auto renamed = tag != node_tag;
-  if (renamed)
-    settings.log->info("node is now {} in a new cluster of one (topology {})",
-                       tag, next.topology().topology_id);
-  node_tag = std::move(tag);
-  cluster = std::move(next);
+void node_state::propose(
+  const cluster_command& cmd,
+  std::function<void(outcome<cluster_result>, int64_t)> then) {
+  self->request(member, caf::infinite, atom::propose_v, encode_command(cmd))
+    .then(
+      [then](command_reply& reply) {
+        rapidjson::Document doc;
+        std::optional<apply_outcome> out;
+        if (parse_json(reply.outcome, doc, "a command outcome"))
+          out = read_apply_outcome(doc);
+        if (!out)
+          return then(make_failure(ec::internal_error,
+                                   "unreadable command outcome: "
+                                     + reply.outcome),
+                      reply.raft_index);
+        then(std::move(*out), reply.raft_index);
+      },
+      [then](caf::error& err) { then(to_failure(err), 0); });
+}
+
+void node_state::on_cluster_update(cluster_update& update) {
+  auto renamed = update.summary->raft.node_tag != cluster->raft.node_tag;
+  cluster = std::move(update.summary);
+  node_tag = cluster->raft.node_tag == "?" ? std::string{}
+                                           : cluster->raft.node_tag;
   if (renamed)
     enlist_self();
-  return result;
+  int64_t carried_out = reconciled_index;
+  for (auto& removal : update.removals) {
+    if (removal.index <= reconciled_index)
+      continue; // done before a restart; the log replays it
+    carried_out = std::max(carried_out, removal.index);
+    settings.log->info("database '{}' leaves this node (index {}){}",
+                       removal.name, removal.index,
+                       removal.remove_files ? "; its files go too" : "");
+    if (instances.count(removal.key) > 0) {
+      stop_instance(removal.key, removal.remove_files);
+    } else if (removal.remove_files) {
+      if (auto removed = remove_database_store(settings.data_dir,
+                                               removal.key);
+          !removed)
+        settings.log->error("cannot remove the files of database '{}': {}",
+                            removal.name, removed.error().message);
+    }
+  }
+  if (carried_out > reconciled_index) {
+    auto written = settings.system->write(
+      {{std::string{system_keys::reconciled_index},
+        std::to_string(carried_out)}});
+    if (!written)
+      settings.log->error("cannot record the reconciled index: {}",
+                          written.error().message);
+    else
+      reconciled_index = carried_out;
+  }
+  reconcile();
+  publish();
+  start_gateway();
 }
 
 void node_state::reconcile() {
-  for (auto& [key, record] : cluster.databases())
+  if (shutting_down)
+    return;
+  for (auto& [key, record] : cluster->databases)
+    // One that is still stopping is started again once it is gone.
     if (hosts(record) && instances.count(key) == 0)
       start_instance(key, record.name);
+  std::vector<std::string> gone;
+  for (auto& [key, inst] : instances) {
+    auto* record = cluster->find_database(inst.name);
+    if (!inst.removing && (record == nullptr || !hosts(*record)))
+      gone.push_back(key);
+  }
+  for (auto& key : gone)
+    stop_instance(key, false);
 }
 
 void node_state::start_instance(const std::string& key,
@@ -247,6 +267,8 @@ void node_state::on_instance_down(const caf::down_msg& msg) {
                                          : "");
     auto done = std::move(inst.on_removed);
     instances.erase(i);
+    // A database created again while its old copy stopped starts now.
+    reconcile();
     publish();
     for (auto& f : done)
       f();
@@ -284,7 +306,8 @@ void node_state::publish() {
   auto snapshot = std::make_shared<node_snapshot>();
   snapshot->node_tag = node_tag.empty() ? "?" : node_tag;
   snapshot->url = settings.public_url;
-  snapshot->cluster = std::make_shared<const cluster_state>(cluster);
+  snapshot->cluster = cluster;
+  snapshot->member = member;
   snapshot->registry = registry;
   for (auto& [key, inst] : instances) {
     if (inst.removing)
@@ -315,7 +338,8 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   self->set_down_handler([self](const caf::down_msg& msg) {
     auto& st = self->state;
     auto essential = (st.gateway && msg.source == st.gateway.address())
-                     || msg.source == st.registry.address();
+                     || msg.source == st.registry.address()
+                     || (st.member && msg.source == st.member.address());
     if (essential) {
       if (!st.shutting_down) {
         // The node cannot serve (or be inspected) without them: escalate.
@@ -362,33 +386,58 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       if (st.shutting_down)
         return to_error(make_failure(ec::shutting_down,
                                      "the node is shutting down"));
-      // The leader draws the offset of the node choice (§2.3) and puts it
+      // This node draws the offset of the node choice (§2.3) and puts it
       // in the command, so that every node applies the same choice.
-      auto offset = random_seed();
-      auto result = st.commit(create_database_command{{}, creation, offset});
-      if (!result) {
-        // The failed command still took an index (and maybe bootstrapped).
-        st.publish();
-        return to_error(result.error());
-      }
-      auto reply = std::get<database_created>(*result);
-      auto& record = reply.record;
-      st.settings.log->info("created database '{}' on {} (index {})",
-                            record.name, join(record.topology.members),
-                            reply.index);
-      st.publish();
-      if (!st.hosts(record))
-        return reply;
-      auto key = fold_case(record.name);
-      st.start_instance(key, record.name);
+      create_database_command cmd{random_guid(), std::move(creation),
+                                  random_seed()};
       auto rp = self->make_response_promise<database_created>();
-      st.instances[key].on_ready.push_back(
-        [rp, reply](const caf::error* err) mutable {
-          if (err)
-            rp.deliver(*err);
-          else
+      st.propose(cmd, [self, rp](outcome<cluster_result> result,
+                                 int64_t index) mutable {
+        auto& st = self->state;
+        if (!result) {
+          rp.deliver(to_error(result.error()));
+          return;
+        }
+        auto reply = std::get<database_created>(*result);
+        auto& record = reply.record;
+        st.settings.log->info("created database '{}' on {} (index {})",
+                              record.name, join(record.topology.members),
+                              index);
+        // Answered once every chosen node applied the record (§2.3) and
+        // the local instance, if any, serves.
+        auto hosted_here = st.hosts(record);
+        auto key = fold_case(record.name);
+        auto after_nodes = [self, rp, reply, hosted_here, key]() mutable {
+          auto& st = self->state;
+          auto i = st.instances.find(key);
+          if (!hosted_here || i == st.instances.end() || i->second.store) {
             rp.deliver(std::move(reply));
-        });
+            return;
+          }
+          i->second.on_ready.push_back(
+            [rp, reply](const caf::error* err) mutable {
+              if (err)
+                rp.deliver(*err);
+              else
+                rp.deliver(std::move(reply));
+            });
+        };
+        auto nodes = record.topology.members;
+        self->request(st.member, caf::infinite, atom::wait_v, index, nodes)
+          .then([after_nodes]() mutable { after_nodes(); },
+                [self, rp, reply, after_nodes](caf::error& err) mutable {
+                  // Created, but a node did not confirm in time: the
+                  // client gets an error saying so (§2.3).
+                  auto f = to_failure(err);
+                  self->state.settings.log->warn(
+                    "database '{}' was created but not every node "
+                    "confirmed: {}",
+                    reply.record.name, f.message);
+                  rp.deliver(to_error(make_failure(
+                    ec::timeout, "database '" + reply.record.name
+                                   + "' was created, but " + f.message)));
+                });
+      });
       return rp;
     },
     [self](delete_databases_command& cmd) -> caf::result<databases_deleted> {
@@ -396,37 +445,38 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       if (st.shutting_down)
         return to_error(make_failure(ec::shutting_down,
                                      "the node is shutting down"));
-      auto result = st.commit(cmd);
-      if (!result) {
-        st.publish();
-        return to_error(result.error());
-      }
-      auto reply = std::get<databases_deleted>(*result);
-      st.settings.log->info("deleted database(s) [{}]{} (index {})",
-                            join(reply.names),
-                            cmd.from_nodes.empty()
-                              ? std::string{}
-                              : " from nodes " + join(cmd.from_nodes),
-                            reply.index);
+      if (cmd.request_id.empty())
+        cmd.request_id = random_guid();
       auto rp = self->make_response_promise<databases_deleted>();
-      auto remaining = std::make_shared<size_t>(0);
-      auto finished = [rp, reply, remaining]() mutable {
-        if (--*remaining == 0)
-          rp.deliver(reply);
-      };
-      std::vector<std::string> leaving;
-      for (auto& [key, inst] : st.instances) {
-        auto* record = st.cluster.find_database(inst.name);
-        if (!inst.removing && (record == nullptr || !st.hosts(*record)))
-          leaving.push_back(key);
-      }
-      *remaining = leaving.size() + 1;
-      for (auto& key : leaving) {
-        st.instances[key].on_removed.push_back(finished);
-        st.stop_instance(key, cmd.hard_delete);
-      }
-      st.publish();
-      finished();
+      auto from_nodes = cmd.from_nodes;
+      st.propose(cmd, [self, rp, from_nodes](outcome<cluster_result> result,
+                                             int64_t) mutable {
+        auto& st = self->state;
+        if (!result) {
+          rp.deliver(to_error(result.error()));
+          return;
+        }
+        auto reply = std::get<databases_deleted>(*result);
+        st.settings.log->info("deleted database(s) [{}]{} (index {})",
+                              join(reply.names),
+                              from_nodes.empty()
+                                ? std::string{}
+                                : " from nodes " + join(from_nodes),
+                              reply.index);
+        // The member's update came first: local copies are stopping now.
+        // Answer once they are gone (and their files, for a hard delete).
+        auto remaining = std::make_shared<size_t>(1);
+        auto finished = [rp, reply, remaining]() mutable {
+          if (--*remaining == 0)
+            rp.deliver(reply);
+        };
+        for (auto& [key, inst] : st.instances)
+          if (inst.removing) {
+            ++*remaining;
+            inst.on_removed.push_back(finished);
+          }
+        finished();
+      });
       return rp;
     },
     [self](atom::ready, const std::string& name) -> caf::result<void> {
@@ -459,12 +509,15 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       node_snapshot_view v;
       v.node_tag = st.node_tag.empty() ? "?" : st.node_tag;
       v.url = st.settings.public_url;
-      v.cluster_index = st.cluster.last_index();
+      v.cluster_index = static_cast<int64_t>(st.cluster->last_index);
       v.databases = static_cast<int64_t>(st.instances.size());
       for (auto& [key, inst] : st.instances)
         if (!inst.actor)
           ++v.restarting;
       return to_json(v);
+    },
+    [self](cluster_update& update) {
+      self->state.on_cluster_update(update);
     },
     [self](atom::restart, const std::string& key) {
       auto& st = self->state;

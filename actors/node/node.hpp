@@ -1,11 +1,13 @@
 #pragma once
 
 // The node actor (messages/node.hpp): root of the supervision tree. It owns
-// the cluster state (persisted in the system store), one database instance
-// actor per hosted database (restarted with back-off when one fails), and
-// the HTTP gateway; it publishes what the HTTP threads need in the node
-// directory. Spawn it detached: it writes the system store.
+// the Raft member (which holds the cluster state and tells the node what
+// changed), one database instance actor per database the cluster assigns
+// to this node (restarted with back-off when one fails), and the HTTP
+// gateway; it publishes what the HTTP threads need in the node directory.
+// Spawn it detached: it writes the system store.
 
+#include "actors/cluster/raft_member.hpp"
 #include "actors/http/http_server.hpp"
 #include "actors/node/directory.hpp"
 #include "messages/database.hpp"
@@ -41,9 +43,12 @@ struct node_settings {
   /// Database instances on threads of their own (false only in tests).
   bool detached_databases = true;
   std::shared_ptr<node_directory> directory;
-  /// The node's system store (node tag, cluster state), opened by the
-  /// process before the node starts.
+  /// The node's system store, opened by the process before the node starts.
   std::shared_ptr<system_store> system;
+  /// The Raft member's settings; the node fills in its own handles.
+  raft_member_settings raft;
+  /// The Raft member on a thread of its own (false only in tests).
+  bool detached_member = true;
   /// The bound HTTP server, or null (tests without HTTP).
   std::shared_ptr<http_server> http;
   std::shared_ptr<spdlog::logger> log;
@@ -71,17 +76,21 @@ struct node_state {
     // nop
   }
 
-  /// Loads the node tag and cluster state, starts the HTTP gateway and the
-  /// hosted instances.
+  /// Starts the registry and the Raft member; the HTTP gateway follows
+  /// with the member's first summary.
   caf::error init();
 
-  /// Applies `cmd` at the next index to a copy of the cluster state,
-  /// persists it and swaps it in (a failed command consumes its index too);
-  /// bootstraps a cluster of one first when the node has none.
-  apply_outcome commit(const cluster_command& cmd);
+  /// Takes the member's news: carries out removals (once: see
+  /// `reconciled_index`), then reconciles and publishes.
+  void on_cluster_update(cluster_update& update);
 
-  /// Starts, or forgets, the instances the cluster state says this node
-  /// should (no longer) host.
+  /// Submits `cmd` through the Raft member; `then` gets its outcome once
+  /// applied on this node.
+  void propose(const cluster_command& cmd,
+               std::function<void(outcome<cluster_result>, int64_t)> then);
+
+  /// Starts the instances the cluster assigns to this node and stops those
+  /// it no longer does.
   void reconcile();
 
   void start_instance(const std::string& key, const std::string& name);
@@ -94,6 +103,10 @@ struct node_state {
   /// @returns whether this node hosts `record`.
   bool hosts(const database_record& record) const;
 
+  /// Starts the HTTP gateway (once the first cluster summary is in, so that
+  /// no request sees a node that does not know its databases yet).
+  void start_gateway();
+
   /// Ends the node after its children: the gateway and the registry last.
   void quit_node();
 
@@ -102,11 +115,16 @@ struct node_state {
 
   node_actor::pointer self;
   node_settings settings;
-  cluster_state cluster;
+  std::shared_ptr<const cluster_summary> cluster
+    = std::make_shared<const cluster_summary>();
   std::string node_tag;
   std::map<std::string, database_instance_record> instances;
+  raft_member_actor member;
   http_gateway_actor gateway;
   introspection_actor registry;
+  /// Removals up to this raft index were carried out (system store); a
+  /// replay after a restart skips them.
+  int64_t reconciled_index = 0;
   bool shutting_down = false;
   static inline const char* name = "node";
 };

@@ -39,7 +39,7 @@ void write_strings(json_writer& w, const std::vector<std::string>& items) {
   w.EndArray();
 }
 
-outcome<http_call> plan_create_database(const command& cmd) {
+outcome<client_request> plan_create_database(const command& cmd) {
   const auto& name = cmd.args.front();
   auto nodes = split_list(cmd.option("nodes"));
   if (cmd.has("rf") && cmd.has("nodes"))
@@ -57,7 +57,7 @@ outcome<http_call> plan_create_database(const command& cmd) {
       return make_failure(ec::bad_request, "--rf takes a positive number, not '"
                                              + text + "'");
   }
-  http_call call;
+  client_request call;
   call.method = "PUT";
   call.target = "/admin/databases?name=" + percent_encode(name)
                 + "&replicationFactor=" + std::to_string(rf);
@@ -79,9 +79,9 @@ outcome<http_call> plan_create_database(const command& cmd) {
   return call;
 }
 
-http_call plan_delete_database(const command& cmd) {
+client_request plan_delete_database(const command& cmd) {
   auto from = split_list(cmd.option("from"));
-  http_call call;
+  client_request call;
   call.method = "DELETE";
   call.target = "/admin/databases";
   call.body = write_json([&](json_writer& w) {
@@ -132,20 +132,20 @@ bool is_operation(const command& cmd) {
   return false;
 }
 
-outcome<http_call> plan_operation(const command& cmd) {
+outcome<client_request> plan_operation(const command& cmd) {
   const auto& arg = cmd.args.front();
   if (cmd.name == "create-db")
     return plan_create_database(cmd);
   if (cmd.name == "delete-db")
     return plan_delete_database(cmd);
   if (cmd.name == "remove-node")
-    return http_call{"DELETE", "/admin/cluster/node?nodeTag="
+    return client_request{"DELETE", "/admin/cluster/node?nodeTag="
                                  + percent_encode(arg), ""};
   if (cmd.name == "add-db-node") {
     auto target = "/admin/databases/node?name=" + percent_encode(arg);
     if (cmd.args.size() > 1)
       target += "&node=" + percent_encode(cmd.args[1]);
-    return http_call{"PUT", target, ""};
+    return client_request{"PUT", target, ""};
   }
   // add-node
   auto url = parse_url(arg, "http", "node URL");
@@ -155,7 +155,7 @@ outcome<http_call> plan_operation(const command& cmd) {
                 + "&watcher=" + (cmd.has("watcher") ? "true" : "false");
   if (cmd.has("tag"))
     target += "&tag=" + percent_encode(cmd.option("tag"));
-  return http_call{"PUT", target, ""};
+  return client_request{"PUT", target, ""};
 }
 
 view operation_view(const command& cmd, const http_answer& answer) {

@@ -8,7 +8,7 @@
 #include "runtime/console/command.hpp"
 #include "runtime/console/view.hpp"
 #include "runtime/failure.hpp"
-#include "runtime/http/http_call.hpp"
+#include "runtime/http/client_request.hpp"
 
 #include <string>
 #include <string_view>
@@ -27,7 +27,7 @@ bool is_operation(const command& cmd);
 /// @returns ec::bad_request with one line for invalid arguments (a URL
 ///          that is not http://host:port, --rf not a positive number, both
 ///          --rf and --nodes).
-outcome<http_call> plan_operation(const command& cmd);
+outcome<client_request> plan_operation(const command& cmd);
 
 /// @returns what to show after `cmd` succeeded with `answer`: one sentence
 ///          for people, with the answer's data for --json.

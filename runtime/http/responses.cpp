@@ -295,69 +295,125 @@ std::string render_topology(const std::vector<topology_node>& nodes,
   });
 }
 
-std::string render_cluster_topology(const cluster_view& view) {
+std::string render_cluster_topology(const cluster_summary& cluster,
+                                    std::string_view url) {
+  auto& raft = cluster.raft;
+  auto in_cluster = cluster.bootstrapped();
+  auto topology = cluster.topology;
+  auto tag = raft.node_tag;
+  if (!in_cluster) {
+    tag = "A";
+    topology.members = {{"A", std::string{url}}};
+    topology.last_node_id = "A";
+  }
   return write_json([&](json_writer& w) {
     w.StartObject();
     key(w, "Topology");
     w.StartObject();
     key(w, "TopologyId");
-    str(w, view.topology_id);
-    std::map<std::string, std::string> all = view.members;
-    all.insert(view.watchers.begin(), view.watchers.end());
-    all.insert(view.promotables.begin(), view.promotables.end());
+    str(w, topology.topology_id);
+    std::map<std::string, std::string> all = topology.members;
+    all.insert(topology.watchers.begin(), topology.watchers.end());
+    all.insert(topology.promotables.begin(), topology.promotables.end());
     write_tag_map(w, "AllNodes", all);
-    write_tag_map(w, "Members", view.members);
-    write_tag_map(w, "Promotables", view.promotables);
-    write_tag_map(w, "Watchers", view.watchers);
+    write_tag_map(w, "Members", topology.members);
+    write_tag_map(w, "Promotables", topology.promotables);
+    write_tag_map(w, "Watchers", topology.watchers);
     key(w, "LastNodeId");
-    str(w, all.empty() ? std::string{} : all.rbegin()->first);
+    str(w, topology.last_node_id);
     key(w, "Etag");
-    w.Int64(view.etag);
+    w.Int64(cluster.topology_etag);
     w.EndObject();
     key(w, "Etag");
-    w.Int64(view.etag);
+    w.Int64(cluster.topology_etag);
     key(w, "Leader");
-    str(w, view.leader);
+    str(w, in_cluster ? raft.leader : std::string{});
     key(w, "LeaderShipDuration");
-    w.Int64(0);
+    w.Int64(raft.leadership_ms);
     key(w, "CurrentState");
-    str(w, view.current_state);
+    str(w, raft.state);
     key(w, "NodeTag");
-    str(w, view.node_tag);
+    str(w, tag);
     key(w, "CurrentTerm");
-    w.Int64(view.term);
+    w.Int64(static_cast<int64_t>(raft.term));
+    key(w, "CommitIndex");
+    w.Int64(static_cast<int64_t>(raft.commit));
+    key(w, "AppliedIndex");
+    w.Int64(static_cast<int64_t>(raft.applied));
     key(w, "NodeLicenseDetails");
     w.StartObject();
     w.EndObject();
     key(w, "LastStateChangeReason");
     str(w, "");
+    // Per other node, RavenDB's NodeStatus fields the console and tests
+    // read (the client only needs an object here).
     key(w, "Status");
     w.StartObject();
+    for (auto& p : raft.peers) {
+      key(w, p.tag);
+      w.StartObject();
+      key(w, "Name");
+      str(w, p.tag);
+      key(w, "Url");
+      str(w, p.url);
+      key(w, "Connected");
+      w.Bool(p.connected);
+      key(w, "ErrorDetails");
+      if (p.last_error.empty())
+        w.Null();
+      else
+        str(w, p.last_error);
+      if (!p.replication.empty()) {
+        key(w, "Replication");
+        str(w, p.replication);
+        key(w, "LastMatchingIndex");
+        w.Int64(static_cast<int64_t>(p.match));
+        key(w, "SilentMs");
+        w.Int64(p.silent_ms);
+      }
+      w.EndObject();
+    }
     w.EndObject();
     w.EndObject();
   });
 }
 
-std::string render_node_info(const cluster_view& view) {
+std::string render_node_info(const cluster_summary& cluster) {
+  auto& raft = cluster.raft;
+  auto& t = cluster.topology;
+  auto role = t.promotables.count(raft.node_tag) > 0 ? "Promotable"
+              : t.watchers.count(raft.node_tag) > 0  ? "Watcher"
+                                                     : "Member";
   return write_json([&](json_writer& w) {
     w.StartObject();
     key(w, "NodeTag");
-    str(w, view.node_tag);
+    str(w, raft.node_tag);
     key(w, "TopologyId");
-    str(w, view.topology_id);
+    str(w, t.topology_id);
     key(w, "Certificate");
     w.Null();
     key(w, "ClusterStatus");
-    str(w, view.etag < 0 ? "Passive" : "Joined");
+    str(w, cluster.bootstrapped() ? "Joined" : "Passive");
     key(w, "BuildInfo");
     auto build = render_build_version();
     w.RawValue(build.data(), build.size(), rapidjson::kObjectType);
     key(w, "CurrentState");
-    str(w, view.current_state);
+    str(w, raft.state);
     key(w, "HasFixedPort");
     w.Bool(true);
     key(w, "ServerRole");
-    str(w, "Member");
+    str(w, role);
+    w.EndObject();
+  });
+}
+
+std::string render_tcp_info(std::string_view tcp_url) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    key(w, "Url");
+    str(w, tcp_url);
+    key(w, "Certificate");
+    w.Null();
     w.EndObject();
   });
 }

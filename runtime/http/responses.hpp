@@ -4,7 +4,7 @@
 // the exact PascalCase shapes the RavenDB clients parse. Pure: values in,
 // text out; stored documents are embedded as stored, without re-parsing.
 
-#include "runtime/cluster/cluster_state.hpp"
+#include "runtime/cluster/cluster_summary.hpp"
 #include "runtime/documents/document.hpp"
 #include "runtime/documents/transaction.hpp"
 
@@ -63,25 +63,19 @@ struct topology_node {
 std::string render_topology(const std::vector<topology_node>& nodes,
                             std::string_view database, int64_t etag);
 
-/// What `GET /cluster/topology` and `/cluster/node-info` report.
-struct cluster_view {
-  std::string topology_id;
-  /// This node's tag ("A" when the node is in no cluster yet, as RavenDB).
-  std::string node_tag;
-  std::string leader;
-  /// "Leader", "Follower", "Candidate", "Passive".
-  std::string current_state;
-  int64_t term = 0;
-  /// -1 while the node is in no cluster.
-  int64_t etag = -1;
-  std::map<std::string, std::string> members;
-  std::map<std::string, std::string> watchers;
-  std::map<std::string, std::string> promotables;
-};
+/// `GET /cluster/topology` (ravendb-http §2.6): the topology, the Raft
+/// state and, per other node, its connection and replication status. A node
+/// in no cluster answers as RavenDB does: itself as the only member, tag A,
+/// etag -1.
+/// @param url this node's URL.
+std::string render_cluster_topology(const cluster_summary& cluster,
+                                    std::string_view url);
 
-std::string render_cluster_topology(const cluster_view& view);
+/// `GET /cluster/node-info` (§2.7).
+std::string render_node_info(const cluster_summary& cluster);
 
-std::string render_node_info(const cluster_view& view);
+/// `GET /info/tcp`: where this node takes cluster traffic.
+std::string render_tcp_info(std::string_view tcp_url);
 
 /// `PUT /admin/databases` answer.
 std::string render_database_created(int64_t index,

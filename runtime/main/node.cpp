@@ -8,6 +8,7 @@
 
 #include "actors/http/http_server.hpp"
 #include "actors/node/directory.hpp"
+#include "actors/entropy.hpp"
 #include "actors/node/node.hpp"
 #include "config/actor_system_config.hpp"
 #include "config/load_config.hpp"
@@ -16,14 +17,18 @@
 #include "runtime/http/responses.hpp"
 #include "runtime/http/url.hpp"
 #include "storage/data_dir.hpp"
-#include "storage/keys.hpp"
+#include "storage/raft_store.hpp"
 #include "storage/system_store.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -51,6 +56,30 @@ std::shared_ptr<spdlog::logger> make_logger(const node_config& cfg) {
   // Events above debug are rare and must survive a kill -9.
   log->flush_on(spdlog::level::info);
   return log;
+}
+
+/// @returns why `host`:`port` cannot be listened on, or "" when it can. The
+/// port is released at once; the Raft member takes it when it starts.
+std::string check_listen(const std::string& host, uint16_t port) {
+  namespace asio = boost::asio;
+  asio::io_context io;
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(host, ec);
+  if (ec) {
+    asio::ip::tcp::resolver resolver{io};
+    auto found = resolver.resolve(host, std::to_string(port), ec);
+    if (ec || found.empty())
+      return "cannot resolve '" + host + "'";
+    address = found.begin()->endpoint().address();
+  }
+  asio::ip::tcp::acceptor acceptor{io};
+  asio::ip::tcp::endpoint endpoint{address, port};
+  acceptor.open(endpoint.protocol(), ec);
+  if (!ec)
+    acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec)
+    acceptor.bind(endpoint, ec);
+  return ec ? ec.message() : std::string{};
 }
 
 std::string absolute(const std::string& path) {
@@ -93,6 +122,19 @@ int main(int argc, char** argv) {
   auto server = http_server::bind(server_url->host, server_url->port, http);
   if (!server)
     return fail(server.error().message);
+  // Cluster traffic: server-url's host and any free port unless tcp-url
+  // says otherwise (peers ask GET /info/tcp).
+  url_parts tcp{"tcp", server_url->host, 0};
+  if (!cfg.tcp_url.empty()) {
+    auto parsed = parse_url(cfg.tcp_url, "tcp", "tcp-url");
+    if (!parsed)
+      return fail(parsed.error().message);
+    tcp = *parsed;
+  }
+  if (tcp.port != 0)
+    if (auto problem = check_listen(tcp.host, tcp.port); !problem.empty())
+      return fail("cannot listen on tcp-url " + format_url(tcp) + ": "
+                  + problem);
   server_url->port = (*server)->port();
   auto public_url = cfg.public_server_url.empty() ? format_url(*server_url)
                                                   : cfg.public_server_url;
@@ -116,14 +158,20 @@ int main(int argc, char** argv) {
   auto system = system_store::open(system_store_dir(cfg.data_dir));
   if (!system)
     return fail(system.error().message);
-  auto tag = (*system)->read(system_keys::node_tag);
-  if (!tag)
-    return fail(tag.error().message);
+  auto raft = raft_store::open(raft_store_dir(cfg.data_dir));
+  if (!raft)
+    return fail(raft.error().message);
+  auto contents = (*raft)->load();
+  if (!contents)
+    return fail(contents.error().message);
+  auto tag = contents->tag.empty() ? std::string{"?"} : contents->tag;
 
   std::cout << "Corvus " CORVUS_VERSION " (RavenDB " << raven_protocol_version
             << " protocol)\n"
             << "  URL:      " << public_url << "\n"
-            << "  Node tag: " << (*tag ? **tag : std::string{"?"}) << "\n"
+            << "  Node tag: " << tag << "\n"
+            << "  Cluster:  " << format_url(tcp)
+            << (tcp.port == 0 ? " (any free port)" : "") << "\n"
             << "  Data dir: " << absolute(cfg.data_dir) << "\n"
             << "  Logs:     " << absolute(cfg.logs.path) << "\n"
             << std::flush;
@@ -133,6 +181,7 @@ int main(int argc, char** argv) {
 
   caf::actor_system_config caf_cfg;
   configure_actor_system(caf_cfg, cfg);
+  caf_cfg.load<caf::io::middleman>();
   caf_cfg.add_message_types<caf::id_block::corvus>();
   register_error_category(caf_cfg);
   caf::actor_system sys{caf_cfg};
@@ -150,6 +199,21 @@ int main(int argc, char** argv) {
   settings.snapshot_timeout = cfg.introspection.snapshot_timeout;
   settings.directory = std::make_shared<node_directory>();
   settings.system = std::shared_ptr<system_store>{std::move(*system)};
+  auto& rs = settings.raft;
+  rs.store = std::shared_ptr<raft_store>{std::move(*raft)};
+  rs.tcp_host = tcp.host;
+  rs.tcp_port = tcp.port;
+  rs.tick_interval = cfg.cluster.tick_interval;
+  rs.election_ticks = static_cast<int>(cfg.cluster.election_timeout
+                                       / cfg.cluster.tick_interval);
+  rs.heartbeat_ticks = std::max(1, rs.election_ticks / 3);
+  rs.max_append_bytes = cfg.cluster.max_append_size;
+  rs.max_inflight = static_cast<size_t>(cfg.cluster.max_inflight_appends);
+  rs.snapshot_every = cfg.cluster.snapshot_every;
+  rs.snapshot_keep = cfg.cluster.snapshot_keep;
+  rs.operation_timeout = cfg.cluster.operation_timeout;
+  rs.connect_timeout = cfg.cluster.connect_timeout;
+  rs.seed = random_seed();
   settings.http = *server;
   settings.log = log;
   // Detached: the node writes the system store on its own thread.
@@ -174,7 +238,13 @@ int main(int argc, char** argv) {
   if (!orderly) {
     log->critical("node ended: {}", describe(reason));
     std::fprintf(stderr, "corvus-node: %s\n", describe(reason).c_str());
+    log->flush();
+    // The node failed without stopping its children in order; waiting for
+    // them could hang. Everything acknowledged is durable, so the process
+    // ends as after a crash.
+    std::fflush(nullptr);
+    std::_Exit(1);
   }
   log->flush();
-  return orderly ? 0 : 1;
+  return 0;
 }

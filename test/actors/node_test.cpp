@@ -34,6 +34,11 @@ struct node_fixture : memory_env, deterministic_fixture {
     s.detached_databases = false;
     s.directory = directory;
     s.system = std::shared_ptr<system_store>{std::move(*system)};
+    auto raft = raft_store::open(raft_store_dir("/data"), mem.get());
+    REQUIRE(raft);
+    s.raft.store = std::shared_ptr<raft_store>{std::move(*raft)};
+    s.raft.publish = false;
+    s.detached_member = false;
     s.log = log;
     auto n = sys.spawn(node, std::move(s));
     run();

@@ -245,8 +245,9 @@ describe("running nodes", () => {
     assert.match(lines[0], /^Corvus /);
     assert.match(lines[1], /^ {2}URL: {6}http:\/\/127\.0\.0\.1:\d+$/);
     assert.equal(lines[2], "  Node tag: ?");
-    assert.equal(lines[3], `  Data dir: ${node.dataDir}`);
-    assert.match(lines[4], /^ {2}Logs: +/);
+    assert.match(lines[3], /^  Cluster:  tcp:\/\/127\.0\.0\.1:0 \(any free port\)$/);
+    assert.equal(lines[4], `  Data dir: ${node.dataDir}`);
+    assert.match(lines[5], /^ {2}Logs: +/);
 
     const created = await http(`${node.url}/admin/databases?name=logged`, {
       method: "PUT",

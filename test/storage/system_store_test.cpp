@@ -15,17 +15,15 @@ TEST_CASE("the system store reads back what it wrote, after reopen") {
   mem_env m;
   {
     auto store = unwrap(system_store::open("/system", m.env.get()));
-    CHECK(!unwrap(store->read(system_keys::node_tag)));
-    unwrap(store->write({{std::string{system_keys::node_tag}, "A"},
-                         {std::string{system_keys::cluster_state},
-                          std::string{"\0binary\xff", 8}}}));
-    CHECK(unwrap(store->read(system_keys::node_tag)) == "A");
-    unwrap(store->write({{std::string{system_keys::node_tag}, "B"}}));
+    CHECK(!unwrap(store->read(system_keys::reconciled_index)));
+    unwrap(store->write({{std::string{system_keys::reconciled_index}, "7"},
+                         {"binary", std::string{"\0binary\xff", 8}}}));
+    CHECK(unwrap(store->read(system_keys::reconciled_index)) == "7");
+    unwrap(store->write({{std::string{system_keys::reconciled_index}, "9"}}));
   }
   auto store = unwrap(system_store::open("/system", m.env.get()));
-  CHECK(unwrap(store->read(system_keys::node_tag)) == "B");
-  CHECK(unwrap(store->read(system_keys::cluster_state))
-        == std::string{"\0binary\xff", 8});
+  CHECK(unwrap(store->read(system_keys::reconciled_index)) == "9");
+  CHECK(unwrap(store->read("binary")) == std::string{"\0binary\xff", 8});
 }
 
 TEST_CASE("system store writes are synced and survive a crash") {

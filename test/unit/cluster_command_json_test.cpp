@@ -3,6 +3,8 @@
 // refused with ec::bad_request.
 
 #include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_result_json.hpp"
+#include "runtime/json/json.hpp"
 
 #include <doctest/doctest.h>
 #include <rapidjson/document.h>
@@ -118,4 +120,29 @@ TEST_CASE("malformed log entries are refused") {
     std::string{R"({"Type":"AddDatabaseCommand","Name":"d","Record":)"}
     + record + "}");
   CHECK(good);
+}
+
+TEST_CASE("apply outcomes survive their JSON form") {
+  database_record record;
+  record.name = "Demo";
+  record.topology.members = {"A", "B"};
+  record.etag = 3;
+  apply_outcome created{cluster_result{
+    database_created{3, record, {"http://a:1", "http://b:1"}}}};
+  auto text = write_json([&](json_writer& w) {
+    write_apply_outcome(w, created);
+  });
+  rapidjson::Document doc;
+  REQUIRE(parse_json(text, doc, "test"));
+  auto back = read_apply_outcome(doc);
+  REQUIRE(back);
+  REQUIRE(*back);
+  CHECK(std::get<database_created>(**back) == std::get<database_created>(*created));
+  apply_outcome failed{make_failure(ec::database_already_exists, "exists")};
+  text = write_json([&](json_writer& w) { write_apply_outcome(w, failed); });
+  REQUIRE(parse_json(text, doc, "test"));
+  back = read_apply_outcome(doc);
+  REQUIRE(back);
+  REQUIRE_FALSE(*back);
+  CHECK(back->error().code == ec::database_already_exists);
 }

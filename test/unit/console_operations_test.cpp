@@ -10,7 +10,7 @@ using namespace corvus::console;
 
 namespace {
 
-http_call plan(std::string_view line) {
+client_request plan(std::string_view line) {
   auto cmd = parse_command(line);
   REQUIRE(cmd);
   REQUIRE(is_operation(*cmd));
@@ -45,14 +45,14 @@ TEST_CASE("percent encoding keeps unreserved characters only") {
 
 TEST_CASE("create-db by replication factor or by nodes") {
   CHECK(plan("create-db demo")
-        == http_call{"PUT", "/admin/databases?name=demo&replicationFactor=1",
+        == client_request{"PUT", "/admin/databases?name=demo&replicationFactor=1",
                      R"({"DatabaseName":"demo"})"});
   CHECK(plan("create-db 'my db' --rf 3")
-        == http_call{"PUT",
+        == client_request{"PUT",
                      "/admin/databases?name=my%20db&replicationFactor=3",
                      R"({"DatabaseName":"my db"})"});
   CHECK(plan("create-db demo --nodes A,B")
-        == http_call{"PUT", "/admin/databases?name=demo&replicationFactor=2",
+        == client_request{"PUT", "/admin/databases?name=demo&replicationFactor=2",
                      R"({"DatabaseName":"demo","Topology":{"Members":)"
                      R"(["A","B"],"ReplicationFactor":2}})"});
   CHECK(plan("create-db demo --nodes ' A, ,C '").body
@@ -70,7 +70,7 @@ TEST_CASE("create-db by replication factor or by nodes") {
 
 TEST_CASE("delete-db everywhere, from some nodes, keeping files") {
   CHECK(plan("delete-db demo")
-        == http_call{"DELETE", "/admin/databases",
+        == client_request{"DELETE", "/admin/databases",
                      R"({"DatabaseNames":["demo"],"HardDelete":true})"});
   CHECK(plan("delete-db demo --from B,C --keep-files").body
         == R"({"DatabaseNames":["demo"],"HardDelete":false,)"
@@ -79,7 +79,7 @@ TEST_CASE("delete-db everywhere, from some nodes, keeping files") {
 
 TEST_CASE("node operations") {
   CHECK(plan("add-node http://127.0.0.2:8080/")
-        == http_call{"PUT",
+        == client_request{"PUT",
                      "/admin/cluster/node?url=http%3A%2F%2F127.0.0.2%3A8080"
                      "&watcher=false",
                      ""});
@@ -88,9 +88,9 @@ TEST_CASE("node operations") {
   CHECK(plan_error("add-node 127.0.0.2:8080").find("is not a valid http://")
         != std::string::npos);
   CHECK(plan("remove-node B")
-        == http_call{"DELETE", "/admin/cluster/node?nodeTag=B", ""});
+        == client_request{"DELETE", "/admin/cluster/node?nodeTag=B", ""});
   CHECK(plan("add-db-node demo")
-        == http_call{"PUT", "/admin/databases/node?name=demo", ""});
+        == client_request{"PUT", "/admin/databases/node?name=demo", ""});
   CHECK(plan("add-db-node demo C").target
         == "/admin/databases/node?name=demo&node=C");
   for (auto read_only : {"nodes", "databases", "show 1", "connect http://a:1"})

@@ -75,12 +75,25 @@ TEST_CASE("topologies carry Database and an Etag") {
   CHECK(json["Nodes"][0]["Database"] == "demo");
   CHECK(json["Nodes"][0]["ServerRole"] == "Member");
   CHECK(json["Etag"] == 4);
-  cluster_view view;
-  view.members = {{"A", "http://a:1"}};
-  auto cluster = parse(render_cluster_topology(view));
-  CHECK(cluster["Topology"]["Members"].IsObject());
+  cluster_summary alone;
+  auto cluster = parse(render_cluster_topology(alone, "http://a:1"));
+  CHECK(cluster["Topology"]["Members"]["A"] == "http://a:1");
   CHECK(cluster["Topology"]["Watchers"].IsObject());
   CHECK(cluster["Status"].IsObject());
+  CHECK(cluster["Etag"] == -1);
+  cluster_summary joined;
+  joined.topology.topology_id = "t";
+  joined.topology.members = {{"A", "http://a:1"}, {"B", "http://b:1"}};
+  joined.topology_etag = 7;
+  joined.raft.node_tag = "B";
+  joined.raft.state = "Follower";
+  joined.raft.leader = "A";
+  joined.raft.peers.push_back({"A", "http://a:1", true, "", "", 0, 0});
+  auto two = parse(render_cluster_topology(joined, "http://b:1"));
+  CHECK(two["Leader"] == "A");
+  CHECK(two["NodeTag"] == "B");
+  CHECK(two["Etag"] == 7);
+  CHECK(two["Status"]["A"]["Connected"] == true);
 }
 
 TEST_CASE("include paths walk objects and arrays") {

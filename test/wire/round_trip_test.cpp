@@ -102,3 +102,38 @@ TEST_CASE_FIXTURE(wire_fixture, "introspection messages round-trip") {
   check_round_trip(restart);
   check_round_trip(std::vector<restart_view>{restart});
 }
+
+TEST_CASE_FIXTURE(wire_fixture, "Raft messages round-trip") {
+  raft::topology t;
+  t.topology_id = "8c3f";
+  t.members = {{"A", "http://a:1"}, {"B", "http://b:1"}};
+  t.promotables = {{"C", "http://c:1"}};
+  t.watchers = {{"D", "http://d:1"}};
+  t.last_node_id = "D";
+  check_round_trip(t);
+  raft::entry e{4, 2, raft::entry_kind::topology, raft::to_json(t)};
+  check_round_trip(e);
+  raft::snapshot snap{9, 3, t, std::string{"state\0bytes", 11}};
+  check_round_trip(snap);
+  raft::message m;
+  m.type = raft::message_type::append;
+  m.from = "A";
+  m.to = "B";
+  m.term = 3;
+  m.log_term = 2;
+  m.index = 8;
+  m.entries = {e, raft::entry{5, 3, raft::entry_kind::noop, {}}};
+  m.commit = 7;
+  m.reject = true;
+  m.reject_hint = 6;
+  m.force = true;
+  m.context = 42;
+  m.not_in_topology = true;
+  m.snap = snap;
+  check_round_trip(m);
+  check_round_trip(raft_envelope{"8c3f", m});
+  check_round_trip(raft_hello{"8c3f", "A", "B", "http://a:1", 300});
+  check_round_trip(command_reply{12, R"({"Result":{}})"});
+  check_round_trip(topology_request{topology_request::kind::demote,
+                                    "http://c:1", "C", true});
+}

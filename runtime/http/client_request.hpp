@@ -13,14 +13,14 @@
 namespace corvus {
 
 /// One HTTP request.
-struct http_call {
+struct client_request {
   std::string method;
   /// Path and query, e.g. "/admin/databases?name=demo&replicationFactor=1".
   std::string target;
   /// Empty for no body.
   std::string body;
 
-  friend bool operator==(const http_call& x, const http_call& y) {
+  friend bool operator==(const client_request& x, const client_request& y) {
     return x.method == y.method && x.target == y.target && x.body == y.body;
   }
 };

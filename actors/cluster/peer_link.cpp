@@ -1,0 +1,144 @@
+#include "actors/cluster/peer_link.hpp"
+
+#include "actors/http/http_client.hpp"
+#include "actors/introspection/enlist.hpp"
+#include "messages/error.hpp"
+#include "runtime/http/url.hpp"
+#include "runtime/json/json.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+
+namespace corvus {
+
+namespace {
+
+constexpr std::string_view user_agent = "corvus-node/" CORVUS_VERSION;
+
+/// @returns the TCP URL the answer of GET /info/tcp names.
+outcome<url_parts> tcp_address(const std::string& peer_url,
+                               std::chrono::milliseconds timeout) {
+  auto http = parse_url(peer_url, "http", "the peer's URL");
+  if (!http)
+    return http.error();
+  auto answer = send_request(*http, {"GET", "/info/tcp", ""}, timeout,
+                             user_agent);
+  if (!answer)
+    return answer.error();
+  if (answer->status != 200)
+    return make_failure(ec::internal_error,
+                        peer_url + "/info/tcp answered HTTP "
+                          + std::to_string(answer->status));
+  rapidjson::Document doc;
+  if (auto parsed = parse_json(answer->body, doc, "the /info/tcp answer");
+      !parsed)
+    return parsed.error();
+  auto* url = doc.IsObject() ? string_member(doc, "Url") : nullptr;
+  if (url == nullptr)
+    return make_failure(ec::internal_error,
+                        peer_url + "/info/tcp names no Url");
+  return parse_url(view_of(*url), "tcp", "the peer's TCP URL");
+}
+
+} // namespace
+
+void peer_link_state::connect() {
+  scheduled = false;
+  if (remote)
+    return;
+  ++attempts;
+  auto& s = settings;
+  auto address = tcp_address(s.peer_url, s.connect_timeout);
+  if (!address)
+    return failed(address.error().message);
+  tcp_url = format_url(*address);
+  auto handle = self->system().middleman().remote_actor<raft_peer_actor>(
+    address->host, address->port);
+  if (!handle)
+    return failed("cannot connect to " + tcp_url + ": "
+                  + self->system().render(handle.error()));
+  auto candidate = *handle;
+  self->request(candidate, s.connect_timeout, s.hello)
+    .then(
+      [this, candidate](std::string& tag) {
+        if (tag != settings.peer_tag)
+          return failed(settings.peer_url + " answers as node " + tag
+                        + ", not " + settings.peer_tag);
+        remote = candidate;
+        self->monitor(remote);
+        backoff = settings.backoff_initial;
+        ++connections;
+        if (!last_error.empty() || connections == 1)
+          settings.log->info("peer-link {} connected to {} at {}",
+                             settings.peer_tag, settings.peer_url, tcp_url);
+        last_error.clear();
+        self->send(settings.member, peer_up{settings.peer_tag, remote});
+      },
+      [this](caf::error& err) {
+        failed("the hello to " + tcp_url
+               + " failed: " + to_failure(err).message);
+      });
+}
+
+void peer_link_state::failed(const std::string& reason) {
+  if (remote) {
+    self->demonitor(remote.address());
+    remote = nullptr;
+  }
+  // Log a new reason once, not every attempt of an outage.
+  if (reason != last_error)
+    settings.log->warn("peer-link {}: {}; retrying", settings.peer_tag,
+                       reason);
+  last_error = reason;
+  self->send(settings.member, peer_down{settings.peer_tag, reason});
+  if (!scheduled) {
+    scheduled = true;
+    self->delayed_send(self, backoff, atom::connect_v);
+  }
+  backoff = std::min(backoff * 2, settings.backoff_max);
+}
+
+peer_link_actor::behavior_type
+peer_link(peer_link_actor::stateful_pointer<peer_link_state> self,
+          peer_link_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.backoff = st.settings.backoff_initial;
+  enlist(self, st.settings.registry, "peer-link", st.settings.peer_tag,
+         st.settings.parent);
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.remote && msg.source == st.remote.address())
+      st.failed("the connection to " + st.tcp_url + " was lost");
+  });
+  st.scheduled = true;
+  self->send(self, atom::connect_v);
+  return {
+    [self](atom::connect) { self->state.connect(); },
+    [self](atom::snapshot) {
+      auto& st = self->state;
+      return write_json([&](json_writer& w) {
+        w.StartObject();
+        w.Key("Peer");
+        w.String(st.settings.peer_tag.c_str());
+        w.Key("Url");
+        w.String(st.settings.peer_url.c_str());
+        w.Key("TcpUrl");
+        w.String(st.tcp_url.c_str());
+        w.Key("Connected");
+        w.Bool(static_cast<bool>(st.remote));
+        w.Key("Attempts");
+        w.Int64(st.attempts);
+        w.Key("Connections");
+        w.Int64(st.connections);
+        w.Key("BackoffMs");
+        w.Int64(st.backoff.count());
+        w.Key("LastError");
+        w.String(st.last_error.c_str());
+        w.EndObject();
+      });
+    },
+  };
+}
+
+} // namespace corvus

@@ -1,0 +1,1210 @@
+#include "actors/cluster/raft_member.hpp"
+
+#include "actors/entropy.hpp"
+#include "actors/http/http_client.hpp"
+#include "actors/introspection/enlist.hpp"
+#include "messages/error.hpp"
+#include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_result_json.hpp"
+#include "runtime/http/url.hpp"
+#include "runtime/json/json.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <algorithm>
+#include <set>
+
+namespace corvus {
+
+namespace {
+
+using clock = raft_member_state::clock;
+
+constexpr std::string_view user_agent = "corvus-node/" CORVUS_VERSION;
+
+/// Retries of submissions that wait for a leader run every few ticks.
+constexpr int64_t retry_ticks = 5;
+
+/// The summary is refreshed at least this often (peers' lag, commit).
+constexpr int64_t publish_ticks = 100;
+
+template <class T>
+raft_member_state::callback<T> deliver_to(caf::typed_response_promise<T> rp) {
+  return [rp](outcome<T> result) mutable {
+    if (result)
+      rp.deliver(std::move(*result));
+    else
+      rp.deliver(to_error(result.error()));
+  };
+}
+
+raft_member_state::callback<done>
+deliver_unit(caf::typed_response_promise<void> rp) {
+  return [rp](outcome<done> result) mutable {
+    if (result)
+      static_cast<caf::response_promise&>(rp).deliver(caf::unit);
+    else
+      rp.deliver(to_error(result.error()));
+  };
+}
+
+/// Whether a failure means "the command did not reach a leader": safe to
+/// retry (a retry carries the same request id anyway).
+bool retryable(const failure& f) {
+  return f.code == ec::not_leader || f.code == ec::no_leader
+         || f.code == ec::timeout || f.code == ec::database_loading;
+}
+
+failure no_leader_failure(const raft::node_tag& tag,
+                          std::chrono::milliseconds timeout) {
+  return make_failure(ec::no_leader,
+                      "could not reach the cluster's leader from node "
+                        + (tag.empty() ? std::string{"?"} : tag)
+                        + " within "
+                        + std::to_string(timeout.count() / 1000.0).substr(0, 4)
+                        + " s: there is no leader, or it is unreachable");
+}
+
+/// Asks the node at `url` for its tag and cluster (GET /cluster/node-info).
+/// @returns the identity; ec::bad_request when the node cannot be reached
+///          or is not a Corvus/RavenDB node.
+outcome<node_identity> probe_node(const std::string& url,
+                                  std::chrono::milliseconds timeout) {
+  auto parsed = parse_url(url, "http", "url");
+  if (!parsed)
+    return parsed.error();
+  auto answer = send_request(*parsed, {"GET", "/cluster/node-info", ""},
+                             timeout, user_agent);
+  if (!answer)
+    return make_failure(ec::bad_request, answer.error().message);
+  if (answer->status != 200)
+    return make_failure(ec::bad_request,
+                        "the node at " + url + " answered HTTP "
+                          + std::to_string(answer->status)
+                          + " to /cluster/node-info");
+  rapidjson::Document doc;
+  if (!parse_json(answer->body, doc, "node-info") || !doc.IsObject())
+    return make_failure(ec::bad_request,
+                        "the node at " + url + " is not a Corvus node");
+  node_identity id;
+  if (auto t = string_member(doc, "NodeTag"))
+    id.tag = std::string{view_of(*t)};
+  if (auto c = string_member(doc, "TopologyId"))
+    id.topology_id = std::string{view_of(*c)};
+  return id;
+}
+
+/// Orders node tags as RavenDB's sequence does: shorter first.
+bool tag_before(const raft::node_tag& x, const raft::node_tag& y) {
+  return x.size() != y.size() ? x.size() < y.size() : x < y;
+}
+
+std::set<std::string> hosted_keys(const cluster_state& machine,
+                                  const raft::node_tag& tag) {
+  std::set<std::string> keys;
+  for (auto& [key, record] : machine.databases()) {
+    auto& t = record.topology;
+    for (auto* tags : {&t.members, &t.promotables, &t.rehabs})
+      if (std::find(tags->begin(), tags->end(), tag) != tags->end())
+        keys.insert(key);
+  }
+  return keys;
+}
+
+std::string outcome_json(const apply_outcome& out) {
+  return write_json([&](json_writer& w) { write_apply_outcome(w, out); });
+}
+
+} // namespace
+
+// -- start-up ---------------------------------------------------------------
+
+caf::error raft_member_state::init() {
+  auto& s = settings;
+  auto contents = s.store->load();
+  if (!contents)
+    return to_error(contents.error());
+  tag = contents->tag;
+  if (!contents->snap.empty()) {
+    auto restored = cluster_state::from_json(contents->snap.data);
+    if (!restored)
+      return to_error(restored.error());
+    machine = std::move(*restored);
+  }
+  if (!tag.empty()) {
+    raft::config cfg;
+    cfg.id = tag;
+    cfg.election_ticks = s.election_ticks;
+    cfg.heartbeat_ticks = s.heartbeat_ticks;
+    cfg.seed = s.seed;
+    cfg.max_append_bytes = s.max_append_bytes;
+    cfg.max_inflight = s.max_inflight;
+    core.emplace(cfg, raft::durable_state{contents->state, contents->snap,
+                                          std::move(contents->entries)});
+  }
+  if (s.publish) {
+    auto port = self->system().middleman().publish(
+      caf::actor_cast<raft_peer_actor>(self), s.tcp_port,
+      s.tcp_host.c_str(), true);
+    if (!port)
+      return to_error(make_failure(
+        ec::internal_error, "cannot listen for cluster traffic on tcp://"
+                              + s.tcp_host + ":" + std::to_string(s.tcp_port)
+                              + ": " + self->system().render(port.error())));
+    tcp_url = "tcp://" + s.tcp_host + ":" + std::to_string(*port);
+  }
+  enlist(self, s.registry, "raft-member", tag.empty() ? "?" : tag, s.parent);
+  // Replays the committed entries after the snapshot into the state machine.
+  drain();
+  s.log->info("raft-member {} starts: term {}, commit {}, applied {}, "
+              "{} database record(s), cluster traffic on {}",
+              tag.empty() ? "?" : tag, core ? core->term() : 0,
+              core ? core->commit() : 0, applied(),
+              machine.databases().size(),
+              tcp_url.empty() ? "(not published)" : tcp_url);
+  sync_peers();
+  publish(true);
+  self->delayed_send(self, s.tick_interval, atom::tick_v);
+  return {};
+}
+
+outcome<done> raft_member_state::bootstrap() {
+  if (core && !core->passive())
+    return done{};
+  if (core && (core->last_index() > 0 || !core->log().latest_snapshot().empty()))
+    return make_failure(ec::bad_request,
+                        "node " + tag + " has left its cluster; it cannot "
+                        "found a new one with its old log (start it with an "
+                        "empty data directory)");
+  if (tag.empty()) {
+    tag = "A";
+    if (auto saved = settings.store->save_tag(tag); !saved)
+      return saved.error();
+  }
+  raft::topology founding;
+  founding.topology_id = random_guid();
+  founding.members.emplace(tag, settings.public_url);
+  founding.last_node_id = tag;
+  if (!core) {
+    raft::config cfg;
+    cfg.id = tag;
+    cfg.election_ticks = settings.election_ticks;
+    cfg.heartbeat_ticks = settings.heartbeat_ticks;
+    cfg.seed = settings.seed;
+    cfg.max_append_bytes = settings.max_append_bytes;
+    cfg.max_inflight = settings.max_inflight;
+    core.emplace(cfg, raft::durable_state{});
+  }
+  if (auto founded = core->bootstrap(founding); !founded)
+    return founded.error();
+  leader_since = clock::now();
+  settings.log->info("raft-member {} founds cluster {} and leads it", tag,
+                     founding.topology_id);
+  enlist(self, settings.registry, "raft-member", tag, settings.parent);
+  drain();
+  return done{};
+}
+
+// -- the core's output ------------------------------------------------------
+
+void raft_member_state::drain() {
+  if (!core)
+    return;
+  for (int rounds = 0; core->has_ready(); ++rounds) {
+    auto r = core->take_ready();
+    if (r.needs_persist()) {
+      if (auto saved = settings.store->save(r); !saved) {
+        // Nothing may be sent or applied that is not durable: the member
+        // dies, and the node escalates.
+        settings.log->critical("raft-member {} cannot persist: {}", tag,
+                               saved.error().message);
+        self->quit(to_error(saved.error()));
+        return;
+      }
+    }
+    for (auto& msg : r.messages)
+      send_raft(std::move(msg));
+    if (r.installed) {
+      auto restored = cluster_state::from_json(r.new_snapshot->data);
+      if (!restored) {
+        settings.log->critical("raft-member {} got a snapshot it cannot "
+                               "read: {}",
+                               tag, restored.error().message);
+        self->quit(to_error(restored.error()));
+        return;
+      }
+      auto before = hosted_keys(machine, tag);
+      machine = std::move(*restored);
+      auto after = hosted_keys(machine, tag);
+      for (auto& key : before)
+        if (after.count(key) == 0)
+          removals.push_back(database_removal{key, key, false,
+                                              static_cast<int64_t>(
+                                                r.new_snapshot->index)});
+      ++version;
+      settings.log->info("raft-member {} installed a snapshot at index {}",
+                         tag, r.new_snapshot->index);
+    }
+    for (auto& e : r.committed)
+      apply(e);
+    for (auto& rs : r.read_states)
+      if (auto i = reads.find(rs.context); i != reads.end())
+        i->second.index = std::max<raft::index_t>(rs.index, 1);
+    for (auto id : r.dropped_reads)
+      if (auto i = reads.find(id); i != reads.end())
+        i->second.index = 0; // asked again at the next tick
+    core->advance(r);
+    if (!core->has_ready())
+      maybe_compact();
+  }
+  // Waiters and reads whose index is applied now.
+  auto now_applied = applied();
+  while (!waiters.empty() && waiters.begin()->first <= now_applied) {
+    auto w = std::move(waiters.begin()->second);
+    waiters.erase(waiters.begin());
+    w.done(now_applied);
+  }
+  for (auto i = reads.begin(); i != reads.end();) {
+    if (i->second.index > 0 && i->second.index <= now_applied) {
+      auto run = std::move(i->second.run);
+      i = reads.erase(i);
+      run(&machine);
+    } else {
+      ++i;
+    }
+  }
+  if (core->log().config_index() != synced_config_index)
+    sync_peers();
+  if (is_leader() && !was_leader)
+    leader_since = clock::now();
+  if (is_leader() != was_leader || core->leader() != known_leader) {
+    was_leader = is_leader();
+    known_leader = core->leader();
+    abort_forwards();
+    settings.log->info("raft-member {}: {} in term {}, leader {}", tag,
+                       core->state_name(), core->term(),
+                       core->leader().empty() ? "unknown" : core->leader());
+    // Whatever waited for a leader may go now.
+    retry_submits();
+    retry_changes();
+  } else if (is_leader() && !changes.empty()
+             && !core->topology_change_pending()) {
+    retry_changes();
+  }
+  publish(false);
+}
+
+void raft_member_state::send_raft(raft::message msg) {
+  auto i = peers.find(msg.to);
+  if (i == peers.end() || !i->second.handle())
+    return; // Raft resends; a peer we cannot reach yet loses nothing
+  self->send(i->second.handle(),
+             raft_envelope{core->current_topology().topology_id,
+                           std::move(msg)});
+}
+
+void raft_member_state::apply(const raft::entry& e) {
+  auto index = static_cast<int64_t>(e.index);
+  switch (e.kind) {
+    case raft::entry_kind::noop:
+      break;
+    case raft::entry_kind::topology: {
+      auto next = raft::topology_from_json(e.data);
+      if (!next) {
+        settings.log->error("raft-member {}: unreadable topology at index "
+                            "{}: {}",
+                            tag, e.index, next.error().message);
+        break;
+      }
+      auto before = hosted_keys(machine, tag);
+      if (auto applied = machine.apply_topology(e.index, *next); !applied)
+        settings.log->error("raft-member {}: topology at index {}: {}", tag,
+                            e.index, applied.error().message);
+      for (auto& key : before)
+        if (hosted_keys(machine, tag).count(key) == 0)
+          removals.push_back(database_removal{key, key, false, index});
+      ++version;
+      break;
+    }
+    case raft::entry_kind::command: {
+      auto cmd = decode_command(e.data);
+      std::optional<apply_outcome> out;
+      if (!cmd) {
+        settings.log->error("raft-member {}: unreadable command at index {}: "
+                            "{}",
+                            tag, e.index, cmd.error().message);
+        out.emplace(cmd.error());
+      } else {
+        auto changes_records
+          = !std::holds_alternative<put_compare_exchange_command>(*cmd)
+            && !std::holds_alternative<remove_compare_exchange_command>(*cmd);
+        std::set<std::string> before;
+        if (changes_records)
+          before = hosted_keys(machine, tag);
+        out.emplace(machine.apply(e.index, *cmd));
+        if (changes_records) {
+          auto* del = std::get_if<delete_databases_command>(&*cmd);
+          auto after = hosted_keys(machine, tag);
+          for (auto& key : before)
+            if (after.count(key) == 0)
+              removals.push_back(database_removal{
+                key, key, del != nullptr && del->hard_delete, index});
+          ++version;
+        }
+      }
+      if (auto i = proposals.find(e.index); i != proposals.end()) {
+        auto p = std::move(i->second);
+        proposals.erase(i);
+        if (p.term == e.term)
+          p.done(command_reply{index, outcome_json(*out)});
+        else
+          p.done(make_failure(ec::not_leader,
+                              "the command was replaced by a new leader's "
+                              "log before it committed"));
+      }
+      return;
+    }
+  }
+  // Topology changes proposed here complete when applied.
+  if (auto i = proposals.find(e.index); i != proposals.end()) {
+    auto p = std::move(i->second);
+    proposals.erase(i);
+    if (p.term == e.term)
+      p.done(command_reply{index, {}});
+    else
+      p.done(make_failure(ec::not_leader, "the change was replaced by a new "
+                                          "leader's log before it "
+                                          "committed"));
+  }
+}
+
+void raft_member_state::maybe_compact() {
+  auto& snap = core->log().latest_snapshot();
+  auto now = core->applied();
+  if (now < snap.index + settings.snapshot_every)
+    return;
+  auto keep_from = now > settings.snapshot_keep
+                     ? now - settings.snapshot_keep + 1
+                     : raft::index_t{1};
+  auto started = clock::now();
+  core->compact(now, machine.to_json(), keep_from);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              clock::now() - started)
+              .count();
+  settings.log->info("raft-member {} took a snapshot at index {} ({} ms)",
+                     tag, now, ms);
+}
+
+// -- peers ------------------------------------------------------------------
+
+void raft_member_state::sync_peers() {
+  if (!core)
+    return;
+  synced_config_index = core->log().config_index();
+  auto& config = core->current_topology();
+  // Nodes of the topology in force, plus those the leader still serves
+  // while their removal commits.
+  std::map<raft::node_tag, std::string> wanted;
+  for (auto& t : config.all_tags())
+    if (t != tag)
+      wanted.emplace(t, config.url_of(t));
+  for (auto& f : core->followers())
+    if (wanted.count(f.tag) == 0 && peers.count(f.tag) > 0)
+      wanted.emplace(f.tag, peers[f.tag].url);
+  for (auto i = peers.begin(); i != peers.end();) {
+    auto w = wanted.find(i->first);
+    if (w == wanted.end() || w->second != i->second.url) {
+      if (i->second.link)
+        self->send_exit(i->second.link, caf::exit_reason::user_shutdown);
+      i->second.link = nullptr;
+      i->second.remote = nullptr;
+      if (w == wanted.end()) {
+        i = peers.erase(i);
+        continue;
+      }
+    }
+    ++i;
+  }
+  for (auto& [peer_tag, url] : wanted) {
+    auto& p = peers[peer_tag];
+    p.url = url;
+    if (p.link || url.empty())
+      continue;
+    peer_link_settings ls;
+    ls.peer_tag = peer_tag;
+    ls.peer_url = url;
+    ls.hello = raft_hello{config.topology_id, tag, peer_tag,
+                          settings.public_url,
+                          settings.tick_interval.count()
+                            * settings.election_ticks};
+    ls.member = caf::actor_cast<raft_member_actor>(self);
+    ls.connect_timeout = settings.connect_timeout;
+    ls.backoff_initial = settings.tick_interval * settings.election_ticks / 2;
+    ls.registry = settings.registry;
+    ls.parent = self->id();
+    ls.log = settings.log;
+    p.link = self->spawn<caf::detached>(peer_link, std::move(ls));
+  }
+}
+
+raft_peer_actor raft_member_state::leader_handle() const {
+  if (!core || core->leader().empty() || core->leader() == tag)
+    return {};
+  auto i = peers.find(core->leader());
+  return i == peers.end() ? raft_peer_actor{} : i->second.handle();
+}
+
+outcome<std::string> raft_member_state::hello(const raft_hello& h) {
+  auto ours = settings.tick_interval.count() * settings.election_ticks;
+  if (h.election_timeout_ms * 10 < ours * 9
+      || h.election_timeout_ms * 10 > ours * 11)
+    return make_failure(ec::bad_request,
+                        "node " + h.source + " runs an election timeout of "
+                          + std::to_string(h.election_timeout_ms)
+                          + " ms, this node " + std::to_string(ours)
+                          + " ms (more than 10 % apart)");
+  auto cluster = core ? core->current_topology().topology_id : std::string{};
+  if (!cluster.empty() && !h.topology_id.empty() && h.topology_id != cluster)
+    return make_failure(ec::bad_request,
+                        "this node belongs to cluster " + cluster
+                          + ", not to " + h.topology_id);
+  if (!tag.empty() && h.source == tag)
+    return make_failure(ec::bad_request,
+                        "node " + h.source + " at " + h.source_url
+                          + " has this node's own tag");
+  if (tag.empty()) {
+    // A new node learns its tag from the leader that added it (§1.4).
+    if (!raft::valid_node_tag(h.destination))
+      return make_failure(ec::bad_request,
+                          "'" + h.destination + "' is not a node tag");
+    if (auto saved = settings.store->save_tag(h.destination); !saved)
+      return saved.error();
+    tag = h.destination;
+    raft::config cfg;
+    cfg.id = tag;
+    cfg.election_ticks = settings.election_ticks;
+    cfg.heartbeat_ticks = settings.heartbeat_ticks;
+    cfg.seed = settings.seed;
+    cfg.max_append_bytes = settings.max_append_bytes;
+    cfg.max_inflight = settings.max_inflight;
+    core.emplace(cfg, raft::durable_state{});
+    settings.log->info("raft-member joins cluster {} as node {} (added by "
+                       "{})",
+                       h.topology_id, tag, h.source);
+    enlist(self, settings.registry, "raft-member", tag, settings.parent);
+    publish(true);
+  } else if (h.destination != tag) {
+    return make_failure(ec::bad_request, "this node is " + tag + ", not "
+                                           + h.destination);
+  }
+  return tag;
+}
+
+void raft_member_state::on_envelope(raft_envelope& env) {
+  if (!core || env.msg.to != tag)
+    return;
+  auto& cluster = core->current_topology().topology_id;
+  if (!cluster.empty() && !env.topology_id.empty()
+      && env.topology_id != cluster)
+    return;
+  if (auto sender = self->current_sender())
+    peers[env.msg.from].inbound = caf::actor_cast<raft_peer_actor>(sender);
+  core->step(env.msg);
+}
+
+// -- requests ---------------------------------------------------------------
+
+template <class Reply, class Payload>
+void raft_member_state::forward(const Payload& payload,
+                                clock::time_point deadline,
+                                std::function<void(Reply&)> on_reply,
+                                std::function<void(const failure*)> retry) {
+  auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
+    deadline - clock::now());
+  if (remaining.count() <= 0) {
+    auto f = no_leader_failure(tag, settings.operation_timeout);
+    return retry(&f);
+  }
+  // One attempt waits at most a few election timeouts: a leader that died
+  // with the request never answers, and a new one is elected by then. A
+  // retry is safe: the command's request id makes it apply once.
+  auto attempt_limit = 3 * settings.tick_interval * settings.election_ticks;
+  auto settled = std::make_shared<bool>(false);
+  auto id = next_forward++;
+  forwards[id] = [settled, retry] {
+    if (!*settled) {
+      *settled = true;
+      retry(nullptr);
+    }
+  };
+  auto settle = [this, settled, id] {
+    if (*settled)
+      return false;
+    *settled = true;
+    forwards.erase(id);
+    return true;
+  };
+  self
+    ->request(leader_handle(), std::min(remaining, attempt_limit),
+              atom::forward_v, payload)
+    .then(
+      [settle, on_reply](Reply& reply) mutable {
+        if (settle())
+          on_reply(reply);
+      },
+      [this, settle, retry, deadline](caf::error& err) mutable {
+        if (!settle())
+          return;
+        auto f = to_failure(err);
+        if (retryable(f) && clock::now() < deadline)
+          return retry(nullptr);
+        if (f.code == ec::timeout)
+          f = no_leader_failure(tag, settings.operation_timeout);
+        retry(&f);
+      });
+}
+
+void raft_member_state::abort_forwards() {
+  auto pending = std::move(forwards);
+  forwards.clear();
+  for (auto& [id, requeue] : pending)
+    requeue();
+}
+
+void raft_member_state::submit(pending_submit p) {
+  if (shutting_down)
+    return p.done(make_failure(ec::shutting_down,
+                               "the node is shutting down"));
+  if (!core || core->passive()) {
+    // As RavenDB: a node in no cluster founds one with its first cluster
+    // command (§1.6). A node that was removed cannot.
+    if (!core || core->last_index() == 0)
+      if (auto founded = bootstrap(); !founded)
+        return p.done(founded.error());
+  }
+  if (is_leader()) {
+    auto index = core->propose(p.command);
+    if (!index) {
+      submits.push_back(std::move(p)); // a leadership transfer runs
+      return;
+    }
+    proposals[*index] = proposal{core->term(), std::move(p.done)};
+    self->send(self, atom::drain_v);
+    return;
+  }
+  if (!leader_handle()) {
+    submits.push_back(std::move(p));
+    return;
+  }
+  auto shared = std::make_shared<pending_submit>(std::move(p));
+  forward<command_reply>(
+    shared->command, shared->deadline,
+    [this, shared](command_reply& reply) {
+      // Acknowledged once applied on the node that was asked (§1.8).
+      auto done = shared->done;
+      wait_applied(static_cast<raft::index_t>(reply.raft_index),
+                   [done, reply](outcome<raft::index_t> applied) {
+                     if (applied)
+                       done(reply);
+                     else
+                       done(applied.error());
+                   });
+    },
+    [this, shared](const failure* f) {
+      if (f == nullptr)
+        submits.push_back(std::move(*shared));
+      else
+        shared->done(*f);
+    });
+}
+
+void raft_member_state::retry_submits() {
+  auto queued = std::move(submits);
+  submits.clear();
+  for (auto& p : queued) {
+    if (clock::now() >= p.deadline)
+      p.done(no_leader_failure(tag, settings.operation_timeout));
+    else
+      submit(std::move(p));
+  }
+}
+
+void raft_member_state::change_topology(pending_change p) {
+  if (shutting_down)
+    return p.done(make_failure(ec::shutting_down,
+                               "the node is shutting down"));
+  if (!core || (core->passive() && core->last_index() == 0)) {
+    if (p.request.what != topology_request::kind::add)
+      return p.done(make_failure(ec::bad_request,
+                                 "this node is in no cluster yet"));
+    if (auto founded = bootstrap(); !founded)
+      return p.done(founded.error());
+  }
+  if (!is_leader()) {
+    if (!leader_handle()) {
+      changes.push_back(std::move(p));
+      return;
+    }
+    auto shared = std::make_shared<pending_change>(std::move(p));
+    forward<int64_t>(
+      shared->request, shared->deadline,
+      [this, shared](int64_t index) {
+        auto done = shared->done;
+        wait_applied(static_cast<raft::index_t>(index),
+                     [done, index](outcome<raft::index_t> applied) {
+                       if (applied)
+                         done(index);
+                       else
+                         done(applied.error());
+                     });
+      },
+      [this, shared](const failure* f) {
+        if (f == nullptr)
+          changes.push_back(std::move(*shared));
+        else
+          shared->done(*f);
+      });
+    return;
+  }
+  auto& req = p.request;
+  switch (req.what) {
+    case topology_request::kind::add: {
+      // Ask the new node who it is, without blocking Raft (§1.6 step 1):
+      // a probe on a thread of its own reports back into this context.
+      auto member = caf::actor_cast<raft_member_actor>(self);
+      auto timeout = settings.connect_timeout;
+      auto shared = std::make_shared<pending_change>(std::move(p));
+      self->spawn<caf::detached>(
+        [this, member, timeout, shared](caf::event_based_actor* probe) {
+          auto identity = probe_node(shared->request.url, timeout);
+          probe->send(member, member_task{[this, shared, identity] {
+                        if (!identity)
+                          return shared->done(identity.error());
+                        propose_change(std::move(*shared), *identity);
+                      }});
+          probe->quit();
+        });
+      return;
+    }
+    default:
+      propose_change(std::move(p), {});
+  }
+}
+
+void raft_member_state::retry_changes() {
+  auto queued = std::move(changes);
+  changes.clear();
+  for (auto& p : queued) {
+    if (clock::now() >= p.deadline)
+      p.done(no_leader_failure(tag, settings.operation_timeout));
+    else
+      change_topology(std::move(p));
+  }
+}
+
+void raft_member_state::propose_change(pending_change p,
+                                       node_identity joining) {
+  if (!is_leader() || core->topology_change_pending()) {
+    // Leadership moved, or one change is still committing (§1.5: one at a
+    // time): try again shortly.
+    changes.push_back(std::move(p));
+    return;
+  }
+  auto& req = p.request;
+  auto next = core->current_topology();
+  auto fail = [&](std::string why) {
+    p.done(make_failure(ec::bad_request, std::move(why)));
+  };
+  auto known = [&](const raft::node_tag& t) { return next.contains(t); };
+  switch (req.what) {
+    case topology_request::kind::add: {
+      auto url = req.url;
+      while (!url.empty() && url.back() == '/')
+        url.pop_back();
+      for (auto& t : next.all_tags())
+        if (next.url_of(t) == url)
+          return fail("the node at " + url + " is already node " + t
+                      + " of this cluster");
+      if (!joining.topology_id.empty()
+          && joining.topology_id != next.topology_id)
+        return fail("the node at " + url + " belongs to another cluster ("
+                    + joining.topology_id + ")");
+      auto new_tag = req.tag;
+      if (new_tag.empty() && raft::valid_node_tag(joining.tag)
+          && !known(joining.tag))
+        new_tag = joining.tag;
+      if (new_tag.empty()) {
+        new_tag = raft::next_node_tag(next.last_node_id);
+        while (known(new_tag))
+          new_tag = raft::next_node_tag(new_tag);
+      }
+      if (!raft::valid_node_tag(new_tag))
+        return fail("'" + new_tag + "' is not a node tag (1 to 4 letters "
+                    "A-Z)");
+      if (known(new_tag))
+        return fail("node tag " + new_tag + " is taken");
+      (req.watcher ? next.watchers : next.promotables).emplace(new_tag, url);
+      if (tag_before(next.last_node_id, new_tag))
+        next.last_node_id = new_tag;
+      settings.log->info("raft-member {} adds {} as node {} ({})", tag, url,
+                         new_tag, req.watcher ? "watcher" : "promotable");
+      break;
+    }
+    case topology_request::kind::remove:
+      if (!known(req.tag))
+        return fail("node " + req.tag + " is not in the cluster");
+      if (req.tag == tag) {
+        // The leader cannot remove itself: it steps down first and the
+        // request goes to the next leader (§1.6).
+        if (auto moved = core->transfer_leadership(); !moved)
+          return p.done(moved.error());
+        changes.push_back(std::move(p));
+        self->send(self, atom::drain_v);
+        return;
+      }
+      next.members.erase(req.tag);
+      next.promotables.erase(req.tag);
+      next.watchers.erase(req.tag);
+      settings.log->info("raft-member {} removes node {}", tag, req.tag);
+      break;
+    case topology_request::kind::promote: {
+      auto i = next.watchers.find(req.tag);
+      if (i == next.watchers.end())
+        return fail(known(req.tag) ? "node " + req.tag + " is not a watcher"
+                                   : "node " + req.tag
+                                       + " is not in the cluster");
+      next.promotables.emplace(req.tag, i->second);
+      next.watchers.erase(i);
+      break;
+    }
+    case topology_request::kind::demote: {
+      if (req.tag == tag)
+        return fail("the leader cannot demote itself");
+      std::string url;
+      for (auto* m : {&next.members, &next.promotables})
+        if (auto i = m->find(req.tag); i != m->end()) {
+          url = i->second;
+          m->erase(i);
+        }
+      if (url.empty())
+        return fail(known(req.tag) ? "node " + req.tag + " is a watcher"
+                                   : "node " + req.tag
+                                       + " is not in the cluster");
+      next.watchers.emplace(req.tag, url);
+      break;
+    }
+  }
+  auto index = core->propose_topology(next);
+  if (!index)
+    return p.done(index.error());
+  auto done = p.done;
+  proposals[*index] = proposal{core->term(), [done](outcome<command_reply> r) {
+                                 if (r)
+                                   done(r->raft_index);
+                                 else
+                                   done(r.error());
+                               }};
+  self->send(self, atom::drain_v);
+}
+
+void raft_member_state::wait_applied(raft::index_t index,
+                                     callback<raft::index_t> done) {
+  if (applied() >= index)
+    return done(applied());
+  waiters.emplace(index, waiter{index, std::move(done),
+                                clock::now() + settings.operation_timeout});
+}
+
+void raft_member_state::read(
+  std::function<void(outcome<const cluster_state*>)> run) {
+  if (!core || core->passive()) {
+    // In no cluster: nothing to agree on, the (empty) state is current.
+    if (!core || core->last_index() == 0)
+      return run(&machine);
+  }
+  auto id = next_read++;
+  reads.emplace(id, pending_read{std::move(run),
+                                 clock::now() + settings.operation_timeout,
+                                 0});
+  core->read_index(id);
+  self->send(self, atom::drain_v);
+}
+
+void raft_member_state::tick() {
+  ++ticks;
+  if (core)
+    core->tick();
+  auto now = clock::now();
+  for (auto i = waiters.begin(); i != waiters.end();) {
+    if (now < i->second.deadline) {
+      ++i;
+      continue;
+    }
+    auto w = std::move(i->second);
+    i = waiters.erase(i);
+    w.done(make_failure(ec::timeout,
+                        "node " + tag + " did not apply index "
+                          + std::to_string(w.index) + " within "
+                          + std::to_string(settings.operation_timeout.count()
+                                           / 1000)
+                          + " s (applied: " + std::to_string(applied())
+                          + ")"));
+  }
+  for (auto i = reads.begin(); i != reads.end();) {
+    if (now >= i->second.deadline) {
+      auto run = std::move(i->second.run);
+      i = reads.erase(i);
+      run(no_leader_failure(tag, settings.operation_timeout));
+      continue;
+    }
+    // A read the core dropped (no leader, or it lost leadership) is
+    // asked again.
+    if (i->second.index == 0 && ticks % retry_ticks == 0 && core)
+      core->read_index(i->first);
+    ++i;
+  }
+  if (ticks % retry_ticks == 0) {
+    retry_submits();
+    retry_changes();
+  }
+  drain();
+  if (ticks % publish_ticks == 0)
+    publish(true);
+}
+
+raft_status raft_member_state::status() const {
+  raft_status st;
+  st.node_tag = tag.empty() ? "?" : tag;
+  st.tcp_url = tcp_url;
+  if (core) {
+    st.state = core->state_name();
+    st.leader = core->leader();
+    st.term = core->term();
+    st.commit = core->commit();
+    st.applied = core->applied();
+    st.last_index = core->last_index();
+    if (is_leader())
+      st.leadership_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                           clock::now() - leader_since)
+                           .count();
+  }
+  auto followers = core ? core->followers()
+                        : std::vector<raft::follower_status>{};
+  for (auto& [peer_tag, p] : peers) {
+    peer_status ps;
+    ps.tag = peer_tag;
+    ps.url = p.url;
+    ps.connected = static_cast<bool>(p.remote);
+    ps.last_error = p.last_error;
+    for (auto& f : followers)
+      if (f.tag == peer_tag) {
+        ps.replication = f.state;
+        ps.match = f.match;
+        ps.silent_ms = f.silent_ticks * settings.tick_interval.count();
+      }
+    if (!p.url.empty())
+      st.peers.push_back(std::move(ps));
+  }
+  return st;
+}
+
+void raft_member_state::publish(bool force) {
+  auto st = status();
+  auto& old = published_status;
+  auto changed = version != published_version || st.state != old.state
+                 || st.leader != old.leader || st.term != old.term
+                 || st.node_tag != old.node_tag
+                 || st.peers.size() != old.peers.size()
+                 || !removals.empty();
+  for (size_t i = 0; !changed && i < st.peers.size(); ++i)
+    changed = st.peers[i].connected != old.peers[i].connected;
+  if (!force && !changed)
+    return;
+  auto summary = std::make_shared<cluster_summary>();
+  summary->raft = st;
+  summary->topology = machine.topology();
+  summary->databases = machine.databases();
+  summary->last_index = applied();
+  summary->topology_etag = machine.bootstrapped()
+                             ? static_cast<int64_t>(machine.last_index())
+                             : -1;
+  published_status = std::move(st);
+  published_version = version;
+  self->send(settings.node,
+             cluster_update{std::move(summary), std::move(removals)});
+  removals.clear();
+}
+
+void raft_member_state::fail_all(const failure& why) {
+  for (auto& [index, p] : proposals)
+    p.done(why);
+  proposals.clear();
+  for (auto& p : submits)
+    p.done(why);
+  submits.clear();
+  for (auto& p : changes)
+    p.done(why);
+  changes.clear();
+  for (auto& [index, w] : waiters)
+    w.done(why);
+  waiters.clear();
+  for (auto& [id, r] : reads)
+    r.run(why);
+  reads.clear();
+}
+
+raft_member_actor::behavior_type
+raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
+            raft_member_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  if (auto err = st.init()) {
+    st.settings.log->critical("raft-member cannot start: {}", describe(err));
+    self->quit(err);
+  }
+  self->attach_functor([self](const caf::error&) {
+    // Links end with their member.
+    for (auto& [t, p] : self->state.peers)
+      if (p.link)
+        caf::anon_send_exit(p.link, caf::exit_reason::user_shutdown);
+  });
+  self->set_exit_handler([self](const caf::exit_msg& msg) {
+    auto& st = self->state;
+    st.shutting_down = true;
+    st.fail_all(make_failure(ec::shutting_down, "the node is shutting down"));
+    for (auto& [t, p] : st.peers)
+      if (p.link)
+        self->send_exit(p.link, caf::exit_reason::user_shutdown);
+    self->quit(msg.reason);
+  });
+  auto deadline = [self] {
+    return raft_member_state::clock::now()
+           + self->state.settings.operation_timeout;
+  };
+  return {
+    [self](raft_envelope& env) {
+      self->state.on_envelope(env);
+      self->send(self, atom::drain_v);
+    },
+    [self](raft_hello& h) -> caf::result<std::string> {
+      auto answer = self->state.hello(h);
+      if (!answer)
+        return to_error(answer.error());
+      return *answer;
+    },
+    [self](atom::forward, std::string& command) -> caf::result<command_reply> {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return to_error(make_failure(ec::shutting_down,
+                                     "the node is shutting down"));
+      if (!st.is_leader()) {
+        auto f = make_failure(ec::not_leader,
+                              "node " + st.tag + " is not the leader");
+        f.fields.emplace_back("Leader", st.core ? st.core->leader() : "");
+        return to_error(f);
+      }
+      auto index = st.core->propose(std::move(command));
+      if (!index)
+        return to_error(index.error());
+      auto rp = self->make_response_promise<command_reply>();
+      st.proposals[*index] = raft_member_state::proposal{st.core->term(),
+                                                         deliver_to(rp)};
+      self->send(self, atom::drain_v);
+      return rp;
+    },
+    [self, deadline](atom::forward,
+                     topology_request& req) -> caf::result<int64_t> {
+      auto& st = self->state;
+      if (!st.is_leader()) {
+        auto f = make_failure(ec::not_leader,
+                              "node " + st.tag + " is not the leader");
+        f.fields.emplace_back("Leader", st.core ? st.core->leader() : "");
+        return to_error(f);
+      }
+      auto rp = self->make_response_promise<int64_t>();
+      st.change_topology(raft_member_state::pending_change{
+        std::move(req), deliver_to(rp), deadline()});
+      return rp;
+    },
+    [self](atom::wait, int64_t index) -> caf::result<int64_t> {
+      auto rp = self->make_response_promise<int64_t>();
+      auto done = deliver_to(rp);
+      self->state.wait_applied(
+        static_cast<raft::index_t>(std::max<int64_t>(index, 0)),
+        [done](outcome<raft::index_t> applied) mutable {
+          if (applied)
+            done(static_cast<int64_t>(*applied));
+          else
+            done(applied.error());
+        });
+      return rp;
+    },
+    [self, deadline](atom::propose,
+                     std::string& command) -> caf::result<command_reply> {
+      auto rp = self->make_response_promise<command_reply>();
+      self->state.submit(raft_member_state::pending_submit{
+        std::move(command), deliver_to(rp), deadline()});
+      return rp;
+    },
+    [self, deadline](atom::topology,
+                     topology_request& req) -> caf::result<int64_t> {
+      auto rp = self->make_response_promise<int64_t>();
+      self->state.change_topology(raft_member_state::pending_change{
+        std::move(req), deliver_to(rp), deadline()});
+      return rp;
+    },
+    [self](atom::wait, int64_t index,
+           std::vector<std::string>& nodes) -> caf::result<void> {
+      auto& st = self->state;
+      auto rp = self->make_response_promise<void>();
+      auto done = deliver_unit(rp);
+      struct tally {
+        size_t remaining = 0;
+        std::vector<std::string> failed;
+      };
+      auto counts = std::make_shared<tally>();
+      counts->remaining = nodes.size();
+      auto finish = [counts, done, index](const std::string& node,
+                                          const failure* f) mutable {
+        if (f)
+          counts->failed.push_back(node + " (" + f->message + ")");
+        if (--counts->remaining > 0)
+          return;
+        if (counts->failed.empty())
+          return done(corvus::done{});
+        std::string list;
+        for (auto& x : counts->failed)
+          list += (list.empty() ? "" : "; ") + x;
+        done(make_failure(ec::timeout, "index " + std::to_string(index)
+                                         + " was not applied on: " + list));
+      };
+      if (nodes.empty())
+        return caf::unit;
+      for (auto& node : nodes) {
+        if (node == st.tag) {
+          st.wait_applied(static_cast<raft::index_t>(index),
+                          [finish, node](outcome<raft::index_t> r) mutable {
+                            finish(node, r ? nullptr : &r.error());
+                          });
+          continue;
+        }
+        auto i = st.peers.find(node);
+        if (i == st.peers.end() || !i->second.handle()) {
+          auto f = make_failure(ec::timeout, "unreachable");
+          finish(node, &f);
+          continue;
+        }
+        self->request(i->second.handle(), st.settings.operation_timeout,
+                      atom::wait_v, index)
+          .then([finish, node](int64_t) mutable { finish(node, nullptr); },
+                [finish, node](caf::error& err) mutable {
+                  auto f = to_failure(err);
+                  finish(node, &f);
+                });
+      }
+      return rp;
+    },
+    [self](atom::bootstrap) -> caf::result<void> {
+      auto founded = self->state.bootstrap();
+      if (!founded)
+        return to_error(founded.error());
+      self->state.publish(true);
+      return caf::unit;
+    },
+    [self](atom::reelect) -> caf::result<void> {
+      auto& st = self->state;
+      if (!st.core)
+        return to_error(make_failure(ec::not_leader,
+                                     "this node is in no cluster"));
+      auto moved = st.core->transfer_leadership();
+      if (!moved)
+        return to_error(moved.error());
+      self->send(self, atom::drain_v);
+      return caf::unit;
+    },
+    [self](cluster_read& r) { self->state.read(std::move(r.run)); },
+    [self](member_task& t) {
+      t.run();
+      self->state.drain();
+    },
+    [self](peer_up& up) {
+      auto& st = self->state;
+      auto i = st.peers.find(up.tag);
+      if (i == st.peers.end())
+        return;
+      i->second.remote = std::move(up.handle);
+      i->second.last_error.clear();
+      // A peer back: whatever waited for the leader may reach it now.
+      if (st.core && up.tag == st.core->leader()) {
+        st.retry_submits();
+        st.retry_changes();
+      }
+      st.publish(false);
+    },
+    [self](peer_down& down) {
+      auto& st = self->state;
+      auto i = st.peers.find(down.tag);
+      if (i == st.peers.end())
+        return;
+      i->second.remote = nullptr;
+      i->second.last_error = std::move(down.reason);
+      // Forwards to a leader that went away will not be answered.
+      if (st.core && down.tag == st.core->leader()) {
+        st.abort_forwards();
+        st.retry_submits();
+        st.retry_changes();
+      }
+      st.publish(false);
+    },
+    [self](atom::tick) {
+      auto& st = self->state;
+      st.tick();
+      self->delayed_send(self, st.settings.tick_interval, atom::tick_v);
+    },
+    [self](atom::drain) { self->state.drain(); },
+    [self](atom::snapshot) {
+      auto& st = self->state;
+      auto status = st.status();
+      return write_json([&](json_writer& w) {
+        w.StartObject();
+        w.Key("Tag");
+        w.String(status.node_tag.c_str());
+        w.Key("State");
+        w.String(status.state.c_str());
+        w.Key("Term");
+        w.Uint64(status.term);
+        w.Key("Leader");
+        w.String(status.leader.c_str());
+        w.Key("Commit");
+        w.Uint64(status.commit);
+        w.Key("Applied");
+        w.Uint64(status.applied);
+        w.Key("LastIndex");
+        w.Uint64(status.last_index);
+        w.Key("SnapshotIndex");
+        w.Uint64(st.core ? st.core->log().latest_snapshot().index : 0);
+        w.Key("Peers");
+        w.Uint64(status.peers.size());
+        size_t connected = 0;
+        for (auto& p : status.peers)
+          connected += p.connected ? 1 : 0;
+        w.Key("ConnectedPeers");
+        w.Uint64(connected);
+        w.Key("PendingProposals");
+        w.Uint64(st.proposals.size());
+        w.Key("WaitingForLeader");
+        w.Uint64(st.submits.size() + st.changes.size());
+        w.Key("Waiters");
+        w.Uint64(st.waiters.size());
+        w.Key("Reads");
+        w.Uint64(st.reads.size());
+        w.Key("TcpUrl");
+        w.String(st.tcp_url.c_str());
+        w.EndObject();
+      });
+    },
+  };
+}
+
+} // namespace corvus

@@ -1,0 +1,226 @@
+#pragma once
+
+// The Raft member (messages/raft_member.hpp): Rachis on one node. It wraps
+// the pure core (runtime/raft) and executes what the core asks, in Raft's
+// order: persist (one synced batch in the raft store), then send, then
+// apply to the cluster state machine and answer. Around the core it owns
+// the peer links, forwards commands to the leader, serves linearizable
+// reads and wait-for-index, founds a cluster of one on demand, takes
+// snapshots, and tells the node what changed. Spawn it detached: it syncs
+// the raft store in its handlers.
+
+#include "actors/cluster/peer_link.hpp"
+#include "messages/node.hpp"
+#include "messages/raft_member.hpp"
+#include "runtime/cluster/cluster_state.hpp"
+#include "runtime/raft/core.hpp"
+#include "storage/raft_store.hpp"
+
+#include <spdlog/logger.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace corvus {
+
+struct raft_member_settings {
+  /// This node's HTTP URL (what the topology lists).
+  std::string public_url;
+  /// Where peers connect (tcp://host:port; port 0 = any free port).
+  std::string tcp_host = "127.0.0.1";
+  uint16_t tcp_port = 0;
+  /// Publish on the TCP port (false in single-process tests).
+  bool publish = true;
+  /// Opened by the process before the node starts.
+  std::shared_ptr<raft_store> store;
+  /// One tick of the core; T = election_ticks ticks.
+  std::chrono::milliseconds tick_interval{10};
+  int election_ticks = 30;
+  int heartbeat_ticks = 10;
+  size_t max_append_bytes = 1 << 20;
+  size_t max_inflight = 32;
+  /// Snapshot every so many applied entries, keeping so many entries.
+  raft::index_t snapshot_every = 10'000;
+  raft::index_t snapshot_keep = 1'000;
+  /// Bound on a cluster operation (RavenDB's Cluster.OperationTimeout).
+  std::chrono::milliseconds operation_timeout{15'000};
+  std::chrono::milliseconds connect_timeout{2'000};
+  uint64_t seed = 1;
+  node_actor node;
+  introspection_actor registry;
+  uint64_t parent = 0;
+  std::shared_ptr<spdlog::logger> log;
+};
+
+/// Who a node says it is (GET /cluster/node-info).
+struct node_identity {
+  /// "?" for a node in no cluster.
+  std::string tag;
+  /// Empty for a node in no cluster.
+  std::string topology_id;
+};
+
+struct raft_member_state {
+  using clock = std::chrono::steady_clock;
+  template <class T>
+  using callback = std::function<void(outcome<T>)>;
+
+  /// A peer as the member reaches it.
+  struct peer {
+    std::string url;
+    peer_link_actor link;
+    /// From the link once connected.
+    raft_peer_actor remote;
+    /// Whoever last sent us a message as this peer: answers can go back
+    /// that way before our own link is up (a joining node knows nobody).
+    raft_peer_actor inbound;
+    std::string last_error;
+
+    const raft_peer_actor& handle() const {
+      return remote ? remote : inbound;
+    }
+  };
+
+  struct proposal {
+    raft::term_t term = 0;
+    callback<command_reply> done;
+  };
+
+  struct pending_submit {
+    std::string command;
+    callback<command_reply> done;
+    clock::time_point deadline;
+    /// A forward to the leader is out: do not send another.
+    bool in_flight = false;
+  };
+
+  struct pending_change {
+    topology_request request;
+    callback<int64_t> done;
+    clock::time_point deadline;
+    bool in_flight = false;
+  };
+
+  struct waiter {
+    raft::index_t index = 0;
+    callback<raft::index_t> done;
+    clock::time_point deadline;
+  };
+
+  struct pending_read {
+    std::function<void(outcome<const cluster_state*>)> run;
+    clock::time_point deadline;
+    /// The index to reach once the leader confirmed the read; 0 = not yet.
+    raft::index_t index = 0;
+  };
+
+  explicit raft_member_state(raft_member_actor::pointer self) : self(self) {
+    // nop
+  }
+
+  /// Restores the member from its store, replays the committed log into
+  /// the state machine, publishes the TCP endpoint, connects to peers.
+  caf::error init();
+
+  /// Executes everything the core has ready (persist, send, apply).
+  void drain();
+
+  /// One tick: the core's clock, retries, deadlines.
+  void tick();
+
+  /// Founds a cluster of one with this node as A (or its old tag).
+  outcome<done> bootstrap();
+
+  /// Sends `payload` to the leader; `on_reply` gets its answer, `retry`
+  /// is called with nullptr when the attempt should be retried (the leader
+  /// changed or went away, or did not answer in time) or with the failure
+  /// to report.
+  template <class Reply, class Payload>
+  void forward(const Payload& payload, clock::time_point deadline,
+               std::function<void(Reply&)> on_reply,
+               std::function<void(const failure*)> retry);
+
+  /// Retries every forward in flight (the leader changed or went away).
+  void abort_forwards();
+
+  void submit(pending_submit p);
+  void retry_submits();
+  void change_topology(pending_change p);
+  void retry_changes();
+  /// Leader side of a topology change; `joining` is what a node being
+  /// added said about itself.
+  void propose_change(pending_change p, node_identity joining);
+
+  void wait_applied(raft::index_t index, callback<raft::index_t> done);
+  void read(std::function<void(outcome<const cluster_state*>)> run);
+
+  outcome<std::string> hello(const raft_hello& h);
+  void on_envelope(raft_envelope& env);
+
+  /// Matches peers (and their links) to the topology in force.
+  void sync_peers();
+  void send_raft(raft::message msg);
+  void apply(const raft::entry& e);
+  void maybe_compact();
+  void publish(bool force);
+  raft_status status() const;
+
+  /// Fails every pending request (shutdown).
+  void fail_all(const failure& why);
+
+  bool is_leader() const {
+    return core && core->current_role() == raft::role::leader;
+  }
+
+  /// The leader's handle when it is another node we can reach.
+  raft_peer_actor leader_handle() const;
+
+  raft::index_t applied() const {
+    return core ? core->applied() : 0;
+  }
+
+  raft_member_actor::pointer self;
+  raft_member_settings settings;
+  raft::node_tag tag;
+  std::optional<raft::core> core;
+  cluster_state machine;
+  std::map<raft::node_tag, peer> peers;
+  std::map<raft::index_t, proposal> proposals;
+  std::deque<pending_submit> submits;
+  /// Forwards in flight → what retries them.
+  std::map<uint64_t, std::function<void()>> forwards;
+  uint64_t next_forward = 1;
+  std::deque<pending_change> changes;
+  std::multimap<raft::index_t, waiter> waiters;
+  std::map<uint64_t, pending_read> reads;
+  uint64_t next_read = 1;
+  /// Removals of hosted copies since the last update to the node.
+  std::vector<database_removal> removals;
+  /// Bumped when the topology or a database record changes.
+  uint64_t version = 0;
+  uint64_t published_version = ~uint64_t{0};
+  raft_status published_status;
+  int64_t ticks = 0;
+  /// The topology entry the peers were last matched to.
+  raft::index_t synced_config_index = ~raft::index_t{0};
+  clock::time_point leader_since;
+  /// Role and leader as of the last drain (changes are logged, and
+  /// whatever waited for a leader is retried).
+  bool was_leader = false;
+  raft::node_tag known_leader;
+  std::string tcp_url;
+  bool shutting_down = false;
+  static inline const char* name = "raft-member";
+};
+
+raft_member_actor::behavior_type
+raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
+            raft_member_settings settings);
+
+} // namespace corvus

@@ -1,0 +1,144 @@
+#pragma once
+
+// Wire form of Rachis (ravendb-internals.md §1.4): inspect overloads for
+// the Raft core's types, and the structs members exchange around them —
+// the envelope of every protocol message, the connection hello, forwarded
+// commands and their replies, topology change requests.
+
+#include "runtime/raft/message.hpp"
+#include "runtime/raft/snapshot.hpp"
+#include "runtime/raft/topology.hpp"
+#include "runtime/raft/types.hpp"
+
+#include <caf/meta/type_name.hpp>
+
+#include <cstdint>
+#include <string>
+
+namespace corvus {
+
+/// A Raft message on its way between two members, labelled with the
+/// cluster it belongs to: a member drops traffic of another cluster (a
+/// stale peer after a reset, or a mistaken address).
+struct raft_envelope {
+  std::string topology_id;
+  raft::message msg;
+
+  friend bool operator==(const raft_envelope& x, const raft_envelope& y) {
+    return x.topology_id == y.topology_id && x.msg == y.msg;
+  }
+};
+
+/// The first thing a peer link says on a new connection (RavenDB's
+/// RachisHello, §1.4). The receiver refuses another cluster's id, its own
+/// tag as source (a loopback mistake) and an election timeout more than
+/// 10 % off its own; a node that has no tag yet adopts `destination`.
+struct raft_hello {
+  std::string topology_id;
+  raft::node_tag source;
+  raft::node_tag destination;
+  std::string source_url;
+  int64_t election_timeout_ms = 0;
+
+  friend bool operator==(const raft_hello& x, const raft_hello& y) {
+    return x.topology_id == y.topology_id && x.source == y.source
+           && x.destination == y.destination && x.source_url == y.source_url
+           && x.election_timeout_ms == y.election_timeout_ms;
+  }
+};
+
+/// The outcome of a cluster command once applied: the raft index of its
+/// entry and the apply outcome as JSON (runtime/cluster/
+/// cluster_result_json.hpp), the same on every node.
+struct command_reply {
+  int64_t raft_index = 0;
+  std::string outcome;
+
+  friend bool operator==(const command_reply& x, const command_reply& y) {
+    return x.raft_index == y.raft_index && x.outcome == y.outcome;
+  }
+};
+
+/// A change of the cluster's membership (§1.6), decided by the leader.
+struct topology_request {
+  enum class kind : uint8_t {
+    /// Add the node at `url` (as watcher when `watcher`), under `tag` when
+    /// given.
+    add,
+    /// Remove node `tag`.
+    remove,
+    /// Watcher `tag` becomes promotable (then a member once caught up).
+    promote,
+    /// Member or promotable `tag` becomes a watcher.
+    demote,
+  };
+  kind what = kind::add;
+  std::string url;
+  raft::node_tag tag;
+  bool watcher = false;
+
+  friend bool operator==(const topology_request& x,
+                         const topology_request& y) {
+    return x.what == y.what && x.url == y.url && x.tag == y.tag
+           && x.watcher == y.watcher;
+  }
+};
+
+} // namespace corvus
+
+namespace corvus::raft {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, entry& x) {
+  return f(caf::meta::type_name("corvus::raft::entry"), x.index, x.term,
+           x.kind, x.data);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topology& x) {
+  return f(caf::meta::type_name("corvus::raft::topology"), x.topology_id,
+           x.members, x.promotables, x.watchers, x.last_node_id);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, snapshot& x) {
+  return f(caf::meta::type_name("corvus::raft::snapshot"), x.index, x.term,
+           x.config, x.data);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, message& x) {
+  return f(caf::meta::type_name("corvus::raft::message"), x.type, x.from,
+           x.to, x.term, x.log_term, x.index, x.entries, x.commit, x.reject,
+           x.reject_hint, x.force, x.context, x.not_in_topology, x.snap);
+}
+
+} // namespace corvus::raft
+
+namespace corvus {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_envelope& x) {
+  return f(caf::meta::type_name("corvus::raft_envelope"), x.topology_id,
+           x.msg);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_hello& x) {
+  return f(caf::meta::type_name("corvus::raft_hello"), x.topology_id,
+           x.source, x.destination, x.source_url, x.election_timeout_ms);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, command_reply& x) {
+  return f(caf::meta::type_name("corvus::command_reply"), x.raft_index,
+           x.outcome);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, topology_request& x) {
+  return f(caf::meta::type_name("corvus::topology_request"), x.what, x.url,
+           x.tag, x.watcher);
+}
+
+} // namespace corvus

@@ -1,0 +1,121 @@
+#pragma once
+
+// Interfaces of Rachis's actors: the Raft member (one per node, wrapping the
+// pure core of runtime/raft and the cluster state machine) and the peer
+// link (one per other node, owning the connection to it).
+
+#include "messages/introspection.hpp"
+#include "messages/raft.hpp"
+#include "messages/type_ids.hpp"
+#include "runtime/cluster/cluster_state.hpp"
+#include "runtime/cluster/cluster_summary.hpp"
+#include "runtime/failure.hpp"
+
+#include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace corvus {
+
+/// What a member offers other nodes; this is what a node publishes on its
+/// TCP port.
+using raft_peer_actor = caf::typed_actor<
+  // Raft protocol traffic, one-way in both directions.
+  caf::reacts_to<raft_envelope>,
+  // A peer link's hello on a new connection; answered with this node's
+  // tag. Errors: ec::bad_request (another cluster, the wrong tag, an
+  // election timeout more than 10 % off).
+  caf::replies_to<raft_hello>::with<std::string>,
+  // A follower forwards a cluster command (its log-entry JSON) to the
+  // leader; answered once applied on the leader. Errors: ec::not_leader
+  // (the command was not appended; retry elsewhere), ec::no_leader,
+  // ec::shutting_down.
+  caf::replies_to<atom::forward, std::string>::with<command_reply>,
+  // A follower forwards a topology change to the leader; answered with
+  // the raft index of the change once applied on the leader.
+  caf::replies_to<atom::forward, topology_request>::with<int64_t>,
+  // Answered with the applied index once it reaches the given index
+  // (RavenDB's /rachis/waitfor). Error: ec::timeout.
+  caf::replies_to<atom::wait, int64_t>::with<int64_t>>;
+
+/// A peer link reports a working connection to node `tag`.
+struct peer_up {
+  raft::node_tag tag;
+  raft_peer_actor handle;
+};
+
+/// A peer link reports that node `tag` cannot be reached.
+struct peer_down {
+  raft::node_tag tag;
+  std::string reason;
+};
+
+/// Work that ran elsewhere (a blocking probe of a joining node) and comes
+/// back to finish in the member's context. Local only: a closure.
+struct member_task {
+  std::function<void()> run;
+};
+
+/// A linearizable read of the cluster state: `run` gets the state once the
+/// member has applied everything committed before the read was asked
+/// (Raft §6.4), or the failure that prevented it. It runs in the member's
+/// thread and must not keep the pointer.
+struct cluster_read {
+  std::function<void(outcome<const cluster_state*>)> run;
+};
+
+} // namespace corvus
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::peer_up)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::peer_down)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::cluster_read)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::member_task)
+
+namespace corvus {
+
+using raft_member_actor = raft_peer_actor::extend_with<introspectable_actor>::
+  extend<
+    // Submits a cluster command (its log-entry JSON) from this node:
+    // proposed here when leading, forwarded to the leader otherwise (and
+    // retried until `cluster.operation-timeout`); answered once applied on
+    // this node. A node in no cluster founds one first (§1.6). Errors:
+    // ec::no_leader, ec::shutting_down.
+    caf::replies_to<atom::propose, std::string>::with<command_reply>,
+    // Changes the cluster's membership (through the leader); answered with
+    // the raft index of the change once applied here. Errors:
+    // ec::bad_request (unknown node, unreachable URL, a node of another
+    // cluster, the leader demoting itself), ec::no_leader.
+    caf::replies_to<atom::topology, topology_request>::with<int64_t>,
+    // Waits until every node in the list applied the index (parallel
+    // /rachis/waitfor); answered when all did. Error: ec::timeout naming
+    // the nodes that did not.
+    caf::replies_to<atom::wait, int64_t, std::vector<std::string>>::with<void>,
+    // Founds a cluster of one (POST /admin/cluster/bootstrap); a node in a
+    // cluster answers at once.
+    caf::replies_to<atom::bootstrap>::with<void>,
+    // The leader hands leadership to another member (POST
+    // /admin/cluster/reelect). Errors: ec::not_leader, ec::bad_request.
+    caf::replies_to<atom::reelect>::with<void>,
+    // A linearizable read of the cluster state.
+    caf::reacts_to<cluster_read>,
+    // Work finishing in the member's context.
+    caf::reacts_to<member_task>,
+    // Peer links report their connections.
+    caf::reacts_to<peer_up>, caf::reacts_to<peer_down>,
+    // The logical clock: one timer period, one tick of the core.
+    caf::reacts_to<atom::tick>,
+    // Executes what the core has ready, after the messages already queued
+    // (so that many of them share one synced write).
+    caf::reacts_to<atom::drain>>;
+
+/// A peer link: connects to one other node and keeps reconnecting.
+using peer_link_actor = introspectable_actor::extend<
+  // Timer: try to connect (again).
+  caf::reacts_to<atom::connect>>;
+
+} // namespace corvus
