@@ -288,8 +288,7 @@ void raft_member_state::drain() {
     // Whatever waited for a leader may go now.
     retry_submits();
     retry_changes();
-  } else if (is_leader() && !changes.empty()
-             && !core->topology_change_pending()) {
+  } else if (!changes.empty() && core->topology_change_allowed()) {
     retry_changes();
   }
   publish(false);
@@ -705,9 +704,10 @@ void raft_member_state::retry_changes() {
 
 void raft_member_state::propose_change(pending_change p,
                                        node_identity joining) {
-  if (!is_leader() || core->topology_change_pending()) {
-    // Leadership moved, or one change is still committing (§1.5: one at a
-    // time): try again shortly.
+  if (!core->topology_change_allowed()) {
+    // Leadership moved, one change is still committing (§1.5: one at a
+    // time), or a new leader has not committed its first entry: try again
+    // shortly.
     changes.push_back(std::move(p));
     return;
   }

@@ -67,6 +67,12 @@ bool core::topology_change_pending() const {
   return log_.config_index() > log_.committed();
 }
 
+bool core::topology_change_allowed() const {
+  return role_ == role::leader && transfer_target_.empty()
+         && !topology_change_pending()
+         && log_.term_at(log_.committed()) == term_;
+}
+
 const char* core::state_name() const {
   if (passive())
     return "Passive";
@@ -179,10 +185,12 @@ void core::step(const message& msg) {
   auto is_vote_request = msg.type == message_type::pre_vote
                          || msg.type == message_type::vote;
   if (is_vote_request) {
-    // A candidate this node does not know (removed, or from another
-    // cluster) is refused before its term can disturb anything (§1.3).
-    if (!log_.config().contains(msg.from)) {
-      reject_vote(msg, role_ == role::leader);
+    // A leader that does not know the candidate tells it that it was
+    // removed (§1.3, NotInTopology). Other members judge it as any
+    // candidate: with uncommitted topology changes on both sides, refusing
+    // unknown candidates could leave no one able to win.
+    if (role_ == role::leader && !log_.config().contains(msg.from)) {
+      reject_vote(msg, true);
       return;
     }
     // Leader stickiness: while a live leader is heard from, candidates are
@@ -303,6 +311,13 @@ outcome<index_t> core::propose_topology(const topology& next) {
   if (topology_change_pending())
     return make_failure(ec::bad_request,
                         "a topology change is still in progress");
+  // A new leader first commits an entry of its own term: a change appended
+  // before that could overlap an uncommitted change of the previous
+  // leader (the single-server change bug, Ongaro 2015).
+  if (log_.term_at(log_.committed()) != term_)
+    return make_failure(ec::bad_request,
+                        "the new leader has not committed an entry of its "
+                        "term yet");
   if (next.topology_id != current.topology_id)
     return make_failure(ec::bad_request, "the topology id cannot change");
   if (!next.is_voter(cfg_.id))
@@ -883,7 +898,8 @@ bool core::maybe_commit() {
 void core::maybe_promote() {
   // Auto-promotion (§1.6 step 4): a promotable that holds everything
   // committed becomes a member, one change at a time.
-  if (topology_change_pending() || !transfer_target_.empty())
+  if (topology_change_pending() || !transfer_target_.empty()
+      || log_.term_at(log_.committed()) != term_)
     return;
   for (auto& [tag, pr] : progress_) {
     if (pr.type != membership::promotable

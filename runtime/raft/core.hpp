@@ -101,7 +101,9 @@ public:
 
   /// Appends a topology change (leader only, one at a time, §1.5).
   /// @returns the entry's index; ec::not_leader; ec::bad_request when a
-  ///          change is still uncommitted (topology_change_pending()), when
+  ///          change is still uncommitted (topology_change_pending()) or
+  ///          this leader has not committed an entry of its term yet
+  ///          (topology_change_allowed() tells both), when
   ///          `next` drops or demotes the leader itself, or changes more
   ///          than one node's membership.
   outcome<index_t> propose_topology(const topology& next);
@@ -186,6 +188,10 @@ public:
 
   /// @returns whether an appended topology change is not yet committed.
   bool topology_change_pending() const;
+
+  /// @returns whether propose_topology may succeed now: leading, no change
+  ///          pending, an entry of this term committed.
+  bool topology_change_allowed() const;
 
   /// @returns the leader's view of its followers (empty unless leader).
   std::vector<follower_status> followers() const;

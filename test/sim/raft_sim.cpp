@@ -171,7 +171,7 @@ void raft_sim::run() {
     if (l && l->core->current_topology().members.size() >= opts_.members
         && !l->core->topology_change_pending())
       break;
-    if (l && !l->core->topology_change_pending()
+    if (l && l->core->topology_change_allowed()
         && l->core->current_topology().all_tags().size() < opts_.members) {
       auto next = l->core->current_topology();
       auto tag = raft::next_node_tag(next.last_node_id);
@@ -306,7 +306,7 @@ void raft_sim::maybe_change_membership() {
   if (roll() >= opts_.membership_change)
     return;
   auto* l = leader();
-  if (!l || l->core->topology_change_pending())
+  if (!l || !l->core->topology_change_allowed())
     return;
   auto next = l->core->current_topology();
   auto voters = next.members.size();
