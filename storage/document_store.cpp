@@ -1,7 +1,9 @@
 #include "storage/document_store.hpp"
 #include "storage/leveldb_options.hpp"
 
+#include "runtime/text/base64.hpp"
 #include "storage/keys.hpp"
+#include "storage/leveldb_util.hpp"
 #include "storage/record_codec.hpp"
 
 #include <leveldb/cache.h>
@@ -23,22 +25,6 @@ namespace {
 
 namespace dk = document_keys;
 
-leveldb::Slice to_slice(std::string_view str) {
-  return {str.data(), str.size()};
-}
-
-std::string_view to_view(const leveldb::Slice& slice) {
-  return {slice.data(), slice.size()};
-}
-
-failure storage_error(const std::string& dir, std::string_view what,
-                      const leveldb::Status& status) {
-  auto msg = "document store " + dir + ": " + std::string{what};
-  if (!status.ok())
-    msg += ": " + status.ToString();
-  return make_failure(ec::storage_failure, std::move(msg));
-}
-
 failure corrupt_record(const std::string& dir, std::string_view key) {
   return make_failure(ec::storage_failure,
                       "document store " + dir + ": the record under '"
@@ -49,30 +35,14 @@ failure corrupt_record(const std::string& dir, std::string_view key) {
 // A database id as RavenDB makes one (ravendb-internals §5.1): 128 random
 // bits as unpadded standard base64, 22 characters.
 std::string make_db_id() {
-  static constexpr char alphabet[]
-    = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   std::random_device rd;
-  uint8_t bytes[16];
-  for (size_t i = 0; i < sizeof(bytes); i += 4) {
+  std::string bytes(16, '\0');
+  for (size_t i = 0; i < bytes.size(); i += 4) {
     auto word = static_cast<uint32_t>(rd());
     for (size_t j = 0; j < 4; ++j)
-      bytes[i + j] = static_cast<uint8_t>(word >> (8 * j));
+      bytes[i + j] = static_cast<char>(word >> (8 * j));
   }
-  std::string out;
-  out.reserve(22);
-  uint32_t acc = 0;
-  int bits = 0;
-  for (auto byte : bytes) {
-    acc = (acc << 8) | byte;
-    bits += 8;
-    while (bits >= 6) {
-      bits -= 6;
-      out.push_back(alphabet[(acc >> bits) & 0x3f]);
-    }
-  }
-  // 128 bits leave 2; base64 pads them with zero bits to a last character.
-  out.push_back(alphabet[(acc << (6 - bits)) & 0x3f]);
-  return out;
+  return base64_encode(bytes, base64_padding::without);
 }
 
 void encode_state(std::string& out, const database_state& state,
@@ -251,7 +221,7 @@ struct document_store::impl {
     if (status.IsNotFound())
       return std::optional<document_record>{};
     if (!status.ok())
-      return storage_error(dir, "read failed", status);
+      return storage_error("document store", dir, "read failed", status);
     std::optional<document_record> rec{std::in_place};
     // Without the body, Get still copies the whole value out of its block;
     // only the record skips it. An iterator would avoid that copy, but its
@@ -277,14 +247,14 @@ struct document_store::impl {
                             "document store " + dir
                               + " holds data but no format version");
       if (!iter->status().ok())
-        return storage_error(dir, "cannot read", iter->status());
+        return storage_error("document store", dir, "cannot read", iter->status());
       if (!may_create)
         return make_failure(ec::storage_failure,
                             "document store " + dir + " is empty");
       return create();
     }
     if (!status.ok())
-      return storage_error(dir, "cannot read the format version", status);
+      return storage_error("document store", dir, "cannot read the format version", status);
     if (v.size() != 4)
       return make_failure(ec::unsupported_format,
                           "document store " + dir
@@ -300,17 +270,17 @@ struct document_store::impl {
                             + std::to_string(dk::format_version));
     status = db->Get(opts, to_slice(dk::db_id_key), &state.db_id);
     if (!status.ok())
-      return storage_error(dir, "cannot read the database id", status);
+      return storage_error("document store", dir, "cannot read the database id", status);
     status = db->Get(opts, to_slice(dk::state_key), &v);
     if (!status.ok())
-      return storage_error(dir, "cannot read the database state", status);
+      return storage_error("document store", dir, "cannot read the database state", status);
     if (!decode_state(v, state, document_count, tombstone_count))
       return make_failure(ec::storage_failure,
                           "document store " + dir
                             + ": the database state is corrupt");
     std::unique_ptr<leveldb::Iterator> iter{db->NewIterator(opts)};
     if (!read_collections(*iter, collections))
-      return storage_error(dir, "cannot read the collection counts",
+      return storage_error("document store", dir, "cannot read the collection counts",
                            iter->status());
     return done{};
   }
@@ -333,7 +303,7 @@ struct document_store::impl {
     wopts.sync = true;
     auto status = db->Write(wopts, &init);
     if (!status.ok())
-      return storage_error(dir, "cannot initialize", status);
+      return storage_error("document store", dir, "cannot initialize", status);
     return done{};
   }
 };
@@ -363,7 +333,7 @@ document_store::open(const std::string& dir, const store_options& opts) {
   leveldb::DB* raw = nullptr;
   auto status = leveldb::DB::Open(ptr->settings->options, dir, &raw);
   if (!status.ok())
-    return storage_error(dir, "cannot open", status);
+    return storage_error("document store", dir, "cannot open", status);
   ptr->db.reset(raw);
   if (auto loaded = ptr->load(opts.create_if_missing); !loaded)
     return std::move(loaded.error());
@@ -432,7 +402,7 @@ document_store::list(const listing_request& req) const {
     result.push_back(std::move(rec));
   }
   if (!iter->status().ok())
-    return storage_error(impl_->dir, "listing failed", iter->status());
+    return storage_error("document store", impl_->dir, "listing failed", iter->status());
   return result;
 }
 
@@ -474,7 +444,7 @@ document_store::changes_since(int64_t after_etag, size_t limit) const {
     result.push_back(std::move(**rec));
   }
   if (!iter->status().ok())
-    return storage_error(impl_->dir, "reading changes failed",
+    return storage_error("document store", impl_->dir, "reading changes failed",
                          iter->status());
   return result;
 }
@@ -488,7 +458,7 @@ outcome<database_stats> document_store::stats() const {
   if (status.ok())
     status = impl_->db->Get(snapshot.options(), to_slice(dk::state_key), &v);
   if (!status.ok())
-    return storage_error(impl_->dir, "cannot read the database state",
+    return storage_error("document store", impl_->dir, "cannot read the database state",
                          status);
   if (!decode_state(v, result.state, result.document_count,
                     result.tombstone_count))
@@ -499,7 +469,7 @@ outcome<database_stats> document_store::stats() const {
   std::unique_ptr<leveldb::Iterator> iter{
     impl_->db->NewIterator(snapshot.options())};
   if (!read_collections(*iter, collections))
-    return storage_error(impl_->dir, "cannot read the collection counts",
+    return storage_error("document store", impl_->dir, "cannot read the collection counts",
                          iter->status());
   result.collections.reserve(collections.size());
   for (auto& [folded, entry] : collections)
@@ -615,7 +585,7 @@ outcome<done> document_store::apply(const std::vector<document_write>& writes,
   auto status = s.db->Write(wopts, &s.batch);
   if (!status.ok()) {
     s.write_failure = status.ToString();
-    return storage_error(s.dir, "write failed", status);
+    return storage_error("document store", s.dir, "write failed", status);
   }
   // Written (and synced when asked): the in-memory copies may follow.
   s.state = new_state;

@@ -1,6 +1,7 @@
 #include "storage/raft_store.hpp"
 
 #include "storage/keys.hpp"
+#include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
 
 #include <leveldb/db.h>
@@ -17,22 +18,6 @@ namespace {
 
 namespace kb = key_bytes;
 namespace rk = raft_keys;
-
-leveldb::Slice to_slice(std::string_view str) {
-  return {str.data(), str.size()};
-}
-
-std::string_view to_view(const leveldb::Slice& slice) {
-  return {slice.data(), slice.size()};
-}
-
-failure storage_error(const std::string& dir, std::string_view what,
-                      const leveldb::Status& status) {
-  auto msg = "raft store " + dir + ": " + std::string{what};
-  if (!status.ok())
-    msg += ": " + status.ToString();
-  return make_failure(ec::storage_failure, std::move(msg));
-}
 
 failure corrupt(const std::string& dir, const std::string& what) {
   return make_failure(ec::storage_failure,
@@ -159,7 +144,7 @@ raft_store::open(const std::string& dir, leveldb::Env* env) {
   leveldb::DB* raw = nullptr;
   auto status = leveldb::DB::Open(settings->options, dir, &raw);
   if (!status.ok())
-    return storage_error(dir, "cannot open", status);
+    return storage_error("raft store", dir, "cannot open", status);
   std::unique_ptr<leveldb::DB> db{raw};
   std::unique_ptr<raft_store> store{
     new raft_store(dir, std::move(settings), std::move(db))};
@@ -183,7 +168,7 @@ outcome<done> raft_store::check_format() {
                           "raft store " + dir_
                             + " holds data but no format version");
     if (!iter->status().ok())
-      return storage_error(dir_, "cannot read", iter->status());
+      return storage_error("raft store", dir_, "cannot read", iter->status());
     leveldb::WriteBatch init;
     std::string version;
     kb::append_little_endian32(version, rk::format_version);
@@ -191,7 +176,7 @@ outcome<done> raft_store::check_format() {
     return write(init, "cannot initialize");
   }
   if (!status.ok())
-    return storage_error(dir_, "cannot read the format version", status);
+    return storage_error("raft store", dir_, "cannot read the format version", status);
   if (v.size() != 4)
     return make_failure(ec::unsupported_format,
                         "raft store " + dir_
@@ -230,7 +215,7 @@ outcome<done> raft_store::read_bounds() {
     else
       iter->SeekToLast();
     if (!iter->Valid())
-      return storage_error(dir_, "cannot find the end of the log",
+      return storage_error("raft store", dir_, "cannot find the end of the log",
                            iter->status());
     if (!entry_at(last_))
       return corrupt(dir_, "a log key is malformed: '"
@@ -241,7 +226,7 @@ outcome<done> raft_store::read_bounds() {
     last_term_ = kb::read_little_endian(iter->value().data());
   }
   if (!iter->status().ok())
-    return storage_error(dir_, "cannot read the log bounds", iter->status());
+    return storage_error("raft store", dir_, "cannot read the log bounds", iter->status());
   iter->Seek(to_slice(rk::snapshot_key));
   if (iter->Valid() && to_view(iter->key()) == rk::snapshot_key) {
     auto value = to_view(iter->value());
@@ -251,7 +236,7 @@ outcome<done> raft_store::read_bounds() {
     snapshot_term_ = kb::read_little_endian(value.data() + 8);
   }
   if (!iter->status().ok())
-    return storage_error(dir_, "cannot read the snapshot", iter->status());
+    return storage_error("raft store", dir_, "cannot read the snapshot", iter->status());
   return done{};
 }
 
@@ -286,7 +271,7 @@ outcome<raft_store::contents> raft_store::load() const {
     }
   }
   if (!iter->status().ok())
-    return storage_error(dir_, "cannot read", iter->status());
+    return storage_error("raft store", dir_, "cannot read", iter->status());
   // The log must reach the snapshot (Raft §7; compaction may keep entries
   // the snapshot covers) and match what the core wrote: no gaps, terms
   // never going back (§5.3 Log Matching), the snapshot's term at its index.
@@ -331,7 +316,7 @@ outcome<raft::term_t> raft_store::term_at(raft::index_t index) const {
   if (status.IsNotFound())
     return corrupt(dir_, "the entry at index " + str(index) + " is missing");
   if (!status.ok())
-    return storage_error(dir_, "cannot read the entry at index " + str(index),
+    return storage_error("raft store", dir_, "cannot read the entry at index " + str(index),
                          status);
   if (value.size() < rk::entry_fixed_size)
     return corrupt(dir_, "the entry at index " + str(index)
@@ -512,7 +497,7 @@ outcome<done> raft_store::write(leveldb::WriteBatch& batch,
   auto status = db_->Write(opts, &batch);
   if (!status.ok()) {
     write_failure_ = status.ToString();
-    return storage_error(dir_, what, status);
+    return storage_error("raft store", dir_, what, status);
   }
   return done{};
 }

@@ -1,5 +1,7 @@
 #include "storage/system_store.hpp"
 
+#include "storage/leveldb_util.hpp"
+
 #include <leveldb/db.h>
 #include <leveldb/env.h>
 #include <leveldb/write_batch.h>
@@ -8,9 +10,7 @@ namespace corvus {
 
 namespace {
 
-failure storage_error(std::string what, const leveldb::Status& status) {
-  return make_failure(ec::storage_failure, what + ": " + status.ToString());
-}
+constexpr std::string_view store_name = "system store";
 
 } // namespace
 
@@ -28,13 +28,13 @@ system_store::open(const std::string& dir, leveldb::Env* env) {
   leveldb::DB* raw = nullptr;
   auto status = leveldb::DB::Open(opts, dir, &raw);
   if (!status.ok())
-    return storage_error("cannot open the system store " + dir, status);
+    return storage_error(store_name, dir, "cannot open", status);
   return std::unique_ptr<system_store>{
-    new system_store(std::unique_ptr<leveldb::DB>{raw})};
+    new system_store(std::unique_ptr<leveldb::DB>{raw}, dir)};
 }
 
-system_store::system_store(std::unique_ptr<leveldb::DB> db)
-  : db_(std::move(db)) {
+system_store::system_store(std::unique_ptr<leveldb::DB> db, std::string dir)
+  : db_(std::move(db)), dir_(std::move(dir)) {
   // nop
 }
 
@@ -45,14 +45,12 @@ system_store::~system_store() {
 outcome<std::optional<std::string>>
 system_store::read(std::string_view key) const {
   std::string value;
-  auto status = db_->Get(leveldb::ReadOptions{},
-                         leveldb::Slice{key.data(), key.size()}, &value);
+  auto status = db_->Get(leveldb::ReadOptions{}, to_slice(key), &value);
   if (status.IsNotFound())
     return std::optional<std::string>{};
   if (!status.ok())
-    return storage_error("system store read of '" + std::string{key}
-                           + "' failed",
-                         status);
+    return storage_error(store_name, dir_,
+                         "read of '" + std::string{key} + "' failed", status);
   return std::optional<std::string>{std::move(value)};
 }
 
@@ -65,7 +63,7 @@ outcome<done> system_store::write(
   opts.sync = true;
   auto status = db_->Write(opts, &batch);
   if (!status.ok())
-    return storage_error("system store write failed", status);
+    return storage_error(store_name, dir_, "write failed", status);
   return done{};
 }
 

@@ -40,8 +40,9 @@ public:
   write(const std::vector<std::pair<std::string, std::string>>& pairs);
 
 private:
-  explicit system_store(std::unique_ptr<leveldb::DB> db);
+  system_store(std::unique_ptr<leveldb::DB> db, std::string dir);
   std::unique_ptr<leveldb::DB> db_;
+  std::string dir_;
 };
 
 } // namespace corvus

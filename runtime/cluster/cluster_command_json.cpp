@@ -10,19 +10,6 @@ namespace corvus {
 
 namespace {
 
-void write_string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-void write_strings(json_writer& w, const char* key,
-                   const std::vector<std::string>& items) {
-  w.Key(key);
-  w.StartArray();
-  for (auto& s : items)
-    write_string(w, s);
-  w.EndArray();
-}
-
 void write_header(json_writer& w, const char* type, const std::string& id) {
   w.Key("Type");
   w.String(type);
@@ -44,8 +31,8 @@ void write_body(json_writer& w, const create_database_command& c) {
 
 void write_body(json_writer& w, const delete_databases_command& c) {
   write_header(w, "DeleteDatabaseCommand", c.request_id);
-  write_strings(w, "DatabaseNames", c.names);
-  write_strings(w, "FromNodes", c.from_nodes);
+  write_string_array(w, "DatabaseNames", c.names);
+  write_string_array(w, "FromNodes", c.from_nodes);
   w.Key("HardDelete");
   w.Bool(c.hard_delete);
 }

@@ -9,19 +9,6 @@ namespace {
 
 constexpr std::string_view what = "cluster result";
 
-void write_string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-void write_strings(json_writer& w, const char* key,
-                   const std::vector<std::string>& items) {
-  w.Key(key);
-  w.StartArray();
-  for (auto& s : items)
-    write_string(w, s);
-  w.EndArray();
-}
-
 void write_one(json_writer& w, const database_created& r) {
   w.Key("Type");
   w.String("DatabaseCreated");
@@ -29,7 +16,7 @@ void write_one(json_writer& w, const database_created& r) {
   w.Int64(r.index);
   w.Key("Record");
   write_database_record(w, r.record);
-  write_strings(w, "NodeUrls", r.node_urls);
+  write_string_array(w, "NodeUrls", r.node_urls);
 }
 
 void write_one(json_writer& w, const databases_deleted& r) {
@@ -37,7 +24,7 @@ void write_one(json_writer& w, const databases_deleted& r) {
   w.String("DatabasesDeleted");
   w.Key("Index");
   w.Int64(r.index);
-  write_strings(w, "Names", r.names);
+  write_string_array(w, "Names", r.names);
 }
 
 void write_one(json_writer& w, const compare_exchange_result& r) {

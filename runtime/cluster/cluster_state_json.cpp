@@ -24,10 +24,6 @@ namespace corvus {
 
 namespace {
 
-void write_string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 void write_compare_exchange(json_writer& w,
                             const compare_exchange_store& store) {
   w.Key("CompareExchange");

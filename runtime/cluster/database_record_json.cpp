@@ -8,10 +8,6 @@ namespace {
 
 constexpr std::string_view what = "database record";
 
-void write_string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 void write_tags(json_writer& w, const char* key,
                 const std::vector<std::string>& tags) {
   w.Key(key);

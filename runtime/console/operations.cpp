@@ -28,10 +28,6 @@ std::vector<std::string> split_list(std::string_view text) {
   return items;
 }
 
-void write_string(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 void write_strings(json_writer& w, const std::vector<std::string>& items) {
   w.StartArray();
   for (const auto& item : items)

@@ -150,10 +150,6 @@ void write_raw(json_writer& w, const cell& c) {
   w.RawValue(c.json.data(), c.json.size(), rapidjson::kObjectType);
 }
 
-void write_key(json_writer& w, std::string_view key) {
-  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-}
-
 void write_fields(json_writer& w, const std::vector<field>& fields) {
   for (const auto& f : fields) {
     write_key(w, f.key);

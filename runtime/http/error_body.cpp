@@ -52,24 +52,21 @@ error_mapping map_error(ec code) {
 std::string render_error_body(const failure& err, std::string_view url) {
   auto mapping = map_error(err.code);
   return write_json([&](json_writer& w) {
-    auto str = [&](std::string_view s) {
-      w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-    };
     w.StartObject();
     w.Key("Url");
-    str(url);
+    write_string(w, url);
     w.Key("Type");
-    str(mapping.type);
+    write_string(w, mapping.type);
     w.Key("Message");
-    str(err.message);
+    write_string(w, err.message);
     w.Key("Error");
     std::string full{mapping.type};
     full += ": ";
     full += err.message;
-    str(full);
+    write_string(w, full);
     for (auto& [key, value] : err.fields) {
-      w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
-      str(value);
+      write_key(w, key);
+      write_string(w, value);
     }
     // Write assurance and similar timeouts must not be retried elsewhere.
     if (err.code == ec::timeout) {

@@ -11,14 +11,6 @@ namespace corvus {
 
 namespace {
 
-void str(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
-void key(json_writer& w, std::string_view k) {
-  w.Key(k.data(), static_cast<rapidjson::SizeType>(k.size()));
-}
-
 void write_document(json_writer& w, const document_record& doc,
                     bool metadata_only) {
   if (!metadata_only) {
@@ -30,7 +22,7 @@ void write_document(json_writer& w, const document_record& doc,
   w.StartObject();
   if (!parsed.HasParseError() && parsed.IsObject())
     if (auto m = parsed.FindMember("@metadata"); m != parsed.MemberEnd()) {
-      key(w, "@metadata");
+      write_key(w, "@metadata");
       m->value.Accept(w);
     }
   w.EndObject();
@@ -38,11 +30,11 @@ void write_document(json_writer& w, const document_record& doc,
 
 void write_tag_map(json_writer& w, std::string_view name,
                    const std::map<std::string, std::string>& tags) {
-  key(w, name);
+  write_key(w, name);
   w.StartObject();
   for (auto& [tag, url] : tags) {
-    key(w, tag);
-    str(w, url);
+    write_key(w, tag);
+    write_string(w, url);
   }
   w.EndObject();
 }
@@ -67,7 +59,7 @@ std::string render_load(const std::vector<const document_record*>& results,
     reserve += r ? r->json.size() + 1 : 5;
   return write_json(reserve, [&](json_writer& w) {
     w.StartObject();
-    key(w, "Results");
+    write_key(w, "Results");
     w.StartArray();
     for (auto* r : results) {
       if (r == nullptr)
@@ -76,10 +68,10 @@ std::string render_load(const std::vector<const document_record*>& results,
         write_document(w, *r, metadata_only);
     }
     w.EndArray();
-    key(w, "Includes");
+    write_key(w, "Includes");
     w.StartObject();
     for (auto* inc : includes) {
-      key(w, inc->id);
+      write_key(w, inc->id);
       write_document(w, *inc, metadata_only);
     }
     w.EndObject();
@@ -91,7 +83,7 @@ std::string render_listing(const std::vector<document_record>& docs,
                            bool metadata_only) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Results");
+    write_key(w, "Results");
     w.StartArray();
     for (auto& d : docs)
       write_document(w, d, metadata_only);
@@ -121,31 +113,31 @@ std::string load_etag(const std::vector<const document_record*>& results,
 std::string render_batch_result(const transaction_result& result) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Results");
+    write_key(w, "Results");
     w.StartArray();
     for (auto& r : result.results) {
       w.StartObject();
       if (r.kind == command_kind::put) {
-        key(w, "Type");
-        str(w, "PUT");
-        key(w, "@id");
-        str(w, r.id);
-        key(w, "@collection");
-        str(w, r.collection);
-        key(w, "@change-vector");
-        str(w, r.change_vector);
-        key(w, "@last-modified");
-        str(w, format_timestamp(r.last_modified));
+        write_key(w, "Type");
+        write_string(w, "PUT");
+        write_key(w, "@id");
+        write_string(w, r.id);
+        write_key(w, "@collection");
+        write_string(w, r.collection);
+        write_key(w, "@change-vector");
+        write_string(w, r.change_vector);
+        write_key(w, "@last-modified");
+        write_string(w, format_timestamp(r.last_modified));
       } else {
-        key(w, "Type");
-        str(w, "DELETE");
-        key(w, "Id");
-        str(w, r.id);
-        key(w, "Deleted");
+        write_key(w, "Type");
+        write_string(w, "DELETE");
+        write_key(w, "Id");
+        write_string(w, r.id);
+        write_key(w, "Deleted");
         w.Bool(r.deleted);
-        key(w, "ChangeVector");
+        write_key(w, "ChangeVector");
         if (r.deleted)
-          str(w, r.change_vector);
+          write_string(w, r.change_vector);
         else
           w.Null();
       }
@@ -159,10 +151,10 @@ std::string render_batch_result(const transaction_result& result) {
 std::string render_put_result(const command_result& result) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Id");
-    str(w, result.id);
-    key(w, "ChangeVector");
-    str(w, result.change_vector);
+    write_key(w, "Id");
+    write_string(w, result.id);
+    write_key(w, "ChangeVector");
+    write_string(w, result.change_vector);
     w.EndObject();
   });
 }
@@ -170,18 +162,18 @@ std::string render_put_result(const command_result& result) {
 std::string render_hilo_range(const hilo_range& range) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Prefix");
-    str(w, range.prefix);
-    key(w, "Low");
+    write_key(w, "Prefix");
+    write_string(w, range.prefix);
+    write_key(w, "Low");
     w.Int64(range.low);
-    key(w, "High");
+    write_key(w, "High");
     w.Int64(range.high);
-    key(w, "LastSize");
+    write_key(w, "LastSize");
     w.Int64(range.last_size);
-    key(w, "ServerTag");
-    str(w, range.server_tag);
-    key(w, "LastRangeAt");
-    str(w, format_timestamp(range.last_range_at));
+    write_key(w, "ServerTag");
+    write_string(w, range.server_tag);
+    write_key(w, "LastRangeAt");
+    write_string(w, format_timestamp(range.last_range_at));
     w.EndObject();
   });
 }
@@ -207,15 +199,15 @@ std::string humane_size(int64_t bytes) {
 std::string render_stats(const database_stats& stats) {
   return write_json([&](json_writer& w) {
     auto count = [&](std::string_view k, int64_t v) {
-      key(w, k);
+      write_key(w, k);
       w.Int64(v);
     };
     auto size = [&](std::string_view k, int64_t bytes) {
-      key(w, k);
+      write_key(w, k);
       w.StartObject();
-      key(w, "HumaneSize");
-      str(w, humane_size(bytes));
-      key(w, "SizeInBytes");
+      write_key(w, "HumaneSize");
+      write_string(w, humane_size(bytes));
+      write_key(w, "SizeInBytes");
       w.Int64(bytes);
       w.EndObject();
     };
@@ -230,20 +222,20 @@ std::string render_stats(const database_stats& stats) {
     count("CountOfCounterEntries", 0);
     count("CountOfTimeSeriesSegments", 0);
     count("CountOfIndexes", 0);
-    key(w, "Indexes");
+    write_key(w, "Indexes");
     w.StartArray();
     w.EndArray();
     count("LastDocEtag", stats.state.last_etag);
     count("LastDatabaseEtag", stats.state.last_etag);
-    key(w, "DatabaseChangeVector");
-    str(w, stats.state.change_vector);
-    key(w, "DatabaseId");
-    str(w, stats.state.db_id);
-    key(w, "Is64Bit");
+    write_key(w, "DatabaseChangeVector");
+    write_string(w, stats.state.change_vector);
+    write_key(w, "DatabaseId");
+    write_string(w, stats.state.db_id);
+    write_key(w, "Is64Bit");
     w.Bool(true);
-    key(w, "Pager");
-    str(w, "LevelDB");
-    key(w, "LastIndexingTime");
+    write_key(w, "Pager");
+    write_string(w, "LevelDB");
+    write_key(w, "LastIndexingTime");
     w.Null();
     size("SizeOnDisk", stats.size_on_disk);
     size("TempBuffersSizeOnDisk", 0);
@@ -255,14 +247,14 @@ std::string render_stats(const database_stats& stats) {
 std::string render_collection_stats(const database_stats& stats) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "CountOfDocuments");
+    write_key(w, "CountOfDocuments");
     w.Int64(stats.document_count);
-    key(w, "CountOfConflicts");
+    write_key(w, "CountOfConflicts");
     w.Int64(0);
-    key(w, "Collections");
+    write_key(w, "Collections");
     w.StartObject();
     for (auto& c : stats.collections) {
-      key(w, c.name);
+      write_key(w, c.name);
       w.Int64(c.count);
     }
     w.EndObject();
@@ -274,22 +266,22 @@ std::string render_topology(const std::vector<topology_node>& nodes,
                             std::string_view database, int64_t etag) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Nodes");
+    write_key(w, "Nodes");
     w.StartArray();
     for (auto& n : nodes) {
       w.StartObject();
-      key(w, "Url");
-      str(w, n.url);
-      key(w, "ClusterTag");
-      str(w, n.tag);
-      key(w, "ServerRole");
-      str(w, n.role);
-      key(w, "Database");
-      str(w, database);
+      write_key(w, "Url");
+      write_string(w, n.url);
+      write_key(w, "ClusterTag");
+      write_string(w, n.tag);
+      write_key(w, "ServerRole");
+      write_string(w, n.role);
+      write_key(w, "Database");
+      write_string(w, database);
       w.EndObject();
     }
     w.EndArray();
-    key(w, "Etag");
+    write_key(w, "Etag");
     w.Int64(etag);
     w.EndObject();
   });
@@ -308,10 +300,10 @@ std::string render_cluster_topology(const cluster_summary& cluster,
   }
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Topology");
+    write_key(w, "Topology");
     w.StartObject();
-    key(w, "TopologyId");
-    str(w, topology.topology_id);
+    write_key(w, "TopologyId");
+    write_string(w, topology.topology_id);
     std::map<std::string, std::string> all = topology.members;
     all.insert(topology.watchers.begin(), topology.watchers.end());
     all.insert(topology.promotables.begin(), topology.promotables.end());
@@ -319,56 +311,56 @@ std::string render_cluster_topology(const cluster_summary& cluster,
     write_tag_map(w, "Members", topology.members);
     write_tag_map(w, "Promotables", topology.promotables);
     write_tag_map(w, "Watchers", topology.watchers);
-    key(w, "LastNodeId");
-    str(w, topology.last_node_id);
-    key(w, "Etag");
+    write_key(w, "LastNodeId");
+    write_string(w, topology.last_node_id);
+    write_key(w, "Etag");
     w.Int64(cluster.topology_etag);
     w.EndObject();
-    key(w, "Etag");
+    write_key(w, "Etag");
     w.Int64(cluster.topology_etag);
-    key(w, "Leader");
-    str(w, in_cluster ? raft.leader : std::string{});
-    key(w, "LeaderShipDuration");
+    write_key(w, "Leader");
+    write_string(w, in_cluster ? raft.leader : std::string{});
+    write_key(w, "LeaderShipDuration");
     w.Int64(raft.leadership_ms);
-    key(w, "CurrentState");
-    str(w, raft.state);
-    key(w, "NodeTag");
-    str(w, tag);
-    key(w, "CurrentTerm");
+    write_key(w, "CurrentState");
+    write_string(w, raft.state);
+    write_key(w, "NodeTag");
+    write_string(w, tag);
+    write_key(w, "CurrentTerm");
     w.Int64(static_cast<int64_t>(raft.term));
-    key(w, "CommitIndex");
+    write_key(w, "CommitIndex");
     w.Int64(static_cast<int64_t>(raft.commit));
-    key(w, "AppliedIndex");
+    write_key(w, "AppliedIndex");
     w.Int64(static_cast<int64_t>(raft.applied));
-    key(w, "NodeLicenseDetails");
+    write_key(w, "NodeLicenseDetails");
     w.StartObject();
     w.EndObject();
-    key(w, "LastStateChangeReason");
-    str(w, "");
+    write_key(w, "LastStateChangeReason");
+    write_string(w, "");
     // Per other node, RavenDB's NodeStatus fields the console and tests
     // read (the client only needs an object here).
-    key(w, "Status");
+    write_key(w, "Status");
     w.StartObject();
     for (auto& p : raft.peers) {
-      key(w, p.tag);
+      write_key(w, p.tag);
       w.StartObject();
-      key(w, "Name");
-      str(w, p.tag);
-      key(w, "Url");
-      str(w, p.url);
-      key(w, "Connected");
+      write_key(w, "Name");
+      write_string(w, p.tag);
+      write_key(w, "Url");
+      write_string(w, p.url);
+      write_key(w, "Connected");
       w.Bool(p.connected);
-      key(w, "ErrorDetails");
+      write_key(w, "ErrorDetails");
       if (p.last_error.empty())
         w.Null();
       else
-        str(w, p.last_error);
+        write_string(w, p.last_error);
       if (!p.replication.empty()) {
-        key(w, "Replication");
-        str(w, p.replication);
-        key(w, "LastMatchingIndex");
+        write_key(w, "Replication");
+        write_string(w, p.replication);
+        write_key(w, "LastMatchingIndex");
         w.Int64(static_cast<int64_t>(p.match));
-        key(w, "SilentMs");
+        write_key(w, "SilentMs");
         w.Int64(p.silent_ms);
       }
       w.EndObject();
@@ -386,23 +378,23 @@ std::string render_node_info(const cluster_summary& cluster) {
                                                      : "Member";
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "NodeTag");
-    str(w, raft.node_tag);
-    key(w, "TopologyId");
-    str(w, t.topology_id);
-    key(w, "Certificate");
+    write_key(w, "NodeTag");
+    write_string(w, raft.node_tag);
+    write_key(w, "TopologyId");
+    write_string(w, t.topology_id);
+    write_key(w, "Certificate");
     w.Null();
-    key(w, "ClusterStatus");
-    str(w, cluster.bootstrapped() ? "Joined" : "Passive");
-    key(w, "BuildInfo");
+    write_key(w, "ClusterStatus");
+    write_string(w, cluster.bootstrapped() ? "Joined" : "Passive");
+    write_key(w, "BuildInfo");
     auto build = render_build_version();
     w.RawValue(build.data(), build.size(), rapidjson::kObjectType);
-    key(w, "CurrentState");
-    str(w, raft.state);
-    key(w, "HasFixedPort");
+    write_key(w, "CurrentState");
+    write_string(w, raft.state);
+    write_key(w, "HasFixedPort");
     w.Bool(true);
-    key(w, "ServerRole");
-    str(w, role);
+    write_key(w, "ServerRole");
+    write_string(w, role);
     w.EndObject();
   });
 }
@@ -410,9 +402,9 @@ std::string render_node_info(const cluster_summary& cluster) {
 std::string render_tcp_info(std::string_view tcp_url) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Url");
-    str(w, tcp_url);
-    key(w, "Certificate");
+    write_key(w, "Url");
+    write_string(w, tcp_url);
+    write_key(w, "Certificate");
     w.Null();
     w.EndObject();
   });
@@ -424,16 +416,16 @@ std::string render_database_created(int64_t index,
   return write_json([&](json_writer& w) {
     auto topology = render_database_topology(record);
     w.StartObject();
-    key(w, "RaftCommandIndex");
+    write_key(w, "RaftCommandIndex");
     w.Int64(index);
-    key(w, "Name");
-    str(w, record.name);
-    key(w, "Topology");
+    write_key(w, "Name");
+    write_string(w, record.name);
+    write_key(w, "Topology");
     w.RawValue(topology.data(), topology.size(), rapidjson::kObjectType);
-    key(w, "NodesAddedTo");
+    write_key(w, "NodesAddedTo");
     w.StartArray();
     for (auto& u : urls)
-      str(w, u);
+      write_string(w, u);
     w.EndArray();
     w.EndObject();
   });
@@ -443,12 +435,12 @@ std::string render_databases_deleted(int64_t index,
                                      const std::vector<std::string>& names) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "RaftCommandIndex");
+    write_key(w, "RaftCommandIndex");
     w.Int64(index);
-    key(w, "PendingDeletes");
+    write_key(w, "PendingDeletes");
     w.StartArray();
     for (auto& n : names)
-      str(w, n);
+      write_string(w, n);
     w.EndArray();
     w.EndObject();
   });
@@ -459,21 +451,21 @@ render_database_list(const std::vector<const database_record*>& dbs,
                      bool names_only) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "Databases");
+    write_key(w, "Databases");
     w.StartArray();
     for (auto* db : dbs) {
       if (names_only) {
-        str(w, db->name);
+        write_string(w, db->name);
         continue;
       }
       w.StartObject();
-      key(w, "Name");
-      str(w, db->name);
-      key(w, "Disabled");
+      write_key(w, "Name");
+      write_string(w, db->name);
+      write_key(w, "Disabled");
       w.Bool(db->disabled);
-      key(w, "IsEncrypted");
+      write_key(w, "IsEncrypted");
       w.Bool(false);
-      key(w, "ReplicationFactor");
+      write_key(w, "ReplicationFactor");
       w.Int(db->topology.replication_factor);
       w.EndObject();
     }
@@ -485,16 +477,16 @@ render_database_list(const std::vector<const database_record*>& dbs,
 std::string render_build_version() {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    key(w, "BuildVersion");
+    write_key(w, "BuildVersion");
     w.Int(72000);
-    key(w, "ProductVersion");
-    str(w, "7.2");
-    key(w, "CommitHash");
-    str(w, "corvus-" CORVUS_VERSION);
-    key(w, "FullVersion");
-    str(w, raven_protocol_version);
-    key(w, "AssemblyVersion");
-    str(w, "7.2.0.0");
+    write_key(w, "ProductVersion");
+    write_string(w, "7.2");
+    write_key(w, "CommitHash");
+    write_string(w, "corvus-" CORVUS_VERSION);
+    write_key(w, "FullVersion");
+    write_string(w, raven_protocol_version);
+    write_key(w, "AssemblyVersion");
+    write_string(w, "7.2.0.0");
     w.EndObject();
   });
 }

@@ -13,18 +13,14 @@ namespace corvus {
 
 namespace {
 
-void str(json_writer& w, std::string_view s) {
-  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
-}
-
 void write_actor(json_writer& w, const actor_view& a) {
   w.StartObject();
   w.Key("Id");
   w.Uint64(a.id);
   w.Key("Kind");
-  str(w, a.kind);
+  write_string(w, a.kind);
   w.Key("Name");
-  str(w, a.name);
+  write_string(w, a.name);
   w.Key("Parent");
   w.Uint64(a.parent);
   w.Key("Responsive");
@@ -97,9 +93,9 @@ std::string render_actor_list(const std::string& node_tag,
   return write_json([&](json_writer& w) {
     w.StartObject();
     w.Key("NodeTag");
-    str(w, node_tag);
+    write_string(w, node_tag);
     w.Key("Url");
-    str(w, url);
+    write_string(w, url);
     w.Key("Actors");
     w.StartArray();
     for (auto& a : actors)
@@ -121,13 +117,13 @@ std::string render_restarts(const std::vector<restart_view>& restarts) {
     for (auto& r : restarts) {
       w.StartObject();
       w.Key("Kind");
-      str(w, r.kind);
+      write_string(w, r.kind);
       w.Key("Name");
-      str(w, r.name);
+      write_string(w, r.name);
       w.Key("Reason");
-      str(w, r.reason);
+      write_string(w, r.reason);
       w.Key("At");
-      str(w, format_timestamp(r.at));
+      write_string(w, format_timestamp(r.at));
       w.Key("NextAttemptMs");
       w.Int64(r.next_attempt_ms);
       w.EndObject();

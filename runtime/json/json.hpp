@@ -13,6 +13,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace corvus {
 
@@ -39,6 +40,26 @@ private:
 
 /// A RapidJSON writer producing compact JSON into a std::string.
 using json_writer = rapidjson::Writer<string_sink>;
+
+/// Writes `s` as a JSON string (any bytes, with its length; no need for a
+/// terminating NUL).
+inline void write_key(json_writer& w, std::string_view key) {
+  w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
+}
+
+inline void write_string(json_writer& w, std::string_view s) {
+  w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+/// Writes `key` and then `items` as an array of strings.
+inline void write_string_array(json_writer& w, std::string_view key,
+                               const std::vector<std::string>& items) {
+  write_key(w, key);
+  w.StartArray();
+  for (auto& s : items)
+    write_string(w, s);
+  w.EndArray();
+}
 
 /// @returns the JSON text `write(writer)` produces, with room for
 ///          `reserve` bytes made up front.

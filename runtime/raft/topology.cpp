@@ -15,8 +15,8 @@ void write_map(json_writer& w, const char* key,
   w.Key(key);
   w.StartObject();
   for (auto& [tag, url] : nodes) {
-    w.Key(tag.data(), static_cast<rapidjson::SizeType>(tag.size()));
-    w.String(url.data(), static_cast<rapidjson::SizeType>(url.size()));
+    write_key(w, tag);
+    write_string(w, url);
   }
   w.EndObject();
 }
@@ -81,14 +81,12 @@ std::string to_json(const topology& t) {
   return write_json(256, [&](json_writer& w) {
     w.StartObject();
     w.Key("TopologyId");
-    w.String(t.topology_id.data(),
-             static_cast<rapidjson::SizeType>(t.topology_id.size()));
+    write_string(w, t.topology_id);
     write_map(w, "Members", t.members);
     write_map(w, "Promotables", t.promotables);
     write_map(w, "Watchers", t.watchers);
     w.Key("LastNodeId");
-    w.String(t.last_node_id.data(),
-             static_cast<rapidjson::SizeType>(t.last_node_id.size()));
+    write_string(w, t.last_node_id);
     w.EndObject();
   });
 }
