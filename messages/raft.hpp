@@ -76,11 +76,15 @@ struct topology_request {
   std::string url;
   raft::node_tag tag;
   bool watcher = false;
+  /// Set when an earlier attempt of this request was forwarded and its
+  /// answer lost (leader change, timeout): it may have been carried out
+  /// already, so a topology that already is as asked counts as success.
+  bool may_be_done = false;
 
   friend bool operator==(const topology_request& x,
                          const topology_request& y) {
     return x.what == y.what && x.url == y.url && x.tag == y.tag
-           && x.watcher == y.watcher;
+           && x.watcher == y.watcher && x.may_be_done == y.may_be_done;
   }
 };
 
@@ -138,7 +142,7 @@ typename Inspector::result_type inspect(Inspector& f, command_reply& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, topology_request& x) {
   return f(caf::meta::type_name("corvus::topology_request"), x.what, x.url,
-           x.tag, x.watcher);
+           x.tag, x.watcher, x.may_be_done);
 }
 
 } // namespace corvus

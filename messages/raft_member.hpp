@@ -55,6 +55,15 @@ struct peer_down {
   std::string reason;
 };
 
+/// A cluster command submitted from an HTTP thread (no gateway hop, no
+/// request timer): `done` gets the outcome once applied on this node, or
+/// the failure; it runs in the member's thread and must only hand the
+/// result on.
+struct cluster_submit {
+  std::string command;
+  std::function<void(outcome<command_reply>)> done;
+};
+
 /// Work that ran elsewhere (a blocking probe of a joining node) and comes
 /// back to finish in the member's context. Local only: a closure.
 struct member_task {
@@ -75,6 +84,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::peer_up)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::peer_down)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::cluster_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::member_task)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::cluster_submit)
 
 namespace corvus {
 
@@ -101,6 +111,8 @@ using raft_member_actor = raft_peer_actor::extend_with<introspectable_actor>::
     // The leader hands leadership to another member (POST
     // /admin/cluster/reelect). Errors: ec::not_leader, ec::bad_request.
     caf::replies_to<atom::reelect>::with<void>,
+    // The same as `propose`, from an HTTP thread.
+    caf::reacts_to<cluster_submit>,
     // A linearizable read of the cluster state.
     caf::reacts_to<cluster_read>,
     // Work finishing in the member's context.

@@ -48,16 +48,26 @@ void peer_link_state::connect() {
     return;
   ++attempts;
   auto& s = settings;
-  auto address = tcp_address(s.peer_url, s.connect_timeout);
-  if (!address)
-    return failed(address.error().message);
-  tcp_url = format_url(*address);
-  auto handle = self->system().middleman().remote_actor<raft_peer_actor>(
-    address->host, address->port);
-  if (!handle)
-    return failed("cannot connect to " + tcp_url + ": "
-                  + self->system().render(handle.error()));
-  auto candidate = *handle;
+  raft_peer_actor candidate;
+  if (s.resolve) {
+    // A simulation routes the peer through its own links (see the seam's
+    // comment); the rest of the connection is as over TCP.
+    tcp_url = "sim:" + s.peer_url;
+    candidate = s.resolve(s.peer_tag, s.peer_url);
+    if (!candidate)
+      return failed("no route to " + s.peer_url);
+  } else {
+    auto address = tcp_address(s.peer_url, s.connect_timeout);
+    if (!address)
+      return failed(address.error().message);
+    tcp_url = format_url(*address);
+    auto handle = self->system().middleman().remote_actor<raft_peer_actor>(
+      address->host, address->port);
+    if (!handle)
+      return failed("cannot connect to " + tcp_url + ": "
+                    + self->system().render(handle.error()));
+    candidate = *handle;
+  }
   self->request(candidate, s.connect_timeout, s.hello)
     .then(
       [this, candidate](std::string& tag) {

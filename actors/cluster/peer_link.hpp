@@ -6,17 +6,26 @@
 // CAF's middleman, says hello, and reports the peer's handle to the member;
 // when the connection drops it reports that and reconnects with a growing
 // back-off. Losing a peer never blocks anything else: each link runs on a
-// thread of its own (spawn it detached), since connecting blocks.
+// thread of its own (spawn it detached), since connecting blocks. With a
+// resolver (simulations) nothing blocks and the link runs like any actor.
 
 #include "messages/raft_member.hpp"
 
 #include <spdlog/logger.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
 namespace corvus {
+
+/// Finds a peer's handle without the network: given the peer's tag and HTTP
+/// URL, returns the handle to talk to it through (null: unreachable). A
+/// seam for whole-node simulations in one actor system
+/// (test/actors/cluster_sim_test.cpp), which route peers through relays.
+using peer_resolver = std::function<raft_peer_actor(const raft::node_tag&,
+                                                    const std::string& url)>;
 
 struct peer_link_settings {
   /// The peer.
@@ -29,6 +38,9 @@ struct peer_link_settings {
   std::chrono::milliseconds connect_timeout{2000};
   std::chrono::milliseconds backoff_initial{150};
   std::chrono::milliseconds backoff_max{2000};
+  /// Tests only: when set, it replaces the HTTP look-up and the middleman
+  /// connection; the hello, the monitoring and the back-off stay the same.
+  peer_resolver resolve;
   introspection_actor registry;
   uint64_t parent = 0;
   std::shared_ptr<spdlog::logger> log;

@@ -116,9 +116,59 @@ std::string outcome_json(const apply_outcome& out) {
   return write_json([&](json_writer& w) { write_apply_outcome(w, out); });
 }
 
+std::string without_trailing_slashes(std::string url) {
+  while (!url.empty() && url.back() == '/')
+    url.pop_back();
+  return url;
+}
+
+/// @returns whether `current` already is what `req` asks for (a request
+///          repeated after its answer was lost).
+bool already_done(const topology_request& req, const raft::topology& current) {
+  switch (req.what) {
+    case topology_request::kind::add: {
+      auto url = without_trailing_slashes(req.url);
+      for (auto& t : current.all_tags())
+        if (current.url_of(t) == url)
+          return req.tag.empty() || req.tag == t;
+      return false;
+    }
+    case topology_request::kind::remove:
+      return !current.contains(req.tag);
+    case topology_request::kind::promote:
+      return current.contains(req.tag) && current.watchers.count(req.tag) == 0;
+    case topology_request::kind::demote:
+      return current.watchers.count(req.tag) > 0;
+  }
+  return false;
+}
+
 } // namespace
 
+raft_member_state::~raft_member_state() {
+  // Links end with their member, however it ends. CAF destroys the state
+  // when the actor exits, before its attached functors run.
+  for (auto& [t, p] : peers)
+    if (p.link)
+      caf::anon_send_exit(p.link, caf::exit_reason::user_shutdown);
+}
+
+raft_member_state::clock::time_point raft_member_state::now() const {
+  return self->clock().now();
+}
+
 // -- start-up ---------------------------------------------------------------
+
+void raft_member_state::start_core(raft::durable_state durable) {
+  raft::config cfg;
+  cfg.id = tag;
+  cfg.election_ticks = settings.election_ticks;
+  cfg.heartbeat_ticks = settings.heartbeat_ticks;
+  cfg.seed = settings.seed;
+  cfg.max_append_bytes = settings.max_append_bytes;
+  cfg.max_inflight = settings.max_inflight;
+  core.emplace(cfg, std::move(durable));
+}
 
 caf::error raft_member_state::init() {
   auto& s = settings;
@@ -133,15 +183,8 @@ caf::error raft_member_state::init() {
     machine = std::move(*restored);
   }
   if (!tag.empty()) {
-    raft::config cfg;
-    cfg.id = tag;
-    cfg.election_ticks = s.election_ticks;
-    cfg.heartbeat_ticks = s.heartbeat_ticks;
-    cfg.seed = s.seed;
-    cfg.max_append_bytes = s.max_append_bytes;
-    cfg.max_inflight = s.max_inflight;
-    core.emplace(cfg, raft::durable_state{contents->state, contents->snap,
-                                          std::move(contents->entries)});
+    start_core(raft::durable_state{contents->state, contents->snap,
+                                   std::move(contents->entries)});
   }
   if (s.publish) {
     auto port = self->system().middleman().publish(
@@ -187,18 +230,11 @@ outcome<done> raft_member_state::bootstrap() {
   founding.members.emplace(tag, settings.public_url);
   founding.last_node_id = tag;
   if (!core) {
-    raft::config cfg;
-    cfg.id = tag;
-    cfg.election_ticks = settings.election_ticks;
-    cfg.heartbeat_ticks = settings.heartbeat_ticks;
-    cfg.seed = settings.seed;
-    cfg.max_append_bytes = settings.max_append_bytes;
-    cfg.max_inflight = settings.max_inflight;
-    core.emplace(cfg, raft::durable_state{});
+    start_core(raft::durable_state{});
   }
   if (auto founded = core->bootstrap(founding); !founded)
     return founded.error();
-  leader_since = clock::now();
+  leader_since = now();
   settings.log->info("raft-member {} founds cluster {} and leads it", tag,
                      founding.topology_id);
   enlist(self, settings.registry, "raft-member", tag, settings.parent);
@@ -213,6 +249,23 @@ void raft_member_state::drain() {
     return;
   for (int rounds = 0; core->has_ready(); ++rounds) {
     auto r = core->take_ready();
+    // A leader's appends need not wait for its own write (Raft thesis
+    // §10.2.1): it counts itself only once its entries are durable, so the
+    // followers' writes and its own run in parallel. Anything else (votes,
+    // answers) waits, and so does everything when the term or vote changes.
+    auto& before = core->persisted_state();
+    auto early = !r.new_hard_state
+                 || (r.new_hard_state->term == before.term
+                     && r.new_hard_state->voted_for == before.voted_for);
+    std::vector<raft::message> after_persist;
+    for (auto& msg : r.messages) {
+      auto leader_traffic = msg.type == raft::message_type::append
+                            || msg.type == raft::message_type::heartbeat;
+      if (early && leader_traffic)
+        send_raft(std::move(msg));
+      else
+        after_persist.push_back(std::move(msg));
+    }
     if (r.needs_persist()) {
       if (auto saved = settings.store->save(r); !saved) {
         // Nothing may be sent or applied that is not durable: the member
@@ -223,7 +276,7 @@ void raft_member_state::drain() {
         return;
       }
     }
-    for (auto& msg : r.messages)
+    for (auto& msg : after_persist)
       send_raft(std::move(msg));
     if (r.installed) {
       auto restored = cluster_state::from_json(r.new_snapshot->data);
@@ -277,7 +330,7 @@ void raft_member_state::drain() {
   if (core->log().config_index() != synced_config_index)
     sync_peers();
   if (is_leader() && !was_leader)
-    leader_since = clock::now();
+    leader_since = now();
   if (is_leader() != was_leader || core->leader() != known_leader) {
     was_leader = is_leader();
     known_leader = core->leader();
@@ -443,7 +496,10 @@ void raft_member_state::sync_peers() {
     ls.registry = settings.registry;
     ls.parent = self->id();
     ls.log = settings.log;
-    p.link = self->spawn<caf::detached>(peer_link, std::move(ls));
+    ls.resolve = settings.resolve_peer;
+    // A resolved link does not block: it needs no thread of its own.
+    p.link = ls.resolve ? self->spawn(peer_link, std::move(ls))
+                        : self->spawn<caf::detached>(peer_link, std::move(ls));
   }
 }
 
@@ -480,14 +536,7 @@ outcome<std::string> raft_member_state::hello(const raft_hello& h) {
     if (auto saved = settings.store->save_tag(h.destination); !saved)
       return saved.error();
     tag = h.destination;
-    raft::config cfg;
-    cfg.id = tag;
-    cfg.election_ticks = settings.election_ticks;
-    cfg.heartbeat_ticks = settings.heartbeat_ticks;
-    cfg.seed = settings.seed;
-    cfg.max_append_bytes = settings.max_append_bytes;
-    cfg.max_inflight = settings.max_inflight;
-    core.emplace(cfg, raft::durable_state{});
+    start_core(raft::durable_state{});
     settings.log->info("raft-member joins cluster {} as node {} (added by "
                        "{})",
                        h.topology_id, tag, h.source);
@@ -520,7 +569,7 @@ void raft_member_state::forward(const Payload& payload,
                                 std::function<void(Reply&)> on_reply,
                                 std::function<void(const failure*)> retry) {
   auto remaining = std::chrono::duration_cast<std::chrono::milliseconds>(
-    deadline - clock::now());
+    deadline - now());
   if (remaining.count() <= 0) {
     auto f = no_leader_failure(tag, settings.operation_timeout);
     return retry(&f);
@@ -556,7 +605,7 @@ void raft_member_state::forward(const Payload& payload,
         if (!settle())
           return;
         auto f = to_failure(err);
-        if (retryable(f) && clock::now() < deadline)
+        if (retryable(f) && now() < deadline)
           return retry(nullptr);
         if (f.code == ec::timeout)
           f = no_leader_failure(tag, settings.operation_timeout);
@@ -575,13 +624,13 @@ void raft_member_state::submit(pending_submit p) {
   if (shutting_down)
     return p.done(make_failure(ec::shutting_down,
                                "the node is shutting down"));
-  if (!core || core->passive()) {
-    // As RavenDB: a node in no cluster founds one with its first cluster
-    // command (§1.6). A node that was removed cannot.
-    if (!core || core->last_index() == 0)
-      if (auto founded = bootstrap(); !founded)
-        return p.done(founded.error());
-  }
+  // As RavenDB: a node in no cluster (no tag) founds one with its first
+  // cluster command (§1.6). A node that was removed cannot, and neither can
+  // one a leader just added: it has its tag from the hello and waits for
+  // that leader's log (founding a cluster of its own would split it off).
+  if (!core)
+    if (auto founded = bootstrap(); !founded)
+      return p.done(founded.error());
   if (is_leader()) {
     auto index = core->propose(p.command);
     if (!index) {
@@ -622,7 +671,7 @@ void raft_member_state::retry_submits() {
   auto queued = std::move(submits);
   submits.clear();
   for (auto& p : queued) {
-    if (clock::now() >= p.deadline)
+    if (now() >= p.deadline)
       p.done(no_leader_failure(tag, settings.operation_timeout));
     else
       submit(std::move(p));
@@ -633,7 +682,8 @@ void raft_member_state::change_topology(pending_change p) {
   if (shutting_down)
     return p.done(make_failure(ec::shutting_down,
                                "the node is shutting down"));
-  if (!core || (core->passive() && core->last_index() == 0)) {
+  // Only a node without a tag founds a cluster (see submit()).
+  if (!core) {
     if (p.request.what != topology_request::kind::add)
       return p.done(make_failure(ec::bad_request,
                                  "this node is in no cluster yet"));
@@ -659,10 +709,10 @@ void raft_member_state::change_topology(pending_change p) {
                      });
       },
       [this, shared](const failure* f) {
-        if (f == nullptr)
-          changes.push_back(std::move(*shared));
-        else
-          shared->done(*f);
+        if (f != nullptr)
+          return shared->done(*f);
+        shared->request.may_be_done = true;
+        changes.push_back(std::move(*shared));
       });
     return;
   }
@@ -674,6 +724,15 @@ void raft_member_state::change_topology(pending_change p) {
       auto member = caf::actor_cast<raft_member_actor>(self);
       auto timeout = settings.connect_timeout;
       auto shared = std::make_shared<pending_change>(std::move(p));
+      if (settings.resolve_peer) {
+        // A simulation has no HTTP: the node counts as a fresh one (what
+        // a node in no cluster answers), decided in a later message as
+        // after a probe.
+        self->send(member, member_task{[this, shared] {
+                     propose_change(std::move(*shared), node_identity{});
+                   }});
+        return;
+      }
       self->spawn<caf::detached>(
         [this, member, timeout, shared](caf::event_based_actor* probe) {
           auto identity = probe_node(shared->request.url, timeout);
@@ -695,7 +754,7 @@ void raft_member_state::retry_changes() {
   auto queued = std::move(changes);
   changes.clear();
   for (auto& p : queued) {
-    if (clock::now() >= p.deadline)
+    if (now() >= p.deadline)
       p.done(no_leader_failure(tag, settings.operation_timeout));
     else
       change_topology(std::move(p));
@@ -713,15 +772,21 @@ void raft_member_state::propose_change(pending_change p,
   }
   auto& req = p.request;
   auto next = core->current_topology();
+  if (req.may_be_done && already_done(req, next))
+    return wait_applied(core->log().config_index(),
+                        [done = p.done](outcome<raft::index_t> applied) {
+                          if (applied)
+                            done(static_cast<int64_t>(*applied));
+                          else
+                            done(applied.error());
+                        });
   auto fail = [&](std::string why) {
     p.done(make_failure(ec::bad_request, std::move(why)));
   };
   auto known = [&](const raft::node_tag& t) { return next.contains(t); };
   switch (req.what) {
     case topology_request::kind::add: {
-      auto url = req.url;
-      while (!url.empty() && url.back() == '/')
-        url.pop_back();
+      auto url = without_trailing_slashes(req.url);
       for (auto& t : next.all_tags())
         if (next.url_of(t) == url)
           return fail("the node at " + url + " is already node " + t
@@ -813,19 +878,18 @@ void raft_member_state::wait_applied(raft::index_t index,
   if (applied() >= index)
     return done(applied());
   waiters.emplace(index, waiter{index, std::move(done),
-                                clock::now() + settings.operation_timeout});
+                                now() + settings.operation_timeout});
 }
 
 void raft_member_state::read(
   std::function<void(outcome<const cluster_state*>)> run) {
-  if (!core || core->passive()) {
-    // In no cluster: nothing to agree on, the (empty) state is current.
-    if (!core || core->last_index() == 0)
-      return run(&machine);
-  }
+  // In no cluster: nothing to agree on, the (empty) state is current. A
+  // node being added (a tag, no log yet) asks its leader like any other.
+  if (!core)
+    return run(&machine);
   auto id = next_read++;
   reads.emplace(id, pending_read{std::move(run),
-                                 clock::now() + settings.operation_timeout,
+                                 now() + settings.operation_timeout,
                                  0});
   core->read_index(id);
   self->send(self, atom::drain_v);
@@ -835,7 +899,7 @@ void raft_member_state::tick() {
   ++ticks;
   if (core)
     core->tick();
-  auto now = clock::now();
+  auto now = this->now();
   for (auto i = waiters.begin(); i != waiters.end();) {
     if (now < i->second.deadline) {
       ++i;
@@ -886,7 +950,7 @@ raft_status raft_member_state::status() const {
     st.last_index = core->last_index();
     if (is_leader())
       st.leadership_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           clock::now() - leader_since)
+                           now() - leader_since)
                            .count();
   }
   auto followers = core ? core->followers()
@@ -963,12 +1027,6 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     st.settings.log->critical("raft-member cannot start: {}", describe(err));
     self->quit(err);
   }
-  self->attach_functor([self](const caf::error&) {
-    // Links end with their member.
-    for (auto& [t, p] : self->state.peers)
-      if (p.link)
-        caf::anon_send_exit(p.link, caf::exit_reason::user_shutdown);
-  });
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     auto& st = self->state;
     st.shutting_down = true;
@@ -979,7 +1037,7 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     self->quit(msg.reason);
   });
   auto deadline = [self] {
-    return raft_member_state::clock::now()
+    return self->state.now()
            + self->state.settings.operation_timeout;
   };
   return {
@@ -1122,6 +1180,10 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         return to_error(moved.error());
       self->send(self, atom::drain_v);
       return caf::unit;
+    },
+    [self, deadline](cluster_submit& c) {
+      self->state.submit(raft_member_state::pending_submit{
+        std::move(c.command), std::move(c.done), deadline()});
     },
     [self](cluster_read& r) { self->state.read(std::move(r.run)); },
     [self](member_task& t) {

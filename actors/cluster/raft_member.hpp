@@ -52,6 +52,13 @@ struct raft_member_settings {
   std::chrono::milliseconds operation_timeout{15'000};
   std::chrono::milliseconds connect_timeout{2'000};
   uint64_t seed = 1;
+  /// Tests only (whole-node simulations in one actor system): when set,
+  /// peer links get each peer's handle from it instead of over HTTP and
+  /// the middleman, and run on the member's scheduler (not detached); a
+  /// node being added is not probed over HTTP but taken as a fresh node
+  /// (no tag, no cluster). Everything else (the hello that hands a new
+  /// node its tag, reconnects, forwarding) runs as in production.
+  peer_resolver resolve_peer;
   node_actor node;
   introspection_actor registry;
   uint64_t parent = 0;
@@ -68,6 +75,7 @@ struct node_identity {
 
 struct raft_member_state {
   using clock = std::chrono::steady_clock;
+  ~raft_member_state();
   template <class T>
   using callback = std::function<void(outcome<T>)>;
 
@@ -127,6 +135,8 @@ struct raft_member_state {
   /// Restores the member from its store, replays the committed log into
   /// the state machine, publishes the TCP endpoint, connects to peers.
   caf::error init();
+  /// Creates the Raft core for this node's tag on what its store holds.
+  void start_core(raft::durable_state durable);
 
   /// Executes everything the core has ready (persist, send, apply).
   void drain();
@@ -184,6 +194,10 @@ struct raft_member_state {
   raft::index_t applied() const {
     return core ? core->applied() : 0;
   }
+
+  /// The actor system's clock: deadlines follow the same time as the
+  /// timers (simulated under the test coordinator).
+  clock::time_point now() const;
 
   raft_member_actor::pointer self;
   raft_member_settings settings;

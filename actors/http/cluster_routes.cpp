@@ -38,8 +38,25 @@ void change_topology(const request_ptr& r, topology_request req) {
     std::move(req));
 }
 
-/// Proposes a compare-exchange command and answers with its outcome as
-/// the client expects it.
+/// Answers a compare-exchange command's outcome as the client expects it.
+void answer_compare_exchange(const request_ptr& r, const command_reply& reply) {
+  rapidjson::Document doc;
+  std::optional<apply_outcome> out;
+  if (parse_json(reply.outcome, doc, "a command outcome"))
+    out = read_apply_outcome(doc);
+  if (!out)
+    return r->fail(make_failure(ec::internal_error,
+                                "unreadable command outcome"));
+  if (!*out)
+    return r->fail(out->error());
+  auto* result = std::get_if<compare_exchange_result>(&**out);
+  if (result == nullptr)
+    return r->fail(make_failure(ec::internal_error,
+                                "unexpected command outcome"));
+  r->reply_json(200, render_compare_exchange_result(*result));
+}
+
+/// Proposes a compare-exchange command and answers with its outcome.
 void propose_compare_exchange(const request_ptr& r, cluster_command cmd) {
   // Every command needs a request id: a forward retried after a leader
   // change must not apply twice. The client's raft-request-id is used when
@@ -50,25 +67,20 @@ void propose_compare_exchange(const request_ptr& r, cluster_command cmd) {
         c.request_id = random_guid();
     },
     cmd);
-  r->ask<command_reply>(
+  // Straight to the member with a callback, as document writes go to their
+  // database: no gateway hop, no request timer (the member bounds every
+  // submission by cluster.operation-timeout).
+  auto guard = std::make_shared<detail::unanswered_guard>(r);
+  caf::anon_send(
     r->node().member,
-    request::continuation<command_reply>{[r](command_reply& reply) {
-      rapidjson::Document doc;
-      std::optional<apply_outcome> out;
-      if (parse_json(reply.outcome, doc, "a command outcome"))
-        out = read_apply_outcome(doc);
-      if (!out)
-        return r->fail(make_failure(ec::internal_error,
-                                    "unreadable command outcome"));
-      if (!*out)
-        return r->fail(out->error());
-      auto* result = std::get_if<compare_exchange_result>(&**out);
-      if (result == nullptr)
-        return r->fail(make_failure(ec::internal_error,
-                                    "unexpected command outcome"));
-      r->reply_json(200, render_compare_exchange_result(*result));
-    }},
-    atom::propose_v, encode_command(cmd));
+    cluster_submit{encode_command(cmd), [guard](outcome<command_reply> got) {
+                     auto self = guard->take();
+                     self->exchange().post([self, got = std::move(got)] {
+                       if (!got)
+                         return self->fail(got.error());
+                       answer_compare_exchange(self, *got);
+                     });
+                   }});
 }
 
 /// Answers 204 once the Raft member did `xs...`.

@@ -1,0 +1,690 @@
+// Whole nodes in one actor system (style.md §7, "simulation"): three or five
+// node actors under CAF's test coordinator, each with its own in-memory
+// stores, no HTTP and no middleman. Each Raft member reaches its peers
+// through the `resolve_peer` seam of raft_member_settings, which hands its
+// peer links a relay actor per ordered pair of nodes. A relay forwards
+// everything with `delegate` (requests keep their response path, the
+// receiver sees the original sender) unless the switchboard the test
+// controls cuts that direction; then the message is lost, as on a broken
+// network. Time moves only with advance(), one tick (10 ms) per step; the
+// members keep Rachis's default timing (election timeout 300 ms).
+//
+// What the relays do not model: answers to requests go straight back to
+// the requester, and a member answering the sender it saw (its `inbound`
+// handle, used only while its own link to that peer is down) bypasses the
+// reverse relay. A cut drops requests and one-way traffic in its
+// direction, not answers.
+
+#include "actors/node/node.hpp"
+
+#include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_result_json.hpp"
+#include "runtime/documents/document_id.hpp"
+#include "runtime/json/json.hpp"
+#include "storage/data_dir.hpp"
+#include "test/fixtures/deterministic_fixture.hpp"
+#include "test/fixtures/fault_env.hpp"
+
+#include <spdlog/sinks/stdout_sinks.h>
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+using namespace corvus;
+using namespace corvus::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto tick = 10ms;
+constexpr auto operation_timeout = 2s;
+const std::string db = "Orders";
+
+/// The simulated network: who may talk to whom, and the relays. The test
+/// flips the cuts; relays consult them for every message.
+struct switchboard {
+  caf::actor_system* sys = nullptr;
+  std::vector<std::string> urls;
+  /// Each node's current Raft member; null while the node is down.
+  std::vector<caf::actor> members;
+  /// Ordered pairs (from, to) whose traffic is lost.
+  std::set<std::pair<size_t, size_t>> cuts;
+  std::map<std::pair<size_t, size_t>, caf::actor> relays;
+  size_t forwarded = 0;
+  size_t dropped = 0;
+
+  bool open(size_t from, size_t to) const {
+    return cuts.count({from, to}) == 0;
+  }
+
+  std::optional<size_t> index_of(const std::string& url) const {
+    for (size_t i = 0; i < urls.size(); ++i)
+      if (urls[i] == url)
+        return i;
+    return std::nullopt;
+  }
+};
+
+/// Carries traffic from node `from` to node `to`: to that node's current
+/// member while the direction is open, nowhere otherwise.
+caf::behavior relay(caf::event_based_actor* self,
+                    std::shared_ptr<switchboard> board, size_t from,
+                    size_t to) {
+  self->set_default_handler(
+    [board, from, to](caf::scheduled_actor* relay,
+                      caf::message_view& x) -> caf::result<caf::message> {
+      auto& target = board->members[to];
+      if (!board->open(from, to) || !target) {
+        ++board->dropped;
+        // Lost on the wire: no answer, a request times out.
+        return caf::delegated<caf::message>{};
+      }
+      ++board->forwarded;
+      return relay->delegate(target, x.move_content_to_message());
+    });
+  return {
+    [](caf::close_atom) {
+      // nop: a relay needs one handler to stay alive
+    },
+  };
+}
+
+/// @returns the relay from `from` to `to`, made on first use (and again
+///          after a crash killed it, as a new connection).
+caf::actor relay_between(const std::shared_ptr<switchboard>& board,
+                         size_t from, size_t to) {
+  auto& r = board->relays[{from, to}];
+  if (!r)
+    r = board->sys->spawn(relay, board, from, to);
+  return r;
+}
+
+/// One node: its disk survives restarts, its actors do not.
+struct sim_node {
+  std::string url;
+  std::unique_ptr<memory_env> disk = std::make_unique<memory_env>();
+  std::shared_ptr<node_directory> directory
+    = std::make_shared<node_directory>();
+  node_actor actor;
+};
+
+/// What a linearizable read saw.
+struct read_answer {
+  bool done = false;
+  std::optional<failure> error;
+  /// The value of the key asked for; index -1 when absent.
+  compare_exchange_entry entry{"", -1};
+  raft::index_t last_index = 0;
+  /// The whole state machine, as JSON.
+  std::string state;
+};
+
+compare_exchange_result cx_result(const command_reply& reply) {
+  rapidjson::Document doc;
+  REQUIRE(parse_json(reply.outcome, doc, "the outcome"));
+  auto out = read_apply_outcome(doc);
+  REQUIRE(out);
+  REQUIRE(*out);
+  auto* result = std::get_if<compare_exchange_result>(&**out);
+  REQUIRE(result != nullptr);
+  return *result;
+}
+
+struct cluster_fixture : deterministic_fixture {
+  std::shared_ptr<switchboard> board = std::make_shared<switchboard>();
+  std::vector<sim_node> nodes;
+  int next_request = 0;
+
+  cluster_fixture() {
+    board->sys = &sys;
+    // CORVUS_SIM_LOG=1 shows what the nodes log (debugging a scenario).
+    if (std::getenv("CORVUS_SIM_LOG") != nullptr)
+      log = std::make_shared<spdlog::logger>(
+        "sim", std::make_shared<spdlog::sinks::stderr_sink_mt>());
+  }
+
+  ~cluster_fixture() {
+    for (auto& n : nodes)
+      if (n.actor)
+        self->send_exit(n.actor, caf::exit_reason::user_shutdown);
+    run();
+    for (auto& [pair, r] : board->relays)
+      self->send_exit(r, caf::exit_reason::user_shutdown);
+    run();
+    board->relays.clear();
+    board->members.clear();
+  }
+
+  // -- nodes ----------------------------------------------------------------
+
+  /// Starts `count` fresh nodes, each in no cluster.
+  void make_nodes(size_t count) {
+    for (size_t i = 0; i < count; ++i) {
+      nodes.emplace_back();
+      nodes.back().url = "http://node" + std::to_string(i) + ".sim:8080";
+      board->urls.push_back(nodes.back().url);
+      board->members.emplace_back();
+    }
+    for (size_t i = 0; i < count; ++i)
+      start(i);
+  }
+
+  /// Spawns node `i` on its stores (as a process start would).
+  void start(size_t i) {
+    auto& n = nodes[i];
+    auto system = system_store::open(system_store_dir("/data"),
+                                     n.disk->mem.get());
+    REQUIRE(system);
+    auto raft = raft_store::open(raft_store_dir("/data"), n.disk->mem.get());
+    REQUIRE(raft);
+    node_settings s;
+    s.data_dir = "/data";
+    s.public_url = n.url;
+    s.store.env = &n.disk->env;
+    s.detached_databases = false;
+    s.directory = n.directory;
+    s.system = std::shared_ptr<system_store>{std::move(*system)};
+    s.raft.store = std::shared_ptr<raft_store>{std::move(*raft)};
+    s.raft.publish = false;
+    s.raft.tick_interval = tick;
+    s.raft.election_ticks = 30;
+    s.raft.heartbeat_ticks = 10;
+    s.raft.operation_timeout = operation_timeout;
+    s.raft.connect_timeout = 500ms;
+    s.raft.seed = 7919 * (i + 1);
+    s.raft.resolve_peer = [board = board, i](const raft::node_tag&,
+                                             const std::string& url) {
+      auto to = board->index_of(url);
+      if (!to || *to == i)
+        return raft_peer_actor{};
+      return caf::actor_cast<raft_peer_actor>(relay_between(board, i, *to));
+    };
+    s.detached_member = false;
+    s.log = log;
+    n.actor = sys.spawn(node, std::move(s));
+    run();
+    auto member = n.directory->current()->member;
+    REQUIRE(member);
+    board->members[i] = caf::actor_cast<caf::actor>(member);
+  }
+
+  /// Stops node `i` (its actors end, its stores close) and drops the
+  /// connections to and from it.
+  void stop(size_t i) {
+    auto& n = nodes[i];
+    self->monitor(n.actor);
+    self->send_exit(n.actor, caf::exit_reason::user_shutdown);
+    run();
+    self->receive([](const caf::down_msg&) {});
+    n.actor = nullptr;
+    board->members[i] = nullptr;
+    for (auto r = board->relays.begin(); r != board->relays.end();) {
+      if (r->first.first == i || r->first.second == i) {
+        self->send_exit(r->second, caf::exit_reason::user_shutdown);
+        r = board->relays.erase(r);
+      } else {
+        ++r;
+      }
+    }
+    run();
+  }
+
+  // -- the network ----------------------------------------------------------
+
+  /// Cuts every link between `side` and the other nodes, both ways.
+  void partition(const std::set<size_t>& side) {
+    for (size_t x = 0; x < nodes.size(); ++x)
+      for (size_t y = 0; y < nodes.size(); ++y)
+        if (side.count(x) > 0 && side.count(y) == 0) {
+          board->cuts.insert({x, y});
+          board->cuts.insert({y, x});
+        }
+  }
+
+  void heal() {
+    board->cuts.clear();
+  }
+
+  // -- time -----------------------------------------------------------------
+
+  /// Lets `d` pass, tick by tick.
+  void pass(caf::timespan d) {
+    for (caf::timespan t{0}; t < d; t += tick)
+      advance(tick);
+  }
+
+  /// Lets time pass until `done` holds, at most `limit`.
+  bool wait_for(const std::function<bool()>& done,
+                caf::timespan limit = 5s) {
+    run();
+    for (caf::timespan t{0}; !done(); t += tick) {
+      if (t >= limit)
+        return false;
+      advance(tick);
+    }
+    return true;
+  }
+
+  template <class Result>
+  Result await(const answer<Result>& out, caf::timespan limit = 5s) {
+    REQUIRE(wait_for([&] { return out->has_value(); }, limit));
+    return value_of(std::move(**out));
+  }
+
+  template <class Result>
+  ec await_error(const answer<Result>& out, caf::timespan limit = 5s) {
+    REQUIRE(wait_for([&] { return out->has_value(); }, limit));
+    return error_code_of(**out);
+  }
+
+  // -- what the nodes publish -----------------------------------------------
+
+  std::shared_ptr<const cluster_summary> summary(size_t i) const {
+    return nodes[i].directory->current()->cluster;
+  }
+
+  raft_status status(size_t i) const {
+    return summary(i)->raft;
+  }
+
+  raft_member_actor member(size_t i) const {
+    return nodes[i].directory->current()->member;
+  }
+
+  /// @returns the node that leads `group` as every node of it sees it: it
+  ///          is "Leader", the others follow it in its term.
+  std::optional<size_t> leader_of(const std::vector<size_t>& group) const {
+    std::optional<size_t> found;
+    for (auto i : group)
+      if (status(i).state == "Leader") {
+        if (found)
+          return std::nullopt;
+        found = i;
+      }
+    if (!found)
+      return std::nullopt;
+    auto lead = status(*found);
+    for (auto i : group) {
+      auto st = status(i);
+      if (st.leader != lead.node_tag || st.term != lead.term)
+        return std::nullopt;
+    }
+    return found;
+  }
+
+  std::vector<size_t> all() const {
+    std::vector<size_t> xs;
+    for (size_t i = 0; i < nodes.size(); ++i)
+      xs.push_back(i);
+    return xs;
+  }
+
+  /// Waits for `group` to agree on one leader.
+  size_t elected(const std::vector<size_t>& group,
+                 caf::timespan limit = 5s) {
+    std::optional<size_t> found;
+    REQUIRE(wait_for([&] { return (found = leader_of(group)).has_value(); },
+                     limit));
+    return *found;
+  }
+
+  // -- requests -------------------------------------------------------------
+
+  /// Forms a cluster of all nodes through topology requests, by URL: node
+  /// 0 founds it with the first, later ones go through the newest node
+  /// (a follower, which forwards them to the leader).
+  void form(size_t count) {
+    make_nodes(count);
+    for (size_t i = 1; i < count; ++i) {
+      auto via = i == 1 ? 0 : i - 1;
+      auto added = request<int64_t>(member(via), atom::topology_v,
+                                    topology_request{
+                                      topology_request::kind::add,
+                                      nodes[i].url, {}, false});
+      CHECK(await(added) > 0);
+    }
+    // Each joins as promotable and becomes a member once caught up.
+    REQUIRE(wait_for([&] {
+      for (auto i : all())
+        if (summary(i)->topology.members.size() != count)
+          return false;
+      return leader_of(all()).has_value();
+    }));
+  }
+
+  database_created create_database(size_t via) {
+    auto creation = parse_database_creation("", db,
+                                            static_cast<int>(nodes.size()));
+    REQUIRE(creation);
+    return await(request<database_created>(nodes[via].actor, *creation));
+  }
+
+  /// Puts a compare-exchange value through node `i` (atom::propose).
+  answer<command_reply> put_cx(size_t i, const std::string& key,
+                               const std::string& value, int64_t index = 0) {
+    put_compare_exchange_command cmd;
+    cmd.request_id = "sim-" + std::to_string(++next_request);
+    cmd.database = db;
+    cmd.key = key;
+    cmd.value = R"({"Object":)" + value + "}";
+    cmd.index = index;
+    return request<command_reply>(member(i), atom::propose_v,
+                                  encode_command(cmd));
+  }
+
+  /// A linearizable read on node `i` (cluster_read).
+  std::shared_ptr<read_answer> read_cx(size_t i, const std::string& key) {
+    auto out = std::make_shared<read_answer>();
+    caf::anon_send(member(i),
+                   cluster_read{[out, key](outcome<const cluster_state*> st) {
+                     out->done = true;
+                     if (!st) {
+                       out->error = st.error();
+                       return;
+                     }
+                     auto& machine = **st;
+                     if (auto* e = machine.compare_exchange().find(db, key))
+                       out->entry = *e;
+                     out->last_index = machine.last_index();
+                     out->state = machine.to_json();
+                   }});
+    return out;
+  }
+
+  std::shared_ptr<read_answer> read_done(size_t i, const std::string& key) {
+    auto out = read_cx(i, key);
+    REQUIRE(wait_for([&] { return out->done; }));
+    REQUIRE_FALSE(out->error);
+    return out;
+  }
+
+  /// Checks that `group` converged: the same state machine through
+  /// linearizable reads, the same published summary.
+  void check_converged(const std::vector<size_t>& group) {
+    std::vector<std::shared_ptr<read_answer>> reads;
+    for (auto i : group)
+      reads.push_back(read_done(i, "-"));
+    for (size_t k = 1; k < reads.size(); ++k) {
+      CHECK(reads[k]->last_index == reads[0]->last_index);
+      CHECK(reads[k]->state == reads[0]->state);
+    }
+    // Summaries follow within a publish period (100 ticks).
+    auto lead = leader_of(group);
+    REQUIRE(lead);
+    CHECK(wait_for(
+      [&] {
+        for (auto i : group) {
+          auto s = summary(i);
+          if (s->last_index != reads[0]->last_index
+              || s->raft.applied != reads[0]->last_index
+              || s->raft.commit != reads[0]->last_index)
+            return false;
+        }
+        return true;
+      },
+      3s));
+    auto first = summary(group[0]);
+    for (auto i : group) {
+      auto s = summary(i);
+      CHECK(s->topology == first->topology);
+      CHECK(s->topology_etag == first->topology_etag);
+      CHECK(s->databases == first->databases);
+      CHECK(s->raft.leader == status(*lead).node_tag);
+      CHECK(s->raft.term == status(*lead).term);
+      CHECK(s->raft.last_index == reads[0]->last_index);
+    }
+  }
+};
+
+std::vector<std::string> tags_of(const std::map<raft::node_tag,
+                                                 std::string>& m) {
+  std::vector<std::string> xs;
+  for (auto& [tag, url] : m)
+    xs.push_back(tag);
+  return xs;
+}
+
+} // namespace
+
+TEST_CASE_FIXTURE(cluster_fixture, "three nodes form a cluster through "
+                                   "topology requests by URL") {
+  form(3);
+  auto lead = elected(all());
+  // Node 0 founded the cluster as A; the others got B and C in the hello
+  // of the leader's link.
+  CHECK(lead == 0);
+  for (auto i : all()) {
+    auto s = summary(i);
+    CHECK(s->raft.node_tag == std::string(1, static_cast<char>('A' + i)));
+    CHECK(nodes[i].directory->current()->node_tag == s->raft.node_tag);
+    CHECK(tags_of(s->topology.members)
+          == std::vector<std::string>{"A", "B", "C"});
+    CHECK(s->topology.promotables.empty());
+    CHECK(s->topology.url_of("B") == nodes[1].url);
+    CHECK(s->topology == summary(0)->topology);
+    CHECK(s->raft.leader == "A");
+    REQUIRE(s->raft.peers.size() == 2);
+    for (auto& p : s->raft.peers)
+      CHECK(p.connected);
+  }
+  // The leader sees its followers replicating.
+  for (auto& p : status(0).peers)
+    CHECK(p.replication == std::string{"replicate"});
+  CHECK(board->dropped == 0);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a database created through a follower "
+                                   "starts on all three nodes") {
+  form(3);
+  auto created = create_database(2);
+  CHECK(created.record.topology.members.size() == 3);
+  CHECK(created.node_urls.size() == 3);
+  for (auto i : all()) {
+    auto snapshot = nodes[i].directory->current();
+    CHECK(snapshot->cluster->find_database("orders") != nullptr);
+    auto inst = snapshot->databases.find("orders");
+    REQUIRE(inst != snapshot->databases.end());
+    CHECK(inst->second->ready());
+    CHECK(inst->second->name == "Orders");
+  }
+  // A second creation of the same name fails, wherever it is asked.
+  auto again = parse_database_creation("", "ORDERS", 3);
+  REQUIRE(again);
+  CHECK(await_error(request<database_created>(nodes[1].actor, *again))
+        == ec::database_already_exists);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "compare-exchange through a follower is "
+                                   "forwarded; a follower's linearizable "
+                                   "read sees the leader's latest write") {
+  form(3);
+  create_database(0);
+  auto lead = elected(all());
+  REQUIRE(lead == 0);
+  // Proposed on follower B: forwarded to A, answered once applied on B.
+  auto first = await(put_cx(1, "users/1", R"({"n":1})"));
+  auto r1 = cx_result(first);
+  CHECK(r1.successful);
+  CHECK(r1.index == first.raft_index);
+  // A stale index loses, wherever it comes from.
+  auto stale = cx_result(await(put_cx(2, "users/1", R"({"n":9})", 1)));
+  CHECK_FALSE(stale.successful);
+  CHECK(stale.index == first.raft_index);
+  // C hears nothing from A while A commits the next write with B.
+  board->cuts.insert({0, 2});
+  auto second = await(put_cx(0, "users/1", R"({"n":2})", first.raft_index));
+  CHECK(cx_result(second).successful);
+  CHECK(read_done(0, "users/1")->entry.index == second.raft_index);
+  // C's own state is behind; a linearizable read on C still sees the
+  // write once the link is back.
+  auto c_state = value_of(ask<std::string>(member(2), atom::snapshot_v));
+  CHECK(c_state.find("\"Applied\":" + std::to_string(second.raft_index))
+        == std::string::npos);
+  board->cuts.clear();
+  auto seen = read_cx(2, "users/1");
+  REQUIRE(wait_for([&] { return seen->done; }));
+  REQUIRE_FALSE(seen->error);
+  CHECK(seen->entry.index == second.raft_index);
+  CHECK(seen->entry.value == R"({"Object":{"n":2}})");
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a leader partitioned away steps down; "
+                                   "the majority goes on, the minority "
+                                   "fails; after healing all converge") {
+  form(3);
+  create_database(0);
+  auto old = elected(all());
+  auto old_term = status(old).term;
+  std::vector<size_t> majority;
+  for (auto i : all())
+    if (i != old)
+      majority.push_back(i);
+  partition({old});
+  // Proposed on the old leader just after the cut: it can never commit.
+  auto stranded = put_cx(old, "stranded", R"({"n":0})");
+  auto fresh = elected(majority);
+  CHECK(fresh != old);
+  CHECK(status(fresh).term > old_term);
+  // Without a majority answering within T, the old leader steps down.
+  REQUIRE(wait_for([&] { return status(old).state != "Leader"; }, 1s));
+  // The majority commits, through its leader and its follower.
+  auto w1 = await(put_cx(fresh, "majority/1", R"({"n":1})"));
+  auto w2 = await(put_cx(majority[0] == fresh ? majority[1] : majority[0],
+                         "majority/2", R"({"n":2})"));
+  CHECK(w2.raft_index > w1.raft_index);
+  // The minority finds no leader within the operation timeout.
+  auto lost = put_cx(old, "minority", R"({"n":3})");
+  pass(operation_timeout - 200ms);
+  CHECK_FALSE(lost->has_value());
+  CHECK(await_error(lost, 1s) == ec::no_leader);
+  // Heal: the old leader follows the new one; its uncommitted entry is
+  // replaced by the new leader's log.
+  heal();
+  REQUIRE(wait_for([&] { return leader_of(all()) == fresh; }));
+  CHECK(await_error(stranded) == ec::not_leader);
+  CHECK(read_done(old, "majority/2")->entry.index == w2.raft_index);
+  CHECK(read_done(old, "stranded")->entry.index == -1);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a leader that cannot send is replaced; "
+                                   "it still follows what it hears") {
+  form(3);
+  create_database(0);
+  auto old = elected(all());
+  std::vector<size_t> others;
+  for (auto i : all())
+    if (i != old) {
+      others.push_back(i);
+      board->cuts.insert({old, i});
+    }
+  auto fresh = elected(others);
+  CHECK(fresh != old);
+  // The new leader's higher term reaches the old one, which follows it.
+  REQUIRE(wait_for([&] {
+    auto st = status(old);
+    return st.state != "Leader" && st.leader == status(fresh).node_tag;
+  }));
+  // The majority commits without it. (The old leader may not apply this:
+  // a leader only tells a follower about commits up to the follower's
+  // acknowledged match, and its acknowledgements are lost.)
+  auto w = await(put_cx(fresh, "one-way", R"({"n":1})"));
+  CHECK(cx_result(w).successful);
+  // What it forwards is lost on the way: no leader within the timeout.
+  CHECK(await_error(put_cx(old, "one-way/2", R"({"n":2})"),
+                    operation_timeout + 1s)
+        == ec::no_leader);
+  heal();
+  CHECK(read_done(old, "one-way")->entry.index == w.raft_index);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a node restarted on its stores catches "
+                                   "up with what it missed") {
+  form(3);
+  create_database(0);
+  auto before = await(put_cx(1, "users/1", R"({"n":1})"));
+  stop(2);
+  // A and B go on without C.
+  auto while_down = await(put_cx(1, "users/2", R"({"n":2})"));
+  auto overwrite = await(put_cx(0, "users/1", R"({"n":3})",
+                                before.raft_index));
+  CHECK(cx_result(overwrite).successful);
+  CHECK(while_down.raft_index > before.raft_index);
+  start(2);
+  // It comes back as C, with its database, and catches up.
+  CHECK(status(2).node_tag == "C");
+  auto inst = nodes[2].directory->current()->databases.find("orders");
+  REQUIRE(inst != nodes[2].directory->current()->databases.end());
+  CHECK(inst->second->ready());
+  REQUIRE(wait_for([&] {
+    return status(2).applied
+           >= static_cast<raft::index_t>(overwrite.raft_index);
+  }));
+  auto seen = read_done(2, "users/1");
+  CHECK(seen->entry.index == overwrite.raft_index);
+  CHECK(read_done(2, "users/2")->entry.index == while_down.raft_index);
+  // The leader's links reconnected to the new incarnation.
+  REQUIRE(wait_for([&] {
+    for (auto& p : status(0).peers)
+      if (!p.connected)
+        return false;
+    return true;
+  }));
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a restarted leader hands over and "
+                                   "rejoins as follower") {
+  form(3);
+  create_database(1);
+  auto old = elected(all());
+  auto w1 = await(put_cx(old, "k", R"({"n":1})"));
+  stop(old);
+  std::vector<size_t> rest;
+  for (auto i : all())
+    if (i != old)
+      rest.push_back(i);
+  auto fresh = elected(rest);
+  auto w2 = await(put_cx(fresh, "k", R"({"n":2})", w1.raft_index));
+  CHECK(cx_result(w2).successful);
+  start(old);
+  REQUIRE(wait_for([&] { return leader_of(all()) == fresh; }));
+  CHECK(read_done(old, "k")->entry.index == w2.raft_index);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "five nodes: a minority with the leader "
+                                   "loses it, the majority elects, healing "
+                                   "converges") {
+  form(5);
+  create_database(3);
+  auto old = elected(all());
+  // The leader and one follower on one side, three nodes on the other.
+  auto buddy = (old + 1) % 5;
+  partition({old, buddy});
+  std::vector<size_t> majority;
+  for (auto i : all())
+    if (i != old && i != buddy)
+      majority.push_back(i);
+  auto fresh = elected(majority);
+  auto w = await(put_cx(majority[0], "five", R"({"n":5})"));
+  CHECK(cx_result(w).successful);
+  CHECK(await_error(put_cx(buddy, "nope", R"({"n":0})"),
+                    operation_timeout + 1s)
+        == ec::no_leader);
+  heal();
+  REQUIRE(wait_for([&] { return leader_of(all()) == fresh; }));
+  CHECK(read_done(buddy, "five")->entry.index == w.raft_index);
+  check_converged(all());
+}
