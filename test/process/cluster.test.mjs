@@ -1,0 +1,387 @@
+// Rachis, the cluster layer, with real corvus-node processes and real
+// faults (test/support/cluster.mjs): forming a cluster, a database and
+// compare-exchange values through Raft; the leader killed with kill -9; a
+// follower frozen with SIGSTOP; a follower so far behind that it catches up
+// through a snapshot; a five-node cluster cut by iptables partitions
+// (minority, then the leader's side); membership changes.
+//
+// Every fault scenario checks the same three things: at most one leader per
+// term among every claim observed (a LeaderWatch polls each node's
+// /cluster/topology throughout), the committed state intact (the database
+// record and every acknowledged compare-exchange value, read on every
+// node), and the node that was away caught up (same applied index, same
+// values, read on that node: a compare-exchange GET answers from the
+// node's own state machine once it has applied the leader's read index).
+//
+// Nodes use the default election timeout (300 ms), a 3 s operation
+// timeout, and a snapshot every 50 entries keeping 10 (rachis.mjs), so
+// that snapshots are taken and installed throughout.
+
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { after, afterEach, describe, test } from "node:test";
+import { enterNetworkSandbox, stopAll } from "../support/cluster.mjs";
+import { http, sleep } from "../support/corvus_node.mjs";
+import {
+  DB,
+  assertValues,
+  cxCreateMany,
+  cxGet,
+  cxPut,
+  formCluster,
+  ms,
+  raftState,
+  topology,
+  topologyShape,
+  maxCommit,
+  waitCaughtUp,
+  waitFor,
+  waitForLeader,
+} from "./rachis.mjs";
+
+const sandbox = await enterNetworkSandbox();
+after(stopAll);
+
+// The cluster of the running test, stopped after it even when it fails.
+let current = null;
+afterEach(async () => {
+  current?.watch.stop();
+  await current?.cluster.stop();
+  current = null;
+});
+async function form(options) {
+  current = await formCluster(options);
+  return current;
+}
+
+const values = (prefix, n, tag = prefix) => new Map(Array.from({ length: n }, (_, i) => [`${prefix}/${i}`, `${tag}-${i}`]));
+const leaderOf = (ts) => ts.find((t) => t.CurrentState === "Leader");
+
+/** The database record as `node` holds it locally (GET /admin/databases). */
+async function databaseMembers(node, name = DB) {
+  const res = await http(`${node.url}/admin/databases?name=${name}`, { timeoutMs: 2000 });
+  assert.equal(res.status, 200, `the record of ${name} on ${node}: ${res.status} ${res.text}`);
+  return [...res.json.Topology.Members].sort().join(",");
+}
+
+/** Document writes and reads on `node`'s own copy: no cluster involved. */
+async function assertDocumentsWork(node, id) {
+  const put = await http(`${node.url}/databases/${DB}/docs?id=${encodeURIComponent(id)}`, {
+    method: "PUT",
+    body: { Name: id, "@metadata": { "@collection": "Things" } },
+    timeoutMs: 2000,
+  });
+  assert.equal(put.status, 201, `document write on ${node}: ${put.text}`);
+  const get = await http(`${node.url}/databases/${DB}/docs?id=${encodeURIComponent(id)}`, { timeoutMs: 2000 });
+  assert.equal(get.status, 200, `document read on ${node}: ${get.text}`);
+  assert.equal(get.json.Results[0].Name, id);
+}
+
+describe("three nodes on loopback", () => {
+  test("formation: every node agrees on leader, term and members; a database; compare-exchange from any node", async (t) => {
+    let since = performance.now();
+    const { cluster, watch } = await form({ size: 3 });
+    t.diagnostic(`3 nodes formed a cluster with a database in ${ms(since)}`);
+    const [a, b, c] = cluster.nodes;
+
+    await waitCaughtUp(cluster.nodes, 1);
+    const ts = await Promise.all(cluster.nodes.map((n) => topology(n, watch)));
+    assert.deepEqual(ts.map((x) => x.NodeTag), ["A", "B", "C"]);
+    assert.deepEqual(ts.map((x) => x.Leader), ["A", "A", "A"]);
+    assert.deepEqual(ts.map((x) => x.CurrentState), ["Leader", "Follower", "Follower"]);
+    assert.equal(new Set(ts.map((x) => x.CurrentTerm)).size, 1, "one term");
+    assert.equal(new Set(ts.map(topologyShape)).size, 1, ts.map(topologyShape).join("\n"));
+    assert.match(topologyShape(ts[0]), /^members=A,B,C promotables= watchers= id=[0-9a-f-]{36}$/);
+    assert.deepEqual(ts[0].Topology.Members, { A: a.url, B: b.url, C: c.url });
+    // The leader sees both followers connected and replicating.
+    for (const tag of ["B", "C"]) assert.equal(ts[0].Status[tag].Connected, true, JSON.stringify(ts[0].Status));
+    for (const node of cluster.nodes) assert.equal(await databaseMembers(node), "A,B,C");
+
+    // Compare-exchange created through each node, read from every node.
+    const created = new Map();
+    for (const node of cluster.nodes) {
+      const res = await cxPut(node, `from/${node.name}`, 0, `by-${node.name}`);
+      assert.equal(res.status, 200, res.text ?? res.error);
+      assert.equal(res.json.Successful, true);
+      assert.deepEqual(res.json.Value, { Object: `by-${node.name}` });
+      created.set(`from/${node.name}`, res.json.Index);
+    }
+    for (const reader of cluster.nodes)
+      for (const [key, index] of created) {
+        const got = await cxGet(reader, key);
+        assert.deepEqual(got, { status: 200, value: `by-${key.slice(5)}`, index }, `${key} read on ${reader}`);
+      }
+    // A create of an existing key fails and returns the current value; a
+    // compare-and-swap with the right index succeeds through another node;
+    // one with the old index then fails, showing the new value.
+    const again = await cxPut(b, "from/A", 0, "nope");
+    assert.equal(again.json.Successful, false);
+    assert.deepEqual([again.json.Index, again.json.Value], [created.get("from/A"), { Object: "by-A" }]);
+    const swapped = await cxPut(c, "from/A", created.get("from/A"), "swapped");
+    assert.equal(swapped.json.Successful, true, swapped.text);
+    const stale = await cxPut(a, "from/A", created.get("from/A"), "stale");
+    assert.equal(stale.json.Successful, false);
+    assert.deepEqual([stale.json.Index, stale.json.Value], [swapped.json.Index, { Object: "swapped" }]);
+    for (const reader of cluster.nodes) assert.equal((await cxGet(reader, "from/A")).value, "swapped");
+
+    // Every node applies the same log.
+    const commit = await maxCommit(cluster.nodes);
+    const after = await waitCaughtUp(cluster.nodes, commit);
+    assert.equal(new Set(after.map((x) => x.Term)).size, 1);
+    watch.assertOneLeaderPerTerm();
+    t.diagnostic(`leaders seen: ${watch.summary()}`);
+  });
+
+  test("kill -9 of the leader: a new leader, the committed state intact, writes go on, the old leader catches up on restart", async (t) => {
+    const { cluster, watch } = await form({ size: 3 });
+    const before = values("before", 60);
+    await cxCreateMany(cluster.nodes, before);
+    const { leader: old, term } = await waitForLeader(cluster.nodes, watch);
+    const others = cluster.nodes.filter((n) => n !== old);
+
+    let since = performance.now();
+    await old.kill9();
+    const { leader, term: newTerm } = await waitForLeader(others, watch, { not: [old] });
+    t.diagnostic(`${old.name} killed: ${leader.name} leads term ${newTerm} after ${ms(since)}`);
+    assert.ok(newTerm > term, `term ${newTerm} > ${term}`);
+
+    // Committed before the crash: still there, on both survivors.
+    for (const node of others) {
+      assert.equal(await databaseMembers(node), "A,B,C");
+      await assertValues(node, before, "after the leader's crash");
+    }
+    // Writes continue, through either survivor.
+    const during = values("during", 60);
+    await cxCreateMany(others, during);
+    for (const node of others) await assertValues(node, during, "written while the old leader was down");
+
+    since = performance.now();
+    await old.restart();
+    const commit = await maxCommit(others);
+    const ts = await waitCaughtUp(cluster.nodes, commit);
+    t.diagnostic(`${old.name} restarted and applied index ${commit} in ${ms(since)}`);
+    const back = ts[cluster.nodes.indexOf(old)];
+    assert.equal(back.Leader, leader.name);
+    assert.equal(back.Term, newTerm, "the restarted node follows the new term");
+    assert.equal(await databaseMembers(old), "A,B,C");
+    await assertValues(old, new Map([...before, ...during]), "after restarting");
+    // And it takes part again: a write through it.
+    const res = await cxPut(old, "after/restart", 0, "x");
+    assert.equal(res.json?.Successful, true, res.text ?? res.error);
+    watch.assertOneLeaderPerTerm();
+    t.diagnostic(`leaders seen: ${watch.summary()}`);
+  });
+
+  test("SIGSTOP of a follower: cluster operations go on; after SIGCONT it catches up", async (t) => {
+    const { cluster, watch } = await form({ size: 3 });
+    const { leader, term } = await waitForLeader(cluster.nodes, watch);
+    const follower = cluster.nodes.find((n) => n !== leader);
+    const others = cluster.nodes.filter((n) => n !== follower);
+    await follower.pause();
+    const since = performance.now();
+    const written = values("paused", 40);
+    await cxCreateMany(others, written);
+    t.diagnostic(`40 writes with ${follower.name} frozen in ${ms(since)}`);
+    for (const node of others) await assertValues(node, written, `with ${follower.name} frozen`);
+    await follower.resume();
+    const commit = await maxCommit(others);
+    const ts = await waitCaughtUp(cluster.nodes, commit);
+    const back = ts[cluster.nodes.indexOf(follower)];
+    assert.equal(back.Leader, leader.name);
+    assert.equal(back.Term, term, "a follower waking up does not disturb the leader (pre-vote)");
+    await assertValues(follower, written, "after SIGCONT");
+    watch.assertOneLeaderPerTerm();
+  });
+
+  test("a follower far behind catches up through a snapshot", async (t) => {
+    const { cluster, watch } = await form({ size: 3 });
+    const { leader } = await waitForLeader(cluster.nodes, watch);
+    const follower = cluster.nodes.find((n) => n !== leader);
+    const others = cluster.nodes.filter((n) => n !== follower);
+    const snapBefore = await raftState(follower);
+    await follower.pause();
+    let since = performance.now();
+    const written = values("far", 300);
+    await cxCreateMany(others, written, { concurrency: 8 });
+    t.diagnostic(`300 writes with ${follower.name} frozen in ${ms(since)}`);
+    // The leader has compacted its log past what the follower has.
+    const leaderState = await raftState(leader);
+    assert.ok(leaderState.SnapshotIndex > snapBefore.Applied + 1, `leader snapshot ${leaderState.SnapshotIndex}, follower applied ${snapBefore.Applied}`);
+
+    since = performance.now();
+    await follower.resume();
+    const commit = await maxCommit(others);
+    await waitCaughtUp(cluster.nodes, commit);
+    t.diagnostic(`${follower.name} caught up to ${commit} in ${ms(since)}`);
+    const state = await raftState(follower);
+    assert.ok(state.SnapshotIndex >= leaderState.SnapshotIndex, `the follower's snapshot is at ${state.SnapshotIndex}`);
+    await waitFor(async () => /installed a snapshot at index \d+/.test(readFileSync(follower.logFile, "utf8")), {
+      timeoutMs: 3000,
+      what: "the log line of the installed snapshot",
+    });
+    await assertValues(follower, written, "after catching up through a snapshot");
+    assert.equal(await databaseMembers(follower), "A,B,C");
+    t.diagnostic(`values checked at ${ms(since)}`);
+    // Then it follows the log as usual.
+    const more = values("later", 10);
+    await cxCreateMany(cluster.nodes, more);
+    await waitCaughtUp(cluster.nodes, await maxCommit(cluster.nodes));
+    await assertValues(follower, more, "written after the snapshot");
+    watch.assertOneLeaderPerTerm();
+  });
+});
+
+describe("membership", () => {
+  test("add a watcher, promote, demote, remove a follower, remove the leader", async (t) => {
+    // Four nodes; D is started but joins later.
+    const { cluster, watch } = await form({ size: 4, join: 3, rf: 3 });
+    const [a, b, c, d] = cluster.nodes;
+    const tags = async (node) => {
+      const t0 = await topology(node, watch);
+      return topologyShape(t0).replace(/ id=.*/, "");
+    };
+    const converge = async (nodes, shape, what) =>
+      waitFor(async () => (await Promise.all(nodes.map(tags))).every((s) => s === shape), { timeoutMs: 10_000, what: `${what}: ${shape}` });
+
+    // Watcher: replicated to, not voting, not promoted by itself.
+    let res = await http(`${b.url}/admin/cluster/node?url=${encodeURIComponent(d.url)}&watcher=true`, { method: "PUT", timeoutMs: 10_000 });
+    assert.equal(res.status, 204, res.text);
+    await converge(cluster.nodes, "members=A,B,C promotables= watchers=D", "D joins as a watcher");
+    const written = values("m", 20);
+    await cxCreateMany([a, b, c], written);
+    await waitCaughtUp(cluster.nodes, await maxCommit([a, b, c]));
+    await assertValues(d, written, "on the watcher");
+    assert.equal((await topology(d, watch)).CurrentState, "Follower");
+
+    // Promote: watcher -> promotable -> member once caught up.
+    res = await http(`${c.url}/admin/cluster/promote?nodeTag=D`, { method: "POST", timeoutMs: 10_000 });
+    assert.equal(res.status, 204, res.text);
+    await converge(cluster.nodes, "members=A,B,C,D promotables= watchers=", "D promoted to member");
+    // Demote: member -> watcher.
+    res = await http(`${a.url}/admin/cluster/demote?nodeTag=D`, { method: "POST", timeoutMs: 10_000 });
+    assert.equal(res.status, 204, res.text);
+    await converge(cluster.nodes, "members=A,B,C promotables= watchers=D", "D demoted");
+    // Errors are 400s and change nothing.
+    res = await http(`${a.url}/admin/cluster/promote?nodeTag=Q`, { method: "POST", timeoutMs: 10_000 });
+    assert.equal(res.status, 400, res.text);
+    res = await http(`${a.url}/admin/cluster/node?nodeTag=Q`, { method: "DELETE", timeoutMs: 10_000 });
+    assert.equal(res.status, 400, res.text);
+
+    // Remove a follower: it leaves (Passive), the others go on without it.
+    let { leader } = await waitForLeader([a, b, c], watch);
+    const gone = [a, b, c].find((n) => n !== leader);
+    res = await http(`${leader.url}/admin/cluster/node?nodeTag=${gone.name}`, { method: "DELETE", timeoutMs: 10_000 });
+    assert.equal(res.status, 204, res.text);
+    let rest = cluster.nodes.filter((n) => n !== gone);
+    const restTags = (nodes, state) => nodes.filter((n) => n.name !== "D").map((n) => n.name).join(",");
+    await converge(rest, `members=${restTags(rest)} promotables= watchers=D`, `${gone.name} removed`);
+    await waitFor(async () => (await topology(gone, watch))?.CurrentState === "Passive", { what: `${gone.name} to be Passive` });
+    const afterRemoval = values("removed", 10);
+    await cxCreateMany(rest, afterRemoval);
+    for (const node of rest) await assertValues(node, afterRemoval, `after removing ${gone.name}`);
+
+    // Remove the leader: it steps down first, the other member leads.
+    ({ leader } = await waitForLeader(rest, watch));
+    const survivor = rest.find((n) => n !== leader && n.name !== "D");
+    let since = performance.now();
+    res = await http(`${survivor.url}/admin/cluster/node?nodeTag=${leader.name}`, { method: "DELETE", timeoutMs: 10_000 });
+    assert.equal(res.status, 204, res.text);
+    t.diagnostic(`removing the leader ${leader.name} took ${ms(since)}`);
+    rest = rest.filter((n) => n !== leader);
+    await converge(rest, `members=${survivor.name} promotables= watchers=D`, `leader ${leader.name} removed`);
+    await waitFor(async () => (await topology(leader, watch))?.CurrentState === "Passive", { what: `${leader.name} to be Passive` });
+    const { leader: next } = await waitForLeader(rest, watch);
+    assert.equal(next, survivor);
+    const last = values("last", 5);
+    await cxCreateMany(rest, last);
+    await waitCaughtUp(rest, await maxCommit(rest));
+    for (const node of rest) await assertValues(node, new Map([...written, ...afterRemoval, ...last]), "at the end");
+    watch.assertOneLeaderPerTerm();
+    t.diagnostic(`leaders seen: ${watch.summary()}`);
+  });
+});
+
+describe("five nodes in network namespaces", { skip: sandbox.skip }, () => {
+  test("partitions: a minority fails cleanly and catches up; the leader's side cut off loses leadership", async (t) => {
+    let since = performance.now();
+    const { cluster, watch } = await form({ size: 5, network: "netns" });
+    t.diagnostic(`5 nodes formed a cluster in ${ms(since)}`);
+    const all = cluster.nodes;
+    const committed = values("start", 20);
+    await cxCreateMany(all, committed);
+    let { leader, term } = await waitForLeader(all, watch);
+
+    // 1. Two followers cut off from the other three (leader among them).
+    const minority = all.filter((n) => n !== leader).slice(0, 2);
+    const majority = all.filter((n) => !minority.includes(n));
+    await cluster.partition([minority, majority]);
+    since = performance.now();
+    const inMajority = values("majority", 30);
+    await cxCreateMany(majority, inMajority);
+    t.diagnostic(`minority ${minority.map((n) => n.name)} cut off; 30 writes on the majority in ${ms(since)}`);
+    ({ leader } = await waitForLeader(majority, watch));
+    // On the minority: cluster commands fail within the operation timeout
+    // (3 s) with NoLeaderException; their own documents keep working.
+    await Promise.all(
+      minority.map(async (node) => {
+        const started = performance.now();
+        const res = await cxPut(node, `minority/${node.name}`, 0, "never", { timeoutMs: 10_000 });
+        const took = performance.now() - started;
+        assert.equal(res.status, 503, `${node}: ${res.text ?? res.error}`);
+        assert.equal(res.json?.Type, "Raven.Client.Exceptions.Cluster.NoLeaderException", res.text);
+        assert.ok(took < 6000, `${node} answered after ${Math.round(took)} ms`);
+        const read = await cxGet(node, "start/0", { timeoutMs: 10_000 });
+        assert.equal(read.status, 503, `a linearizable read on ${node} without a majority: ${JSON.stringify(read)}`);
+        await assertDocumentsWork(node, `docs/${node.name}/cut`);
+      }),
+    );
+    for (const node of majority) await assertDocumentsWork(node, `docs/${node.name}/cut`);
+    since = performance.now();
+    await cluster.heal();
+    let commit = await maxCommit(majority);
+    let ts = await waitCaughtUp(all, commit);
+    t.diagnostic(`healed: the minority applied ${commit} in ${ms(since)}`);
+    ({ leader, term } = await waitForLeader(all, watch));
+    for (const node of minority) {
+      await assertValues(node, new Map([...committed, ...inMajority]), "after the heal");
+      // A 503 is no promise that nothing applied (the forward may arrive
+      // after the heal): only noted.
+      const late = await cxGet(node, `minority/${node.name}`);
+      if (late.value !== null) t.diagnostic(`the write that failed on ${node.name} applied after the heal`);
+    }
+
+    // 2. The leader and one follower cut off from the other three.
+    const oldLeader = leader;
+    const leaderSide = [oldLeader, all.find((n) => n !== oldLeader)];
+    const otherSide = all.filter((n) => !leaderSide.includes(n));
+    since = performance.now();
+    await cluster.partition([leaderSide, otherSide]);
+    const elected = await waitForLeader(otherSide, watch, { minTerm: term + 1 });
+    t.diagnostic(`leader ${oldLeader.name} cut off: ${elected.leader.name} leads term ${elected.term} after ${ms(since)}`);
+    // The old leader steps down (check-quorum) and cannot commit.
+    await waitFor(async () => (await topology(oldLeader, watch))?.CurrentState !== "Leader", {
+      timeoutMs: 5000,
+      what: `${oldLeader.name} to step down`,
+    });
+    const stuck = await cxPut(oldLeader, "old-leader/write", 0, "never", { timeoutMs: 10_000 });
+    assert.equal(stuck.status, 503, stuck.text ?? stuck.error);
+    const inNewTerm = values("new-term", 30);
+    await cxCreateMany(otherSide, inNewTerm);
+    for (const node of leaderSide) await assertDocumentsWork(node, `docs/${node.name}/cut2`);
+    since = performance.now();
+    await cluster.heal();
+    commit = await maxCommit(otherSide);
+    ts = await waitCaughtUp(all, commit);
+    t.diagnostic(`healed: the old leader's side applied ${commit} in ${ms(since)}`);
+    const final = await waitForLeader(all, watch);
+    assert.ok(final.term >= elected.term);
+    const everything = new Map([...committed, ...inMajority, ...inNewTerm]);
+    for (const node of all) {
+      assert.equal(await databaseMembers(node), "A,B,C,D,E");
+      await assertValues(node, everything, "at the end");
+    }
+    if ((await cxGet(oldLeader, "old-leader/write")).value !== null) t.diagnostic("the write that failed on the old leader applied after the heal");
+    watch.assertOneLeaderPerTerm();
+    t.diagnostic(`leaders seen: ${watch.summary()}`);
+  });
+});
