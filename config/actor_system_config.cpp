@@ -16,6 +16,13 @@ void configure_actor_system(caf::actor_system_config& cfg,
                    ? static_cast<size_t>(config.scheduler.threads)
                    : std::max(1u, std::thread::hardware_concurrency());
   cfg.set("scheduler.max-threads", threads);
+  // One shared queue whose idle workers block on a condition variable: the
+  // busy actors run detached, so the scheduled ones are few, and CAF's
+  // work stealing would keep idle workers polling (about 8% of a core per
+  // idle node here, and more under load on a machine shared by several
+  // nodes), waking every 50 us, while the sharing queue wakes a worker as
+  // soon as work arrives.
+  cfg.set("scheduler.policy", caf::atom("sharing"));
   // Debian's CAF is built without its logger, so these only matter for a
   // CAF built with one: it must neither write a log file nor print to the
   // console, where our own log lines go.
