@@ -173,7 +173,7 @@ outcome<done> raft_store::check_format() {
     std::string version;
     kb::append_little_endian32(version, rk::format_version);
     init.Put(to_slice(rk::format_key), version);
-    return write(init, "cannot initialize");
+    return write(init, "cannot initialize", true);
   }
   if (!status.ok())
     return storage_error("raft store", dir_, "cannot read the format version", status);
@@ -227,6 +227,10 @@ outcome<done> raft_store::read_bounds() {
   }
   if (!iter->status().ok())
     return storage_error("raft store", dir_, "cannot read the log bounds", iter->status());
+  iter->Seek(to_slice(rk::hard_state_key));
+  if (iter->Valid() && to_view(iter->key()) == rk::hard_state_key
+      && !decode_hard_state(to_view(iter->value()), saved_state_))
+    return corrupt(dir_, "the hard state is malformed");
   iter->Seek(to_slice(rk::snapshot_key));
   if (iter->Valid() && to_view(iter->key()) == rk::snapshot_key) {
     auto value = to_view(iter->value());
@@ -461,8 +465,18 @@ outcome<done> raft_store::save(const raft::ready& r) {
     last = end;
     last_term = r.entries.back().term;
   }
-  if (auto ok = write(batch, "cannot save"); !ok)
+  // Only a new commit index may wait for a later sync (as in etcd): a
+  // commit index lost in a crash is learnt again from the leader, while a
+  // lost entry, term or vote could break Raft's promises.
+  auto sync = !r.entries.empty() || r.new_snapshot || r.discard_through > 0
+              || (r.new_hard_state
+                  && (r.new_hard_state->term != saved_state_.term
+                      || r.new_hard_state->voted_for
+                           != saved_state_.voted_for));
+  if (auto ok = write(batch, "cannot save", sync); !ok)
     return ok;
+  if (r.new_hard_state)
+    saved_state_ = *r.new_hard_state;
   first_ = first;
   last_ = last;
   last_term_ = last_term;
@@ -478,7 +492,7 @@ outcome<done> raft_store::save_tag(const raft::node_tag& tag) {
     return ok;
   leveldb::WriteBatch batch;
   batch.Put(to_slice(rk::tag_key), tag);
-  return write(batch, "cannot save the tag");
+  return write(batch, "cannot save the tag", true);
 }
 
 outcome<done> raft_store::writable() const {
@@ -491,9 +505,9 @@ outcome<done> raft_store::writable() const {
 }
 
 outcome<done> raft_store::write(leveldb::WriteBatch& batch,
-                                std::string_view what) {
+                                std::string_view what, bool sync) {
   leveldb::WriteOptions opts;
-  opts.sync = true;
+  opts.sync = sync;
   auto status = db_->Write(opts, &batch);
   if (!status.ok()) {
     write_failure_ = status.ToString();

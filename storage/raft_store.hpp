@@ -67,7 +67,8 @@ public:
   ///          end or ends before it, or whose terms decrease.
   outcome<contents> load() const;
 
-  /// Persists what `r` asks for as one synced batch whose effect is, in
+  /// Persists what `r` asks for as one batch, synced unless it only moves
+  /// the commit index (a later sync makes that durable), whose effect is, in
   /// this order: `new_hard_state` (when set); `new_snapshot` (when set),
   /// replacing the stored one; deleting every entry with an index up to
   /// `discard_through`; deleting every entry with an index at or past
@@ -120,9 +121,11 @@ private:
   /// @returns a failure when an earlier write failed.
   outcome<done> writable() const;
 
-  /// Writes `batch` synced; on failure the store refuses further writes.
+  /// Writes `batch`, synced to disk when `sync`; on failure the store
+  /// refuses further writes.
   /// @param what says what failed, for the error message.
-  outcome<done> write(leveldb::WriteBatch& batch, std::string_view what);
+  outcome<done> write(leveldb::WriteBatch& batch, std::string_view what,
+                      bool sync);
 
   std::string dir_;
   std::unique_ptr<leveldb_settings> settings_;
@@ -136,6 +139,8 @@ private:
   raft::term_t last_term_ = 0;
   raft::index_t snapshot_index_ = 0;
   raft::term_t snapshot_term_ = 0;
+  /// The hard state as of open or the last successful save.
+  raft::hard_state saved_state_;
 
   /// LevelDB's text of the first failed write; empty while writes work.
   std::string write_failure_;

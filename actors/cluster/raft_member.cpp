@@ -299,8 +299,10 @@ void raft_member_state::drain() {
       settings.log->info("raft-member {} installed a snapshot at index {}",
                          tag, r.new_snapshot->index);
     }
-    for (auto& e : r.committed)
+    for (auto& e : r.committed) {
       apply(e);
+      applied_bytes += e.data.size();
+    }
     for (auto& rs : r.read_states)
       if (auto i = reads.find(rs.context); i != reads.end())
         i->second.index = std::max<raft::index_t>(rs.index, 1);
@@ -434,18 +436,21 @@ void raft_member_state::apply(const raft::entry& e) {
 void raft_member_state::maybe_compact() {
   auto& snap = core->log().latest_snapshot();
   auto now = core->applied();
-  if (now < snap.index + settings.snapshot_every)
+  if (now < snap.index + settings.snapshot_every
+      || applied_bytes < snap.data.size())
     return;
   auto keep_from = now > settings.snapshot_keep
                      ? now - settings.snapshot_keep + 1
                      : raft::index_t{1};
   auto started = clock::now();
   core->compact(now, machine.to_json(), keep_from);
+  applied_bytes = 0;
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               clock::now() - started)
               .count();
-  settings.log->info("raft-member {} took a snapshot at index {} ({} ms)",
-                     tag, now, ms);
+  settings.log->info("raft-member {} took a snapshot at index {} ({} bytes, "
+                     "{} ms)",
+                     tag, now, core->log().latest_snapshot().data.size(), ms);
 }
 
 // -- peers ------------------------------------------------------------------

@@ -177,6 +177,11 @@ struct raft_member_state {
   void sync_peers();
   void send_raft(raft::message msg);
   void apply(const raft::entry& e);
+  /// Snapshots the state machine and compacts the log once enough was
+  /// applied since the last snapshot: `snapshot_every` entries, and at
+  /// least as many bytes of entries as the last snapshot had (so the cost
+  /// of snapshots stays proportional to what is written, however large
+  /// the state grows).
   void maybe_compact();
   void publish(bool force);
   raft_status status() const;
@@ -223,6 +228,8 @@ struct raft_member_state {
   int64_t ticks = 0;
   /// The topology entry the peers were last matched to.
   raft::index_t synced_config_index = ~raft::index_t{0};
+  /// Bytes of entries applied since the last snapshot (or start-up).
+  uint64_t applied_bytes = 0;
   clock::time_point leader_since;
   /// Role and leader as of the last drain (changes are logged, and
   /// whatever waited for a leader is retried).
