@@ -582,7 +582,7 @@ void raft_member_state::forward(const Payload& payload,
   // One attempt waits at most a few election timeouts: a leader that died
   // with the request never answers, and a new one is elected by then. A
   // retry is safe: the command's request id makes it apply once.
-  auto attempt_limit = 3 * settings.tick_interval * settings.election_ticks;
+  auto attempt_limit = attempt_timeout();
   auto settled = std::make_shared<bool>(false);
   auto id = next_forward++;
   forwards[id] = [settled, retry] {
@@ -878,6 +878,38 @@ void raft_member_state::propose_change(pending_change p,
   self->send(self, atom::drain_v);
 }
 
+std::chrono::milliseconds raft_member_state::attempt_timeout() const {
+  return 3 * settings.tick_interval * settings.election_ticks;
+}
+
+void raft_member_state::wait_on_peer(const raft::node_tag& node,
+                                     raft::index_t index,
+                                     clock::time_point deadline,
+                                     std::function<void(const failure*)> done) {
+  auto again = [this, node, index, deadline, done] {
+    if (now() >= deadline) {
+      auto f = make_failure(ec::timeout, "no answer in time");
+      return done(&f);
+    }
+    // A peer restarting or reconnecting: ask again shortly, on whatever
+    // connection there is by then.
+    self->delayed_send(self, settings.tick_interval * settings.heartbeat_ticks,
+                       member_task{[this, node, index, deadline, done] {
+                         wait_on_peer(node, index, deadline, done);
+                       }});
+  };
+  auto i = peers.find(node);
+  if (i == peers.end() || !i->second.handle())
+    return again();
+  auto remaining
+    = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now());
+  self
+    ->request(i->second.handle(), std::min(remaining, attempt_timeout()),
+              atom::wait_v, static_cast<int64_t>(index))
+    .then([done](int64_t) { done(nullptr); },
+          [again](caf::error&) { again(); });
+}
+
 void raft_member_state::wait_applied(raft::index_t index,
                                      callback<raft::index_t> done) {
   if (applied() >= index)
@@ -1152,19 +1184,11 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
                           });
           continue;
         }
-        auto i = st.peers.find(node);
-        if (i == st.peers.end() || !i->second.handle()) {
-          auto f = make_failure(ec::timeout, "unreachable");
-          finish(node, &f);
-          continue;
-        }
-        self->request(i->second.handle(), st.settings.operation_timeout,
-                      atom::wait_v, index)
-          .then([finish, node](int64_t) mutable { finish(node, nullptr); },
-                [finish, node](caf::error& err) mutable {
-                  auto f = to_failure(err);
-                  finish(node, &f);
-                });
+        st.wait_on_peer(node, static_cast<raft::index_t>(index),
+                        st.now() + st.settings.operation_timeout,
+                        [finish, node](const failure* f) mutable {
+                          finish(node, f);
+                        });
       }
       return rp;
     },
@@ -1214,7 +1238,9 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
       auto i = st.peers.find(down.tag);
       if (i == st.peers.end())
         return;
+      // Whatever came in from that peer came over the same connection.
       i->second.remote = nullptr;
+      i->second.inbound = nullptr;
       i->second.last_error = std::move(down.reason);
       // Forwards to a leader that went away will not be answered.
       if (st.core && down.tag == st.core->leader()) {

@@ -183,6 +183,14 @@ struct raft_member_state {
   /// of snapshots stays proportional to what is written, however large
   /// the state grows).
   void maybe_compact();
+  /// How long one request to a peer may take before it is asked again.
+  std::chrono::milliseconds attempt_timeout() const;
+  /// Asks `node` until it has applied `index` (answers `done(nullptr)`) or
+  /// `deadline` passes (`done` with ec::timeout), asking again over a new
+  /// connection when the peer restarts or reconnects.
+  void wait_on_peer(const raft::node_tag& node, raft::index_t index,
+                    clock::time_point deadline,
+                    std::function<void(const failure*)> done);
   void publish(bool force);
   raft_status status() const;
 

@@ -424,7 +424,8 @@ struct cluster_fixture : deterministic_fixture {
           auto s = summary(i);
           if (s->last_index != reads[0]->last_index
               || s->raft.applied != reads[0]->last_index
-              || s->raft.commit != reads[0]->last_index)
+              || s->raft.commit != reads[0]->last_index
+              || s->raft.leader != status(*lead).node_tag)
             return false;
         }
         return true;
