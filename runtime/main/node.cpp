@@ -27,6 +27,7 @@
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <csignal>
 #include <cstdlib>
 #include <cstdio>
@@ -246,5 +247,15 @@ int main(int argc, char** argv) {
     std::_Exit(1);
   }
   log->flush();
+  // The actor system ends once every actor has. The node's children hold
+  // nothing undurable by now, but a peer link blocked in connecting to a
+  // peer that is going away too would hold up the process: it gets a
+  // bounded time, then the process ends anyway.
+  std::thread([log] {
+    std::this_thread::sleep_for(std::chrono::seconds{5});
+    log->warn("actors still running 5 s after the node stopped; exiting");
+    log->flush();
+    std::_Exit(0);
+  }).detach();
   return 0;
 }
