@@ -3,7 +3,9 @@
 // The one source of benchmark documents. corvus-http-load sends them, and
 // leveldb-anchor stores them, and the PostgreSQL anchor inserts the one
 // `corvus-http-load --print-document` prints, so that every figure of
-// scripts/bench/single-node moves the same bytes.
+// scripts/bench/single-node moves the same bytes. The values of
+// scripts/bench/raft (make_text) come from here too, the same for Corvus
+// and etcd.
 //
 // A document looks like an order a business application would keep: a few
 // scalars, a nested object, an array of small objects, free text, and the
@@ -133,6 +135,25 @@ inline std::vector<std::string> make_documents(size_t size, size_t count) {
   for (size_t i = 0; i < count; ++i)
     result.push_back(make_document(size, i));
   return result;
+}
+
+/// Builds a value of free text for the key-value modes of corvus-http-load
+/// (compare-exchange values, etcd values): words and spaces, exactly `size`
+/// bytes, with no character that JSON or a shell would need to escape.
+/// Distinct `variant`s give different texts.
+inline std::string make_text(size_t size, uint64_t variant) {
+  splitmix64 rng{variant * 0x9e3779b97f4a7c15ull + 101};
+  std::string text;
+  text.reserve(size + 16);
+  while (text.size() < size) {
+    if (!text.empty())
+      text += ' ';
+    text += detail::pick(rng);
+  }
+  text.resize(size);
+  if (!text.empty() && text.back() == ' ')
+    text.back() = '.';
+  return text;
 }
 
 /// How many distinct documents the tools cycle through.

@@ -1,17 +1,42 @@
 // corvus-http-load: drives a Corvus (or RavenDB) node over HTTP the way the
-// npm client does, for scripts/bench/single-node. Each connection is a
-// keep-alive HTTP/1.1 connection with one request in flight. Everything runs
-// on one io thread because the server under test shares the machine's two
-// cores with this tool; per request it only splices an id into a prebuilt
-// body.
+// npm client does, for scripts/bench/single-node, and drives Corvus and
+// etcd alike with key-value writes for scripts/bench/raft. Each connection
+// is a keep-alive HTTP/1.1 connection with one request in flight. Everything
+// runs on one io thread because the servers under test share the machine's
+// two cores with this tool; per request it only splices a key into a
+// prebuilt body.
 //
 // Modes:
-//   put-single  POST /databases/{db}/bulk_docs? with one PUT command
-//   put-batch   the same with --batch-size PUT commands
-//   load        GET /databases/{db}/docs?&id={id}, ids {prefix}0..N-1
+//   put-single   POST /databases/{db}/bulk_docs? with one PUT command
+//   put-batch    the same with --batch-size PUT commands
+//   load         GET /databases/{db}/docs?&id={id}, ids {prefix}0..N-1
+//   cmpxchg-put  PUT /databases/{db}/cmpxchg?key={k}&index=0
+//                &raft-request-id={r}, body {"Object":"<text>"}: creates a
+//                compare-exchange value (a Raft commit); 200 with
+//                "Successful":true
+//   etcd-put     POST {etcd-prefix}/kv/put, body {"key":b64,"value":b64}
+//                through etcd's JSON gateway; 200 with a "header"
+// The key-value modes write a new key per request, {prefix}{run}-{c}-{n}
+// (run: unique per process, c: connection, n: its counter), with a value of
+// --doc-size bytes of text (bench_document.hpp make_text), the same bytes
+// for both systems (etcd gets them base64-encoded, as its gateway wants).
 // Output: one line `mode=.. connections=.. ops=.. ops_per_s=.. docs_per_s=..
 // p50_us=.. ... errors=0`. Any failed request makes the exit status 1.
+//
+// --failover (key-value modes): one client writes back to back to the first
+// of --urls; --kill-after seconds in, the tool sends SIGKILL to --kill-pid
+// (the leader) itself, so that the moment is exact, and keeps writing: a
+// failed request (error, non-200, or no answer within --request-timeout)
+// moves the client to the next of --urls, round robin, at once. It reports
+// failover_ms, from the kill to the answer of the first write sent after
+// the kill that succeeds, and gap_ms, from the last success before the kill
+// to that one, and kill_unix_us, the wall-clock time of the kill, to be
+// matched with the servers' logs. Failures are counted by whether the
+// request was sent before or after the kill; the first ones go to stderr
+// with their time relative to the kill. Exit status 1 when no write
+// succeeds within --failover-limit seconds of the kill.
 
+#include "runtime/text/base64.hpp"
 #include "scripts/bench/tools/bench_document.hpp"
 #include "scripts/bench/tools/bench_stats.hpp"
 
@@ -20,17 +45,22 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/program_options.hpp>
 #include <rapidjson/document.h>
 
+#include <signal.h>
 #include <sys/resource.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -50,8 +80,9 @@ using tcp = net::ip::tcp;
 using clock_type = std::chrono::steady_clock;
 using boost::system::error_code;
 using namespace corvus::bench;
+using corvus::base64_encode;
 
-enum class run_mode { put_single, put_batch, load };
+enum class run_mode { put_single, put_batch, load, cmpxchg_put, etcd_put };
 
 const char* to_string(run_mode m) {
   switch (m) {
@@ -59,9 +90,23 @@ const char* to_string(run_mode m) {
       return "put-single";
     case run_mode::put_batch:
       return "put-batch";
+    case run_mode::cmpxchg_put:
+      return "cmpxchg-put";
+    case run_mode::etcd_put:
+      return "etcd-put";
     default:
       return "load";
   }
+}
+
+/// True for the modes writing one key-value pair per request.
+bool is_key_value(run_mode m) {
+  return m == run_mode::cmpxchg_put || m == run_mode::etcd_put;
+}
+
+/// The HTTP status a successful request of `m` answers.
+unsigned expected_status(run_mode m) {
+  return m == run_mode::put_single || m == run_mode::put_batch ? 201 : 200;
 }
 
 struct load_options {
@@ -79,9 +124,45 @@ struct load_options {
   uint64_t key_space = 0;
   uint64_t populate = 0;
   unsigned verify_every = 100;
-  int server_pid = 0;
+  std::vector<int> server_pids;
   double request_timeout_s = 30;
+  std::string etcd_prefix = "/v3";
+  // --failover
+  bool failover = false;
+  std::vector<std::string> urls;
+  int kill_pid = 0;
+  double kill_after_s = 1;
+  double failover_limit_s = 30;
 };
+
+/// Host and port of an http://host:port URL.
+struct url_parts {
+  std::string host;
+  std::string port;
+};
+
+std::optional<url_parts> parse_url(std::string url) {
+  const std::string scheme = "http://";
+  if (url.compare(0, scheme.size(), scheme) != 0)
+    return std::nullopt;
+  auto rest = url.substr(scheme.size());
+  while (!rest.empty() && rest.back() == '/')
+    rest.pop_back();
+  if (rest.find('/') != std::string::npos)
+    return std::nullopt;
+  url_parts result;
+  auto colon = rest.rfind(':');
+  if (colon == std::string::npos) {
+    result.host = rest;
+    result.port = "80";
+  } else {
+    result.host = rest.substr(0, colon);
+    result.port = rest.substr(colon + 1);
+  }
+  if (result.host.empty() || result.port.empty())
+    return std::nullopt;
+  return result;
+}
 
 /// JavaScript's encodeURIComponent, which the client applies to ids.
 std::string encode_uri_component(const std::string& text) {
@@ -104,6 +185,105 @@ std::string encode_uri_component(const std::string& text) {
   return result;
 }
 
+
+/// Builds the requests of the key-value modes: a new key per request and a
+/// value cycled from a prebuilt pool, so that per request only the key and
+/// target are spliced in.
+class kv_requests {
+public:
+  kv_requests(const load_options& opts, run_mode mode) : mode_{mode} {
+    database_ = opts.database;
+    etcd_prefix_ = opts.etcd_prefix;
+    key_prefix_ = opts.id_prefix;
+    // Unique per process, so that runs against the same cluster never
+    // create a key (or reuse a raft-request-id) twice.
+    splitmix64 rng{static_cast<uint64_t>(
+      std::chrono::system_clock::now().time_since_epoch().count())
+                   ^ (static_cast<uint64_t>(getpid()) << 32)};
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 8; ++i)
+      run_tag_ += hex[rng.below(16)];
+    for (size_t i = 0; i < document_pool_size; ++i) {
+      auto text = make_text(opts.doc_size, i);
+      if (mode == run_mode::cmpxchg_put)
+        bodies_.push_back(R"({"Object":")" + text + R"("})");
+      else
+        bodies_.push_back(base64_encode(text));
+    }
+  }
+
+  /// Sets the method, target and body of `req` for the write numbered `n`
+  /// of connection `client`, with value `value_index` (any number).
+  void build(http::request<http::string_body>& req, unsigned client,
+             uint64_t n, uint64_t value_index) const {
+    auto suffix = run_tag_ + "-" + std::to_string(client) + "-"
+                  + std::to_string(n);
+    const auto& value = bodies_[value_index % bodies_.size()];
+    if (mode_ == run_mode::cmpxchg_put) {
+      req.method(http::verb::put);
+      req.target("/databases/" + database_ + "/cmpxchg?key="
+                 + encode_uri_component(key_prefix_ + suffix)
+                 + "&index=0&raft-request-id=" + suffix);
+      req.body() = value;
+    } else {
+      req.method(http::verb::post);
+      req.target(etcd_prefix_ + "/kv/put");
+      auto& body = req.body();
+      body.clear();
+      body += R"({"key":")";
+      body += base64_encode(key_prefix_ + suffix);
+      body += R"(","value":")";
+      body += value;
+      body += R"("})";
+    }
+    req.prepare_payload();
+  }
+
+private:
+  run_mode mode_;
+  std::string database_;
+  std::string etcd_prefix_;
+  std::string key_prefix_;
+  std::string run_tag_;
+  // cmpxchg-put: whole bodies; etcd-put: base64 values.
+  std::vector<std::string> bodies_;
+};
+
+/// Sets the headers of every request of `mode` to `host`:`port`. The
+/// RavenDB modes send what the npm client sends on a database request;
+/// the client with useHttpDecompression=false asks for identity encoding,
+/// which keeps the server from spending CPU on gzip here. etcd gets only
+/// what a plain JSON client sends.
+void set_headers(http::request<http::string_body>& req, run_mode mode,
+                 const std::string& host, const std::string& port,
+                 const std::string& topology_etag) {
+  req.version(11);
+  req.set(http::field::host, host + ":" + port);
+  if (mode != run_mode::etcd_put) {
+    req.set("Raven-Client-Version", "7.2.2");
+    req.set("Topology-Etag", topology_etag);
+    req.set("Client-Configuration-Etag", "0");
+    req.set(http::field::accept_encoding, "identity");
+  }
+  if (mode != run_mode::load)
+    req.set(http::field::content_type, "application/json");
+}
+
+/// The check applied to every successful response of a key-value mode: a
+/// substring search, cheap next to the request. Full parses are sampled.
+/// @returns an empty string when fine, else what is wrong.
+std::string quick_check(run_mode mode, const std::string& body) {
+  if (mode == run_mode::cmpxchg_put) {
+    if (body.find(R"("Successful":true)") == std::string::npos)
+      return "no \"Successful\":true in the answer";
+  } else if (mode == run_mode::etcd_put) {
+    if (body.empty() || body.front() != '{'
+        || body.find(R"("header")") == std::string::npos)
+      return "no header in the answer";
+  }
+  return {};
+}
+
 /// Where a run stands. Only requests completing in `measure` are counted,
 /// so that connection set-up and the server's warm-up stay out of figures.
 enum class phase { warmup, measure, stopping };
@@ -123,11 +303,13 @@ struct run_state {
   // client shares the cores with the server, so its share is reported.
   double cpu_at_start = 0;
   double cpu_at_end = 0;
-  // The same for the server when its pid is known (--server-pid).
+  // The same for the servers when their pids are known (--server-pid).
   double server_cpu_at_start = 0;
   double server_cpu_at_end = 0;
   // Populate runs write ids {prefix}0..populate_total-1 and then stop.
   bool populating = false;
+  // Key-value modes: the request builder.
+  std::shared_ptr<const kv_requests> kv;
   uint64_t populate_next = 0;
   uint64_t populate_total = 0;
   // Counted in `measure` (or throughout a populate run).
@@ -158,6 +340,26 @@ std::string verify_body(run_mode mode, const std::string& body,
   doc.Parse(body.data(), body.size());
   if (doc.HasParseError() || !doc.IsObject())
     return "body is not a JSON object";
+  if (mode == run_mode::cmpxchg_put) {
+    auto ok = doc.FindMember("Successful");
+    auto index = doc.FindMember("Index");
+    if (ok == doc.MemberEnd() || !ok->value.IsBool() || !ok->value.GetBool())
+      return "Successful is not true";
+    if (index == doc.MemberEnd() || !index->value.IsInt64()
+        || index->value.GetInt64() <= 0)
+      return "no positive Index";
+    return {};
+  }
+  if (mode == run_mode::etcd_put) {
+    // The gateway renders 64-bit numbers as strings.
+    auto header = doc.FindMember("header");
+    if (header == doc.MemberEnd() || !header->value.IsObject())
+      return "no header object";
+    auto revision = header->value.FindMember("revision");
+    if (revision == header->value.MemberEnd() || !revision->value.IsString())
+      return "header has no revision";
+    return {};
+  }
   auto results = doc.FindMember("Results");
   if (results == doc.MemberEnd() || !results->value.IsArray())
     return "body has no Results array";
@@ -203,22 +405,13 @@ public:
   connection(net::io_context& io, run_state& run, unsigned index)
     : io_{io}, run_{run}, index_{index}, socket_{io}, rng_{index + 1} {
     const auto& opts = *run.opts;
-    // Headers as the npm client sends them on a database request; the
-    // client with useHttpDecompression=false asks for identity encoding,
-    // which keeps the server from spending CPU on gzip here.
-    req_.version(11);
-    req_.set(http::field::host, opts.host + ":" + opts.port);
-    req_.set("Raven-Client-Version", "7.2.2");
-    req_.set("Topology-Etag", run.topology_etag);
-    req_.set("Client-Configuration-Etag", "0");
-    req_.set(http::field::accept_encoding, "identity");
+    set_headers(req_, run.mode, opts.host, opts.port, run.topology_etag);
     if (run.mode == run_mode::load) {
       req_.method(http::verb::get);
       docs_prefix_ = "/databases/" + opts.database + "/docs?&id=";
-    } else {
+    } else if (!is_key_value(run.mode)) {
       req_.method(http::verb::post);
       req_.target("/databases/" + opts.database + "/bulk_docs?");
-      req_.set(http::field::content_type, "application/json");
     }
   }
 
@@ -269,6 +462,10 @@ private:
       return false;
     const auto& opts = *run_.opts;
     ids_.clear();
+    if (is_key_value(run_.mode)) {
+      run_.kv->build(req_, index_, counter_++, doc_cursor_++);
+      return true;
+    }
     if (run_.mode == run_mode::load) {
       auto key = rng_.below(opts.key_space);
       ids_.push_back(opts.id_prefix + std::to_string(key));
@@ -334,16 +531,20 @@ private:
     }
     const auto now = clock_type::now();
     auto& msg = res_->get();
-    const unsigned expected = run_.mode == run_mode::load ? 200 : 201;
+    const unsigned expected = expected_status(run_.mode);
     const auto& body = msg.body();
+    const std::string what = ids_.empty() ? std::string{req_.target()}
+                                          : ids_.front();
+    std::string quick;
     if (msg.result_int() != expected) {
-      run_.record_error(std::string{to_string(run_.mode)} + " "
-                        + ids_.front() + ": HTTP "
-                        + std::to_string(msg.result_int()) + " "
+      run_.record_error(std::string{to_string(run_.mode)} + " " + what
+                        + ": HTTP " + std::to_string(msg.result_int()) + " "
                         + body.substr(0, 300));
     } else if (body.empty() || body.front() != '{') {
       run_.record_error("HTTP " + std::to_string(msg.result_int())
                         + " without a JSON body");
+    } else if (quick = quick_check(run_.mode, body); !quick.empty()) {
+      run_.record_error(what + ": " + quick + ": " + body.substr(0, 300));
     } else {
       bool verify = responses_ < 3
                     || (run_.opts->verify_every > 0
@@ -354,8 +555,7 @@ private:
         ++run_.verified;
       }
       if (!problem.empty()) {
-        run_.record_error(ids_.front() + ": " + problem + ": "
-                          + body.substr(0, 300));
+        run_.record_error(what + ": " + problem + ": " + body.substr(0, 300));
       } else if (run_.populating || run_.current == phase::measure) {
         run_.ops += 1;
         run_.latencies_us.push_back(static_cast<uint32_t>(
@@ -469,11 +669,13 @@ double process_cpu_seconds(int pid) {
          / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-/// Notes both processes' CPU time at one end of the measured window.
+/// Notes the CPU time of this process and of the servers (summed) at one
+/// end of the measured window.
 void sample_cpu(const run_state& run, double& client, double& server) {
   client = cpu_seconds();
-  if (run.opts->server_pid > 0)
-    server = process_cpu_seconds(run.opts->server_pid);
+  server = 0;
+  for (int pid : run.opts->server_pids)
+    server += process_cpu_seconds(pid);
 }
 
 /// Drives all connections until the run ends; returns the elapsed seconds
@@ -559,6 +761,275 @@ void print_errors(const run_state& run) {
     std::cerr << "  " << e << '\n';
 }
 
+/// One client writing back to back while the leader is killed under it
+/// (--failover). It talks to one node at a time over a keep-alive
+/// connection; any failure moves it to the next node at once.
+class failover_client {
+public:
+  struct target {
+    std::string url;
+    url_parts parts;
+    tcp::resolver::results_type endpoints;
+  };
+
+  failover_client(net::io_context& io, const load_options& opts,
+                  std::vector<target> targets, const kv_requests& kv)
+    : io_{io},
+      opts_{opts},
+      targets_{std::move(targets)},
+      kv_{kv},
+      kill_timer_{io},
+      pause_timer_{io} {
+    // nop
+  }
+
+  void start() {
+    started_at_ = clock_type::now();
+    kill_timer_.expires_at(kill_due());
+    kill_timer_.async_wait([this](error_code ec) {
+      if (!ec)
+        kill_leader();
+    });
+    attempt();
+  }
+
+  /// Prints the report line; @returns the exit status.
+  int report() const {
+    auto ms = [](clock_type::duration d) {
+      return fixed1(std::chrono::duration<double, std::milli>(d).count());
+    };
+    std::cout << "mode=" << to_string(opts_.mode) << "-failover"
+              << " kill_after_s=" << fixed1(opts_.kill_after_s)
+              << " request_timeout_ms="
+              << fixed1(opts_.request_timeout_s * 1000)
+              << " writes_before_kill=" << writes_before_kill_
+              << " failures_before_kill=" << failures_before_kill_;
+    if (!killed_) {
+      std::cout << " failover_ms=- error=kill-not-sent" << std::endl;
+      return 1;
+    }
+    // Wall-clock time of the kill, to be matched with the servers' logs.
+    std::cout << " kill_unix_us="
+              << std::chrono::duration_cast<std::chrono::microseconds>(
+                   killed_at_wall_.time_since_epoch())
+                   .count()
+              << " failures_after_kill=" << failures_after_kill_;
+    if (!recovered_) {
+      std::cout << " failover_ms=- gap_ms=- error=no-write-within-"
+                << fixed1(opts_.failover_limit_s) << "s" << std::endl;
+      print_failures();
+      return 1;
+    }
+    std::cout << " failover_ms=" << ms(recovered_at_ - killed_at_)
+              << " gap_ms=" << ms(recovered_at_ - last_success_before_kill_)
+              << " recovered_via=" << targets_[current_].url << std::endl;
+    print_failures();
+    return 0;
+  }
+
+private:
+  static clock_type::duration seconds(double s) {
+    return std::chrono::duration_cast<clock_type::duration>(
+      std::chrono::duration<double>(s));
+  }
+
+  clock_type::time_point kill_due() const {
+    return started_at_ + seconds(opts_.kill_after_s);
+  }
+
+  void kill_leader() {
+    killed_at_ = clock_type::now();
+    killed_at_wall_ = std::chrono::system_clock::now();
+    if (::kill(opts_.kill_pid, SIGKILL) != 0) {
+      std::cerr << "corvus-http-load: kill " << opts_.kill_pid
+                << " failed: " << std::strerror(errno) << '\n';
+      stop();
+      return;
+    }
+    killed_ = true;
+    kill_timer_.expires_at(killed_at_ + seconds(opts_.failover_limit_s));
+    kill_timer_.async_wait([this](error_code ec) {
+      if (!ec)
+        stop(); // gave up: report() says so
+    });
+  }
+
+  void stop() {
+    stopped_ = true;
+    kill_timer_.cancel();
+    pause_timer_.cancel();
+    if (stream_) {
+      error_code ignored;
+      stream_->socket().close(ignored);
+    }
+  }
+
+  void attempt() {
+    if (stopped_)
+      return;
+    auto& t = targets_[current_];
+    set_headers(req_, opts_.mode, t.parts.host, t.parts.port, "\"0\"");
+    kv_.build(req_, 0, counter_, counter_);
+    ++counter_;
+    sent_at_ = clock_type::now();
+    if (!stream_) {
+      stream_.emplace(io_);
+      stream_->expires_after(seconds(opts_.request_timeout_s));
+      stream_->async_connect(t.endpoints,
+                             [this](error_code ec, const tcp::endpoint&) {
+                               if (ec)
+                                 return failed("connect: " + ec.message());
+                               stream_->socket().set_option(
+                                 tcp::no_delay{true}, ec);
+                               send();
+                             });
+      return;
+    }
+    stream_->expires_after(seconds(opts_.request_timeout_s));
+    send();
+  }
+
+  void send() {
+    http::async_write(*stream_, req_, [this](error_code ec, size_t) {
+      if (ec)
+        return failed("write: " + ec.message());
+      res_.emplace();
+      res_->body_limit(64u << 20);
+      http::async_read(*stream_, buffer_, *res_,
+                       [this](error_code ec, size_t) { on_response(ec); });
+    });
+  }
+
+  void on_response(error_code ec) {
+    if (ec)
+      return failed("read: " + ec.message());
+    auto& msg = res_->get();
+    if (msg.result_int() != expected_status(opts_.mode))
+      return failed("HTTP " + std::to_string(msg.result_int()) + " "
+                    + msg.body().substr(0, 200));
+    if (auto problem = quick_check(opts_.mode, msg.body()); !problem.empty())
+      return failed(problem + ": " + msg.body().substr(0, 200));
+    auto now = clock_type::now();
+    if (!killed_) {
+      ++writes_before_kill_;
+      last_success_before_kill_ = now;
+    } else if (sent_at_ >= killed_at_) {
+      recovered_ = true;
+      recovered_at_ = now;
+      stop();
+      return;
+    }
+    if (!msg.keep_alive())
+      drop_connection();
+    attempt();
+  }
+
+  void failed(std::string what) {
+    if (stopped_)
+      return;
+    if (killed_ && sent_at_ >= killed_at_)
+      ++failures_after_kill_;
+    else
+      ++failures_before_kill_;
+    if (failure_samples_.size() < 12) {
+      // When, relative to the kill (negative: before it), and how long
+      // the request took.
+      auto now = clock_type::now();
+      auto ms = [](clock_type::duration d) {
+        return fixed1(std::chrono::duration<double, std::milli>(d).count());
+      };
+      failure_samples_.push_back(
+        "t=" + ms(now - (killed_ ? killed_at_ : kill_due())) + "ms took=" + ms(now - sent_at_) + "ms " + targets_[current_].url
+        + ": " + what);
+    }
+    drop_connection();
+    current_ = (current_ + 1) % targets_.size();
+    // A refused connection fails within microseconds: pause a little
+    // then, so that a cluster without a leader is not flooded. Any other
+    // failure took its time already.
+    if (clock_type::now() - sent_at_ < std::chrono::milliseconds(1)) {
+      pause_timer_.expires_after(std::chrono::milliseconds(1));
+      pause_timer_.async_wait([this](error_code ec) {
+        if (!ec)
+          attempt();
+      });
+      return;
+    }
+    attempt();
+  }
+
+  void drop_connection() {
+    if (stream_) {
+      error_code ignored;
+      stream_->socket().close(ignored);
+      stream_.reset();
+    }
+    buffer_.clear();
+  }
+
+  /// The first failures, on stderr: where the time after the kill went.
+  void print_failures() const {
+    for (const auto& f : failure_samples_)
+      std::cerr << "  failure " << f << '\n';
+  }
+
+  net::io_context& io_;
+  const load_options& opts_;
+  std::vector<target> targets_;
+  const kv_requests& kv_;
+  net::steady_timer kill_timer_;
+  net::steady_timer pause_timer_;
+  std::optional<boost::beast::tcp_stream> stream_;
+  boost::beast::flat_buffer buffer_;
+  http::request<http::string_body> req_;
+  std::optional<http::response_parser<http::string_body>> res_;
+  size_t current_ = 0;
+  uint64_t counter_ = 0;
+  clock_type::time_point started_at_;
+  clock_type::time_point sent_at_;
+  clock_type::time_point killed_at_;
+  std::chrono::system_clock::time_point killed_at_wall_;
+  clock_type::time_point last_success_before_kill_;
+  clock_type::time_point recovered_at_;
+  bool killed_ = false;
+  bool recovered_ = false;
+  bool stopped_ = false;
+  uint64_t writes_before_kill_ = 0;
+  uint64_t failures_before_kill_ = 0;
+  uint64_t failures_after_kill_ = 0;
+  std::vector<std::string> failure_samples_;
+};
+
+/// Runs --failover; @returns the exit status.
+int run_failover(const load_options& opts) {
+  net::io_context io{1};
+  tcp::resolver resolver{io};
+  std::vector<failover_client::target> targets;
+  for (const auto& url : opts.urls) {
+    failover_client::target t;
+    t.url = url;
+    auto parts = parse_url(url);
+    if (!parts) {
+      std::cerr << "corvus-http-load: bad URL in --urls: " << url << '\n';
+      return 2;
+    }
+    t.parts = *parts;
+    error_code ec;
+    t.endpoints = resolver.resolve(t.parts.host, t.parts.port, ec);
+    if (ec) {
+      std::cerr << "corvus-http-load: cannot resolve " << t.parts.host
+                << ": " << ec.message() << '\n';
+      return 1;
+    }
+    targets.push_back(std::move(t));
+  }
+  kv_requests kv{opts, opts.mode};
+  failover_client client{io, opts, std::move(targets), kv};
+  client.start();
+  io.run();
+  return client.report();
+}
+
 /// Asks for the database topology as the client's first request does; its
 /// Etag goes into every later request's Topology-Etag header.
 /// @returns an error text, or empty on success.
@@ -598,32 +1069,14 @@ std::string fetch_topology(const load_options& opts, run_state& run,
   return {};
 }
 
-bool parse_url(load_options& opts) {
-  const std::string scheme = "http://";
-  if (opts.url.compare(0, scheme.size(), scheme) != 0)
-    return false;
-  auto rest = opts.url.substr(scheme.size());
-  while (!rest.empty() && rest.back() == '/')
-    rest.pop_back();
-  if (rest.find('/') != std::string::npos)
-    return false;
-  auto colon = rest.rfind(':');
-  if (colon == std::string::npos) {
-    opts.host = rest;
-    opts.port = "80";
-  } else {
-    opts.host = rest.substr(0, colon);
-    opts.port = rest.substr(colon + 1);
-  }
-  return !opts.host.empty() && !opts.port.empty();
-}
-
 } // namespace
 
 int main(int argc, char** argv) {
   namespace po = boost::program_options;
   load_options opts;
   std::string mode_text;
+  std::string server_pids_text;
+  std::string urls_text;
   po::options_description desc{
     "corvus-http-load: HTTP load as the RavenDB npm client sends it"};
   // clang-format off
@@ -634,7 +1087,7 @@ int main(int argc, char** argv) {
     ("database", po::value(&opts.database)->default_value("bench"),
      "database name")
     ("mode", po::value(&mode_text)->default_value("put-single"),
-     "put-single, put-batch or load")
+     "put-single, put-batch, load, cmpxchg-put or etcd-put")
     ("connections", po::value(&opts.connections)->default_value(1),
      "concurrent keep-alive connections")
     ("batch-size", po::value(&opts.batch_size)->default_value(100),
@@ -644,9 +1097,9 @@ int main(int argc, char** argv) {
     ("warmup", po::value(&opts.warmup_s)->default_value(2),
      "seconds run before measuring")
     ("doc-size", po::value(&opts.doc_size)->default_value(1024),
-     "bytes per document")
+     "bytes per document, or per value in the key-value modes")
     ("id-prefix", po::value(&opts.id_prefix)->default_value("bench/"),
-     "document id prefix")
+     "document id prefix, or key prefix in the key-value modes")
     ("key-space", po::value(&opts.key_space)->default_value(0),
      "load mode: ids {prefix}0..N-1 (default: --populate)")
     ("populate", po::value(&opts.populate)->default_value(0),
@@ -654,10 +1107,24 @@ int main(int argc, char** argv) {
     ("verify-every", po::value(&opts.verify_every)->default_value(100),
      "parse and check every Nth response body in full (0: only the first"
      " three per connection)")
-    ("server-pid", po::value(&opts.server_pid)->default_value(0),
-     "also report this process's CPU use over the measured window")
+    ("server-pid", po::value(&server_pids_text),
+     "also report the CPU these processes used over the measured window"
+     " (a pid or a comma-separated list: their sum)")
     ("request-timeout", po::value(&opts.request_timeout_s)->default_value(30),
      "seconds before a request counts as failed")
+    ("etcd-prefix", po::value(&opts.etcd_prefix)->default_value("/v3"),
+     "etcd-put: path prefix of etcd's JSON gateway")
+    ("failover", po::bool_switch(&opts.failover),
+     "key-value modes: one client, kill --kill-pid after --kill-after"
+     " seconds and measure until the next successful write")
+    ("urls", po::value(&urls_text),
+     "--failover: comma-separated node URLs, the leader first")
+    ("kill-pid", po::value(&opts.kill_pid)->default_value(0),
+     "--failover: the process to SIGKILL (the leader)")
+    ("kill-after", po::value(&opts.kill_after_s)->default_value(1),
+     "--failover: seconds of writes before the kill")
+    ("failover-limit", po::value(&opts.failover_limit_s)->default_value(30),
+     "--failover: seconds after the kill before giving up")
     ("print-document", "print the document for variant 0 and exit");
   // clang-format on
   po::variables_map vm;
@@ -682,6 +1149,10 @@ int main(int argc, char** argv) {
     opts.mode = run_mode::put_batch;
   else if (mode_text == "load")
     opts.mode = run_mode::load;
+  else if (mode_text == "cmpxchg-put")
+    opts.mode = run_mode::cmpxchg_put;
+  else if (mode_text == "etcd-put")
+    opts.mode = run_mode::etcd_put;
   else {
     std::cerr << "corvus-http-load: unknown --mode " << mode_text << '\n';
     return 2;
@@ -699,8 +1170,42 @@ int main(int argc, char** argv) {
                  " --duration must be positive\n";
     return 2;
   }
-  if (!parse_url(opts)) {
+  auto split = [](const std::string& text) {
+    std::vector<std::string> parts;
+    std::string part;
+    std::istringstream in{text};
+    while (std::getline(in, part, ','))
+      if (!part.empty())
+        parts.push_back(part);
+    return parts;
+  };
+  for (const auto& pid : split(server_pids_text)) {
+    try {
+      opts.server_pids.push_back(std::stoi(pid));
+    } catch (const std::exception&) {
+      std::cerr << "corvus-http-load: bad --server-pid " << pid << '\n';
+      return 2;
+    }
+  }
+  if (opts.failover) {
+    opts.urls = split(urls_text);
+    if (!is_key_value(opts.mode) || opts.urls.empty() || opts.kill_pid <= 0
+        || opts.request_timeout_s <= 0) {
+      std::cerr << "corvus-http-load: --failover needs a key-value --mode,"
+                   " --urls, --kill-pid and a positive --request-timeout\n";
+      return 2;
+    }
+    return run_failover(opts);
+  }
+  if (auto parts = parse_url(opts.url)) {
+    opts.host = parts->host;
+    opts.port = parts->port;
+  } else {
     std::cerr << "corvus-http-load: --url must look like http://host:port\n";
+    return 2;
+  }
+  if (is_key_value(opts.mode) && opts.populate > 0) {
+    std::cerr << "corvus-http-load: --populate is for the document modes\n";
     return 2;
   }
 
@@ -718,10 +1223,15 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (auto err = fetch_topology(opts, base, io); !err.empty()) {
-    std::cerr << "corvus-http-load: " << err << '\n';
-    return 1;
-  }
+  // etcd has no topology; the compare-exchange route needs the database,
+  // which this request checks first.
+  if (opts.mode != run_mode::etcd_put)
+    if (auto err = fetch_topology(opts, base, io); !err.empty()) {
+      std::cerr << "corvus-http-load: " << err << '\n';
+      return 1;
+    }
+  if (is_key_value(opts.mode))
+    base.kv = std::make_shared<kv_requests>(opts, opts.mode);
 
   if (opts.populate > 0) {
     run_state run = base;
@@ -762,7 +1272,7 @@ int main(int argc, char** argv) {
             << " reconnects=" << run.reconnects
             << " verified=" << run.verified << " client_cpu_pct="
             << cpu_pct(run.cpu_at_start, run.cpu_at_end);
-  if (opts.server_pid > 0)
+  if (!opts.server_pids.empty())
     std::cout << " server_cpu_pct="
               << cpu_pct(run.server_cpu_at_start, run.server_cpu_at_end);
   std::cout << std::endl;
