@@ -2,8 +2,9 @@
 // (tmux, 80x40: send-keys, capture-pane) against running nodes, checking
 // what a person would see; and as scripts use it, with --exec and --json.
 //
-// Raft clustering comes later, so "the cluster" here is one node holding a
-// database plus two independent nodes the console connects to in turn.
+// The first session works against one node holding a database plus two
+// independent nodes (clusters of none) it connects to in turn; the last one
+// forms a 3-node cluster from the console and watches it lose a node.
 // tmux runs on a socket of its own (-S), so the operator's tmux sessions
 // are never touched; that server is shut down at the end.
 
@@ -18,6 +19,7 @@ import { corvusBinary, http, makeTempDir, sleep, startNode, stopAll }
 
 const consoleBinary = path.join(path.dirname(corvusBinary), "corvus-console");
 const session = "console";
+const clusterSession = "cluster";
 const home = makeTempDir("corvus-console-home-");
 // tmux's own server for this test, on a socket in a temp dir stopAll removes.
 const socket = path.join(home, "tmux.sock");
@@ -43,19 +45,27 @@ async function execJson(node, command) {
   return JSON.parse(r.stdout);
 }
 
+/** Starts the console in a new tmux session `name` (80x40) against `url`. */
+function openSession(name, url) {
+  tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "40",
+       `${consoleBinary} --url ${url}`);
+  tmuxStarted = true;
+}
+
 function tmux(...args) {
   return execFileSync("tmux", ["-S", socket, ...args],
                       { env, encoding: "utf8", stdio: "pipe" });
 }
 
 /** The visible screen, wrapped lines joined (so overlong lines show). */
-const screen = () => tmux("capture-pane", "-p", "-J", "-t", session);
+const screen = (name = session) =>
+  tmux("capture-pane", "-p", "-J", "-t", name);
 
 /** Waits until the screen matches `pattern`; returns the screen. */
-async function waitFor(pattern, timeoutMs = 5_000) {
+async function waitFor(pattern, timeoutMs = 5_000, name = session) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const text = screen();
+    const text = screen(name);
     if (pattern.test(text)) return text;
     if (Date.now() > deadline)
       assert.fail(`screen never matched ${pattern}:\n${text}`);
@@ -64,16 +74,16 @@ async function waitFor(pattern, timeoutMs = 5_000) {
 }
 
 /** Types `line` and Enter; waits for output matching `pattern`. */
-async function run(line, pattern) {
-  tmux("send-keys", "-t", session, "-l", line);
-  tmux("send-keys", "-t", session, "Enter");
-  return waitFor(pattern);
+async function run(line, pattern, { name = session, timeoutMs = 5_000 } = {}) {
+  tmux("send-keys", "-t", name, "-l", line);
+  tmux("send-keys", "-t", name, "Enter");
+  return waitFor(pattern, timeoutMs, name);
 }
 
 /** Clears the screen (Ctrl-L redraws the prompt at the top). */
-async function clear() {
-  tmux("send-keys", "-t", session, "C-l");
-  await waitFor(/^corvus \S+> $/m);
+async function clear(name = session) {
+  tmux("send-keys", "-t", name, "C-l");
+  await waitFor(/^corvus \S+> $/m, 5_000, name);
 }
 
 const escape = (s) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -95,9 +105,10 @@ before(async () => {
 
 after(async () => {
   if (tmuxStarted) {
-    try {
-      tmux("kill-session", "-t", session);
-    } catch {} // the console may have quit, ending the session
+    for (const name of [session, clusterSession])
+      try {
+        tmux("kill-session", "-t", name);
+      } catch {} // the console may have quit, ending the session
     try {
       tmux("kill-server");
     } catch {}
@@ -108,9 +119,7 @@ after(async () => {
 describe("interactive, in a terminal", () => {
   test("a session: views, errors, watch, history, completion", async () => {
     const [a, b] = nodes;
-    tmux("new-session", "-d", "-s", session, "-x", "80", "-y", "40",
-         `${consoleBinary} --url ${a.url}`);
-    tmuxStarted = true;
+    openSession(session, a.url);
     const prompt = `corvus A@${hostPort(a)}> `;
     await waitFor(new RegExp(`^Connected to node A at ${escape(a.url)}`, "m"));
     await waitFor(new RegExp(`^${escape(prompt)}$`, "m"));
@@ -339,5 +348,95 @@ describe("scripts: --exec and --json", () => {
     const help = await runConsole(["--help"]);
     assert.match(help.stdout, /--exec/);
     assert.match(help.stdout, /^create-db <name> \[--rf N \| --nodes A,B\] +create a database$/m);
+  });
+});
+
+describe("a 3-node cluster", () => {
+  test("formed from the console; nodes, raft, databases and actors across it; a node lost and back", async () => {
+    const [a, b, c] = await Promise.all([startNode(), startNode(), startNode()]);
+    const name = clusterSession;
+    openSession(name, a.url);
+    const on = { name };
+    const prompt = (tag) => `corvus ${tag}@${hostPort(a)}> `;
+    await waitFor(new RegExp(`^${escape(prompt("?"))}$`, "m"), 5_000, name);
+
+    // Founding: the first cluster operation makes A a cluster of one.
+    let text = await run("create-db shop --rf 1", /created on A/, on);
+    assert.match(text, /^database 'shop' created on A \(raft index \d+\)$/m);
+    text = await run(`add-node ${b.url}`, /added|error/, on);
+    assert.match(text, new RegExp(`^node ${escape(b.url)} added$`, "m"));
+    text = await run(`add-node ${c.url}`, new RegExp(`node ${escape(c.url)} added|error`), on);
+    assert.match(text, new RegExp(`^node ${escape(c.url)} added$`, "m"));
+
+    // nodes: every node, its role, who leads, and that each answers.
+    await clear(name);
+    await run("watch nodes every 1", /^every 1 s: nodes/m, on);
+    text = await waitFor(new RegExp(`^C +${escape(c.url)} +Member +no +yes +Follower$`, "m"), 10_000, name);
+    assert.match(text, new RegExp(`^A +${escape(a.url)} +Member +yes +yes +Leader$`, "m"));
+    assert.match(text, new RegExp(`^B +${escape(b.url)} +Member +no +yes +Follower$`, "m"));
+    assert.match(text, /^Leader: +A$/m);
+
+    // A node killed: the watch shows it unreachable, in place; A and C
+    // are a majority, so A keeps the lead.
+    await b.kill9();
+    text = await waitFor(new RegExp(`^B +${escape(b.url)} +Member +no +no +`, "m"), 10_000, name);
+    assert.match(text, /^Leader: +A$/m);
+    assert.equal(text.match(/^TAG /gm).length, 1, "one table on the screen");
+    tmux("send-keys", "-t", name, "Enter");
+    await waitFor(new RegExp(`^${escape(prompt("A"))}$`, "m"), 5_000, name);
+    await b.start();
+
+    // A database on all three; its topology.
+    await clear(name);
+    text = await run("create-db orders --rf 3", /created on|error/, { name, timeoutMs: 20_000 });
+    // The nodes are picked at random, as RavenDB does.
+    const placed = text.match(/^database 'orders' created on ([A-C,]+) \(raft index \d+\)$/m);
+    assert.ok(placed, text);
+    assert.deepEqual(placed[1].split(",").sort(), ["A", "B", "C"]);
+    await clear(name);
+    text = await run("topology orders", /^Replication factor: 3$/m, on);
+    for (const tag of ["A", "B", "C"]) assert.match(text, new RegExp(`^${tag} +Member `, "m"));
+
+    // raft: this node's view of the consensus, with its peers.
+    await clear(name);
+    text = await run("raft", /^TcpUrl:/m, on);
+    assert.match(text, /^State: +Leader$/m);
+    assert.match(text, /^ConnectedPeers: +2$/m);
+
+    // actors tree: the Raft member with a peer link per peer.
+    await clear(name);
+    text = await run("actors tree", /peer-link C/, on);
+    assert.match(text, /^\|- #\d+ raft-member A {2}State=Leader/m);
+    assert.match(text, /^\| +\|- #\d+ peer-link B /m);
+    assert.match(text, /^\| +`- #\d+ peer-link C /m);
+
+    // Through a follower: the same cluster, seen from C.
+    await clear(name);
+    text = await run(`connect ${c.url}`, /connected to node/, on);
+    assert.match(text, new RegExp(`^connected to node C at ${escape(c.url)}$`, "m"));
+    text = await run("nodes", /^Term:/m, on);
+    assert.match(text, new RegExp(`^C +${escape(c.url)} +Member +no +yes +Follower$`, "m"));
+    assert.match(text, /^Leader: +A$/m);
+    for (const line of screen(name).split("\n"))
+      assert.ok(line.length <= 80, `line wider than 80 columns: ${line}`);
+
+    // Scripts see the same through any node.
+    for (const node of [a, b, c]) {
+      const view = await execJson(node, "nodes");
+      assert.equal(view.Leader, "A");
+      assert.deepEqual(view.Nodes.map((n) => [n.Tag, n.Role, n.Reachable]),
+                       [["A", "Member", true], ["B", "Member", true], ["C", "Member", true]]);
+      const dbs = await execJson(node, "databases");
+      assert.deepEqual([...dbs.Databases.find((d) => d.Name === "orders").Members].sort(), ["A", "B", "C"]);
+    }
+    const raft = await execJson(b, "raft");
+    assert.equal(raft.NodeTag, "B");
+    assert.equal(raft.State, "Follower");
+
+    // Removing a node, from the console.
+    const removed = await execJson(a, "remove-node C");
+    assert.match(removed.Result, /C/);
+    const after = await execJson(a, "nodes");
+    assert.deepEqual(after.Nodes.map((n) => n.Tag), ["A", "B"]);
   });
 });
