@@ -465,15 +465,7 @@ outcome<done> raft_store::save(const raft::ready& r) {
     last = end;
     last_term = r.entries.back().term;
   }
-  // Only a new commit index may wait for a later sync (as in etcd): a
-  // commit index lost in a crash is learnt again from the leader, while a
-  // lost entry, term or vote could break Raft's promises.
-  auto sync = !r.entries.empty() || r.new_snapshot || r.discard_through > 0
-              || (r.new_hard_state
-                  && (r.new_hard_state->term != saved_state_.term
-                      || r.new_hard_state->voted_for
-                           != saved_state_.voted_for));
-  if (auto ok = write(batch, "cannot save", sync); !ok)
+  if (auto ok = write(batch, "cannot save", r.needs_sync(saved_state_)); !ok)
     return ok;
   if (r.new_hard_state)
     saved_state_ = *r.new_hard_state;

@@ -59,6 +59,18 @@ struct ready {
            || !entries.empty();
   }
 
+  /// @returns whether the write must be synced before anything is sent or
+  ///          applied, given the hard state saved last: everything but a
+  ///          write that only moves the commit index (as in etcd), since a
+  ///          commit index lost in a crash is learnt again from the leader,
+  ///          while a lost entry, term or vote could break Raft's promises.
+  bool needs_sync(const hard_state& saved) const {
+    return !entries.empty() || new_snapshot || discard_through > 0
+           || (new_hard_state
+               && (new_hard_state->term != saved.term
+                   || new_hard_state->voted_for != saved.voted_for));
+  }
+
   /// @returns whether there is nothing to do.
   bool empty() const {
     return !needs_persist() && messages.empty() && committed.empty()

@@ -161,6 +161,10 @@ void raft_sim::crash(const node_tag& tag) {
   if (!m.core)
     return;
   m.core.reset();
+  // What was written without a sync is lost: the commit index may fall
+  // back (never below what a synced write recorded).
+  m.storage.crash();
+  m.durable_commit = m.storage.durable.state.commit;
   note("crash " + tag);
 }
 

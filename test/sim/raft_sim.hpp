@@ -6,7 +6,8 @@
 // Every step ends with the safety checks of Raft §5.2-§5.4 and §6.4:
 //   - at most one leader per term;
 //   - a committed entry never changes or disappears;
-//   - a member's durable commit index never goes back;
+//   - a member's durable commit index never goes back, but to the last
+//     synced one when it crashes;
 //   - every member applies the same entries in the same order;
 //   - applied <= committed <= last on every member;
 //   - a linearizable read sees every entry committed before it was asked.

@@ -1,39 +1,31 @@
 #pragma once
 
-// The simulation's stand-in for a member's synced storage: it keeps exactly
-// what ready.hpp says the owner persists, so a crash loses everything else.
+// The simulation's stand-in for a member's storage: it keeps exactly what
+// ready.hpp says the owner persists, and a crash loses what was not synced
+// (a commit index written without a sync, see ready::needs_sync).
 
 #include "runtime/raft/core.hpp"
-
-#include <algorithm>
+#include "test/fixtures/raft_durable_model.hpp"
 
 namespace corvus::sim {
 
 struct raft_storage_model {
   raft::durable_state durable;
+  /// The hard state as of the last synced write.
+  raft::hard_state synced;
 
-  /// Persists `r` as the owner would, in one synced write.
+  /// Persists `r` as the owner does (raft_store::save).
   void persist(const raft::ready& r) {
-    if (r.new_hard_state)
-      durable.state = *r.new_hard_state;
-    if (r.new_snapshot)
-      durable.snap = *r.new_snapshot;
-    auto& log = durable.entries;
-    if (r.discard_through > 0)
-      log.erase(std::remove_if(log.begin(), log.end(),
-                               [&](const raft::entry& e) {
-                                 return e.index <= r.discard_through;
-                               }),
-                log.end());
-    if (!r.entries.empty()) {
-      auto first = r.entries.front().index;
-      log.erase(std::remove_if(log.begin(), log.end(),
-                               [&](const raft::entry& e) {
-                                 return e.index >= first;
-                               }),
-                log.end());
-      log.insert(log.end(), r.entries.begin(), r.entries.end());
-    }
+    auto sync = r.needs_sync(durable.state);
+    test::persist_naively(durable, r);
+    if (sync)
+      synced = durable.state;
+  }
+
+  /// What survives a crash: the commit index falls back to the last synced
+  /// one (term and vote are always synced).
+  void crash() {
+    durable.state = synced;
   }
 };
 

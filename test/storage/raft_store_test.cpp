@@ -8,6 +8,7 @@
 
 #include "storage/keys.hpp"
 #include "test/fixtures/fault_env.hpp"
+#include "test/fixtures/raft_durable_model.hpp"
 #include "test/storage/store_model.hpp"
 
 #include <doctest/doctest.h>
@@ -130,25 +131,7 @@ struct raft_model {
   contents c;
 
   void save(const raft::ready& r) {
-    if (r.new_hard_state)
-      c.state = *r.new_hard_state;
-    if (r.new_snapshot)
-      c.snap = *r.new_snapshot;
-    auto& es = c.entries;
-    es.erase(std::remove_if(es.begin(), es.end(),
-                            [&](const raft::entry& e) {
-                              return e.index <= r.discard_through;
-                            }),
-             es.end());
-    if (!r.entries.empty()) {
-      auto start = r.entries.front().index;
-      es.erase(std::remove_if(es.begin(), es.end(),
-                              [&](const raft::entry& e) {
-                                return e.index >= start;
-                              }),
-               es.end());
-      es.insert(es.end(), r.entries.begin(), r.entries.end());
-    }
+    test::persist_naively(c, r);
   }
 
   raft::index_t last_index() const {
