@@ -41,7 +41,7 @@ void write_compare_exchange(json_writer& w,
       w.Key("Index");
       w.Int64(entry.index);
       w.Key("Value");
-      write_string(w, entry.value);
+      write_string(w, entry.value.str());
       w.EndObject();
     }
     w.EndArray();

@@ -36,6 +36,7 @@
 
 #include "runtime/cluster/cluster_command.hpp"
 #include "runtime/failure.hpp"
+#include "runtime/text/shared_text.hpp"
 
 #include <cstdint>
 #include <map>
@@ -50,8 +51,9 @@ inline constexpr size_t max_compare_exchange_key_bytes = 512;
 
 /// One stored value.
 struct compare_exchange_entry {
-  /// JSON object text as the client sent it (`{"Object": ...}`).
-  std::string value;
+  /// JSON object text as the client sent it (`{"Object": ...}`), shared
+  /// by copies of the state.
+  shared_text value;
   /// Raft index of the last write.
   int64_t index = 0;
 
