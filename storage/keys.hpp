@@ -61,7 +61,9 @@
 //   m tag                         -> the node's tag; absent until known
 //   m hard                        -> u64 LE term, u64 LE commit, voted_for
 //   m snapshot                    -> u64 LE index, u64 LE term,
-//                                    u32 LE n, n bytes topology JSON, data
+//                                    u32 LE n, n bytes topology JSON,
+//                                    u64 LE data size, u32 LE data CRC-32
+//   file snapshot-<index>-<term>  -> the snapshot's data
 //
 // `l`: one key per log entry. Indices are positive, so big-endian bytes sort
 //   in index order. <kind> is raft::entry_kind's value; <data> runs to the
@@ -73,9 +75,15 @@
 // `m hard`: raft::hard_state; <voted_for> (a tag, or nothing) runs to the
 //   end of the value.
 // `m snapshot`: the latest snapshot only; each new one replaces it. The
-//   topology JSON is raft::to_json's; <data> (the state machine's own
-//   encoding, possibly megabytes) runs to the end of the value. Absent
-//   while the member has none.
+//   topology JSON is raft::to_json's. The data (the state machine's own
+//   encoding, possibly hundreds of megabytes) lives in a file of its own
+//   next to LevelDB's, named after the snapshot's index and term (decimal)
+//   and synced before the key that names it is written, so that a large
+//   snapshot never passes through LevelDB and can be written while the
+//   member goes on; files of older snapshots are removed once a newer one
+//   is recorded. Absent while the member has none. (Format version 1 kept
+//   the data inline, after the topology JSON; opening such a store moves
+//   it to a file.)
 // `m format`: written once, in the synced batch that creates the store.
 
 #include <cstddef>
@@ -238,7 +246,11 @@ namespace raft_keys {
 
 /// The layout version written under `m format`. Bump it whenever a key or
 /// value format of the raft store changes incompatibly.
-inline constexpr uint32_t format_version = 1;
+inline constexpr uint32_t format_version = 2;
+/// The version whose snapshots kept their data inline.
+inline constexpr uint32_t inline_snapshot_format_version = 1;
+/// Name prefix of snapshot data files.
+inline constexpr std::string_view snapshot_file_prefix = "snapshot-";
 
 /// Prefix of log entries.
 inline constexpr char entry_prefix = 'l';
@@ -263,6 +275,8 @@ inline constexpr size_t hard_state_fixed_size = 16;
 /// Size of the snapshot value before the topology JSON (index, term,
 /// JSON length).
 inline constexpr size_t snapshot_fixed_size = 20;
+/// Size of the snapshot value after the topology JSON (data size, CRC).
+inline constexpr size_t snapshot_trailer_size = 12;
 
 /// Sets `out` to the key of the log entry at `index`.
 /// @pre `index > 0`

@@ -4,6 +4,8 @@
 #include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
 
+#include <boost/crc.hpp>
+
 #include <leveldb/db.h>
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <optional>
 
 namespace corvus {
 
@@ -88,18 +91,31 @@ bool decode_hard_state(std::string_view value, raft::hard_state& hs) {
   return true;
 }
 
-void encode_snapshot(std::string& out, const raft::snapshot& snap) {
+uint32_t checksum(std::string_view data) {
+  boost::crc_32_type crc;
+  crc.process_bytes(data.data(), data.size());
+  return crc.checksum();
+}
+
+/// The snapshot's key value: everything but the data, which has a file.
+void encode_snapshot(std::string& out, const raft::snapshot& snap,
+                     uint32_t crc) {
   auto config = raft::to_json(snap.config);
   out.clear();
-  out.reserve(rk::snapshot_fixed_size + config.size() + snap.data.size());
+  out.reserve(rk::snapshot_fixed_size + config.size()
+              + rk::snapshot_trailer_size);
   kb::append_little_endian(out, snap.index);
   kb::append_little_endian(out, snap.term);
   kb::append_little_endian32(out, static_cast<uint32_t>(config.size()));
   out.append(config);
-  out.append(snap.data);
+  kb::append_little_endian(out, snap.data.size());
+  kb::append_little_endian32(out, crc);
 }
 
-bool decode_snapshot(std::string_view value, raft::snapshot& snap) {
+/// Reads index, term and topology; `rest` is what follows the topology
+/// JSON (format 2: data size and CRC; format 1: the data itself).
+bool decode_snapshot_head(std::string_view value, raft::snapshot& snap,
+                          std::string_view& rest) {
   if (value.size() < rk::snapshot_fixed_size)
     return false;
   auto config_size = kb::read_little_endian32(value.data() + 16);
@@ -112,7 +128,7 @@ bool decode_snapshot(std::string_view value, raft::snapshot& snap) {
   snap.index = kb::read_little_endian(value.data());
   snap.term = kb::read_little_endian(value.data() + 8);
   snap.config = std::move(*config);
-  snap.data.assign(value.substr(rk::snapshot_fixed_size + config_size));
+  rest = value.substr(rk::snapshot_fixed_size + config_size);
   return true;
 }
 
@@ -182,6 +198,8 @@ outcome<done> raft_store::check_format() {
                         "raft store " + dir_
                           + " has an unreadable format version");
   auto version = kb::read_little_endian32(v.data());
+  if (version == rk::inline_snapshot_format_version)
+    return migrate_inline_snapshot();
   if (version != rk::format_version)
     return make_failure(ec::unsupported_format,
                         "raft store " + dir_ + " has format version "
@@ -268,8 +286,8 @@ outcome<raft_store::contents> raft_store::load() const {
       if (!decode_hard_state(value, result.state))
         return corrupt(dir_, "the hard state is malformed");
     } else if (key == rk::snapshot_key) {
-      if (!decode_snapshot(value, result.snap))
-        return corrupt(dir_, "the snapshot is malformed");
+      if (auto read = read_snapshot_data(value, result.snap); !read)
+        return read.error();
     } else if (key != rk::format_key) { // checked at open
       return corrupt(dir_, "unknown key '" + printable(key) + "'");
     }
@@ -428,7 +446,25 @@ outcome<done> raft_store::save(const raft::ready& r) {
     batch.Put(to_slice(rk::hard_state_key), value);
   }
   if (r.new_snapshot) {
-    encode_snapshot(value, *r.new_snapshot);
+    // The data goes to its file first (unless it was written ahead), so
+    // that the key never names a file that is not durable.
+    auto& snap = *r.new_snapshot;
+    auto path = snapshot_path(snap.index, snap.term);
+    std::optional<uint32_t> crc;
+    {
+      std::lock_guard<std::mutex> guard{fresh_mutex_};
+      if (auto i = fresh_snapshots_.find(path); i != fresh_snapshots_.end())
+        crc = i->second;
+    }
+    if (!crc) {
+      if (auto written = write_snapshot_data(snap.index, snap.term, snap.data);
+          !written) {
+        write_failure_ = written.error().message;
+        return written;
+      }
+      crc = checksum(snap.data);
+    }
+    encode_snapshot(value, snap, *crc);
     batch.Put(to_slice(rk::snapshot_key), value);
   }
   auto first = first_;
@@ -475,8 +511,107 @@ outcome<done> raft_store::save(const raft::ready& r) {
   if (r.new_snapshot) {
     snapshot_index_ = r.new_snapshot->index;
     snapshot_term_ = r.new_snapshot->term;
+    remove_snapshot_files(snapshot_path(snapshot_index_, snapshot_term_));
   }
   return done{};
+}
+
+leveldb::Env* raft_store::env() const {
+  return settings_->options.env;
+}
+
+std::string raft_store::snapshot_path(raft::index_t index,
+                                      raft::term_t term) const {
+  return dir_ + "/" + std::string{rk::snapshot_file_prefix} + str(index)
+         + "-" + str(term);
+}
+
+outcome<done> raft_store::write_snapshot_data(raft::index_t index,
+                                              raft::term_t term,
+                                              std::string_view data) const {
+  auto path = snapshot_path(index, term);
+  auto fail = [&](const leveldb::Status& status) {
+    return storage_error("raft store", dir_,
+                         "cannot write the snapshot file " + path, status);
+  };
+  leveldb::WritableFile* raw = nullptr;
+  if (auto status = env()->NewWritableFile(path, &raw); !status.ok())
+    return fail(status);
+  std::unique_ptr<leveldb::WritableFile> file{raw};
+  // In slices: some Env implementations buffer a whole append.
+  constexpr size_t slice = 1 << 20;
+  for (size_t at = 0; at < data.size(); at += slice)
+    if (auto status = file->Append(to_slice(data.substr(at, slice)));
+        !status.ok())
+      return fail(status);
+  if (auto status = file->Sync(); !status.ok())
+    return fail(status);
+  if (auto status = file->Close(); !status.ok())
+    return fail(status);
+  std::lock_guard<std::mutex> guard{fresh_mutex_};
+  fresh_snapshots_[path] = checksum(data);
+  return done{};
+}
+
+outcome<done> raft_store::read_snapshot_data(std::string_view meta,
+                                             raft::snapshot& snap) const {
+  std::string_view rest;
+  if (!decode_snapshot_head(meta, snap, rest)
+      || rest.size() != rk::snapshot_trailer_size)
+    return corrupt(dir_, "the snapshot is malformed");
+  auto size = kb::read_little_endian(rest.data());
+  auto crc = kb::read_little_endian32(rest.data() + 8);
+  auto path = snapshot_path(snap.index, snap.term);
+  if (auto status = leveldb::ReadFileToString(env(), path, &snap.data);
+      !status.ok())
+    return storage_error("raft store", dir_,
+                         "cannot read the snapshot file " + path, status);
+  if (snap.data.size() != size || checksum(snap.data) != crc)
+    return corrupt(dir_, "the snapshot file " + path + " is damaged ("
+                           + str(snap.data.size()) + " bytes, "
+                           + str(size) + " expected, or a wrong checksum)");
+  return done{};
+}
+
+void raft_store::remove_snapshot_files(const std::string& keep) const {
+  std::vector<std::string> names;
+  if (!env()->GetChildren(dir_, &names).ok())
+    return;
+  for (auto& name : names) {
+    auto path = dir_ + "/" + name;
+    if (name.rfind(rk::snapshot_file_prefix, 0) == 0 && path != keep) {
+      env()->RemoveFile(path);
+      std::lock_guard<std::mutex> guard{fresh_mutex_};
+      fresh_snapshots_.erase(path);
+    }
+  }
+}
+
+outcome<done> raft_store::migrate_inline_snapshot() {
+  std::string value;
+  auto status = db_->Get(leveldb::ReadOptions{}, to_slice(rk::snapshot_key),
+                         &value);
+  leveldb::WriteBatch batch;
+  if (status.ok()) {
+    raft::snapshot snap;
+    std::string_view data;
+    if (!decode_snapshot_head(value, snap, data))
+      return corrupt(dir_, "the snapshot is malformed");
+    if (auto written = write_snapshot_data(snap.index, snap.term, data);
+        !written)
+      return written;
+    std::string meta;
+    snap.data.assign(data);
+    encode_snapshot(meta, snap, checksum(data));
+    batch.Put(to_slice(rk::snapshot_key), meta);
+  } else if (!status.IsNotFound()) {
+    return storage_error("raft store", dir_, "cannot read the snapshot",
+                         status);
+  }
+  std::string version;
+  kb::append_little_endian32(version, rk::format_version);
+  batch.Put(to_slice(rk::format_key), version);
+  return write(batch, "cannot move the snapshot to its file", true);
 }
 
 outcome<done> raft_store::save_tag(const raft::node_tag& tag) {

@@ -14,7 +14,9 @@
 #include "runtime/raft/snapshot.hpp"
 #include "runtime/raft/types.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +88,13 @@ public:
   ///          disk.
   outcome<done> save(const raft::ready& r);
 
+  /// Writes the data of the snapshot at `index`/`term` to its file, synced,
+  /// ahead of the save that records it (which then does not write it
+  /// again). Safe to call from another thread than the one saving: a member
+  /// writes a large snapshot while it goes on committing.
+  outcome<done> write_snapshot_data(raft::index_t index, raft::term_t term,
+                                    std::string_view data) const;
+
   /// Stores the node's own tag as one synced write. Fails as `save` does
   /// on a write error.
   outcome<done> save_tag(const raft::node_tag& tag);
@@ -107,8 +116,18 @@ private:
   /// Reads first/last index and term and the snapshot position at open.
   outcome<done> read_bounds();
 
-  /// Creates a new store's format key, or checks an existing one's.
+  /// Creates a new store's format key, or checks an existing one's;
+  /// moves an inline snapshot of format version 1 to its file.
   outcome<done> check_format();
+  outcome<done> migrate_inline_snapshot();
+
+  leveldb::Env* env() const;
+  std::string snapshot_path(raft::index_t index, raft::term_t term) const;
+  /// Reads and checks the data file of the snapshot `meta` describes.
+  outcome<done> read_snapshot_data(std::string_view meta,
+                                   raft::snapshot& snap) const;
+  /// Removes every snapshot file but `keep`'s (failures only cost space).
+  void remove_snapshot_files(const std::string& keep) const;
 
   /// @returns the term of the stored entry at `index`.
   /// @pre `first_ <= index && index <= last_`
@@ -141,6 +160,12 @@ private:
   raft::term_t snapshot_term_ = 0;
   /// The hard state as of open or the last successful save.
   raft::hard_state saved_state_;
+
+  /// Snapshot files written by write_snapshot_data in this process, with
+  /// their CRC-32: a save finds them there (and trusts them; a file from
+  /// before a crash may be torn).
+  mutable std::mutex fresh_mutex_;
+  mutable std::map<std::string, uint32_t> fresh_snapshots_;
 
   /// LevelDB's text of the first failed write; empty while writes work.
   std::string write_failure_;

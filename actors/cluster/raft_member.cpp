@@ -434,23 +434,60 @@ void raft_member_state::apply(const raft::entry& e) {
 }
 
 void raft_member_state::maybe_compact() {
+  if (snapshot_running)
+    return;
   auto& snap = core->log().latest_snapshot();
   auto now = core->applied();
   if (now < snap.index + settings.snapshot_every
       || applied_bytes < snap.data.size())
     return;
-  auto keep_from = now > settings.snapshot_keep
-                     ? now - settings.snapshot_keep + 1
-                     : raft::index_t{1};
-  auto started = clock::now();
-  core->compact(now, machine.to_json(), keep_from);
+  snapshot_running = true;
   applied_bytes = 0;
+  // The copy shares its large values with the state (shared_text), so it
+  // is cheap; serializing it runs on a thread of its own while this member
+  // goes on committing and applying.
+  // The data goes to its file there too (raft_store::write_snapshot_data),
+  // so that the member only records it.
+  auto copy = std::make_shared<const cluster_state>(machine);
+  auto term = core->log().term_at(now).value_or(0);
+  auto member = caf::actor_cast<raft_member_actor>(self);
+  auto store = settings.store;
+  auto log = settings.log;
+  auto started = clock::now();
+  auto work = [this, copy, term, member, store, log, now,
+               started](caf::event_based_actor* worker) {
+    auto data = std::make_shared<std::string>(copy->to_json());
+    if (auto written = store->write_snapshot_data(now, term, *data); !written)
+      log->warn("cannot write the snapshot at index {} ahead: {}", now,
+                written.error().message);
+    worker->send(member, member_task{[this, data, now, started] {
+                   finish_snapshot(now, std::move(*data), started);
+                 }});
+    worker->quit();
+  };
+  if (settings.detached_snapshots)
+    self->spawn<caf::detached>(work);
+  else
+    self->spawn(work);
+}
+
+void raft_member_state::finish_snapshot(raft::index_t index, std::string data,
+                                        clock::time_point started) {
+  snapshot_running = false;
+  // A snapshot installed from the leader meanwhile may have overtaken it.
+  if (!core || shutting_down || index <= core->log().latest_snapshot().index)
+    return;
+  auto keep_from = index > settings.snapshot_keep
+                     ? index - settings.snapshot_keep + 1
+                     : raft::index_t{1};
+  auto bytes = data.size();
+  core->compact(index, std::move(data), keep_from);
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
               clock::now() - started)
               .count();
   settings.log->info("raft-member {} took a snapshot at index {} ({} bytes, "
                      "{} ms)",
-                     tag, now, core->log().latest_snapshot().data.size(), ms);
+                     tag, index, bytes, ms);
 }
 
 // -- peers ------------------------------------------------------------------

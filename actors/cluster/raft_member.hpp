@@ -37,6 +37,9 @@ struct raft_member_settings {
   uint16_t tcp_port = 0;
   /// Publish on the TCP port (false in single-process tests).
   bool publish = true;
+  /// Serialize snapshots on a thread of their own (false: as an ordinary
+  /// actor, for deterministic tests).
+  bool detached_snapshots = true;
   /// Opened by the process before the node starts.
   std::shared_ptr<raft_store> store;
   /// One tick of the core; T = election_ticks ticks.
@@ -183,6 +186,9 @@ struct raft_member_state {
   /// of snapshots stays proportional to what is written, however large
   /// the state grows).
   void maybe_compact();
+  /// Compacts the log with a snapshot serialized in the background.
+  void finish_snapshot(raft::index_t index, std::string data,
+                       clock::time_point started);
   /// How long one request to a peer may take before it is asked again.
   std::chrono::milliseconds attempt_timeout() const;
   /// Asks `node` until it has applied `index` (answers `done(nullptr)`) or
@@ -238,6 +244,8 @@ struct raft_member_state {
   raft::index_t synced_config_index = ~raft::index_t{0};
   /// Bytes of entries applied since the last snapshot (or start-up).
   uint64_t applied_bytes = 0;
+  /// A snapshot is being serialized on another thread.
+  bool snapshot_running = false;
   clock::time_point leader_since;
   /// Role and leader as of the last drain (changes are logged, and
   /// whatever waited for a leader is retried).

@@ -193,6 +193,11 @@ struct cluster_fixture : deterministic_fixture {
     s.system = std::shared_ptr<system_store>{std::move(*system)};
     s.raft.store = std::shared_ptr<raft_store>{std::move(*raft)};
     s.raft.publish = false;
+    s.raft.detached_snapshots = false;
+    // Snapshots (serialized by a worker actor) and installs happen in
+    // every scenario.
+    s.raft.snapshot_every = 4;
+    s.raft.snapshot_keep = 2;
     s.raft.tick_interval = tick;
     s.raft.election_ticks = 30;
     s.raft.heartbeat_ticks = 10;

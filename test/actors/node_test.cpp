@@ -38,6 +38,7 @@ struct node_fixture : memory_env, deterministic_fixture {
     REQUIRE(raft);
     s.raft.store = std::shared_ptr<raft_store>{std::move(*raft)};
     s.raft.publish = false;
+    s.raft.detached_snapshots = false;
     s.detached_member = false;
     s.log = log;
     auto n = sys.spawn(node, std::move(s));

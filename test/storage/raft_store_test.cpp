@@ -641,16 +641,105 @@ TEST_CASE("a corrupt store is reported, not loaded") {
   CHECK(err.message.find(why) != std::string::npos);
 }
 
+TEST_CASE("a snapshot's data lives in a file of its own, written ahead "
+          "or by the save") {
+  mem_env m;
+  auto store = open_store(m.env.get());
+  raft_model model;
+  auto save = [&](const raft::ready& r) {
+    unwrap(store->save(r));
+    model.save(r);
+  };
+  save(append(commands(1, 10, 1)));
+  auto files = [&] {
+    std::vector<std::string> names, snaps;
+    REQUIRE(m.env->GetChildren(dir, &names).ok());
+    for (auto& n : names)
+      if (n.rfind("snapshot-", 0) == 0)
+        snaps.push_back(n);
+    std::sort(snaps.begin(), snaps.end());
+    return snaps;
+  };
+  // Written by the save itself (a snapshot installed from a leader).
+  raft::ready first;
+  first.new_snapshot = make_snapshot(5, 1, std::string(3'000'000, 'x'));
+  first.discard_through = 4;
+  save(first);
+  CHECK(files() == std::vector<std::string>{"snapshot-5-1"});
+  // Written ahead (a member serializing in the background): the save
+  // records it and removes the older file.
+  auto later = make_snapshot(8, 1, "later state");
+  unwrap(store->write_snapshot_data(later.index, later.term, later.data));
+  CHECK(files() == std::vector<std::string>{"snapshot-5-1", "snapshot-8-1"});
+  raft::ready second;
+  second.new_snapshot = later;
+  second.discard_through = 7;
+  save(second);
+  CHECK(files() == std::vector<std::string>{"snapshot-8-1"});
+  store.reset();
+  store = open_store(m.env.get());
+  check_holds(*store, model.c);
+  // A damaged file is a corrupt store, named.
+  store.reset();
+  REQUIRE(leveldb::WriteStringToFile(m.env.get(), "later statX",
+                                     std::string{dir} + "/snapshot-8-1")
+            .ok());
+  auto damaged = raft_store::open(dir, m.env.get());
+  REQUIRE(damaged);
+  auto loaded = (*damaged)->load();
+  REQUIRE(!loaded);
+  CHECK(loaded.error().message.find("snapshot file /raft/snapshot-8-1 is "
+                                    "damaged")
+        != std::string::npos);
+  REQUIRE(m.env->RemoveFile(std::string{dir} + "/snapshot-8-1").ok());
+  loaded = (*damaged)->load();
+  REQUIRE(!loaded);
+  CHECK(loaded.error().message.find("cannot read the snapshot file")
+        != std::string::npos);
+}
+
+TEST_CASE("a store of format version 1 moves its inline snapshot to a "
+          "file") {
+  mem_env m;
+  { open_store(m.env.get()); }
+  auto snap = make_snapshot(3, 2, std::string{"\0inline\xff", 8});
+  // Version 1's layout: the data right after the topology JSON.
+  std::string inline_value;
+  auto config = raft::to_json(snap.config);
+  kb::append_little_endian(inline_value, snap.index);
+  kb::append_little_endian(inline_value, snap.term);
+  kb::append_little_endian32(inline_value,
+                                    static_cast<uint32_t>(config.size()));
+  inline_value += config + snap.data;
+  tamper(m.env.get(), [&](leveldb::WriteBatch& b) {
+    b.Put(std::string{rk::format_key}, std::string{"\x01\0\0\0", 4});
+    b.Put(std::string{rk::snapshot_key}, inline_value);
+    b.Put(entry_key(4), entry_value(2, 0));
+  });
+  auto store = open_store(m.env.get());
+  auto got = unwrap(store->load());
+  CHECK(got.snap.index == 3);
+  CHECK(got.snap.term == 2);
+  CHECK(got.snap.data == snap.data);
+  CHECK(got.snap.config == snap.config);
+  REQUIRE(got.entries.size() == 1);
+  CHECK(m.env->FileExists(std::string{dir} + "/snapshot-3-2"));
+  // And it stays so.
+  store.reset();
+  store = open_store(m.env.get());
+  CHECK(unwrap(store->load()).snap.data == snap.data);
+}
+
 TEST_CASE("a raft store of an unknown format is refused") {
   mem_env m;
   std::string expected;
   SUBCASE("a newer version") {
     { open_store(m.env.get()); }
     tamper(m.env.get(), [](leveldb::WriteBatch& b) {
-      b.Put(std::string{rk::format_key}, std::string{"\x02\0\0\0", 4});
+      b.Put(std::string{rk::format_key}, std::string{"\x03\0\0\0", 4});
     });
-    expected = "raft store /raft has format version 2; this build "
-               "understands version 1";
+    expected = "raft store /raft has format version 3; this build "
+               "understands version 2";
   }
   SUBCASE("an unreadable version") {
     { open_store(m.env.get()); }
