@@ -1,0 +1,132 @@
+#include "runtime/replication/arrival.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace corvus;
+
+namespace {
+
+const std::string a = "AAAAAAAAAAAAAAAAAAAAAA";
+const std::string b = "BBBBBBBBBBBBBBBBBBBBBB";
+const std::string c = "CCCCCCCCCCCCCCCCCCCCCC";
+
+change_vector cv(const std::string& text) {
+  auto parsed = change_vector::parse(text);
+  REQUIRE(parsed);
+  return *parsed;
+}
+
+document_version doc(const std::string& version, std::string_view json,
+                     int64_t modified = 0) {
+  return {cv(version), false, json, modified};
+}
+
+document_version tomb(const std::string& version, int64_t modified = 0) {
+  return {cv(version), true, {}, modified};
+}
+
+const conflict_policy latest_on{true};
+const conflict_policy latest_off{false};
+
+} // namespace
+
+TEST_CASE("a newer version applies, a known one is ignored") {
+  auto local = doc("A:5-" + a, R"({"n":1})");
+  SUBCASE("never seen") {
+    auto d = decide_arrival(doc("B:1-" + b, "{}"), {}, {}, latest_on);
+    CHECK(d.outcome == arrival_outcome::apply);
+  }
+  SUBCASE("newer") {
+    auto d = decide_arrival(doc("A:6-" + a, R"({"n":2})"), local, {},
+                            latest_on);
+    CHECK(d.outcome == arrival_outcome::apply);
+  }
+  SUBCASE("a deletion that saw the local version") {
+    auto d = decide_arrival(tomb("A:5-" + a + ", B:2-" + b), local, {},
+                            latest_on);
+    CHECK(d.outcome == arrival_outcome::apply);
+  }
+  SUBCASE("older or equal") {
+    for (auto v : {"A:4-" + a, "A:5-" + a}) {
+      auto d = decide_arrival(doc(v, R"({"n":0})"), local, {}, latest_on);
+      CHECK(d.outcome == arrival_outcome::ignore);
+    }
+  }
+}
+
+TEST_CASE("concurrent versions: identical content and two deletions merge "
+          "silently") {
+  auto merged = cv("A:5-" + a + ", B:3-" + b);
+  SUBCASE("same document") {
+    auto d = decide_arrival(doc("B:3-" + b, R"({"n":1})"),
+                            doc("A:5-" + a, R"({"n":1})"), {}, latest_off);
+    CHECK(d.outcome == arrival_outcome::merge_identical);
+    CHECK(d.merged == merged);
+  }
+  SUBCASE("two deletions") {
+    auto d = decide_arrival(tomb("B:3-" + b), tomb("A:5-" + a), {},
+                            latest_off);
+    CHECK(d.outcome == arrival_outcome::merge_identical);
+    CHECK(d.merged == merged);
+  }
+  SUBCASE("a document against a deletion is no match") {
+    auto d = decide_arrival(doc("B:3-" + b, "{}"), tomb("A:5-" + a), {},
+                            latest_off);
+    CHECK(d.outcome == arrival_outcome::conflict);
+  }
+}
+
+TEST_CASE("concurrent different versions: the latest wins, or a conflict "
+          "is stored") {
+  auto local = doc("A:5-" + a, R"({"n":1})", 100);
+  auto incoming = doc("B:3-" + b, R"({"n":2})", 200);
+  SUBCASE("resolve to latest: the later modification") {
+    auto d = decide_arrival(incoming, local, {}, latest_on);
+    CHECK(d.outcome == arrival_outcome::resolve);
+    CHECK(d.winner == arrival_winner::incoming);
+    CHECK(d.merged == cv("A:5-" + a + ", B:3-" + b));
+    incoming.last_modified = 50;
+    d = decide_arrival(incoming, local, {}, latest_on);
+    CHECK(d.winner == arrival_winner::local);
+  }
+  SUBCASE("a tie goes to the smaller change vector text, wherever asked") {
+    incoming.last_modified = local.last_modified;
+    auto here = decide_arrival(incoming, local, {}, latest_on);
+    auto there = decide_arrival(local, incoming, {}, latest_on);
+    CHECK(here.winner == arrival_winner::local); // "A:..." < "B:..."
+    CHECK(there.winner == arrival_winner::incoming);
+  }
+  SUBCASE("without resolve to latest: a conflict") {
+    auto d = decide_arrival(incoming, local, {}, latest_off);
+    CHECK(d.outcome == arrival_outcome::conflict);
+  }
+}
+
+TEST_CASE("an id in conflict: a version newer than all resolves it, a "
+          "known one is dropped, another concurrent one joins") {
+  std::vector<document_version> conflicts{doc("A:5-" + a, R"({"n":1})", 10),
+                                          doc("B:3-" + b, R"({"n":2})", 30)};
+  SUBCASE("newer than every stored version") {
+    auto d = decide_arrival(doc("A:5-" + a + ", B:3-" + b + ", C:1-" + c,
+                                R"({"n":3})"),
+                            {}, conflicts, latest_off);
+    CHECK(d.outcome == arrival_outcome::apply);
+  }
+  SUBCASE("one of them again") {
+    auto d = decide_arrival(doc("B:2-" + b, R"({"n":2})"), {}, conflicts,
+                            latest_off);
+    CHECK(d.outcome == arrival_outcome::ignore);
+  }
+  SUBCASE("a third concurrent version") {
+    auto third = doc("C:1-" + c, R"({"n":3})", 20);
+    auto d = decide_arrival(third, {}, conflicts, latest_off);
+    CHECK(d.outcome == arrival_outcome::conflict);
+    d = decide_arrival(third, {}, conflicts, latest_on);
+    CHECK(d.outcome == arrival_outcome::resolve);
+    CHECK(d.winner == arrival_winner::stored_conflict);
+    CHECK(d.conflict_index == 1);
+    CHECK(d.merged == cv("A:5-" + a + ", B:3-" + b + ", C:1-" + c));
+  }
+}
