@@ -159,6 +159,10 @@ void core::tick_leader() {
     // confirmed by the next heartbeat.
     broadcast_heartbeat(read_rounds_.empty() ? 0 : read_rounds_.back().id);
     read_round_open_ = false;
+    // A promotable that caught up while another change was committing, or
+    // by a snapshot in a quiet cluster, hears no append answer that would
+    // promote it.
+    maybe_promote();
   }
 }
 
@@ -902,9 +906,7 @@ void core::maybe_promote() {
       || log_.term_at(log_.committed()) != term_)
     return;
   for (auto& [tag, pr] : progress_) {
-    if (pr.type != membership::promotable
-        || pr.state != progress_state::replicate
-        || pr.match < log_.committed())
+    if (pr.type != membership::promotable || pr.match < log_.committed())
       continue;
     auto next = log_.config();
     auto url = next.promotables.at(tag);

@@ -52,6 +52,30 @@ TEST_CASE("a new node joins as promotable and is promoted once caught up") {
   CHECK(now.quorum() == 3);
 }
 
+TEST_CASE("a promotable that catches up through a snapshot in a quiet "
+          "cluster is promoted") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(net["A"].propose("c" + std::to_string(i)));
+  net.deliver();
+  add_fresh_node(net, "D");
+  auto next = with_promotable(net["A"].current_topology(), "D");
+  REQUIRE(net["A"].propose_topology(next));
+  // The change commits while D hears nothing; the leader compacts its
+  // whole log, so D can only catch up by the snapshot, and no later entry
+  // brings an answer that would promote it.
+  net.deliver([](const message& m) { return m.to != "D" && m.from != "D"; });
+  auto last = net["A"].applied();
+  REQUIRE(last == net["A"].last_index());
+  net["A"].compact(last, "state", last + 1);
+  net.deliver();
+  net.tick_all(30);
+  auto& now = net["A"].current_topology();
+  CHECK(now.is_voter("D"));
+  CHECK(now.promotables.empty());
+}
+
 TEST_CASE("a promotable neither votes nor counts for commit") {
   raft_network net{{"A", "B", "C"}};
   net.elect("A");
