@@ -10,9 +10,12 @@
 #include "runtime/raft/topology.hpp"
 #include "runtime/raft/types.hpp"
 
+#include <caf/error.hpp>
+#include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace corvus {
@@ -103,6 +106,29 @@ typename Inspector::result_type inspect(Inspector& f, topology& x) {
   return f(caf::meta::type_name("corvus::raft::topology"), x.topology_id,
            x.members, x.promotables, x.watchers, x.last_node_id);
 }
+
+} // namespace corvus::raft
+
+namespace corvus {
+
+/// Shared text travels as its string.
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, shared_text& x) {
+  if constexpr (Inspector::reads_state) {
+    auto text = x.str();
+    return f(text);
+  } else {
+    auto text = std::make_shared<std::string>();
+    return f(*text, caf::meta::load_callback([&x, text]() -> caf::error {
+               x = shared_text{std::move(*text)};
+               return caf::none;
+             }));
+  }
+}
+
+} // namespace corvus
+
+namespace corvus::raft {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, snapshot& x) {

@@ -457,12 +457,13 @@ outcome<done> raft_store::save(const raft::ready& r) {
         crc = i->second;
     }
     if (!crc) {
-      if (auto written = write_snapshot_data(snap.index, snap.term, snap.data);
+      if (auto written
+          = write_snapshot_data(snap.index, snap.term, snap.data.str());
           !written) {
         write_failure_ = written.error().message;
         return written;
       }
-      crc = checksum(snap.data);
+      crc = checksum(snap.data.str());
     }
     encode_snapshot(value, snap, *crc);
     batch.Put(to_slice(rk::snapshot_key), value);
@@ -562,14 +563,16 @@ outcome<done> raft_store::read_snapshot_data(std::string_view meta,
   auto size = kb::read_little_endian(rest.data());
   auto crc = kb::read_little_endian32(rest.data() + 8);
   auto path = snapshot_path(snap.index, snap.term);
-  if (auto status = leveldb::ReadFileToString(env(), path, &snap.data);
+  std::string data;
+  if (auto status = leveldb::ReadFileToString(env(), path, &data);
       !status.ok())
     return storage_error("raft store", dir_,
                          "cannot read the snapshot file " + path, status);
-  if (snap.data.size() != size || checksum(snap.data) != crc)
+  if (data.size() != size || checksum(data) != crc)
     return corrupt(dir_, "the snapshot file " + path + " is damaged ("
-                           + str(snap.data.size()) + " bytes, "
-                           + str(size) + " expected, or a wrong checksum)");
+                           + str(data.size()) + " bytes, " + str(size)
+                           + " expected, or a wrong checksum)");
+  snap.data = std::move(data);
   return done{};
 }
 
@@ -601,7 +604,7 @@ outcome<done> raft_store::migrate_inline_snapshot() {
         !written)
       return written;
     std::string meta;
-    snap.data.assign(data);
+    snap.data = std::string{data};
     encode_snapshot(meta, snap, checksum(data));
     batch.Put(to_slice(rk::snapshot_key), meta);
   } else if (!status.IsNotFound()) {

@@ -12,6 +12,10 @@
 #include <caf/all.hpp>
 #include <caf/io/middleman.hpp>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <set>
 
@@ -171,6 +175,7 @@ void raft_member_state::start_core(raft::durable_state durable) {
 }
 
 caf::error raft_member_state::init() {
+  rng.seed(settings.seed);
   auto& s = settings;
   auto contents = s.store->load();
   if (!contents)
@@ -438,11 +443,18 @@ void raft_member_state::maybe_compact() {
     return;
   auto& snap = core->log().latest_snapshot();
   auto now = core->applied();
-  if (now < snap.index + settings.snapshot_every
-      || applied_bytes < snap.data.size())
+  // Each member waits a little longer than the thresholds, by its own
+  // random share: members that apply the same log would otherwise all
+  // serialize the same large state at once, on the same cores.
+  auto stretch = [this](uint64_t x) {
+    return x + static_cast<uint64_t>(static_cast<double>(x) * snapshot_jitter);
+  };
+  if (now < snap.index + stretch(settings.snapshot_every)
+      || applied_bytes < stretch(snap.data.size()))
     return;
   snapshot_running = true;
   applied_bytes = 0;
+  snapshot_jitter = std::uniform_real_distribution<double>{0, 0.5}(rng);
   // The copy shares its large values with the state (shared_text), so it
   // is cheap; serializing it runs on a thread of its own while this member
   // goes on committing and applying.
@@ -456,6 +468,10 @@ void raft_member_state::maybe_compact() {
   auto started = clock::now();
   auto work = [this, copy, term, member, store, log, now,
                started](caf::event_based_actor* worker) {
+    // Behind the member, the HTTP threads and the network for the CPU
+    // (a thread of its own when detached; Linux nice values are per
+    // thread).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
     auto data = std::make_shared<std::string>(copy->to_json());
     if (auto written = store->write_snapshot_data(now, term, *data); !written)
       log->warn("cannot write the snapshot at index {} ahead: {}", now,

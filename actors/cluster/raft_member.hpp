@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -246,6 +247,9 @@ struct raft_member_state {
   uint64_t applied_bytes = 0;
   /// A snapshot is being serialized on another thread.
   bool snapshot_running = false;
+  /// This member's random share added to the snapshot thresholds.
+  double snapshot_jitter = 0;
+  std::mt19937_64 rng;
   clock::time_point leader_since;
   /// Role and leader as of the last drain (changes are logged, and
   /// whatever waited for a leader is retried).

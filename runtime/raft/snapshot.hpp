@@ -7,6 +7,7 @@
 
 #include "runtime/raft/topology.hpp"
 #include "runtime/raft/types.hpp"
+#include "runtime/text/shared_text.hpp"
 
 #include <string>
 
@@ -18,8 +19,10 @@ struct snapshot {
   term_t term = 0;
   /// The topology in force at `index`.
   topology config;
-  /// The state machine's own encoding of its state at `index`.
-  std::string data;
+  /// The state machine's own encoding of its state at `index`; shared by
+  /// copies (a member keeps the latest snapshot while it is persisted and
+  /// sent, and it may be hundreds of megabytes).
+  shared_text data;
 
   bool empty() const {
     return index == 0;

@@ -37,6 +37,10 @@ public:
     return str();
   }
 
+  operator std::string_view() const {
+    return str();
+  }
+
   size_t size() const {
     return str().size();
   }

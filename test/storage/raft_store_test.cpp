@@ -710,7 +710,7 @@ TEST_CASE("a store of format version 1 moves its inline snapshot to a "
   kb::append_little_endian(inline_value, snap.term);
   kb::append_little_endian32(inline_value,
                                     static_cast<uint32_t>(config.size()));
-  inline_value += config + snap.data;
+  inline_value += config + snap.data.str();
   tamper(m.env.get(), [&](leveldb::WriteBatch& b) {
     b.Put(std::string{rk::format_key}, std::string{"\x01\0\0\0", 4});
     b.Put(std::string{rk::snapshot_key}, inline_value);
