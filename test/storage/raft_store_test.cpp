@@ -162,6 +162,16 @@ void tamper(leveldb::Env* env,
   REQUIRE(db->Write(leveldb::WriteOptions{}, &batch).ok());
 }
 
+/// The start of a snapshot value: index, term, topology JSON length.
+std::string snapshot_head(raft::index_t index, raft::term_t term,
+                          size_t json_size) {
+  std::string value;
+  kb::append_little_endian(value, index);
+  kb::append_little_endian(value, term);
+  kb::append_little_endian32(value, static_cast<uint32_t>(json_size));
+  return value;
+}
+
 std::string entry_key(raft::index_t index) {
   std::string key;
   rk::entry_key(key, index);
@@ -614,23 +624,13 @@ TEST_CASE("a corrupt store is reported, not loaded") {
   }
   SUBCASE("a snapshot with broken topology JSON") {
     tamper(m.env.get(), [](leveldb::WriteBatch& b) {
-      std::string value;
-      kb::append_little_endian(value, 0);
-      kb::append_little_endian(value, 0);
-      kb::append_little_endian32(value, 3);
-      value += "{x}data";
-      b.Put(std::string{rk::snapshot_key}, value);
+      b.Put(std::string{rk::snapshot_key}, snapshot_head(0, 0, 3) + "{x}data");
     });
     why = "snapshot is malformed";
   }
   SUBCASE("a snapshot with a JSON length past its end") {
     tamper(m.env.get(), [](leveldb::WriteBatch& b) {
-      std::string value;
-      kb::append_little_endian(value, 0);
-      kb::append_little_endian(value, 0);
-      kb::append_little_endian32(value, 1000);
-      value += "{}";
-      b.Put(std::string{rk::snapshot_key}, value);
+      b.Put(std::string{rk::snapshot_key}, snapshot_head(0, 0, 1000) + "{}");
     });
     why = "snapshot is malformed";
   }
@@ -704,13 +704,9 @@ TEST_CASE("a store of format version 1 moves its inline snapshot to a "
   { open_store(m.env.get()); }
   auto snap = make_snapshot(3, 2, std::string{"\0inline\xff", 8});
   // Version 1's layout: the data right after the topology JSON.
-  std::string inline_value;
   auto config = raft::to_json(snap.config);
-  kb::append_little_endian(inline_value, snap.index);
-  kb::append_little_endian(inline_value, snap.term);
-  kb::append_little_endian32(inline_value,
-                                    static_cast<uint32_t>(config.size()));
-  inline_value += config + snap.data.str();
+  auto inline_value = snapshot_head(snap.index, snap.term, config.size())
+                      + config + snap.data.str();
   tamper(m.env.get(), [&](leveldb::WriteBatch& b) {
     b.Put(std::string{rk::format_key}, std::string{"\x01\0\0\0", 4});
     b.Put(std::string{rk::snapshot_key}, inline_value);
