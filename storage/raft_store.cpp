@@ -157,6 +157,10 @@ raft_store::open(const std::string& dir, leveldb::Env* env) {
   opts.block_cache_size = 1 << 20;
   opts.write_buffer_size = 4 << 20;
   auto settings = make_leveldb_settings(opts);
+  // Entries live until the next snapshot and are read back only at start-
+  // up: compressing them when LevelDB flushes and compacts costs CPU on
+  // every write for disk space that is given back soon.
+  settings->options.compression = leveldb::kNoCompression;
   leveldb::DB* raw = nullptr;
   auto status = leveldb::DB::Open(settings->options, dir, &raw);
   if (!status.ok())
