@@ -219,6 +219,9 @@ struct raft_member_state {
   /// timers (simulated under the test coordinator).
   clock::time_point now() const;
 
+  /// ec::no_leader: no leader answered within the operation timeout.
+  failure no_leader() const;
+
   raft_member_actor::pointer self;
   raft_member_settings settings;
   raft::node_tag tag;

@@ -1,0 +1,85 @@
+// The Raft member's snapshots: when to take one, and taking it without
+// stopping the member (a cheap copy of the state, serialized and written
+// to its file on a worker thread; the member then compacts its log).
+
+#include "actors/cluster/raft_member.hpp"
+
+#include <caf/all.hpp>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <random>
+
+namespace corvus {
+
+void raft_member_state::maybe_compact() {
+  if (snapshot_running)
+    return;
+  auto& snap = core->log().latest_snapshot();
+  auto now = core->applied();
+  // Each member waits a little longer than the thresholds, by its own
+  // random share: members that apply the same log would otherwise all
+  // serialize the same large state at once, on the same cores.
+  auto stretch = [this](uint64_t x) {
+    return x + static_cast<uint64_t>(static_cast<double>(x) * snapshot_jitter);
+  };
+  if (now < snap.index + stretch(settings.snapshot_every)
+      || applied_bytes < stretch(snap.data.size()))
+    return;
+  snapshot_running = true;
+  applied_bytes = 0;
+  snapshot_jitter = std::uniform_real_distribution<double>{0, 0.5}(rng);
+  // The copy shares its large values with the state (shared_text), so it
+  // is cheap; serializing it runs on a thread of its own while this member
+  // goes on committing and applying.
+  // The data goes to its file there too (raft_store::write_snapshot_data),
+  // so that the member only records it.
+  auto copy = std::make_shared<const cluster_state>(machine);
+  auto term = core->log().term_at(now).value_or(0);
+  auto member = caf::actor_cast<raft_member_actor>(self);
+  auto store = settings.store;
+  auto log = settings.log;
+  auto started = clock::now();
+  auto work = [this, copy, term, member, store, log, now,
+               started](caf::event_based_actor* worker) {
+    // Behind the member, the HTTP threads and the network for the CPU
+    // (a thread of its own when detached; Linux nice values are per
+    // thread).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    auto data = std::make_shared<std::string>(copy->to_json());
+    if (auto written = store->write_snapshot_data(now, term, *data); !written)
+      log->warn("cannot write the snapshot at index {} ahead: {}", now,
+                written.error().message);
+    worker->send(member, member_task{[this, data, now, started] {
+                   finish_snapshot(now, std::move(*data), started);
+                 }});
+    worker->quit();
+  };
+  if (settings.detached_snapshots)
+    self->spawn<caf::detached>(work);
+  else
+    self->spawn(work);
+}
+
+void raft_member_state::finish_snapshot(raft::index_t index, std::string data,
+                                        clock::time_point started) {
+  snapshot_running = false;
+  // A snapshot installed from the leader meanwhile may have overtaken it.
+  if (!core || shutting_down || index <= core->log().latest_snapshot().index)
+    return;
+  auto keep_from = index > settings.snapshot_keep
+                     ? index - settings.snapshot_keep + 1
+                     : raft::index_t{1};
+  auto bytes = data.size();
+  core->compact(index, std::move(data), keep_from);
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              clock::now() - started)
+              .count();
+  settings.log->info("raft-member {} took a snapshot at index {} ({} bytes, "
+                     "{} ms)",
+                     tag, index, bytes, ms);
+}
+
+} // namespace corvus
