@@ -6,13 +6,18 @@
 
 #include <boost/crc.hpp>
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <leveldb/db.h>
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
 #include <leveldb/write_batch.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 
 namespace corvus {
@@ -553,6 +558,16 @@ outcome<done> raft_store::write_snapshot_data(raft::index_t index,
     return fail(status);
   if (auto status = file->Close(); !status.ok())
     return fail(status);
+  // The file's directory entry must be durable too before a key names it.
+  // LevelDB's Env cannot sync a directory; on real files this does.
+  if (env() == leveldb::Env::Default()) {
+    auto fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
+    auto synced = fd >= 0 && ::fsync(fd) == 0;
+    if (fd >= 0)
+      ::close(fd);
+    if (!synced)
+      return fail(leveldb::Status::IOError(dir_, std::strerror(errno)));
+  }
   std::lock_guard<std::mutex> guard{fresh_mutex_};
   fresh_snapshots_[path] = checksum(data);
   return done{};
