@@ -32,22 +32,23 @@ void raft_member_state::maybe_compact() {
   applied_bytes = 0;
   snapshot_jitter = std::uniform_real_distribution<double>{0, 0.5}(rng);
   // The copy shares its large values with the state (shared_text), so it
-  // is cheap; serializing it runs on a thread of its own while this member
-  // goes on committing and applying.
-  // The data goes to its file there too (raft_store::write_snapshot_data),
-  // so that the member only records it.
+  // is cheap; serializing it, and writing it to its file
+  // (raft_store::write_snapshot_data), runs on a thread of its own while
+  // this member goes on committing and applying; the member then only
+  // records it.
   auto copy = std::make_shared<const cluster_state>(machine);
   auto term = core->log().term_at(now).value_or(0);
   auto member = caf::actor_cast<raft_member_actor>(self);
   auto store = settings.store;
   auto log = settings.log;
   auto started = clock::now();
-  auto work = [this, copy, term, member, store, log, now,
-               started](caf::event_based_actor* worker) {
+  auto detached = settings.detached_snapshots;
+  auto work = [this, copy, term, member, store, log, now, started,
+               detached](caf::event_based_actor* worker) {
     // Behind the member, the HTTP threads and the network for the CPU
-    // (a thread of its own when detached; Linux nice values are per
-    // thread).
-    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    // (Linux nice values are per thread, and a detached actor has one).
+    if (detached)
+      setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
     auto data = std::make_shared<std::string>(copy->to_json());
     if (auto written = store->write_snapshot_data(now, term, *data); !written)
       log->warn("cannot write the snapshot at index {} ahead: {}", now,
@@ -57,7 +58,7 @@ void raft_member_state::maybe_compact() {
                  }});
     worker->quit();
   };
-  if (settings.detached_snapshots)
+  if (detached)
     self->spawn<caf::detached>(work);
   else
     self->spawn(work);
