@@ -104,7 +104,7 @@ uint32_t checksum(std::string_view data) {
 
 /// The snapshot's key value: everything but the data, which has a file.
 void encode_snapshot(std::string& out, const raft::snapshot& snap,
-                     uint32_t crc) {
+                     uint64_t data_size, uint32_t crc) {
   auto config = raft::to_json(snap.config);
   out.clear();
   out.reserve(rk::snapshot_fixed_size + config.size()
@@ -113,7 +113,7 @@ void encode_snapshot(std::string& out, const raft::snapshot& snap,
   kb::append_little_endian(out, snap.term);
   kb::append_little_endian32(out, static_cast<uint32_t>(config.size()));
   out.append(config);
-  kb::append_little_endian(out, snap.data.size());
+  kb::append_little_endian(out, data_size);
   kb::append_little_endian32(out, crc);
 }
 
@@ -466,15 +466,15 @@ outcome<done> raft_store::save(const raft::ready& r) {
         crc = i->second;
     }
     if (!crc) {
-      if (auto written
-          = write_snapshot_data(snap.index, snap.term, snap.data.str());
-          !written) {
+      auto written
+        = write_snapshot_data(snap.index, snap.term, snap.data.str());
+      if (!written) {
         write_failure_ = written.error().message;
-        return written;
+        return written.error();
       }
-      crc = checksum(snap.data.str());
+      crc = *written;
     }
-    encode_snapshot(value, snap, *crc);
+    encode_snapshot(value, snap, snap.data.size(), *crc);
     batch.Put(to_slice(rk::snapshot_key), value);
   }
   auto first = first_;
@@ -536,9 +536,9 @@ std::string raft_store::snapshot_path(raft::index_t index,
          + "-" + str(term);
 }
 
-outcome<done> raft_store::write_snapshot_data(raft::index_t index,
-                                              raft::term_t term,
-                                              std::string_view data) const {
+outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
+                                                  raft::term_t term,
+                                                  std::string_view data) const {
   auto path = snapshot_path(index, term);
   auto fail = [&](const leveldb::Status& status) {
     return storage_error("raft store", dir_,
@@ -568,9 +568,10 @@ outcome<done> raft_store::write_snapshot_data(raft::index_t index,
     if (!synced)
       return fail(leveldb::Status::IOError(dir_, std::strerror(errno)));
   }
+  auto crc = checksum(data);
   std::lock_guard<std::mutex> guard{fresh_mutex_};
-  fresh_snapshots_[path] = checksum(data);
-  return done{};
+  fresh_snapshots_[path] = crc;
+  return crc;
 }
 
 outcome<done> raft_store::read_snapshot_data(std::string_view meta,
@@ -619,12 +620,11 @@ outcome<done> raft_store::migrate_inline_snapshot() {
     std::string_view data;
     if (!decode_snapshot_head(value, snap, data))
       return corrupt(dir_, "the snapshot is malformed");
-    if (auto written = write_snapshot_data(snap.index, snap.term, data);
-        !written)
-      return written;
+    auto written = write_snapshot_data(snap.index, snap.term, data);
+    if (!written)
+      return written.error();
     std::string meta;
-    snap.data = std::string{data};
-    encode_snapshot(meta, snap, checksum(data));
+    encode_snapshot(meta, snap, data.size(), *written);
     batch.Put(to_slice(rk::snapshot_key), meta);
   } else if (!status.IsNotFound()) {
     return storage_error("raft store", dir_, "cannot read the snapshot",

@@ -92,8 +92,10 @@ public:
   /// ahead of the save that records it (which then does not write it
   /// again). Safe to call from another thread than the one saving: a member
   /// writes a large snapshot while it goes on committing.
-  outcome<done> write_snapshot_data(raft::index_t index, raft::term_t term,
-                                    std::string_view data) const;
+  /// @returns the data's CRC-32.
+  outcome<uint32_t> write_snapshot_data(raft::index_t index,
+                                        raft::term_t term,
+                                        std::string_view data) const;
 
   /// Stores the node's own tag as one synced write. Fails as `save` does
   /// on a write error.
