@@ -35,6 +35,10 @@ void configure_actor_system(caf::actor_system_config& cfg,
     std::chrono::milliseconds{500}});
   cfg.set("middleman.connection-timeout", caf::timespan{
     std::chrono::milliseconds{5000}});
+  // Incoming node-to-node messages are small and latency-bound (Raft):
+  // the multiplexer delivers them itself instead of handing each to a
+  // deserialization worker, one thread hand-off less per message.
+  cfg.set("middleman.workers", size_t{0});
 }
 
 } // namespace corvus
