@@ -281,6 +281,8 @@ const key_spec key_specs[] = {
    +[](node_config& c) -> auto& { return c.http.request_timeout; },
    positive},
   {"storage.sync", +[](node_config& c) -> auto& { return c.storage.sync; }},
+  {"storage.compression",
+   +[](node_config& c) -> auto& { return c.storage.compression; }},
   {"storage.block-cache-size",
    +[](node_config& c) -> auto& { return c.storage.block_cache_size; },
    positive},

@@ -46,6 +46,8 @@ struct node_config {
   struct storage_section {
     /// `storage.sync`: fsync every transaction before acknowledging it.
     bool sync = true;
+    /// `storage.compression`: compress document stores' blocks (snappy).
+    bool compression = false;
     /// `storage.block-cache-size`: LevelDB block cache per store, bytes.
     uint64_t block_cache_size = 64ull << 20;
     /// `storage.write-buffer-size`: LevelDB memtable per store, bytes.

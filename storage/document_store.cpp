@@ -143,6 +143,8 @@ std::unique_ptr<leveldb_settings> make_leveldb_settings(
   o.block_cache = s->cache.get();
   o.write_buffer_size = opts.write_buffer_size;
   o.filter_policy = s->filter.get();
+  o.compression = opts.compression ? leveldb::kSnappyCompression
+                                   : leveldb::kNoCompression;
   return s;
 }
 

@@ -33,6 +33,8 @@ struct store_options {
   /// counters could then disagree with the documents. Each batch still
   /// survives whole or not at all.
   bool sync = true;
+  /// Compress LevelDB blocks with snappy.
+  bool compression = false;
   /// LevelDB block cache, bytes.
   size_t block_cache_size = 64 << 20;
   /// LevelDB memtable size, bytes.
