@@ -47,7 +47,7 @@ struct node_config {
     /// `storage.sync`: fsync every transaction before acknowledging it.
     bool sync = true;
     /// `storage.compression`: compress document stores' blocks (snappy).
-    bool compression = false;
+    bool compression = true;
     /// `storage.block-cache-size`: LevelDB block cache per store, bytes.
     uint64_t block_cache_size = 64ull << 20;
     /// `storage.write-buffer-size`: LevelDB memtable per store, bytes.

@@ -34,7 +34,7 @@ struct store_options {
   /// survives whole or not at all.
   bool sync = true;
   /// Compress LevelDB blocks with snappy.
-  bool compression = false;
+  bool compression = true;
   /// LevelDB block cache, bytes.
   size_t block_cache_size = 64 << 20;
   /// LevelDB memtable size, bytes.

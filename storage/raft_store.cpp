@@ -161,10 +161,6 @@ raft_store::open(const std::string& dir, leveldb::Env* env) {
   // 4 MiB is LevelDB's own default and holds thousands of entries.
   opts.block_cache_size = 1 << 20;
   opts.write_buffer_size = 4 << 20;
-  // Entries live until the next snapshot and are read back only at start-
-  // up: compressing them when LevelDB flushes and compacts would cost CPU
-  // on every write for disk space that is given back soon.
-  opts.compression = false;
   auto settings = make_leveldb_settings(opts);
   leveldb::DB* raw = nullptr;
   auto status = leveldb::DB::Open(settings->options, dir, &raw);
