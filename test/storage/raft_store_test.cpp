@@ -197,6 +197,27 @@ failure open_and_load_failure(leveldb::Env* env) {
   return loaded.error();
 }
 
+/// A store on an in-memory Env and the model of what it must hold.
+struct modelled_store {
+  mem_env m;
+  std::unique_ptr<raft_store> store = open_store(m.env.get());
+  raft_model model;
+
+  /// Saves `r` in both and checks that the store holds the model.
+  void save(const raft::ready& r) {
+    unwrap(store->save(r));
+    model.save(r);
+    check_holds(*store, model.c);
+  }
+
+  /// Reopens the store and checks that it still holds the model.
+  void reopen() {
+    store.reset();
+    store = open_store(m.env.get());
+    check_holds(*store, model.c);
+  }
+};
+
 } // namespace
 
 TEST_CASE("a new raft store loads empty") {
@@ -252,15 +273,8 @@ TEST_CASE("every field round trips, before and after reopening") {
   check_holds(*store, want);
 }
 
-TEST_CASE("entries at an index inside the log replace a divergent suffix") {
-  mem_env m;
-  auto store = open_store(m.env.get());
-  raft_model model;
-  auto save = [&](const raft::ready& r) {
-    unwrap(store->save(r));
-    model.save(r);
-    check_holds(*store, model.c);
-  };
+TEST_CASE_FIXTURE(modelled_store, "entries at an index inside the log "
+                                   "replace a divergent suffix") {
   save(append(commands(1, 10, 1)));
   SUBCASE("a shorter suffix: the rest goes too") {
     save(append(commands(6, 7, 2)));
@@ -285,9 +299,7 @@ TEST_CASE("entries at an index inside the log replace a divergent suffix") {
   // Then appending goes on from the new end, and all of it survives.
   auto next = store->last_index() + 1;
   save(append(commands(next, next + 2, model.last_term())));
-  store.reset();
-  store = open_store(m.env.get());
-  check_holds(*store, model.c);
+  reopen();
 }
 
 TEST_CASE("compaction may keep entries the snapshot covers") {
@@ -310,15 +322,8 @@ TEST_CASE("compaction may keep entries the snapshot covers") {
   unwrap(store->save(append(commands(21, 22, 2))));
 }
 
-TEST_CASE("compaction discards the covered entries with a new snapshot") {
-  mem_env m;
-  auto store = open_store(m.env.get());
-  raft_model model;
-  auto save = [&](const raft::ready& r) {
-    unwrap(store->save(r));
-    model.save(r);
-    check_holds(*store, model.c);
-  };
+TEST_CASE_FIXTURE(modelled_store, "compaction discards the covered "
+                                   "entries with a new snapshot") {
   save(append(commands(1, 20, 1)));
   raft::ready first;
   first.new_snapshot = make_snapshot(12, 1, "upto-12");
@@ -343,21 +348,12 @@ TEST_CASE("compaction discards the covered entries with a new snapshot") {
   CHECK(store->first_index() == 0);
   CHECK(store->last_index() == 0);
   save(append(commands(26, 27, 2)));
-  store.reset();
-  store = open_store(m.env.get());
-  check_holds(*store, model.c);
+  reopen();
   CHECK(store->first_index() == 26);
 }
 
-TEST_CASE("installing a snapshot can discard the whole log") {
-  mem_env m;
-  auto store = open_store(m.env.get());
-  raft_model model;
-  auto save = [&](const raft::ready& r) {
-    unwrap(store->save(r));
-    model.save(r);
-    check_holds(*store, model.c);
-  };
+TEST_CASE_FIXTURE(modelled_store, "installing a snapshot can discard the "
+                                   "whole log") {
   save(append(commands(1, 10, 1)));
   raft::ready install;
   install.new_hard_state = raft::hard_state{4, "", 30};
@@ -379,9 +375,7 @@ TEST_CASE("installing a snapshot can discard the whole log") {
   auto next = model.last_index() + 1;
   save(append(commands(next, next + 1, 4)));
   CHECK(store->first_index() == install.new_snapshot->index + 1);
-  store.reset();
-  store = open_store(m.env.get());
-  check_holds(*store, model.c);
+  reopen();
 }
 
 TEST_CASE("a ready with nothing to persist writes nothing") {
@@ -641,15 +635,8 @@ TEST_CASE("a corrupt store is reported, not loaded") {
   CHECK(err.message.find(why) != std::string::npos);
 }
 
-TEST_CASE("a snapshot's data lives in a file of its own, written ahead "
-          "or by the save") {
-  mem_env m;
-  auto store = open_store(m.env.get());
-  raft_model model;
-  auto save = [&](const raft::ready& r) {
-    unwrap(store->save(r));
-    model.save(r);
-  };
+TEST_CASE_FIXTURE(modelled_store, "a snapshot's data lives in a file of "
+                                   "its own, written ahead or by the save") {
   save(append(commands(1, 10, 1)));
   auto files = [&] {
     std::vector<std::string> names, snaps;
@@ -676,9 +663,7 @@ TEST_CASE("a snapshot's data lives in a file of its own, written ahead "
   second.discard_through = 7;
   save(second);
   CHECK(files() == std::vector<std::string>{"snapshot-8-1"});
-  store.reset();
-  store = open_store(m.env.get());
-  check_holds(*store, model.c);
+  reopen();
   // A damaged file is a corrupt store, named.
   store.reset();
   REQUIRE(leveldb::WriteStringToFile(m.env.get(), "later statX",
