@@ -554,6 +554,11 @@ void core::become_leader() {
   heartbeat_elapsed_ = 0;
   progress_.clear();
   sync_progress();
+  // Reads forwarded to the old leader will not be answered now, and a
+  // leader no longer ages them out: their owner asks again.
+  for (auto& [context, age] : forwarded_reads_)
+    pending_.dropped_reads.push_back(context);
+  forwarded_reads_.clear();
   // The no-op of the new term (§1.1, Raft §8): committing it commits every
   // earlier entry and lets the leader serve linearizable reads.
   log_.append({entry{log_.last_index() + 1, term_, entry_kind::noop, {}}});

@@ -62,6 +62,22 @@ TEST_CASE("a follower's read is confirmed through the leader") {
   CHECK(net.members.at("C").reads[0].index == net["A"].commit());
 }
 
+TEST_CASE("a follower that becomes leader drops the reads it forwarded") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  net["B"].read_index(5);
+  // The leader's answer is lost, and leadership moves to B.
+  net.deliver([](const message& m) {
+    return m.type != message_type::read_index_response;
+  });
+  CHECK(net.members.at("B").dropped_reads.empty());
+  REQUIRE(net["A"].transfer_leadership("B"));
+  net.deliver();
+  REQUIRE(net["B"].current_role() == role::leader);
+  CHECK(net.members.at("B").dropped_reads == std::vector<uint64_t>{5});
+  CHECK(net.members.at("B").reads.empty());
+}
+
 TEST_CASE("a read without any leader is dropped at once") {
   raft_network net{{"A", "B", "C"}};
   net["B"].read_index(3);
