@@ -67,10 +67,13 @@ bool core::topology_change_pending() const {
   return log_.config_index() > log_.committed();
 }
 
+bool core::committed_in_term() const {
+  return log_.term_at(log_.committed()) == term_;
+}
+
 bool core::topology_change_allowed() const {
   return role_ == role::leader && transfer_target_.empty()
-         && !topology_change_pending()
-         && log_.term_at(log_.committed()) == term_;
+         && !topology_change_pending() && committed_in_term();
 }
 
 const char* core::state_name() const {
@@ -83,8 +86,7 @@ const char* core::state_name() const {
     case role::candidate:
       return "Candidate";
     case role::leader:
-      return log_.term_at(log_.committed()) == term_ ? "Leader"
-                                                     : "LeaderElect";
+      return committed_in_term() ? "Leader" : "LeaderElect";
   }
   return "?";
 }
@@ -318,7 +320,7 @@ outcome<index_t> core::propose_topology(const topology& next) {
   // A new leader first commits an entry of its own term: a change appended
   // before that could overlap an uncommitted change of the previous
   // leader (the single-server change bug, Ongaro 2015).
-  if (log_.term_at(log_.committed()) != term_)
+  if (!committed_in_term())
     return make_failure(ec::bad_request,
                         "the new leader has not committed an entry of its "
                         "term yet");
@@ -771,7 +773,6 @@ void core::handle_append_response(const message& msg) {
     }
     return;
   }
-  auto was_paused = pr.paused(cfg_.max_inflight);
   if (!pr.update(msg.index))
     return;
   switch (pr.state) {
@@ -788,8 +789,6 @@ void core::handle_append_response(const message& msg) {
   }
   if (maybe_commit())
     commit_changed_ = true;
-  else if (was_paused)
-    send_append(msg.from, false);
   while (send_append(msg.from, false)) {
     // Fill the pipeline.
   }
@@ -907,8 +906,7 @@ bool core::maybe_commit() {
 void core::maybe_promote() {
   // Auto-promotion (§1.6 step 4): a promotable that holds everything
   // committed becomes a member, one change at a time.
-  if (topology_change_pending() || !transfer_target_.empty()
-      || log_.term_at(log_.committed()) != term_)
+  if (!topology_change_allowed())
     return;
   for (auto& [tag, pr] : progress_) {
     if (pr.type != membership::promotable || pr.match < log_.committed())
@@ -932,7 +930,7 @@ void core::send_timeout_now(const node_tag& to) {
 // -- linearizable reads -----------------------------------------------------
 
 void core::start_read(pending_read read) {
-  if (log_.term_at(log_.committed()) != term_) {
+  if (!committed_in_term()) {
     // No entry of this term is committed yet: the commit index may lag
     // behind what earlier leaders committed (§6.4). Wait for the no-op.
     deferred_reads_.push_back(std::move(read));

@@ -227,6 +227,9 @@ private:
 
   // Roles.
   void become_follower(term_t term, const node_tag& leader);
+  /// Whether an entry of the current term is committed (a new leader's
+  /// commit index may lag behind its predecessors' until then).
+  bool committed_in_term() const;
   void become_pre_candidate();
   void become_candidate(bool forced);
   void become_leader();
