@@ -616,10 +616,10 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
   self->set_exit_handler([self](const caf::exit_msg& msg) {
     auto& st = self->state;
     st.shutting_down = true;
+    // Forwards in flight move back to their queues, which fail_all answers
+    // (the links end with the state, see ~raft_member_state).
+    st.abort_forwards();
     st.fail_all(make_failure(ec::shutting_down, "the node is shutting down"));
-    for (auto& [t, p] : st.peers)
-      if (p.link)
-        self->send_exit(p.link, caf::exit_reason::user_shutdown);
     self->quit(msg.reason);
   });
   auto deadline = [self] {
@@ -701,6 +701,9 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     [self](atom::wait, int64_t index,
            std::vector<std::string>& nodes) -> caf::result<void> {
       auto& st = self->state;
+      // Checked before the promise: a promise made takes over the answer.
+      if (nodes.empty())
+        return caf::unit;
       auto rp = self->make_response_promise<void>();
       auto done = deliver_unit(rp);
       struct tally {
@@ -723,8 +726,6 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         done(make_failure(ec::timeout, "index " + std::to_string(index)
                                          + " was not applied on: " + list));
       };
-      if (nodes.empty())
-        return caf::unit;
       for (auto& node : nodes) {
         if (node == st.tag) {
           st.wait_applied(static_cast<raft::index_t>(index),
