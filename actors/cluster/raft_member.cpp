@@ -207,6 +207,7 @@ void raft_member_state::drain() {
         // dies, and the node escalates.
         settings.log->critical("raft-member {} cannot persist: {}", tag,
                                saved.error().message);
+        answer_completed();
         self->quit(to_error(saved.error()));
         return;
       }
@@ -219,6 +220,7 @@ void raft_member_state::drain() {
         settings.log->critical("raft-member {} got a snapshot it cannot "
                                "read: {}",
                                tag, restored.error().message);
+        answer_completed();
         self->quit(to_error(restored.error()));
         return;
       }
@@ -248,22 +250,6 @@ void raft_member_state::drain() {
     if (!core->has_ready())
       maybe_compact();
   }
-  // Waiters and reads whose index is applied now.
-  auto now_applied = applied();
-  while (!waiters.empty() && waiters.begin()->first <= now_applied) {
-    auto w = std::move(waiters.begin()->second);
-    waiters.erase(waiters.begin());
-    w.done(now_applied);
-  }
-  for (auto i = reads.begin(); i != reads.end();) {
-    if (i->second.index > 0 && i->second.index <= now_applied) {
-      auto run = std::move(i->second.run);
-      i = reads.erase(i);
-      run(&machine);
-    } else {
-      ++i;
-    }
-  }
   if (core->log().config_index() != synced_config_index)
     sync_peers();
   if (is_leader() && !was_leader)
@@ -282,6 +268,26 @@ void raft_member_state::drain() {
     retry_changes();
   }
   publish(false);
+  // Answers go out after the update the node acts on (persist, send,
+  // apply, answer): a caller that reacts to one (the node, once a database
+  // was deleted) finds the state it expects.
+  answer_completed();
+  // Waiters and reads whose index is applied now.
+  auto now_applied = applied();
+  while (!waiters.empty() && waiters.begin()->first <= now_applied) {
+    auto w = std::move(waiters.begin()->second);
+    waiters.erase(waiters.begin());
+    w.done(now_applied);
+  }
+  for (auto i = reads.begin(); i != reads.end();) {
+    if (i->second.index > 0 && i->second.index <= now_applied) {
+      auto run = std::move(i->second.run);
+      i = reads.erase(i);
+      run(&machine);
+    } else {
+      ++i;
+    }
+  }
 }
 
 void raft_member_state::send_raft(raft::message msg) {
@@ -342,30 +348,39 @@ void raft_member_state::apply(const raft::entry& e) {
           ++version;
         }
       }
-      if (auto i = proposals.find(e.index); i != proposals.end()) {
-        auto p = std::move(i->second);
-        proposals.erase(i);
-        if (p.term == e.term)
-          p.done(command_reply{index, outcome_json(*out)});
-        else
-          p.done(make_failure(ec::not_leader,
-                              "the command was replaced by a new leader's "
-                              "log before it committed"));
-      }
+      complete_proposal(e, &*out);
       return;
     }
   }
   // Topology changes proposed here complete when applied.
-  if (auto i = proposals.find(e.index); i != proposals.end()) {
-    auto p = std::move(i->second);
-    proposals.erase(i);
-    if (p.term == e.term)
-      p.done(command_reply{index, {}});
-    else
-      p.done(make_failure(ec::not_leader, "the change was replaced by a new "
-                                          "leader's log before it "
-                                          "committed"));
-  }
+  complete_proposal(e, nullptr);
+}
+
+void raft_member_state::complete_proposal(const raft::entry& e,
+                                          const apply_outcome* out) {
+  auto i = proposals.find(e.index);
+  if (i == proposals.end())
+    return;
+  auto p = std::move(i->second);
+  proposals.erase(i);
+  outcome<command_reply> reply
+    = p.term == e.term
+        ? outcome<command_reply>{command_reply{
+          static_cast<int64_t>(e.index), out ? outcome_json(*out) : ""}}
+        : outcome<command_reply>{make_failure(
+          ec::not_leader, "the entry was replaced by a new leader's log "
+                          "before it committed")};
+  completed.push_back([done = std::move(p.done),
+                       reply = std::move(reply)]() mutable {
+    done(std::move(reply));
+  });
+}
+
+void raft_member_state::answer_completed() {
+  auto ready = std::move(completed);
+  completed.clear();
+  for (auto& answer : ready)
+    answer();
 }
 
 // -- peers ------------------------------------------------------------------

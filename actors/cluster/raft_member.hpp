@@ -181,6 +181,10 @@ struct raft_member_state {
   void sync_peers();
   void send_raft(raft::message msg);
   void apply(const raft::entry& e);
+  /// Answers the proposal of `e` made here, if any, once the drain has
+  /// published (`out`: a command's outcome; nullptr for a topology).
+  void complete_proposal(const raft::entry& e, const apply_outcome* out);
+  void answer_completed();
   /// Snapshots the state machine and compacts the log once enough was
   /// applied since the last snapshot: `snapshot_every` entries, and at
   /// least as many bytes of entries as the last snapshot had (so the cost
@@ -246,6 +250,8 @@ struct raft_member_state {
   int64_t ticks = 0;
   /// The topology entry the peers were last matched to.
   raft::index_t synced_config_index = ~raft::index_t{0};
+  /// Answers of proposals applied in the current drain.
+  std::vector<std::function<void()>> completed;
   /// Bytes of entries applied since the last snapshot (or start-up).
   uint64_t applied_bytes = 0;
   /// A snapshot is being serialized on another thread.
