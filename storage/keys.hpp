@@ -84,7 +84,8 @@
 //   is recorded. Absent while the member has none. (Format version 1 kept
 //   the data inline, after the topology JSON; opening such a store moves
 //   it to a file.)
-// `m format`: written once, in the synced batch that creates the store.
+// `m format`: written in the synced batch that creates the store (and
+//   rewritten by the one that moves a version-1 snapshot to its file).
 
 #include <cstddef>
 #include <cstdint>

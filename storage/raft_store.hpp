@@ -5,9 +5,11 @@
 // snapshot and the node's own tag. The key layout is documented in
 // storage/keys.hpp ("RAFT STORE").
 //
-// One owner (the Raft member) calls it; it is not thread-safe. Every write
-// is one synced LevelDB batch, so after a crash the store holds exactly what
-// the writes that returned success left, never part of a write.
+// One owner (the Raft member) calls it; it is not thread-safe, but for
+// write_snapshot_data. Every save is one LevelDB batch, synced unless it
+// only moves the commit index (ready::needs_sync), so after a crash the
+// store holds what the saves that returned success left, but maybe for the
+// latest commit indexes, never part of a save.
 
 #include "runtime/failure.hpp"
 #include "runtime/raft/ready.hpp"

@@ -76,8 +76,8 @@ public:
     return last_index_;
   }
 
-  /// @returns the whole state as JSON: the persisted form and the Raft
-  ///          snapshot (cluster_state_json.cpp documents the layout).
+  /// @returns the whole state as JSON, as a Raft snapshot carries it
+  ///          (cluster_state_json.cpp documents the layout).
   std::string to_json() const;
 
   /// Restores a state written by to_json.

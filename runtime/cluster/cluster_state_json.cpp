@@ -1,5 +1,4 @@
-// The cluster state as JSON: what the node persists after each applied
-// entry and what a Raft snapshot carries.
+// The cluster state as JSON: what a Raft snapshot carries.
 //
 //   {"LastIndex": n,
 //    "Topology": {raft topology, runtime/raft/topology.hpp},

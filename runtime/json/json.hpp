@@ -41,8 +41,8 @@ private:
 /// A RapidJSON writer producing compact JSON into a std::string.
 using json_writer = rapidjson::Writer<string_sink>;
 
-/// Writes `s` as a JSON string (any bytes, with its length; no need for a
-/// terminating NUL).
+/// Writes `key` as an object key, and `s` as a JSON string (any bytes,
+/// with their length; no terminating NUL needed).
 inline void write_key(json_writer& w, std::string_view key) {
   w.Key(key.data(), static_cast<rapidjson::SizeType>(key.size()));
 }

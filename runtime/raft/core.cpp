@@ -3,6 +3,7 @@
 #include "runtime/raft/assert.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace corvus::raft {
 

@@ -196,7 +196,7 @@ public:
   /// @returns the leader's view of its followers (empty unless leader).
   std::vector<follower_status> followers() const;
 
-  /// @returns the persisted state as of the last advance() (tests).
+  /// @returns the persisted state as of the last advance().
   const hard_state& persisted_state() const {
     return persisted_;
   }

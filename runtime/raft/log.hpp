@@ -73,7 +73,8 @@ public:
   /// already present, truncates at the first conflict, appends the rest.
   /// @returns the index of the last entry now known to match the leader's
   ///          log, or nullopt when the log does not hold (prev_index,
-  ///          prev_term). @pre prev_index >= committed or it matches.
+  ///          prev_term). Entries at or below the commit index are never
+  ///          replaced.
   std::optional<index_t> merge(index_t prev_index, term_t prev_term,
                                const std::vector<entry>& sent);
 
@@ -137,11 +138,6 @@ public:
   ///          index when it comes from the snapshot.
   index_t config_index() const {
     return config_index_;
-  }
-
-  /// @returns every entry in memory (tests).
-  const std::deque<entry>& entries() const {
-    return entries_;
   }
 
 private:

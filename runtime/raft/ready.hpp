@@ -2,8 +2,9 @@
 
 // What a Raft core asks its owner to do, collected since the last
 // take_ready(). The owner does it in this order (Raft Figure 2's "respond
-// after persisting"): persist (one synced write: hard state, snapshot,
-// discarded and appended entries), then send `messages`, then restore the
+// after persisting"): persist (one write: hard state, snapshot, discarded
+// and appended entries; synced unless needs_sync() says it may wait), then
+// send `messages`, then restore the
 // state machine from an installed snapshot, apply `committed` and hand out
 // `read_states`; finally it calls core::advance(ready).
 

@@ -273,7 +273,8 @@ void raft_sim::maybe_fault() {
     tags.push_back(tag);
   auto pick = [&] { return tags[rng_() % tags.size()]; };
   if (roll() < opts_.crash) {
-    // Never crash a majority at once for long: at most half stay down.
+    // Never crash a majority at once for long: fewer than a majority, or
+    // just a majority, stay down.
     size_t down = 0;
     for (auto& [tag, m] : members_)
       down += m->core ? 0 : 1;

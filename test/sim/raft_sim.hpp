@@ -67,10 +67,6 @@ public:
   /// cluster converges. Throws std::runtime_error on a violated invariant.
   void run();
 
-  /// Steps taken so far, and a log of notable events (for failures).
-  const std::vector<std::string>& events() const {
-    return events_;
-  }
 
   /// Figures for the test's summary line.
   size_t elections() const {
