@@ -22,7 +22,7 @@ struct registry_state {
     // nop
   }
 
-  /// Asks every entry (or only `only`) for a snapshot; calls `done` with
+  /// Asks the entries `ids` for a snapshot; calls `done` with
   /// the views once all answered or timed out.
   void gather(std::vector<uint64_t> ids,
               std::function<void(std::vector<actor_view>)> done);

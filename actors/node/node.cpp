@@ -17,8 +17,6 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <cstdio>
-#include <random>
 
 namespace corvus {
 

@@ -56,7 +56,8 @@ struct raft_status {
 struct cluster_summary {
   raft_status raft;
   raft::topology topology;
-  /// Raft index of the last topology change; -1 before the cluster exists.
+  /// The Raft index the state is applied up to (it grows with every
+  /// change, topology or not); -1 before the cluster exists.
   int64_t topology_etag = -1;
   /// Case-folded name → record.
   std::map<std::string, database_record> databases;

@@ -1,5 +1,5 @@
 // Helpers for the cluster process tests (cluster.test.mjs,
-// linearizability_cluster.test.mjs): forming a Rachis cluster of real
+// linearizable_cluster.test.mjs): forming a Rachis cluster of real
 // corvus-nodes on top of test/support/cluster.mjs, reading its state,
 // compare-exchange calls, and a watcher of the leader claims every node
 // makes, for "at most one leader per term".
