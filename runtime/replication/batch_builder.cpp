@@ -10,7 +10,7 @@ batch_builder::batch_builder(change_vector destination, batch_limits limits)
 }
 
 bool batch_builder::offer(const replication_item& item) {
-  if (!inside_transaction() && taken_ > 0) {
+  if (!inside_transaction() && last_etag_ != 0) {
     // Between transactions: the only place a batch may end.
     if (closing_ || send_.size() >= limits_.max_items
         || bytes_ >= limits_.max_bytes) {
@@ -20,7 +20,6 @@ bool batch_builder::offer(const replication_item& item) {
   }
   last_etag_ = item.etag;
   transaction_end_ = item.transaction_end;
-  ++taken_;
   if (!item.always_send
       && compare(item.version, destination_)
            == conflict_status::already_merged) {
@@ -37,7 +36,8 @@ void batch_builder::close() {
 }
 
 bool batch_builder::closed() const {
-  return closing_ && !inside_transaction();
+  // A batch takes at least one transaction, closed or not.
+  return closing_ && last_etag_ != 0 && !inside_transaction();
 }
 
 } // namespace corvus

@@ -94,7 +94,6 @@ private:
   batch_limits limits_;
   std::vector<int64_t> send_;
   size_t bytes_ = 0;
-  size_t taken_ = 0;
   size_t skipped_ = 0;
   int64_t last_etag_ = 0;
   int64_t transaction_end_ = 0;

@@ -55,6 +55,8 @@ private:
     change_vector version;
     size_t replicas = 0;
     int64_t deadline = 0;
+    /// Destinations whose acknowledged vector covers `version`.
+    size_t reached = 0;
   };
 
   std::map<std::string, change_vector> acked_;

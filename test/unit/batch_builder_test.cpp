@@ -79,6 +79,17 @@ TEST_CASE("a batch stops at its limits, but only between transactions") {
   }
 }
 
+TEST_CASE("a batch closed before any item still takes a transaction") {
+  auto xs = items({2, 1});
+  batch_builder b{{}, {}};
+  b.close();
+  CHECK_FALSE(b.closed());
+  CHECK(b.offer(xs[0]));
+  CHECK(b.offer(xs[1]));
+  CHECK(b.closed());
+  CHECK_FALSE(b.offer(xs[2]));
+}
+
 TEST_CASE("a closed batch ends at the next transaction boundary") {
   auto xs = items({3, 4});
   batch_builder b{{}, {}};

@@ -43,6 +43,13 @@ TEST_CASE("acknowledgements only add up; a destination that leaves no "
   CHECK(w.covering(cv("A:10-" + a)) == 1);
   w.forget("B");
   CHECK(w.covering(cv("A:10-" + a)) == 0);
+  // A pending wait loses B's count too.
+  w.acknowledged("B", cv("A:10-" + a));
+  auto id = w.add(cv("A:10-" + a), 2, 1000);
+  REQUIRE(id);
+  w.forget("B");
+  CHECK(w.acknowledged("C", cv("A:10-" + a)).empty());
+  CHECK(w.acknowledged("D", cv("A:10-" + a)) == std::vector{*id});
 }
 
 TEST_CASE("waits past their deadline expire with what they reached") {
