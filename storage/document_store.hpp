@@ -96,9 +96,15 @@ public:
   outcome<std::vector<document_record>>
   list(const listing_request& req) const;
 
-  /// @returns up to `limit` documents and tombstones with an etag greater
-  ///          than `after_etag`, in etag order, with bodies.
-  outcome<std::vector<document_record>>
+  /// @returns the conflict versions stored under case-folded `key`, with
+  ///          bodies, ordered by change vector text; empty when the id is
+  ///          not in conflict.
+  outcome<std::vector<document_record>> conflicts(std::string_view key) const;
+
+  /// @returns up to `limit` documents, tombstones and conflict versions
+  ///          with an etag greater than `after_etag`, in etag order, with
+  ///          bodies and the end of the transaction that wrote each.
+  outcome<std::vector<etag_entry>>
   changes_since(int64_t after_etag, size_t limit) const;
 
   /// @returns counts, etag, change vector, id and size of the store.
@@ -108,6 +114,10 @@ public:
 
   /// @returns the durable state as of the last successful `apply` (or open).
   const database_state& state() const;
+
+  /// @returns the number of conflict versions stored, as of the last
+  ///          successful `apply` (or open): when 0, no id is in conflict.
+  int64_t conflict_count() const;
 
   /// Applies `writes` in order and records `new_state`, as one write batch,
   /// synced when the options say so. Index entries of replaced versions are

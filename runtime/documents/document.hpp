@@ -6,6 +6,7 @@
 // counters (etag, change vector, database id).
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -15,10 +16,19 @@ namespace corvus {
 /// The collection of documents stored without `@collection`.
 inline constexpr const char* empty_collection = "@empty";
 
-/// Flags of a document version, rendered as RavenDB's `@flags` text.
-/// Corvus sets none of them yet; the field keeps the stored format open for
-/// revisions, attachments and conflicts.
+/// Flags of a document version, rendered as RavenDB's `@flags` text (the
+/// bit positions are Corvus's own; only the names reach clients).
 using document_flags = uint32_t;
+
+/// The flags Corvus sets (see format_flags for every name).
+namespace document_flag {
+/// A version stored in the conflicts table of its id.
+inline constexpr document_flags conflicted = 1u << 6;
+/// The winner of a conflict resolution: always replicated (§6.5).
+inline constexpr document_flags resolved = 1u << 7;
+/// The version arrived by replication (not written on this instance).
+inline constexpr document_flags from_replication = 1u << 9;
+} // namespace document_flag
 
 /// One version of a document, or a tombstone, as stored.
 struct document_record {
@@ -47,14 +57,32 @@ struct document_record {
   }
 };
 
-/// One write of a transaction: the new version (or tombstone) of a document
-/// and the version it replaces, whose index entries the store removes.
+/// One write of a transaction: the new version of a document (a live
+/// document, a tombstone, or a conflict version: `record.flags` has
+/// document_flag::conflicted), the live version it replaces, and the
+/// conflict versions it removes; the store removes their index entries.
 struct document_write {
   /// The case-folded id: the storage key of the document.
   std::string key;
   document_record record;
   /// What was stored under `key` before (document or tombstone, no body).
+  /// A conflict version replacing it removes it: the id leaves its
+  /// collection.
   std::optional<document_record> replaced;
+  /// Conflict versions of `key` this write removes (no bodies needed: the
+  /// etag and change vector identify them).
+  std::vector<document_record> removed_conflicts;
+  /// The last etag of the local transaction that made this write (all
+  /// writes of one transaction carry the same), so that replication sends
+  /// a transaction whole. 0 = `record.etag`.
+  int64_t transaction_end = 0;
+};
+
+/// One entry of the etag order: a version (document, tombstone or conflict
+/// version) and the last etag of the local transaction that wrote it.
+struct etag_entry {
+  document_record record;
+  int64_t transaction_end = 0;
 };
 
 /// The durable state of a database instance besides its documents. The
@@ -67,10 +95,14 @@ struct database_state {
   int64_t last_etag = 0;
   /// The database's global change vector (merge of everything stored).
   std::string change_vector;
+  /// Per source database id: the last etag of that source whose batch this
+  /// instance applied (replication resumes after it).
+  std::map<std::string, int64_t> accepted_etags;
 
   friend bool operator==(const database_state& x, const database_state& y) {
     return x.db_id == y.db_id && x.last_etag == y.last_etag
-           && x.change_vector == y.change_vector;
+           && x.change_vector == y.change_vector
+           && x.accepted_etags == y.accepted_etags;
   }
 };
 
@@ -85,6 +117,8 @@ struct database_stats {
   database_state state;
   int64_t document_count = 0;
   int64_t tombstone_count = 0;
+  /// Conflict versions stored (of all ids in conflict).
+  int64_t conflict_count = 0;
   std::vector<collection_count> collections;
   /// Approximate size of the store's files in bytes.
   int64_t size_on_disk = 0;

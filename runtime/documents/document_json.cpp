@@ -242,9 +242,10 @@ std::string render_document(const incoming_document& doc,
 
 std::string format_flags(document_flags flags) {
   // RavenDB's DocumentFlags names, in its bit order.
-  static constexpr std::array<std::string_view, 8> names = {
-    "HasRevisions", "HasAttachments", "HasCounters", "HasTimeSeries",
-    "Revision",     "DeleteRevision", "Conflicted",  "Resolved",
+  static constexpr std::array<std::string_view, 10> names = {
+    "HasRevisions", "HasAttachments", "HasCounters",     "HasTimeSeries",
+    "Revision",     "DeleteRevision", "Conflicted",      "Resolved",
+    "Artificial",   "FromReplication",
   };
   std::string out;
   for (size_t bit = 0; bit < names.size(); ++bit) {

@@ -30,6 +30,11 @@ public:
   ///          body only when `with_body`.
   virtual outcome<std::optional<document_record>>
   find(std::string_view key, bool with_body) = 0;
+
+  /// @returns the conflict versions stored under `key`, with bodies;
+  ///          empty when the id is not in conflict.
+  virtual outcome<std::vector<document_record>>
+  conflicts(std::string_view key) = 0;
 };
 
 /// A transaction that passed its checks: the writes to apply, the state
