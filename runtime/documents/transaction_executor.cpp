@@ -41,6 +41,14 @@ public:
     return lookup_.find(key, with_body);
   }
 
+  /// @returns the conflict versions of `key`; none once this transaction
+  ///          wrote the id (a local write resolves its conflicts).
+  outcome<std::vector<document_record>> conflicts(const std::string& key) {
+    if (own_.count(key) > 0)
+      return std::vector<document_record>{};
+    return lookup_.conflicts(key);
+  }
+
   /// The etag and change vector of the next local write (§5.4: the global
   /// vector with this instance's entry moved to the new etag).
   std::pair<int64_t, std::string> next_version() {
@@ -50,23 +58,36 @@ public:
     return {etag, state_.change_vector};
   }
 
+  /// Writes `record` over `replaced` (the live version, if any) and the
+  /// conflict versions of the id (a write over a conflicted id resolves
+  /// it, §6.5; the global vector it was made from already covers theirs).
   void write(std::string key, document_record record,
-             std::optional<document_record> replaced) {
+             std::optional<document_record> replaced,
+             std::vector<document_record> resolved_conflicts = {}) {
     if (replaced)
       replaced->json.clear();
+    for (auto& c : resolved_conflicts)
+      c.json.clear();
+    document_write w{key, std::move(record), std::move(replaced),
+                     std::move(resolved_conflicts), 0};
     if (auto i = own_.find(key); i != own_.end()) {
-      writes_.push_back({std::move(key), std::move(record),
-                         std::move(replaced)});
+      writes_.push_back(std::move(w));
       i->second = writes_.size() - 1;
       return;
     }
-    own_.emplace(key, writes_.size());
-    writes_.push_back({std::move(key), std::move(record),
-                       std::move(replaced)});
+    own_.emplace(std::move(key), writes_.size());
+    writes_.push_back(std::move(w));
   }
 
   template <class Result>
   executed_transaction<Result> finish(Result result) {
+    // The transaction travels whole in replication: every write names its
+    // last etag.
+    if (!writes_.empty()) {
+      auto end = writes_.back().record.etag;
+      for (auto& w : writes_)
+        w.transaction_end = end;
+    }
     return {std::move(writes_), std::move(state_), std::move(result)};
   }
 
@@ -156,6 +177,16 @@ std::string random_guid(std::mt19937_64& rng) {
   return buf;
 }
 
+// @returns the conflict versions of `key`, which has no live version or
+//          tombstone when in conflict (§6.4).
+outcome<std::vector<document_record>>
+in_conflict(scope& tx, const std::string& key,
+            const std::optional<document_record>& existing) {
+  if (existing)
+    return std::vector<document_record>{};
+  return tx.conflicts(key);
+}
+
 outcome<command_result> put(scope& tx, const write_command& cmd,
                             std::mt19937_64& rng) {
   // Generated ids need the etag first, so their checks run after it.
@@ -212,7 +243,11 @@ outcome<command_result> put(scope& tx, const write_command& cmd,
                                 {id, record.collection, cv, tx.now_text(), 0});
   command_result result{command_kind::put, id, record.collection, cv,
                         tx.now(), 0, false};
-  tx.write(std::move(key), std::move(record), std::move(existing));
+  auto conflicts = in_conflict(tx, key, existing);
+  if (!conflicts)
+    return conflicts.error();
+  tx.write(std::move(key), std::move(record), std::move(existing),
+           std::move(*conflicts));
   return result;
 }
 
@@ -224,19 +259,25 @@ outcome<command_result> del(scope& tx, const write_command& cmd) {
   auto existing = std::move(*found);
   if (!satisfies(cmd.expected, existing))
     return concurrency_failure("DELETE", cmd.id, cmd.expected, existing);
-  if (!is_live(existing))
+  auto conflicts = in_conflict(tx, key, existing);
+  if (!conflicts)
+    return conflicts.error();
+  // Deleting an id in conflict resolves it to a tombstone (§6.5).
+  if (!is_live(existing) && conflicts->empty())
     return command_result{command_kind::del, cmd.id, {}, {}, 0, 0, false};
+  auto& last = is_live(existing) ? *existing : conflicts->front();
   auto [etag, cv] = tx.next_version();
   document_record tombstone;
-  tombstone.id = existing->id;
-  tombstone.collection = existing->collection;
+  tombstone.id = last.id;
+  tombstone.collection = last.collection;
   tombstone.etag = etag;
   tombstone.change_vector = cv;
   tombstone.last_modified = tx.now();
   tombstone.tombstone = true;
   command_result result{command_kind::del, cmd.id, tombstone.collection, cv,
                         tx.now(), 0, true};
-  tx.write(std::move(key), std::move(tombstone), std::move(existing));
+  tx.write(std::move(key), std::move(tombstone), std::move(existing),
+           std::move(*conflicts));
   return result;
 }
 

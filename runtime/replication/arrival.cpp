@@ -72,7 +72,7 @@ arrival_decision decide_arrival(const document_version& incoming,
   if (local && conflicts.empty()
       && (local->tombstone ? incoming.tombstone
                            : !incoming.tombstone
-                               && local->json == incoming.json)) {
+                               && local->content == incoming.content)) {
     d.outcome = arrival_outcome::merge_identical;
     d.winner = arrival_winner::local;
     return d;

@@ -27,8 +27,10 @@ namespace corvus {
 struct document_version {
   change_vector version;
   bool tombstone = false;
-  /// The document's JSON with its metadata; empty for tombstones.
-  std::string_view json;
+  /// What the identical-content rule compares: the document without the
+  /// metadata the server computes; empty for tombstones. Needed only
+  /// when the incoming and the local version are concurrent.
+  std::string_view content;
   /// Last modification, in ticks (RavenDB's @last-modified).
   int64_t last_modified = 0;
 };

@@ -36,6 +36,12 @@ struct memory_store : document_lookup {
     return std::optional<document_record>{r};
   }
 
+  // Conflicts come from replication; see incoming_batch_test.cpp.
+  outcome<std::vector<document_record>>
+  conflicts(std::string_view) override {
+    return std::vector<document_record>{};
+  }
+
   template <class T>
   void commit(const executed_transaction<T>& tx) {
     for (auto& w : tx.writes)

@@ -1,0 +1,299 @@
+#include "runtime/replication/incoming_batch.hpp"
+
+#include "runtime/documents/change_vector.hpp"
+#include "runtime/documents/document_id.hpp"
+#include "runtime/documents/document_json.hpp"
+#include "runtime/documents/timestamp.hpp"
+
+#include <algorithm>
+#include <optional>
+#include <unordered_map>
+#include <utility>
+
+namespace corvus {
+
+namespace {
+
+// The versions of one id as the batch left them.
+struct held_versions {
+  std::optional<document_record> live;
+  std::vector<document_record> conflicts;
+};
+
+// A batch in progress: the state it advances, its writes, and what each id
+// it touched holds now (later items of the same id see earlier ones).
+class batch_scope {
+public:
+  batch_scope(const database_state& before, document_lookup& lookup,
+              const std::string& node_tag)
+    : state_(before), lookup_(lookup), node_tag_(node_tag) {
+    if (auto cv = change_vector::parse(before.change_vector))
+      global_ = std::move(*cv);
+  }
+
+  /// @returns what `key` holds, bodies included.
+  outcome<held_versions> held(const std::string& key) {
+    if (auto i = touched_.find(key); i != touched_.end())
+      return i->second;
+    held_versions h;
+    auto live = lookup_.find(key, true);
+    if (!live)
+      return live.error();
+    h.live = std::move(*live);
+    if (!h.live) {
+      auto conflicts = lookup_.conflicts(key);
+      if (!conflicts)
+        return conflicts.error();
+      h.conflicts = std::move(*conflicts);
+    }
+    return h;
+  }
+
+  int64_t next_etag() {
+    return ++state_.last_etag;
+  }
+
+  /// Every version stored moves the global vector (§5.5).
+  void saw(const change_vector& version) {
+    global_.merge(version);
+  }
+
+  /// A version made here: the global vector with this instance's entry at
+  /// `etag`, merged with `base`.
+  change_vector local_version(const change_vector& base, int64_t etag) {
+    auto v = base;
+    v.update(node_tag_, state_.db_id, etag);
+    global_.merge(v);
+    return v;
+  }
+
+  /// Records a write and what `key` holds after it.
+  void write(const std::string& key, document_write w, held_versions now) {
+    writes_.push_back(std::move(w));
+    touched_.insert_or_assign(key, std::move(now));
+  }
+
+  applied_batch finish(const incoming_batch& batch, incoming_counts counts) {
+    auto& accepted = state_.accepted_etags[batch.source_db_id];
+    accepted = std::max(accepted, batch.last_etag);
+    state_.change_vector = global_.to_string();
+    // One local transaction: it travels on whole.
+    if (!writes_.empty()) {
+      auto end = writes_.back().record.etag;
+      for (auto& w : writes_)
+        w.transaction_end = end;
+    }
+    return {std::move(writes_), std::move(state_), counts};
+  }
+
+private:
+  database_state state_;
+  document_lookup& lookup_;
+  const std::string& node_tag_;
+  change_vector global_;
+  std::vector<document_write> writes_;
+  std::unordered_map<std::string, held_versions> touched_;
+};
+
+// The content the identical-content rule compares: collection, body and
+// user metadata, without the keys the server computes (which differ
+// between copies of the same content).
+outcome<std::string> content_of(const document_record& r) {
+  if (r.tombstone)
+    return std::string{};
+  auto doc = prepare_document(r.json);
+  if (!doc)
+    return doc.error();
+  return fold_case(doc->collection) + '\n' + doc->metadata + '\n'
+         + doc->body;
+}
+
+// @returns `r` without its body (what a write needs of a replaced version).
+document_record header_of(const document_record& r) {
+  auto h = r;
+  h.json.clear();
+  return h;
+}
+
+// @returns the stored JSON of `r` with its computed metadata set to the
+//          record's change vector, time and flags (a version keeps its
+//          body and user metadata wherever it is stored).
+outcome<std::string> restamp(const document_record& r) {
+  if (r.tombstone)
+    return std::string{};
+  auto doc = prepare_document(r.json);
+  if (!doc)
+    return doc.error();
+  auto modified = format_timestamp(r.last_modified);
+  return render_document(*doc, {r.id, r.collection, r.change_vector,
+                                modified, r.flags});
+}
+
+// Stores `r` as given, with a new local etag and `flags`.
+outcome<document_record> stored_copy(batch_scope& tx, document_record r,
+                                     document_flags flags) {
+  r.etag = tx.next_etag();
+  r.flags = flags;
+  auto json = restamp(r);
+  if (!json)
+    return json.error();
+  r.json = std::move(*json);
+  return r;
+}
+
+constexpr document_flags arrival_flags = document_flag::conflicted
+                                         | document_flag::resolved
+                                         | document_flag::from_replication;
+
+outcome<done> apply_item(batch_scope& tx, const document_record& item,
+                         const conflict_policy& policy,
+                         incoming_counts& counts) {
+  auto incoming_cv = change_vector::parse(item.change_vector);
+  if (!incoming_cv)
+    return incoming_cv.error();
+  if (auto valid = validate_document_id(item.id); !valid)
+    return valid.error();
+  auto key = fold_case(item.id);
+  auto held = tx.held(key);
+  if (!held)
+    return held.error();
+  // Contents are compared only between concurrent versions, and only
+  // those are read out of their JSON.
+  std::string incoming_content;
+  std::string local_content;
+  std::optional<document_version> local;
+  if (held->live) {
+    auto cv = change_vector::parse(held->live->change_vector);
+    if (!cv)
+      return cv.error();
+    if (compare(*incoming_cv, *cv) == conflict_status::conflict) {
+      auto in = content_of(item);
+      auto here = content_of(*held->live);
+      if (!in || !here)
+        return !in ? in.error() : here.error();
+      incoming_content = std::move(*in);
+      local_content = std::move(*here);
+    }
+    local = document_version{std::move(*cv), held->live->tombstone,
+                             local_content, held->live->last_modified};
+  }
+  std::vector<document_version> conflicts;
+  for (auto& c : held->conflicts) {
+    auto cv = change_vector::parse(c.change_vector);
+    if (!cv)
+      return cv.error();
+    conflicts.push_back({std::move(*cv), c.tombstone, {}, c.last_modified});
+  }
+  auto decision = decide_arrival({*incoming_cv, item.tombstone,
+                                  incoming_content, item.last_modified},
+                                 local, conflicts, policy);
+  tx.saw(*incoming_cv);
+  auto replaced = held->live ? std::optional{header_of(*held->live)}
+                             : std::nullopt;
+  std::vector<document_record> removed;
+  for (auto& c : held->conflicts)
+    removed.push_back(header_of(c));
+  auto base_flags = item.flags & ~arrival_flags;
+  switch (decision.outcome) {
+    case arrival_outcome::ignore:
+      ++counts.ignored;
+      return done{};
+    case arrival_outcome::apply: {
+      ++counts.applied;
+      // Newer than all we hold: stored as it is (§4.6), a Resolved flag
+      // included, so that it keeps replicating until all copies agree.
+      auto flags = (item.flags & ~document_flag::conflicted)
+                   | document_flag::from_replication;
+      auto rec = stored_copy(tx, item, flags);
+      if (!rec)
+        return rec.error();
+      held_versions after{*rec, {}};
+      tx.write(key, {key, std::move(*rec), replaced, std::move(removed), 0},
+               std::move(after));
+      return done{};
+    }
+    case arrival_outcome::merge_identical: {
+      // The same content: the local version takes the merged vector; a
+      // new etag, so that what the store holds stays in etag order.
+      ++counts.merged;
+      auto rec = *held->live;
+      rec.change_vector = decision.merged.to_string();
+      auto stored = stored_copy(tx, std::move(rec), held->live->flags);
+      if (!stored)
+        return stored.error();
+      held_versions after{*stored, {}};
+      tx.write(key, {key, std::move(*stored), replaced, {}, 0},
+               std::move(after));
+      return done{};
+    }
+    case arrival_outcome::resolve: {
+      // Resolved here: local work with a new etag entry of this instance,
+      // flagged Resolved (§6.5), so it replicates on at once.
+      ++counts.resolved;
+      const document_record* winner = &item;
+      if (decision.winner == arrival_winner::local)
+        winner = &*held->live;
+      else if (decision.winner == arrival_winner::stored_conflict)
+        winner = &held->conflicts[decision.conflict_index];
+      auto rec = *winner;
+      rec.etag = tx.next_etag();
+      // The winner keeps its modification time: copies that resolve the
+      // same conflict then hold the same content, which the identical
+      // rule merges instead of conflicting again.
+      rec.change_vector = tx.local_version(decision.merged, rec.etag)
+                            .to_string();
+      rec.flags = (winner->flags & ~arrival_flags) | document_flag::resolved;
+      auto json = restamp(rec);
+      if (!json)
+        return json.error();
+      rec.json = std::move(*json);
+      held_versions after{rec, {}};
+      tx.write(key, {key, std::move(rec), replaced, std::move(removed), 0},
+               std::move(after));
+      return done{};
+    }
+    case arrival_outcome::conflict: {
+      // Both versions move to the conflicts table; the id leaves its
+      // collection and reads answer 409 until someone resolves it (§6.4).
+      ++counts.conflicts;
+      held_versions after;
+      after.conflicts = held->conflicts;
+      if (held->live) {
+        auto moved = stored_copy(tx, *held->live,
+                                 (held->live->flags & ~arrival_flags)
+                                   | document_flag::conflicted);
+        if (!moved)
+          return moved.error();
+        after.conflicts.push_back(*moved);
+        tx.write(key, {key, std::move(*moved), replaced, {}, 0}, after);
+      }
+      auto rec = stored_copy(tx, item,
+                             base_flags | document_flag::conflicted
+                               | document_flag::from_replication);
+      if (!rec)
+        return rec.error();
+      after.conflicts.push_back(*rec);
+      tx.write(key, {key, std::move(*rec), std::nullopt, {}, 0},
+               std::move(after));
+      return done{};
+    }
+  }
+  return done{};
+}
+
+} // namespace
+
+outcome<applied_batch> apply_incoming(const incoming_batch& batch,
+                                      const database_state& before,
+                                      document_lookup& lookup,
+                                      const conflict_policy& policy,
+                                      const std::string& node_tag) {
+  batch_scope tx{before, lookup, node_tag};
+  incoming_counts counts;
+  for (auto& item : batch.items)
+    if (auto applied = apply_item(tx, item, policy, counts); !applied)
+      return applied.error();
+  return tx.finish(batch, counts);
+}
+
+} // namespace corvus

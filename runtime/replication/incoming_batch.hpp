@@ -1,0 +1,63 @@
+#pragma once
+
+// What a destination writes for one replication batch from one source
+// (ravendb-internals.md §4.6): every item is compared with what the
+// destination holds (decide_arrival) and becomes a write (applied as it
+// is, merged, resolved or stored as a conflict) or nothing; the whole
+// batch is one local transaction, whose state records the source's etag
+// the batch ends at, so that a restarted link resumes after it.
+//
+// Pure: the destination's store is behind a document_lookup.
+
+#include "runtime/documents/document.hpp"
+#include "runtime/documents/transaction_executor.hpp"
+#include "runtime/failure.hpp"
+#include "runtime/replication/arrival.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace corvus {
+
+/// One batch from a source instance.
+struct incoming_batch {
+  /// The source instance's database id.
+  std::string source_db_id;
+  /// The source's etag this batch brings the destination up to: the last
+  /// item's, or further when the source skipped items the destination
+  /// already had (a batch without items only moves this cursor).
+  int64_t last_etag = 0;
+  /// Versions in the source's etag order, as the source stores them
+  /// (`etag` is the source's; conflict versions are flagged conflicted).
+  std::vector<document_record> items;
+};
+
+/// What a batch did, besides its writes.
+struct incoming_counts {
+  size_t applied = 0;
+  size_t ignored = 0;
+  size_t merged = 0;
+  size_t resolved = 0;
+  size_t conflicts = 0;
+};
+
+struct applied_batch {
+  std::vector<document_write> writes;
+  database_state state;
+  incoming_counts counts;
+};
+
+/// Applies `batch` on top of `before`.
+/// @param node_tag this instance's tag, for the new etag entry of versions
+///        resolved here.
+/// @returns ec::bad_request for an item with an unreadable change vector or
+///          id (nothing of the batch applies), or the lookup's failure.
+outcome<applied_batch> apply_incoming(const incoming_batch& batch,
+                                      const database_state& before,
+                                      document_lookup& lookup,
+                                      const conflict_policy& policy,
+                                      const std::string& node_tag);
+
+} // namespace corvus
