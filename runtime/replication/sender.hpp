@@ -1,0 +1,95 @@
+#pragma once
+
+// The sending side of one replication link (ravendb-internals.md §4.5):
+// where the destination stands (the cursor it acknowledged, its change
+// vector as last reported) and what to send next. One batch is in flight
+// at a time; the next starts after the destination acknowledged the
+// previous, from the acknowledged etag. A batch whose items the
+// destination already has is sent empty: it only moves the destination's
+// cursor. A reconnect starts from what the handshake reports.
+//
+// Pure: the caller reads the store (entry_reader), sends, and reports the
+// destination's answers.
+
+#include "runtime/documents/change_vector.hpp"
+#include "runtime/documents/document.hpp"
+#include "runtime/failure.hpp"
+#include "runtime/replication/batch_builder.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+namespace corvus {
+
+/// A batch to send: the versions, and the etag it brings the destination
+/// up to.
+struct outgoing_batch {
+  int64_t last_etag = 0;
+  std::vector<document_record> items;
+  /// Items left out because the destination has them.
+  size_t skipped = 0;
+};
+
+/// Reads up to `limit` entries after an etag, in etag order.
+using entry_reader = std::function<outcome<std::vector<etag_entry>>(
+  int64_t after, size_t limit)>;
+
+class replication_sender {
+public:
+  explicit replication_sender(batch_limits limits = {},
+                              size_t read_chunk = 1024);
+
+  /// A handshake succeeded: the destination accepted everything up to
+  /// `accepted_etag` from this source and holds `destination`.
+  void connected(int64_t accepted_etag, change_vector destination);
+
+  /// The connection is gone; what was in flight is sent again after the
+  /// next handshake.
+  void disconnected();
+
+  bool is_connected() const {
+    return connected_;
+  }
+
+  /// @returns whether a batch waits for its acknowledgement.
+  bool in_flight() const {
+    return in_flight_.has_value();
+  }
+
+  /// @returns the next batch, marked in flight; nothing when disconnected,
+  ///          while a batch is in flight, or when nothing follows the
+  ///          cursor. Versions flagged Resolved are always sent (§6.5).
+  outcome<std::optional<outgoing_batch>> next(const entry_reader& read);
+
+  /// @returns an empty batch at the cursor, marked in flight, so that the
+  ///          destination reports its change vector (an idle heartbeat).
+  ///          @pre is_connected() && !in_flight()
+  outgoing_batch heartbeat();
+
+  /// The destination reports `accepted_etag` and its change vector (the
+  /// answer to a batch, or unasked, after it applied someone else's).
+  void acknowledged(int64_t accepted_etag, const change_vector& destination);
+
+  /// The last etag the destination acknowledged.
+  int64_t cursor() const {
+    return cursor_;
+  }
+
+  /// The destination's change vector as last reported.
+  const change_vector& destination() const {
+    return destination_;
+  }
+
+private:
+  batch_limits limits_;
+  size_t read_chunk_;
+  bool connected_ = false;
+  int64_t cursor_ = 0;
+  change_vector destination_;
+  std::optional<int64_t> in_flight_;
+};
+
+} // namespace corvus
