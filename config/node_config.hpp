@@ -64,6 +64,25 @@ struct node_config {
     std::chrono::milliseconds restart_backoff_max{30'000};
   } database;
 
+  struct replication_section {
+    /// `replication.heartbeat`: idle heartbeat of a replication link; data
+    /// that arrived by replication waits this long before a link checks
+    /// whether its destination lacks it.
+    std::chrono::milliseconds heartbeat{15'000};
+    /// `replication.reply-timeout`: how long a link waits for an answer
+    /// before it reconnects.
+    std::chrono::milliseconds reply_timeout{30'000};
+    /// `replication.retry-initial`: first reconnect delay of a link.
+    std::chrono::milliseconds retry_initial{500};
+    /// `replication.retry-factor`: each failure multiplies the delay.
+    int retry_factor = 4;
+    /// `replication.retry-max`: the cap of the reconnect delay.
+    std::chrono::milliseconds retry_max{60'000};
+    /// `replication.max-items-per-batch`, `replication.max-batch-size`.
+    uint64_t max_items = 16'384;
+    uint64_t max_bytes = 64ull << 20;
+  } replication;
+
   struct introspection_section {
     /// `introspection.snapshot-timeout`: how long an actor may take to
     /// describe itself before it shows as unresponsive.

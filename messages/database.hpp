@@ -9,6 +9,7 @@
 // thread (see actors/node/directory.hpp).
 
 #include "messages/introspection.hpp"
+#include "messages/replication_actors.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/failure.hpp"
 #include "storage/document_store.hpp"
@@ -17,6 +18,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <vector>
@@ -86,7 +88,39 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::commit_report)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::commit_failure)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::shared_ptr<corvus::document_store>)
 
+
 namespace corvus {
+
+/// A sibling instance of the database group, on another node.
+struct replication_peer {
+  std::string tag;
+  std::string url;
+
+  friend bool operator==(const replication_peer& x,
+                         const replication_peer& y) {
+    return x.tag == y.tag && x.url == y.url;
+  }
+};
+
+/// The node tells an instance about its group (again on every change):
+/// where to replicate to, and how to resolve conflicts.
+struct replication_group {
+  std::vector<replication_peer> destinations;
+  /// The record's ConflictSolverConfig.ResolveToLatest.
+  bool resolve_to_latest = false;
+};
+
+/// A write asks to be held on `replicas` other instances (write
+/// assurance): `done` gets how many destinations' acknowledged vectors
+/// cover `change_vector`, and whether that reached `replicas` within
+/// `timeout`. It runs on the instance's thread and must only hand the
+/// answer on.
+struct replica_wait_request {
+  std::string change_vector;
+  size_t replicas = 0;
+  std::chrono::milliseconds timeout{0};
+  std::function<void(size_t reached, bool in_time)> done;
+};
 
 /// The part of a database actor its committer talks to.
 using commit_listener_actor = caf::typed_actor<
@@ -96,7 +130,8 @@ using commit_listener_actor = caf::typed_actor<
   caf::reacts_to<commit_failure>>;
 
 using database_actor = introspectable_actor::extend_with<
-  commit_listener_actor>::extend<
+  commit_listener_actor, replication_listener_actor,
+  replication_applier_actor>::extend<
   // A write transaction (bulk_docs, single PUT or DELETE). Answered once
   // durable; errors: ec::concurrency_violation / ec::collection_mismatch
   // (nothing applied), ec::shutting_down while the instance stops (nothing
@@ -112,7 +147,17 @@ using database_actor = introspectable_actor::extend_with<
   caf::reacts_to<local_hilo_next>,
   caf::reacts_to<local_hilo_return>,
   // The instance's store; reads use it directly from any thread.
-  caf::replies_to<atom::open_store>::with<std::shared_ptr<document_store>>>;
+  caf::replies_to<atom::open_store>::with<std::shared_ptr<document_store>>,
+  // A source's link introduces itself (through the node): answered with
+  // a new inbox for that source. Errors: ec::bad_request (another protocol
+  // version, or this instance itself).
+  caf::replies_to<replication_hello>::with<replication_welcome>,
+  // The group changed: links follow.
+  caf::reacts_to<replication_group>,
+  // Write assurance for a committed write.
+  caf::reacts_to<replica_wait_request>,
+  // Timer: fail the replica waits whose time is up.
+  caf::reacts_to<atom::wait>>;
 
 using storage_committer_actor = introspectable_actor::extend<
   // An executed transaction to make durable with the next sync.
@@ -121,3 +166,6 @@ using storage_committer_actor = introspectable_actor::extend<
   caf::reacts_to<atom::drain>>;
 
 } // namespace corvus
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::replication_group)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::replica_wait_request)

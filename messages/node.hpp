@@ -6,6 +6,7 @@
 // with back-off), and the HTTP gateway.
 
 #include "messages/introspection.hpp"
+#include "messages/replication.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/cluster/cluster_summary.hpp"
 
@@ -62,6 +63,9 @@ using node_actor = introspectable_actor::extend<
   // The Raft member's news: start and stop instances accordingly.
   caf::reacts_to<cluster_update>,
   // Timer: restart the failed instance of a database (case-folded name).
-  caf::reacts_to<atom::restart, std::string>>;
+  caf::reacts_to<atom::restart, std::string>,
+  // A replication link of another node, for one of this node's instances
+  // (handed on by the Raft member); see raft_peer_actor.
+  caf::replies_to<replication_hello>::with<replication_welcome>>;
 
 } // namespace corvus

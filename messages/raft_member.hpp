@@ -6,6 +6,7 @@
 
 #include "messages/introspection.hpp"
 #include "messages/raft.hpp"
+#include "messages/replication.hpp"
 #include "messages/type_ids.hpp"
 #include "runtime/cluster/cluster_state.hpp"
 #include "runtime/cluster/cluster_summary.hpp"
@@ -41,7 +42,13 @@ using raft_peer_actor = caf::typed_actor<
   caf::replies_to<atom::forward, topology_request>::with<int64_t>,
   // Answered with the applied index once it reaches the given index
   // (RavenDB's /rachis/waitfor). Error: ec::timeout.
-  caf::replies_to<atom::wait, int64_t>::with<int64_t>>;
+  caf::replies_to<atom::wait, int64_t>::with<int64_t>,
+  // A replication link of another node asks this node's instance of a
+  // database to accept its batches (messages/replication.hpp); the member
+  // hands it to its node. Errors: ec::database_does_not_exist (not hosted
+  // here, or not yet), ec::database_loading, ec::bad_request (an unknown
+  // protocol version, or the instance itself).
+  caf::replies_to<replication_hello>::with<replication_welcome>>;
 
 /// A peer link reports a working connection to node `tag`.
 struct peer_up {

@@ -8,6 +8,7 @@
 #include "messages/cluster.hpp"
 #include "messages/documents.hpp"
 #include "messages/raft.hpp"
+#include "messages/replication.hpp"
 #include "messages/views.hpp"
 
 #include <caf/type_id.hpp>
@@ -41,6 +42,10 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_ATOM(corvus, corvus::atom, bootstrap, "bootstrap")
   CAF_ADD_ATOM(corvus, corvus::atom, reelect, "reelect")
   CAF_ADD_ATOM(corvus, corvus::atom, connect, "link_try")
+  // Replication: a link has new local writes to send; a link's idle
+  // heartbeat timer.
+  CAF_ADD_ATOM(corvus, corvus::atom, wake, "repl_wake")
+  CAF_ADD_ATOM(corvus, corvus::atom, heartbeat, "repl_beat")
 
   CAF_ADD_TYPE_ID(corvus, (corvus::cv_expectation))
   CAF_ADD_TYPE_ID(corvus, (corvus::incoming_document))
@@ -68,6 +73,11 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(corvus, (corvus::raft_hello))
   CAF_ADD_TYPE_ID(corvus, (corvus::command_reply))
   CAF_ADD_TYPE_ID(corvus, (corvus::topology_request))
+  CAF_ADD_TYPE_ID(corvus, (corvus::document_record))
+  CAF_ADD_TYPE_ID(corvus, (corvus::replication_ack))
+  CAF_ADD_TYPE_ID(corvus, (corvus::replication_batch))
+  CAF_ADD_TYPE_ID(corvus, (corvus::replication_hello))
+  CAF_ADD_TYPE_ID(corvus, (corvus::replication_welcome))
   CAF_ADD_TYPE_ID(corvus, (corvus::actor_view))
   CAF_ADD_TYPE_ID(corvus, (corvus::restart_view))
   CAF_ADD_TYPE_ID(corvus, (std::vector<corvus::actor_view>))

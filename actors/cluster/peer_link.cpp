@@ -1,6 +1,6 @@
 #include "actors/cluster/peer_link.hpp"
 
-#include "actors/http/http_client.hpp"
+#include "actors/cluster/peer_address.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "messages/error.hpp"
 #include "runtime/http/url.hpp"
@@ -11,36 +11,6 @@
 
 namespace corvus {
 
-namespace {
-
-constexpr std::string_view user_agent = "corvus-node/" CORVUS_VERSION;
-
-/// @returns the TCP URL the answer of GET /info/tcp names.
-outcome<url_parts> tcp_address(const std::string& peer_url,
-                               std::chrono::milliseconds timeout) {
-  auto http = parse_url(peer_url, "http", "the peer's URL");
-  if (!http)
-    return http.error();
-  auto answer = send_request(*http, {"GET", "/info/tcp", ""}, timeout,
-                             user_agent);
-  if (!answer)
-    return answer.error();
-  if (answer->status != 200)
-    return make_failure(ec::internal_error,
-                        peer_url + "/info/tcp answered HTTP "
-                          + std::to_string(answer->status));
-  rapidjson::Document doc;
-  if (auto parsed = parse_json(answer->body, doc, "the /info/tcp answer");
-      !parsed)
-    return parsed.error();
-  auto* url = doc.IsObject() ? string_member(doc, "Url") : nullptr;
-  if (url == nullptr)
-    return make_failure(ec::internal_error,
-                        peer_url + "/info/tcp names no Url");
-  return parse_url(view_of(*url), "tcp", "the peer's TCP URL");
-}
-
-} // namespace
 
 void peer_link_state::connect() {
   scheduled = false;
@@ -57,7 +27,7 @@ void peer_link_state::connect() {
     if (!candidate)
       return failed("no route to " + s.peer_url);
   } else {
-    auto address = tcp_address(s.peer_url, s.connect_timeout);
+    auto address = peer_tcp_address(s.peer_url, s.connect_timeout);
     if (!address)
       return failed(address.error().message);
     tcp_url = format_url(*address);

@@ -686,6 +686,11 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         std::move(req), deliver_to(rp), deadline()});
       return rp;
     },
+    [self](replication_hello& hello) -> caf::result<replication_welcome> {
+      // Replication is the node's business; the member is only the door
+      // that other nodes know.
+      return self->delegate(self->state.settings.node, std::move(hello));
+    },
     [self](atom::wait, int64_t index) -> caf::result<int64_t> {
       auto rp = self->make_response_promise<int64_t>();
       auto done = deliver_to(rp);

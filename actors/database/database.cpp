@@ -2,11 +2,14 @@
 
 #include "actors/database/storage_committer.hpp"
 #include "actors/introspection/enlist.hpp"
+#include "actors/replication/inbox.hpp"
+#include "runtime/replication/incoming_batch.hpp"
 #include "runtime/introspection/snapshots.hpp"
 #include "messages/error.hpp"
 
 #include <caf/all.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 namespace corvus {
@@ -17,6 +20,17 @@ int64_t now_ticks() {
   using namespace std::chrono;
   auto since_epoch = system_clock::now().time_since_epoch();
   return duration_cast<nanoseconds>(since_epoch).count() / 100;
+}
+
+// The clock of replica wait deadlines, in milliseconds.
+int64_t now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(steady_clock::now().time_since_epoch())
+    .count();
+}
+
+bool is_conflict_version(const document_record& r) {
+  return (r.flags & document_flag::conflicted) != 0;
 }
 
 // The answer of a request from another actor: its response promise.
@@ -47,6 +61,9 @@ promise_answer(caf::typed_response_promise<void> rp) {
 outcome<std::optional<document_record>>
 uncommitted_lookup::find(std::string_view key, bool with_body) {
   if (auto i = uncommitted_.find(std::string{key}); i != uncommitted_.end()) {
+    // A conflict version written last: the id has no live version.
+    if (is_conflict_version(i->second))
+      return std::optional<document_record>{};
     auto found = i->second;
     if (!with_body)
       found.json.clear();
@@ -60,9 +77,29 @@ uncommitted_lookup::find(std::string_view key, bool with_body) {
   return store_.find(key);
 }
 
+outcome<std::vector<document_record>>
+uncommitted_lookup::conflicts(std::string_view key) {
+  if (auto i = conflicts_.find(std::string{key}); i != conflicts_.end())
+    return i->second.versions;
+  if (conflict_versions_ == 0)
+    return std::vector<document_record>{};
+  return store_.conflicts(key);
+}
+
 template <class Request, class Result>
 void database_instance_state::execute(
   Request req, std::function<void(outcome<Result>)> answer, bool local) {
+  run_transaction<Result>(
+    [this, &req](const database_state& before, document_lookup& lookup) {
+      return executor->execute(req, before, lookup, now_ticks());
+    },
+    std::move(answer), local, true);
+}
+
+template <class Result, class Run>
+void database_instance_state::run_transaction(
+  Run run, std::function<void(outcome<Result>)> answer, bool local_answer,
+  bool local_work) {
   if (stop_reason) {
     answer(make_failure(ec::shutting_down,
                         "database '" + config.database
@@ -70,8 +107,9 @@ void database_instance_state::execute(
                             "restart after a failure); retry"));
     return;
   }
-  uncommitted_lookup lookup{*store, uncommitted};
-  auto executed = executor->execute(req, state, lookup, now_ticks());
+  uncommitted_lookup lookup{*store, uncommitted, uncommitted_conflicts,
+                            conflict_versions};
+  auto executed = run(state, lookup);
   if (!executed) {
     // A failed check aborts this transaction alone; it wrote nothing.
     answer(std::move(executed.error()));
@@ -79,8 +117,34 @@ void database_instance_state::execute(
   }
   state = executed->state;
   for (auto& w : executed->writes) {
+    if (is_conflict_version(w.record) || !w.removed_conflicts.empty()) {
+      // What the id's conflicts are after this write, for later readers.
+      uncommitted_lookup before{*store, uncommitted, uncommitted_conflicts,
+                                conflict_versions};
+      auto held = before.conflicts(w.key);
+      if (!held) {
+        answer(std::move(held.error()));
+        return;
+      }
+      auto& versions = *held;
+      for (auto& gone : w.removed_conflicts)
+        versions.erase(std::remove_if(versions.begin(), versions.end(),
+                                      [&](const document_record& v) {
+                                        return v.change_vector
+                                               == gone.change_vector;
+                                      }),
+                       versions.end());
+      if (is_conflict_version(w.record))
+        versions.push_back(w.record);
+      conflict_versions += (is_conflict_version(w.record) ? 1 : 0)
+                           - static_cast<int64_t>(w.removed_conflicts.size());
+      uncommitted_conflicts.insert_or_assign(
+        w.key, pending_conflicts{w.record.etag, std::move(versions)});
+    }
     uncommitted.insert_or_assign(w.key, w.record);
     uncommitted_order.emplace_back(w.record.etag, w.key);
+    if (local_work)
+      local_written = std::max(local_written, w.record.etag);
   }
   // Even a transaction that wrote nothing goes through the committer: its
   // answer may rest on writes that are not durable yet.
@@ -91,7 +155,7 @@ void database_instance_state::execute(
     answer(std::move(result));
   };
   entry.answer.fail = [answer](const failure& why) { answer(why); };
-  entry.answer.local = local;
+  entry.answer.local = local_answer;
   ++outstanding;
   self->send(committer, std::move(entry));
 }
@@ -106,11 +170,163 @@ void database_instance_state::on_durable(commit_report& report) {
     if (auto i = uncommitted.find(key);
         i != uncommitted.end() && i->second.etag == etag)
       uncommitted.erase(i);
+    if (auto i = uncommitted_conflicts.find(key);
+        i != uncommitted_conflicts.end() && i->second.etag == etag)
+      uncommitted_conflicts.erase(i);
     uncommitted_order.pop_front();
+  }
+  // Durable own writes go out to the siblings; what only arrived by
+  // replication does not wake the links (no ripple, §4.5).
+  auto announce = std::min(local_written, report.last_etag);
+  if (announce > local_announced) {
+    local_announced = announce;
+    for (auto& [tag, link] : links)
+      self->send(link.second, atom::wake_v);
   }
   for (auto& answer : report.answers)
     answer();
   quit_when_done();
+}
+
+void database_instance_state::apply_batch(
+  inbox_batch in, std::function<void(outcome<replication_ack>)> answer) {
+  auto source = in.source_db_id;
+  // Resolutions made here are this instance's own work: they wake the
+  // links. Known only once the batch ran, so the wake waits for the
+  // answer, which comes once the batch is durable.
+  auto resolved = std::make_shared<bool>(false);
+  run_transaction<replication_ack>(
+    [this, &in, resolved](const database_state& before,
+                          document_lookup& lookup)
+      -> outcome<executed_transaction<replication_ack>> {
+      auto applied = apply_incoming({in.source_db_id, in.batch.last_etag,
+                                     std::move(in.batch.items)},
+                                    before, lookup, policy,
+                                    config.node_tag);
+      if (!applied)
+        return applied.error();
+      *resolved = applied->counts.resolved > 0;
+      replication_ack ack{applied->state.accepted_etags[in.source_db_id],
+                          applied->state.change_vector};
+      return executed_transaction<replication_ack>{
+        std::move(applied->writes), std::move(applied->state),
+        std::move(ack)};
+    },
+    [this, answer = std::move(answer), source,
+     resolved](outcome<replication_ack> ack) mutable {
+      auto ok = static_cast<bool>(ack);
+      answer(std::move(ack));
+      if (!ok)
+        return;
+      if (*resolved)
+        for (auto& [tag, link] : links)
+          self->send(link.second, atom::wake_v);
+      notify_inboxes(source);
+    },
+    false, false);
+}
+
+void database_instance_state::notify_inboxes(const std::string& except) {
+  for (auto& [source, box] : inboxes) {
+    if (source == except)
+      continue;
+    auto i = state.accepted_etags.find(source);
+    self->send(box, replication_ack{i != state.accepted_etags.end()
+                                      ? i->second
+                                      : 0,
+                                    state.change_vector});
+  }
+}
+
+outcome<replication_welcome>
+database_instance_state::welcome(replication_hello& hello) {
+  if (hello.protocol_version != replication_protocol_version)
+    return make_failure(ec::bad_request,
+                        "replication protocol version "
+                          + std::to_string(hello.protocol_version)
+                          + " is not supported; this node speaks version "
+                          + std::to_string(replication_protocol_version));
+  if (hello.source_db_id == state.db_id)
+    return make_failure(ec::bad_request,
+                        "an instance cannot replicate to itself");
+  if (stop_reason)
+    return make_failure(ec::shutting_down, "database '" + config.database
+                                             + "' is stopping on this node");
+  if (!hello.link)
+    return make_failure(ec::bad_request, "the hello names no link");
+  // One inbox per source: a reconnecting source replaces its old one.
+  if (auto old = inboxes.find(hello.source_db_id); old != inboxes.end()) {
+    self->unlink_from(old->second);
+    self->send_exit(old->second, caf::exit_reason::user_shutdown);
+    inboxes.erase(old);
+  }
+  inbox_settings s{config.database,
+                   hello.source_db_id,
+                   hello.source_tag,
+                   hello.link,
+                   caf::actor_cast<replication_applier_actor>(self),
+                   config.registry,
+                   self->id(),
+                   config.log};
+  auto box = self->spawn<caf::linked>(inbox, std::move(s));
+  inboxes.emplace(hello.source_db_id, box);
+  auto i = state.accepted_etags.find(hello.source_db_id);
+  config.log->info("replication of '{}' from {} ({}) accepted after etag {}",
+                   config.database, hello.source_tag, hello.source_url,
+                   i != state.accepted_etags.end() ? i->second : 0);
+  return replication_welcome{state.db_id,
+                             i != state.accepted_etags.end() ? i->second : 0,
+                             state.change_vector,
+                             caf::actor_cast<replication_inbox_actor>(box)};
+}
+
+void database_instance_state::start_link(const replication_peer& peer) {
+  outgoing_link_settings s;
+  s.database = config.database;
+  s.source_db_id = state.db_id;
+  s.source_tag = config.node_tag;
+  s.source_url = config.node_url;
+  s.destination_tag = peer.tag;
+  s.destination_url = peer.url;
+  s.store = store;
+  s.instance = caf::actor_cast<replication_listener_actor>(self);
+  s.replication = config.replication;
+  s.registry = config.registry;
+  s.parent = self->id();
+  s.log = config.log;
+  // Linked both ways: a link that fails is started again (the exit
+  // handler), and links end with their instance.
+  auto link = config.detached
+                ? self->spawn<caf::detached + caf::linked>(outgoing_link,
+                                                           std::move(s))
+                : self->spawn<caf::linked>(outgoing_link, std::move(s));
+  links.insert_or_assign(peer.tag, std::make_pair(peer, link));
+}
+
+void database_instance_state::follow_group(replication_group group) {
+  policy.resolve_to_latest = group.resolve_to_latest;
+  if (stop_reason || !store)
+    return;
+  std::vector<std::string> gone;
+  for (auto& [tag, link] : links) {
+    auto still = std::find_if(group.destinations.begin(),
+                              group.destinations.end(),
+                              [&](const replication_peer& p) {
+                                return p == link.first;
+                              });
+    if (still == group.destinations.end())
+      gone.push_back(tag);
+  }
+  for (auto& tag : gone) {
+    auto& link = links.at(tag).second;
+    self->unlink_from(link);
+    self->send_exit(link, caf::exit_reason::user_shutdown);
+    links.erase(tag);
+    waits.forget(tag);
+  }
+  for (auto& peer : group.destinations)
+    if (links.count(peer.tag) == 0)
+      start_link(peer);
 }
 
 void database_instance_state::quit_when_done() {
@@ -132,6 +348,8 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
   } else {
     st.store = std::move(*opened);
     st.state = st.store->state();
+    // Read before the committer starts writing.
+    st.conflict_versions = st.store->conflict_count();
     st.executor = std::make_unique<transaction_executor>(st.config.node_tag,
                                                          st.config.seed);
     storage_committer_config committer{st.store,
@@ -158,6 +376,22 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
       self->quit(msg.reason);
       return;
     }
+    for (auto i = st.inboxes.begin(); i != st.inboxes.end(); ++i)
+      if (i->second.address() == msg.source) {
+        // Its source went; the next hello makes a new one.
+        st.inboxes.erase(i);
+        return;
+      }
+    for (auto& [tag, link] : st.links)
+      if (link.second.address() == msg.source) {
+        // A link fails on its own only by a fault of its own (the store
+        // unreadable, a bug): log it and start it again.
+        st.config.log->error("replication link of '{}' to {} failed: {}",
+                             st.config.database, tag, describe(msg.reason));
+        if (!st.stop_reason)
+          st.start_link(link.first);
+        return;
+      }
     // An orderly stop from the supervisor: refuse new work, and go once
     // what was accepted is durable.
     st.stop_reason = msg.reason;
@@ -192,6 +426,59 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
       return self->state.store;
     },
     [self](commit_report& report) { self->state.on_durable(report); },
+    [self](replication_hello& hello) -> caf::result<replication_welcome> {
+      auto w = self->state.welcome(hello);
+      if (!w)
+        return to_error(w.error());
+      return std::move(*w);
+    },
+    [self](inbox_batch& in) -> caf::result<replication_ack> {
+      auto rp = self->make_response_promise<replication_ack>();
+      self->state.apply_batch(std::move(in), promise_answer(rp));
+      return rp;
+    },
+    [self](replication_group& group) {
+      self->state.follow_group(std::move(group));
+    },
+    [self](destination_acked& acked) {
+      auto& st = self->state;
+      auto cv = change_vector::parse(acked.change_vector);
+      if (!cv)
+        return;
+      for (auto id : st.waits.acknowledged(acked.tag, *cv)) {
+        auto i = st.wait_answers.find(id);
+        auto reached = st.waits.covering(i->second.first);
+        auto done = std::move(i->second.second);
+        st.wait_answers.erase(i);
+        done(reached, true);
+      }
+    },
+    [self](replica_wait_request& req) {
+      auto& st = self->state;
+      auto cv = change_vector::parse(req.change_vector);
+      if (!cv) {
+        req.done(0, false);
+        return;
+      }
+      auto id = st.waits.add(*cv, req.replicas, now_ms() + req.timeout.count());
+      if (!id) {
+        req.done(st.waits.covering(*cv), true);
+        return;
+      }
+      st.wait_answers.emplace(*id,
+                              std::make_pair(std::move(*cv),
+                                             std::move(req.done)));
+      self->delayed_send(self, req.timeout, atom::wait_v);
+    },
+    [self](atom::wait) {
+      auto& st = self->state;
+      for (auto& [id, reached] : st.waits.expire(now_ms())) {
+        auto i = st.wait_answers.find(id);
+        auto done = std::move(i->second.second);
+        st.wait_answers.erase(i);
+        done(reached, false);
+      }
+    },
     [self](atom::snapshot) {
       auto& st = self->state;
       database_snapshot_view v;

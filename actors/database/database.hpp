@@ -8,14 +8,18 @@
 // transaction is durable. The node actor supervises the instance and
 // restarts it from storage when it fails.
 
+#include "actors/replication/outgoing_link.hpp"
 #include "messages/database.hpp"
 #include "runtime/documents/transaction_executor.hpp"
+#include "runtime/replication/arrival.hpp"
+#include "runtime/replication/replica_waits.hpp"
 #include "storage/document_store.hpp"
 
 #include <spdlog/logger.h>
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,6 +37,9 @@ struct database_config {
   store_options options;
   /// This node's tag, for change vectors and generated ids.
   std::string node_tag;
+  /// This node's URL, as its replication links introduce it.
+  std::string node_url;
+  replication_settings replication;
   /// Seeds the generator of GUID document ids.
   uint64_t seed = 0;
   /// A commit takes no more transactions once its writes exceed this;
@@ -48,23 +55,41 @@ struct database_config {
   uint64_t parent = 0;
 };
 
+/// The conflict versions of an id as the writes not yet durable left
+/// them, and the etag of the write that did.
+struct pending_conflicts {
+  int64_t etag = 0;
+  std::vector<document_record> versions;
+};
+
 /// What transactions read: the writes not yet durable first, then the
 /// store.
 class uncommitted_lookup : public document_lookup {
 public:
   uncommitted_lookup(
     const document_store& store,
-    const std::unordered_map<std::string, document_record>& uncommitted)
-    : store_(store), uncommitted_(uncommitted) {
+    const std::unordered_map<std::string, document_record>& uncommitted,
+    const std::unordered_map<std::string, pending_conflicts>& conflicts,
+    int64_t conflict_versions)
+    : store_(store),
+      uncommitted_(uncommitted),
+      conflicts_(conflicts),
+      conflict_versions_(conflict_versions) {
     // nop
   }
 
   outcome<std::optional<document_record>> find(std::string_view key,
                                                bool with_body) override;
 
+  outcome<std::vector<document_record>>
+  conflicts(std::string_view key) override;
+
 private:
   const document_store& store_;
   const std::unordered_map<std::string, document_record>& uncommitted_;
+  const std::unordered_map<std::string, pending_conflicts>& conflicts_;
+  /// Conflict versions stored or on their way: none means no look-up.
+  int64_t conflict_versions_;
 };
 
 struct database_instance_state {
@@ -79,6 +104,29 @@ struct database_instance_state {
   template <class Request, class Result>
   void execute(Request req, std::function<void(outcome<Result>)> answer,
                bool local);
+
+  /// The same for any transaction: `run(state, lookup)` executes it.
+  /// `local_answer`: see transaction_answer::local. `local_work`: its
+  /// writes are this instance's own (they wake the outgoing links).
+  template <class Result, class Run>
+  void run_transaction(Run run, std::function<void(outcome<Result>)> answer,
+                       bool local_answer, bool local_work);
+
+  /// Applies a batch from a source's inbox; `answer` gets the
+  /// acknowledgement once it is durable.
+  void apply_batch(inbox_batch in,
+                   std::function<void(outcome<replication_ack>)> answer);
+
+  /// Starts, stops and re-points links to follow `group`.
+  void follow_group(replication_group group);
+
+  void start_link(const replication_peer& peer);
+
+  /// A new inbox for a source that introduced itself.
+  outcome<replication_welcome> welcome(replication_hello& hello);
+
+  /// Tells every inbox but `except`'s what this instance holds now.
+  void notify_inboxes(const std::string& except);
 
   /// The committer made everything up to `report.last_etag` durable.
   void on_durable(commit_report& report);
@@ -99,8 +147,27 @@ struct database_instance_state {
   /// The same writes as (etag, key) in execution order, so that a report
   /// retires exactly what became durable.
   std::deque<std::pair<int64_t, std::string>> uncommitted_order;
+  /// Conflict versions per id, as the writes not yet durable left them.
+  std::unordered_map<std::string, pending_conflicts> uncommitted_conflicts;
+  /// Conflict versions held, the writes not yet durable included.
+  int64_t conflict_versions = 0;
   /// Transactions handed to the committer and not reported yet.
   size_t outstanding = 0;
+  /// The last etag of this instance's own writes, and the last one the
+  /// links were told about once durable.
+  int64_t local_written = 0;
+  int64_t local_announced = 0;
+  conflict_policy policy{false};
+  /// Outgoing links by destination tag.
+  std::map<std::string, std::pair<replication_peer, outgoing_link_actor>>
+    links;
+  /// Inboxes by source database id.
+  std::map<std::string, inbox_actor> inboxes;
+  replica_waits waits;
+  /// Each wait's version and answer.
+  std::map<replica_waits::wait_id,
+           std::pair<change_vector, std::function<void(size_t, bool)>>>
+    wait_answers;
   /// Set by an orderly stop: new work is refused, and the instance quits
   /// once everything accepted is durable.
   std::optional<caf::error> stop_reason;

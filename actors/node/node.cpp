@@ -151,8 +151,32 @@ void node_state::on_cluster_update(cluster_update& update) {
       reconciled_index = carried_out;
   }
   reconcile();
+  inform_instances();
   publish();
   start_gateway();
+}
+
+void node_state::inform_instances() {
+  for (auto& [key, inst] : instances) {
+    auto* record = cluster->find_database(inst.name);
+    if (!inst.actor || !inst.store || inst.removing || record == nullptr)
+      continue;
+    std::vector<replication_peer> destinations;
+    auto& t = record->topology;
+    for (auto* tags : {&t.members, &t.promotables, &t.rehabs})
+      for (auto& tag : *tags)
+        if (tag != node_tag)
+          destinations.push_back({tag, cluster->topology.url_of(tag)});
+    auto latest = resolves_to_latest(*record);
+    if (inst.told && destinations == inst.destinations
+        && latest == inst.resolve_to_latest)
+      continue;
+    inst.destinations = destinations;
+    inst.resolve_to_latest = latest;
+    inst.told = true;
+    self->send(inst.actor,
+               replication_group{std::move(destinations), latest});
+  }
 }
 
 void node_state::reconcile() {
@@ -184,6 +208,8 @@ void node_state::start_instance(const std::string& key,
   cfg.options = settings.store;
   cfg.options.create_if_missing = true;
   cfg.node_tag = node_tag;
+  cfg.node_url = settings.public_url;
+  cfg.replication = settings.replication;
   cfg.seed = random_seed();
   cfg.max_group_bytes = settings.max_group_commit_bytes;
   cfg.detached = settings.detached_databases;
@@ -197,6 +223,7 @@ void node_state::start_instance(const std::string& key,
   self->monitor(actor);
   inst.actor = actor;
   inst.store = nullptr;
+  inst.told = false;
   publish();
   self->request(actor, caf::infinite, atom::open_store_v)
     .then(
@@ -210,6 +237,7 @@ void node_state::start_instance(const std::string& key,
         inst.last_error.clear();
         settings.log->info("database '{}' is ready (last etag {})",
                            inst.name, inst.store->state().last_etag);
+        inform_instances();
         publish();
         auto waiting = std::move(inst.on_ready);
         inst.on_ready.clear();
@@ -516,6 +544,23 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
     },
     [self](cluster_update& update) {
       self->state.on_cluster_update(update);
+    },
+    [self](replication_hello& hello) -> caf::result<replication_welcome> {
+      auto& st = self->state;
+      auto i = st.instances.find(fold_case(hello.database));
+      // Right after a database is created or a node added, the record may
+      // not have reached this node yet: the link retries.
+      if (i == st.instances.end() || i->second.removing)
+        return to_error(make_failure(ec::database_does_not_exist,
+                                     "Database '" + hello.database
+                                       + "' does not exist on node "
+                                       + st.node_tag));
+      if (!i->second.store)
+        return to_error(make_failure(ec::database_loading,
+                                     "database '" + i->second.name
+                                       + "' is not ready on node "
+                                       + st.node_tag));
+      return self->delegate(i->second.actor, std::move(hello));
     },
     [self](atom::restart, const std::string& key) {
       auto& st = self->state;

@@ -8,6 +8,7 @@
 // Spawn it detached: it writes the system store.
 
 #include "actors/cluster/raft_member.hpp"
+#include "actors/replication/outgoing_link.hpp"
 #include "actors/http/http_server.hpp"
 #include "actors/node/directory.hpp"
 #include "messages/database.hpp"
@@ -35,6 +36,7 @@ struct node_settings {
   std::string public_url;
   store_options store;
   uint64_t max_group_commit_bytes = 32ull << 20;
+  replication_settings replication;
   std::chrono::milliseconds restart_backoff_initial{500};
   std::chrono::milliseconds restart_backoff_max{30'000};
   std::chrono::milliseconds request_timeout{60'000};
@@ -69,6 +71,10 @@ struct database_instance_record {
   std::vector<std::function<void(const caf::error*)>> on_ready;
   /// Run once the instance is gone after `removing` was set.
   std::vector<std::function<void()>> on_removed;
+  /// The group the instance was last told about.
+  std::vector<replication_peer> destinations;
+  bool resolve_to_latest = false;
+  bool told = false;
 };
 
 struct node_state {
@@ -96,6 +102,9 @@ struct node_state {
   void start_instance(const std::string& key, const std::string& name);
   void stop_instance(const std::string& key, bool remove_files);
   void on_instance_down(const caf::down_msg& msg);
+
+  /// Tells ready instances about their groups when they changed.
+  void inform_instances();
 
   /// Publishes a new snapshot for the HTTP threads.
   void publish();

@@ -218,4 +218,17 @@ std::string render_database_topology(const database_record& r) {
   });
 }
 
+bool resolves_to_latest(const database_record& record) {
+  rapidjson::Document doc;
+  doc.Parse(record.other_members.data(), record.other_members.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return false;
+  auto solver = doc.FindMember("ConflictSolverConfig");
+  if (solver == doc.MemberEnd() || !solver->value.IsObject())
+    return false;
+  auto latest = solver->value.FindMember("ResolveToLatest");
+  return latest != solver->value.MemberEnd() && latest->value.IsBool()
+         && latest->value.GetBool();
+}
+
 } // namespace corvus

@@ -82,6 +82,12 @@ outcome<database_creation> parse_database_creation(std::string_view body,
 /// '_', '-' and '.', not starting or ending with '.'.
 outcome<done> validate_database_name(std::string_view name);
 
+/// @returns whether conflicts of the database resolve to the latest version
+///          on arrival: the record's `ConflictSolverConfig.ResolveToLatest`
+///          (false when absent: conflicts are stored for someone to
+///          resolve, as the seed's walk-through shows).
+bool resolves_to_latest(const database_record& record);
+
 /// @returns the database record as RavenDB's JSON (`GET /admin/databases`).
 std::string render_database_record(const database_record& record);
 

@@ -195,6 +195,14 @@ int main(int argc, char** argv) {
   settings.store.block_cache_size = cfg.storage.block_cache_size;
   settings.store.write_buffer_size = cfg.storage.write_buffer_size;
   settings.max_group_commit_bytes = cfg.storage.max_group_commit_bytes;
+  auto& repl = settings.replication;
+  repl.heartbeat = cfg.replication.heartbeat;
+  repl.reply_timeout = cfg.replication.reply_timeout;
+  repl.backoff_initial = cfg.replication.retry_initial;
+  repl.backoff_factor = cfg.replication.retry_factor;
+  repl.backoff_max = cfg.replication.retry_max;
+  repl.limits.max_items = cfg.replication.max_items;
+  repl.limits.max_bytes = cfg.replication.max_bytes;
   settings.restart_backoff_initial = cfg.database.restart_backoff_initial;
   settings.restart_backoff_max = cfg.database.restart_backoff_max;
   settings.request_timeout = cfg.http.request_timeout;

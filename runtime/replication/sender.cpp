@@ -71,13 +71,14 @@ replication_sender::next(const entry_reader& read) {
     return std::optional<outgoing_batch>{};
   batch.last_etag = builder.last_etag();
   batch.skipped = builder.skipped();
+  batch.more = builder.closed();
   in_flight_ = batch.last_etag;
   return std::optional<outgoing_batch>{std::move(batch)};
 }
 
 outgoing_batch replication_sender::heartbeat() {
   in_flight_ = cursor_;
-  return outgoing_batch{cursor_, {}, 0};
+  return outgoing_batch{cursor_, {}, 0, false};
 }
 
 void replication_sender::acknowledged(int64_t accepted_etag,

@@ -31,6 +31,8 @@ struct outgoing_batch {
   std::vector<document_record> items;
   /// Items left out because the destination has them.
   size_t skipped = 0;
+  /// The batch ended at a limit: more follows.
+  bool more = false;
 };
 
 /// Reads up to `limit` entries after an etag, in etag order.

@@ -1,0 +1,78 @@
+#include "actors/replication/inbox.hpp"
+
+#include "actors/introspection/enlist.hpp"
+#include "messages/error.hpp"
+#include "runtime/json/json.hpp"
+
+#include <caf/all.hpp>
+
+namespace corvus {
+
+inbox_actor::behavior_type
+inbox(inbox_actor::stateful_pointer<inbox_state> self,
+      inbox_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  enlist(self, st.settings.registry, "replication-inbox",
+         st.settings.database + "<-" + st.settings.source_tag,
+         st.settings.parent);
+  // The source's link gone means its connection is gone: it reconnects
+  // with a hello, which makes a new inbox.
+  self->monitor(st.settings.link);
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    if (msg.source == self->state.settings.link.address())
+      self->quit(caf::exit_reason::normal);
+  });
+  return {
+    [self](replication_batch& batch) {
+      auto& st = self->state;
+      ++st.batches;
+      st.items += static_cast<int64_t>(batch.items.size());
+      // Batches arrive one at a time (the source waits for each answer),
+      // so answers keep their order.
+      self
+        ->request(st.settings.instance, caf::infinite,
+                  inbox_batch{st.settings.source_db_id, std::move(batch)})
+        .then(
+          [self](replication_ack& ack) {
+            auto& st = self->state;
+            st.accepted_etag = ack.accepted_etag;
+            self->send(st.settings.link, std::move(ack));
+          },
+          [self](caf::error& err) {
+            // Nothing of the batch applies; the source reconnects and
+            // resends from what was accepted.
+            auto& st = self->state;
+            st.settings.log->warn("replication of '{}' from {}: a batch "
+                                  "failed: {}",
+                                  st.settings.database, st.settings.source_tag,
+                                  to_failure(err).message);
+            self->quit(err);
+          });
+    },
+    [self](replication_ack& news) {
+      self->send(self->state.settings.link, std::move(news));
+    },
+    [self](atom::snapshot) {
+      auto& st = self->state;
+      return write_json([&](json_writer& w) {
+        w.StartObject();
+        w.Key("Database");
+        write_string(w, st.settings.database);
+        w.Key("Source");
+        write_string(w, st.settings.source_tag);
+        w.Key("SourceDatabaseId");
+        write_string(w, st.settings.source_db_id);
+        w.Key("Batches");
+        w.Int64(st.batches);
+        w.Key("Items");
+        w.Int64(st.items);
+        w.Key("AcceptedEtag");
+        w.Int64(st.accepted_etag);
+        w.EndObject();
+      });
+    },
+  };
+}
+
+} // namespace corvus

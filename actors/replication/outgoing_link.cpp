@@ -1,0 +1,237 @@
+#include "actors/replication/outgoing_link.hpp"
+
+#include "actors/cluster/peer_address.hpp"
+#include "actors/introspection/enlist.hpp"
+#include "messages/error.hpp"
+#include "messages/raft_member.hpp"
+#include "runtime/json/json.hpp"
+
+#include <caf/all.hpp>
+#include <caf/io/middleman.hpp>
+
+#include <algorithm>
+
+namespace corvus {
+
+namespace {
+
+using std::chrono::steady_clock;
+
+/// How often a link looks at its timers: often enough for the reply
+/// timeout and the heartbeat, whichever is shorter.
+std::chrono::milliseconds timer_period(const replication_settings& s) {
+  return std::clamp(std::min(s.heartbeat, s.reply_timeout) / 4,
+                    std::chrono::milliseconds{10},
+                    std::chrono::milliseconds{1000});
+}
+
+} // namespace
+
+void outgoing_link_state::connect() {
+  connect_scheduled = false;
+  if (inbox)
+    return;
+  ++attempts;
+  auto& s = settings;
+  auto address = peer_tcp_address(s.destination_url,
+                                  s.replication.reply_timeout);
+  if (!address)
+    return failed(address.error().message);
+  tcp_url = format_url(*address);
+  auto peer = self->system().middleman().remote_actor<raft_peer_actor>(
+    address->host, address->port);
+  if (!peer)
+    return failed("cannot connect to " + tcp_url + ": "
+                  + self->system().render(peer.error()));
+  replication_hello hello{s.database,   s.source_db_id,
+                          s.source_tag, s.source_url,
+                          replication_protocol_version,
+                          caf::actor_cast<replication_source_actor>(self)};
+  self->request(*peer, s.replication.reply_timeout, std::move(hello))
+    .then(
+      [this](replication_welcome& welcome) {
+        auto cv = change_vector::parse(welcome.change_vector);
+        if (!cv || !welcome.inbox)
+          return failed("the destination's welcome is unreadable");
+        inbox = std::move(welcome.inbox);
+        self->monitor(inbox);
+        sender.connected(welcome.accepted_etag, std::move(*cv));
+        backoff = settings.replication.backoff_initial;
+        ++connections;
+        last_exchange = steady_clock::now();
+        settings.log->info("replication of '{}' to {} connected at {} "
+                           "(the destination accepted up to etag {})",
+                           settings.database, settings.destination_tag,
+                           tcp_url, welcome.accepted_etag);
+        last_error.clear();
+        self->send(settings.instance,
+                   destination_acked{settings.destination_tag,
+                                     welcome.change_vector});
+        // Whatever the destination lacks goes now, replicated data too:
+        // it may have missed it while the link was down.
+        woken = true;
+        heartbeat_pending = true;
+        pump();
+      },
+      [this](caf::error& err) {
+        failed("the hello to " + tcp_url
+               + " failed: " + to_failure(err).message);
+      });
+}
+
+void outgoing_link_state::failed(const std::string& reason) {
+  if (inbox) {
+    self->demonitor(inbox.address());
+    inbox = nullptr;
+  }
+  sender.disconnected();
+  // One log line per new reason, not one per attempt of an outage.
+  if (reason != last_error)
+    settings.log->warn("replication of '{}' to {}: {}; retrying in {} ms",
+                       settings.database, settings.destination_tag, reason,
+                       backoff.count());
+  last_error = reason;
+  if (!connect_scheduled) {
+    connect_scheduled = true;
+    self->delayed_send(self, backoff, atom::connect_v);
+  }
+  backoff = std::min(backoff * settings.replication.backoff_factor,
+                     settings.replication.backoff_max);
+}
+
+void outgoing_link_state::pump() {
+  if (!inbox || sender.in_flight() || !(woken || heartbeat_pending))
+    return;
+  auto store = settings.store;
+  auto next = sender.next([&store](int64_t after, size_t limit) {
+    return store->changes_since(after, limit);
+  });
+  if (!next) {
+    // The store cannot be read: the instance fails and restarts with it.
+    settings.log->error("replication of '{}' to {} cannot read the store: "
+                        "{}",
+                        settings.database, settings.destination_tag,
+                        next.error().message);
+    self->quit(to_error(next.error()));
+    return;
+  }
+  woken = false;
+  heartbeat_pending = false;
+  if (!*next)
+    return;
+  woken = (*next)->more;
+  send(std::move(**next));
+}
+
+void outgoing_link_state::send(outgoing_batch batch) {
+  ++batches;
+  items_sent += static_cast<int64_t>(batch.items.size());
+  items_skipped += static_cast<int64_t>(batch.skipped);
+  sent_at = steady_clock::now();
+  self->send(inbox, replication_batch{batch.last_etag,
+                                      std::move(batch.items)});
+}
+
+void outgoing_link_state::on_ack(const replication_ack& ack) {
+  auto cv = change_vector::parse(ack.change_vector);
+  if (!cv)
+    return failed("the destination acknowledged an unreadable change "
+                  "vector");
+  sender.acknowledged(ack.accepted_etag, *cv);
+  last_exchange = steady_clock::now();
+  self->send(settings.instance,
+             destination_acked{settings.destination_tag, ack.change_vector});
+  pump();
+}
+
+void outgoing_link_state::on_heartbeat_timer() {
+  auto now = steady_clock::now();
+  if (inbox && sender.in_flight()
+      && now - sent_at > settings.replication.reply_timeout)
+    return failed("no answer within "
+                  + std::to_string(settings.replication.reply_timeout.count())
+                  + " ms");
+  if (!inbox || sender.in_flight()
+      || now - last_exchange < settings.replication.heartbeat)
+    return;
+  // Idle: ask the destination what it holds; if it lacks something we
+  // have (data that came here by replication), the answer sends it.
+  auto stats = settings.store->stats();
+  if (stats) {
+    auto ours = change_vector::parse(stats->state.change_vector);
+    heartbeat_pending
+      = ours && compare(*ours, sender.destination())
+                  != conflict_status::already_merged;
+  }
+  send(sender.heartbeat());
+}
+
+outgoing_link_actor::behavior_type
+outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
+              outgoing_link_settings settings) {
+  auto& st = self->state;
+  st.settings = std::move(settings);
+  st.sender = replication_sender{st.settings.replication.limits};
+  st.backoff = st.settings.replication.backoff_initial;
+  enlist(self, st.settings.registry, "replication-link",
+         st.settings.database + "->" + st.settings.destination_tag,
+         st.settings.parent);
+  self->set_down_handler([self](const caf::down_msg& msg) {
+    auto& st = self->state;
+    if (st.inbox && msg.source == st.inbox.address())
+      st.failed("the connection to " + st.tcp_url + " was lost");
+  });
+  st.connect_scheduled = true;
+  self->send(self, atom::connect_v);
+  self->send(self, atom::heartbeat_v);
+  return {
+    [self](replication_ack& ack) { self->state.on_ack(ack); },
+    [self](atom::wake) {
+      self->state.woken = true;
+      self->state.pump();
+    },
+    [self](atom::connect) { self->state.connect(); },
+    [self](atom::heartbeat) {
+      self->state.on_heartbeat_timer();
+      self->delayed_send(self, timer_period(self->state.settings.replication),
+                         atom::heartbeat_v);
+    },
+    [self](atom::snapshot) {
+      auto& st = self->state;
+      return write_json([&](json_writer& w) {
+        w.StartObject();
+        w.Key("Database");
+        write_string(w, st.settings.database);
+        w.Key("Destination");
+        write_string(w, st.settings.destination_tag);
+        w.Key("Url");
+        write_string(w, st.settings.destination_url);
+        w.Key("Connected");
+        w.Bool(static_cast<bool>(st.inbox));
+        w.Key("AcknowledgedEtag");
+        w.Int64(st.sender.cursor());
+        w.Key("DestinationChangeVector");
+        write_string(w, st.sender.destination().to_string());
+        w.Key("InFlight");
+        w.Bool(st.sender.in_flight());
+        w.Key("Batches");
+        w.Int64(st.batches);
+        w.Key("ItemsSent");
+        w.Int64(st.items_sent);
+        w.Key("ItemsSkipped");
+        w.Int64(st.items_skipped);
+        w.Key("Attempts");
+        w.Int64(st.attempts);
+        w.Key("Connections");
+        w.Int64(st.connections);
+        w.Key("BackoffMs");
+        w.Int64(st.backoff.count());
+        w.Key("LastError");
+        write_string(w, st.last_error);
+        w.EndObject();
+      });
+    },
+  };
+}
+
+} // namespace corvus
