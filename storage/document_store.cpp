@@ -32,6 +32,33 @@ failure corrupt_record(const std::string& dir, std::string_view key) {
                         + "' is corrupt or of an unknown encoding");
 }
 
+failure corrupt_state(const std::string& dir) {
+  return make_failure(ec::storage_failure,
+                      "document store " + dir
+                        + ": the database state is corrupt");
+}
+
+failure corrupt_etag_entry(const std::string& dir, int64_t etag) {
+  return make_failure(ec::storage_failure,
+                      "document store " + dir + ": etag "
+                        + std::to_string(etag)
+                        + " has a corrupt index entry");
+}
+
+// The prefix of the key a record is stored under (storage/keys.hpp).
+char record_prefix(const document_record& rec) {
+  if ((rec.flags & document_flag::conflicted) != 0)
+    return dk::conflict_prefix;
+  return rec.tombstone ? dk::tombstone_prefix : dk::document_prefix;
+}
+
+// The value of `m format` for `version`.
+std::string format_value(uint32_t version) {
+  std::string out;
+  dk::append_little_endian32(out, version);
+  return out;
+}
+
 // A database id as RavenDB makes one (ravendb-internals §5.1): 128 random
 // bits as unpadded standard base64, 22 characters.
 std::string make_db_id() {
@@ -45,26 +72,85 @@ std::string make_db_id() {
   return base64_encode(bytes, base64_padding::without);
 }
 
+/// How many records of each kind the store holds.
+struct record_counts {
+  int64_t documents = 0;
+  int64_t tombstones = 0;
+  /// Conflict versions.
+  int64_t conflicts = 0;
+};
+
+// Writes the state value (storage/keys.hpp). Every source id has
+// `dk::db_id_size` bytes (`apply` checks).
 void encode_state(std::string& out, const database_state& state,
-                  int64_t document_count, int64_t tombstone_count) {
+                  const record_counts& counts) {
   out.clear();
   dk::append_little_endian(out, static_cast<uint64_t>(state.last_etag));
-  dk::append_little_endian(out, static_cast<uint64_t>(document_count));
-  dk::append_little_endian(out, static_cast<uint64_t>(tombstone_count));
+  dk::append_little_endian(out, static_cast<uint64_t>(counts.documents));
+  dk::append_little_endian(out, static_cast<uint64_t>(counts.tombstones));
+  dk::append_little_endian(out, static_cast<uint64_t>(counts.conflicts));
+  dk::append_little_endian32(out,
+                             static_cast<uint32_t>(state.change_vector.size()));
   out.append(state.change_vector);
+  for (auto& [source, etag] : state.accepted_etags) {
+    out.append(source);
+    dk::append_little_endian(out, static_cast<uint64_t>(etag));
+  }
+}
+
+// Reads the fields both formats of the state value begin with.
+void decode_etag_and_counts(std::string_view value, database_state& state,
+                            record_counts& counts) {
+  auto at = [&](size_t offset) {
+    return static_cast<int64_t>(dk::read_little_endian(value.data() + offset));
+  };
+  state.last_etag = at(0);
+  counts.documents = at(8);
+  counts.tombstones = at(16);
 }
 
 bool decode_state(std::string_view value, database_state& state,
-                  int64_t& document_count, int64_t& tombstone_count) {
+                  record_counts& counts) {
   if (value.size() < dk::state_fixed_size)
     return false;
-  state.last_etag = static_cast<int64_t>(dk::read_little_endian(value.data()));
-  document_count
-    = static_cast<int64_t>(dk::read_little_endian(value.data() + 8));
-  tombstone_count
-    = static_cast<int64_t>(dk::read_little_endian(value.data() + 16));
-  state.change_vector.assign(value.substr(dk::state_fixed_size));
+  decode_etag_and_counts(value, state, counts);
+  counts.conflicts
+    = static_cast<int64_t>(dk::read_little_endian(value.data() + 24));
+  auto rest = value.substr(dk::state_fixed_size);
+  size_t vector_size = dk::read_little_endian32(value.data() + 32);
+  if (rest.size() < vector_size
+      || (rest.size() - vector_size) % dk::accepted_source_size != 0)
+    return false;
+  state.change_vector.assign(rest.substr(0, vector_size));
+  state.accepted_etags.clear();
+  for (auto sources = rest.substr(vector_size); !sources.empty();
+       sources.remove_prefix(dk::accepted_source_size))
+    state.accepted_etags.emplace_hint(
+      state.accepted_etags.end(), sources.substr(0, dk::db_id_size),
+      static_cast<int64_t>(
+        dk::read_little_endian(sources.data() + dk::db_id_size)));
   return true;
+}
+
+// Reads a state value of `dk::pre_replication_format_version`.
+bool decode_pre_replication_state(std::string_view value,
+                                  database_state& state,
+                                  record_counts& counts) {
+  if (value.size() < dk::pre_replication_state_fixed_size)
+    return false;
+  decode_etag_and_counts(value, state, counts);
+  counts.conflicts = 0;
+  state.change_vector.assign(
+    value.substr(dk::pre_replication_state_fixed_size));
+  state.accepted_etags.clear();
+  return true;
+}
+
+// True when every etag `w` names is positive.
+bool etags_positive(const document_write& w) {
+  return w.record.etag > 0 && (!w.replaced || w.replaced->etag > 0)
+         && std::all_of(w.removed_conflicts.begin(), w.removed_conflicts.end(),
+                        [](auto& rec) { return rec.etag > 0; });
 }
 
 struct collection_entry {
@@ -171,8 +257,7 @@ struct document_store::impl {
   // Durable state as of open or the last successful apply. Only the writer
   // reads these; `stats()` reads the persisted copies from a snapshot.
   database_state state;
-  int64_t document_count = 0;
-  int64_t tombstone_count = 0;
+  record_counts counts;
   collection_map collections;
   /// LevelDB's text of the first failed write; empty while writes work.
   std::string write_failure;
@@ -212,14 +297,13 @@ struct document_store::impl {
     entry->delta += delta;
   }
 
-  // Reads one record with `opts`; nullopt when absent.
+  // Reads the record under `record_key` (any kind) with `opts`; nullopt
+  // when absent.
   outcome<std::optional<document_record>>
-  read(const leveldb::ReadOptions& opts, std::string_view key, bool tombstone,
-       bool with_body) const {
-    std::string k;
-    dk::record_key(k, key, tombstone);
+  read_record(const leveldb::ReadOptions& opts, std::string_view record_key,
+              bool with_body) const {
     std::string v;
-    auto status = db->Get(opts, to_slice(k), &v);
+    auto status = db->Get(opts, to_slice(record_key), &v);
     if (status.IsNotFound())
       return std::optional<document_record>{};
     if (!status.ok())
@@ -230,9 +314,19 @@ struct document_store::impl {
     // seek passes every level without the bloom filter.
     auto ok = with_body ? decode_record(std::move(v), *rec)
                         : decode_record_header(v, *rec).has_value();
-    if (!ok || rec->tombstone != tombstone)
-      return corrupt_record(dir, key);
+    if (!ok || record_prefix(*rec) != record_key.front())
+      return corrupt_record(dir, record_key);
     return rec;
+  }
+
+  // Reads the document (or the tombstone) of `key` with `opts`; nullopt
+  // when absent.
+  outcome<std::optional<document_record>>
+  read(const leveldb::ReadOptions& opts, std::string_view key, bool tombstone,
+       bool with_body) const {
+    std::string k;
+    dk::record_key(k, key, tombstone);
+    return read_record(opts, k, with_body);
   }
 
   // Loads format version, database id, state and counters at open. A store
@@ -261,25 +355,25 @@ struct document_store::impl {
       return make_failure(ec::unsupported_format,
                           "document store " + dir
                             + " has an unreadable format version");
-    uint32_t version = 0;
-    for (int i = 3; i >= 0; --i)
-      version = (version << 8) | static_cast<unsigned char>(v[i]);
-    if (version != dk::format_version)
+    auto version = dk::read_little_endian32(v.data());
+    if (version == dk::pre_replication_format_version) {
+      if (auto migrated = migrate_pre_replication(); !migrated)
+        return migrated;
+    } else if (version != dk::format_version) {
       return make_failure(ec::unsupported_format,
                           "document store " + dir + " has format version "
                             + std::to_string(version)
                             + "; this build understands version "
                             + std::to_string(dk::format_version));
+    }
     status = db->Get(opts, to_slice(dk::db_id_key), &state.db_id);
     if (!status.ok())
       return storage_error("document store", dir, "cannot read the database id", status);
     status = db->Get(opts, to_slice(dk::state_key), &v);
     if (!status.ok())
       return storage_error("document store", dir, "cannot read the database state", status);
-    if (!decode_state(v, state, document_count, tombstone_count))
-      return make_failure(ec::storage_failure,
-                          "document store " + dir
-                            + ": the database state is corrupt");
+    if (!decode_state(v, state, counts))
+      return corrupt_state(dir);
     std::unique_ptr<leveldb::Iterator> iter{db->NewIterator(opts)};
     if (!read_collections(*iter, collections))
       return storage_error("document store", dir, "cannot read the collection counts",
@@ -291,13 +385,9 @@ struct document_store::impl {
     state = database_state{};
     state.db_id = make_db_id();
     leveldb::WriteBatch init;
-    std::string version;
-    for (int shift = 0; shift < 32; shift += 8)
-      version.push_back(
-        static_cast<char>((dk::format_version >> shift) & 0xff));
-    init.Put(to_slice(dk::format_key), version);
+    init.Put(to_slice(dk::format_key), format_value(dk::format_version));
     init.Put(to_slice(dk::db_id_key), state.db_id);
-    encode_state(value, state, 0, 0);
+    encode_state(value, state, record_counts{});
     init.Put(to_slice(dk::state_key), value);
     // Always synced: the id may appear in change vectors handed out right
     // after, so it must never silently change in a crash.
@@ -306,6 +396,54 @@ struct document_store::impl {
     auto status = db->Write(wopts, &init);
     if (!status.ok())
       return storage_error("document store", dir, "cannot initialize", status);
+    return done{};
+  }
+
+  // Rewrites a store of `dk::pre_replication_format_version` in the current
+  // format (storage/keys.hpp). One batch, so that a crash leaves it wholly
+  // in one format or the other; synced, like the batch creating a store.
+  outcome<done> migrate_pre_replication() {
+    leveldb::ReadOptions opts;
+    auto status = db->Get(opts, to_slice(dk::state_key), &value);
+    if (!status.ok())
+      return storage_error("document store", dir,
+                           "cannot read the database state", status);
+    database_state old_state;
+    record_counts old_counts;
+    if (!decode_pre_replication_state(value, old_state, old_counts))
+      return corrupt_state(dir);
+    leveldb::WriteBatch migration;
+    std::unique_ptr<leveldb::Iterator> iter{db->NewIterator(opts)};
+    for (iter->Seek(to_slice(std::string_view{&dk::etag_prefix, 1}));
+         iter->Valid(); iter->Next()) {
+      auto key = to_view(iter->key());
+      if (key.size() != dk::etag_key_size || key.front() != dk::etag_prefix)
+        break;
+      auto etag = static_cast<int64_t>(dk::read_big_endian(key.data() + 1));
+      auto target = to_view(iter->value());
+      if (target.empty()
+          || (target.front() != dk::document_prefix
+              && target.front() != dk::tombstone_prefix))
+        return corrupt_etag_entry(dir, etag);
+      // Version 1 wrote every version in a transaction of its own as far
+      // as replication can tell.
+      dk::etag_value(value, etag, target);
+      migration.Put(iter->key(), value);
+    }
+    if (!iter->status().ok())
+      return storage_error("document store", dir,
+                           "cannot read the etag index", iter->status());
+    encode_state(value, old_state, old_counts);
+    migration.Put(to_slice(dk::state_key), value);
+    migration.Put(to_slice(dk::format_key), format_value(dk::format_version));
+    leveldb::WriteOptions wopts;
+    wopts.sync = true;
+    status = db->Write(wopts, &migration);
+    if (!status.ok())
+      return storage_error("document store", dir,
+                           "cannot migrate to format version "
+                             + std::to_string(dk::format_version),
+                           status);
     return done{};
   }
 };
@@ -409,8 +547,35 @@ document_store::list(const listing_request& req) const {
 }
 
 outcome<std::vector<document_record>>
-document_store::changes_since(int64_t after_etag, size_t limit) const {
+document_store::conflicts(std::string_view key) const {
+  std::string range;
+  dk::conflict_range(range, key);
+  // An iterator reads from one implicit snapshot.
+  std::unique_ptr<leveldb::Iterator> iter{
+    impl_->db->NewIterator(leveldb::ReadOptions{})};
   std::vector<document_record> result;
+  for (iter->Seek(range); iter->Valid(); iter->Next()) {
+    auto record_key = to_view(iter->key());
+    if (record_key.substr(0, range.size()) != range)
+      break;
+    auto value = to_view(iter->value());
+    document_record rec;
+    auto body = decode_record_header(value, rec);
+    if (!body || record_prefix(rec) != dk::conflict_prefix
+        || rec.change_vector != record_key.substr(range.size()))
+      return corrupt_record(impl_->dir, record_key);
+    rec.json.assign(value.substr(*body));
+    result.push_back(std::move(rec));
+  }
+  if (!iter->status().ok())
+    return storage_error("document store", impl_->dir,
+                         "reading conflicts failed", iter->status());
+  return result;
+}
+
+outcome<std::vector<etag_entry>>
+document_store::changes_since(int64_t after_etag, size_t limit) const {
+  std::vector<etag_entry> result;
   if (limit == 0 || after_etag == INT64_MAX)
     return result;
   snapshot_guard snapshot{*impl_->db};
@@ -421,29 +586,29 @@ document_store::changes_since(int64_t after_etag, size_t limit) const {
   for (iter->Seek(from); iter->Valid() && result.size() < limit;
        iter->Next()) {
     auto key = to_view(iter->key());
-    if (key.size() != 9 || key[0] != dk::etag_prefix)
+    if (key.size() != dk::etag_key_size || key[0] != dk::etag_prefix)
       break;
     auto etag = static_cast<int64_t>(dk::read_big_endian(key.data() + 1));
-    auto target = to_view(iter->value());
-    if (target.empty()
-        || (target[0] != dk::document_prefix
-            && target[0] != dk::tombstone_prefix))
-      return make_failure(ec::storage_failure,
-                          "document store " + impl_->dir + ": etag "
-                            + std::to_string(etag)
-                            + " has a corrupt index entry");
-    auto rec = impl_->read(snapshot.options(), target.substr(1),
-                           target[0] == dk::tombstone_prefix, true);
+    auto value = to_view(iter->value());
+    if (value.size() <= dk::etag_value_fixed_size)
+      return corrupt_etag_entry(impl_->dir, etag);
+    auto target = value.substr(dk::etag_value_fixed_size);
+    if (target[0] != dk::document_prefix && target[0] != dk::tombstone_prefix
+        && target[0] != dk::conflict_prefix)
+      return corrupt_etag_entry(impl_->dir, etag);
+    auto rec = impl_->read_record(snapshot.options(), target, true);
     if (!rec)
       return std::move(rec.error());
-    // The batch replacing a version deletes its entry, so an entry always
-    // names the current version of its key.
+    // The batch replacing or removing a version deletes its entry, so an
+    // entry always names a version still stored.
     if (!*rec || (*rec)->etag != etag)
       return make_failure(ec::storage_failure,
                           "document store " + impl_->dir + ": etag "
                             + std::to_string(etag)
                             + " points to a missing or newer version");
-    result.push_back(std::move(**rec));
+    auto transaction_end
+      = static_cast<int64_t>(dk::read_big_endian(value.data()));
+    result.push_back(etag_entry{std::move(**rec), transaction_end});
   }
   if (!iter->status().ok())
     return storage_error("document store", impl_->dir, "reading changes failed",
@@ -462,11 +627,12 @@ outcome<database_stats> document_store::stats() const {
   if (!status.ok())
     return storage_error("document store", impl_->dir, "cannot read the database state",
                          status);
-  if (!decode_state(v, result.state, result.document_count,
-                    result.tombstone_count))
-    return make_failure(ec::storage_failure,
-                        "document store " + impl_->dir
-                          + ": the database state is corrupt");
+  record_counts counts;
+  if (!decode_state(v, result.state, counts))
+    return corrupt_state(impl_->dir);
+  result.document_count = counts.documents;
+  result.tombstone_count = counts.tombstones;
+  result.conflict_count = counts.conflicts;
   collection_map collections;
   std::unique_ptr<leveldb::Iterator> iter{
     impl_->db->NewIterator(snapshot.options())};
@@ -494,6 +660,10 @@ const database_state& document_store::state() const {
   return impl_->state;
 }
 
+int64_t document_store::conflict_count() const {
+  return impl_->counts.conflicts;
+}
+
 outcome<done> document_store::apply(const std::vector<document_write>& writes,
                                     const database_state& new_state) {
   auto& s = *impl_;
@@ -506,56 +676,83 @@ outcome<done> document_store::apply(const std::vector<document_write>& writes,
     return make_failure(ec::internal_error,
                         "document store " + s.dir + " belongs to database id "
                           + s.state.db_id + ", not " + new_state.db_id);
+  for (auto& [source, etag] : new_state.accepted_etags)
+    if (source.size() != dk::db_id_size)
+      return make_failure(ec::internal_error,
+                          "document store " + s.dir + ": '" + source
+                            + "' is no database id, yet has an accepted etag");
   s.batch.Clear();
   s.delta_count = 0;
-  int64_t documents = s.document_count;
-  int64_t tombstones = s.tombstone_count;
+  auto counts = s.counts;
   for (auto& w : writes) {
     auto& rec = w.record;
-    if (rec.etag <= 0 || (w.replaced && w.replaced->etag <= 0))
+    if (!etags_positive(w))
       return make_failure(ec::internal_error,
                           "document store " + s.dir + ": a write of '" + w.key
                             + "' carries a non-positive etag");
-    // Remove what indexes the replaced version. When the same key appears
-    // twice in one call, the second write's `replaced` is the first write's
-    // record, so these deletes cancel the first write's puts in order.
+    if (w.transaction_end != 0 && w.transaction_end < rec.etag)
+      return make_failure(ec::internal_error,
+                          "document store " + s.dir + ": a write of '" + w.key
+                            + "' ends its transaction before its own etag");
+    // Removals come before the puts of the write, and writes in order:
+    // when the same key appears twice in one call, the second write's
+    // `replaced` or `removed_conflicts` are the first write's records, so
+    // these deletes cancel the first write's puts.
+    for (auto& old : w.removed_conflicts) {
+      dk::conflict_key(s.record_key, w.key, old.change_vector);
+      s.batch.Delete(s.record_key);
+      dk::etag_key(s.index_key, old.etag);
+      s.batch.Delete(s.index_key);
+      --counts.conflicts;
+    }
+    auto conflicted = record_prefix(rec) == dk::conflict_prefix;
     if (w.replaced) {
       auto& old = *w.replaced;
       dk::etag_key(s.index_key, old.etag);
       s.batch.Delete(s.index_key);
       if (old.tombstone) {
-        --tombstones;
+        --counts.tombstones;
       } else {
-        --documents;
+        --counts.documents;
         dk::fold_collection(s.folded, old.collection);
         dk::collection_key(s.index_key, s.folded, old.etag);
         s.batch.Delete(s.index_key);
         s.add_delta(old.collection, -1);
       }
-      if (old.tombstone != rec.tombstone) {
+      // A conflict version takes the id out of `d`/`t` altogether.
+      if (conflicted || old.tombstone != rec.tombstone) {
         dk::record_key(s.record_key, w.key, old.tombstone);
         s.batch.Delete(s.record_key);
       }
     }
-    dk::record_key(s.record_key, w.key, rec.tombstone);
+    if (conflicted)
+      dk::conflict_key(s.record_key, w.key, rec.change_vector);
+    else
+      dk::record_key(s.record_key, w.key, rec.tombstone);
     encode_record(s.value, rec);
     s.batch.Put(s.record_key, s.value);
     dk::etag_key(s.index_key, rec.etag);
-    s.batch.Put(s.index_key, s.record_key);
-    if (rec.tombstone) {
-      ++tombstones;
+    dk::etag_value(s.value,
+                   w.transaction_end != 0 ? w.transaction_end : rec.etag,
+                   s.record_key);
+    s.batch.Put(s.index_key, s.value);
+    if (conflicted) {
+      ++counts.conflicts;
+    } else if (rec.tombstone) {
+      ++counts.tombstones;
     } else {
-      ++documents;
+      ++counts.documents;
       dk::fold_collection(s.folded, rec.collection);
       dk::collection_key(s.index_key, s.folded, rec.etag);
       s.batch.Put(s.index_key, s.record_key);
       s.add_delta(rec.collection, 1);
     }
   }
-  if (documents < 0 || tombstones < 0)
+  if (counts.documents < 0 || counts.tombstones < 0 || counts.conflicts < 0)
     return make_failure(ec::internal_error,
                         "document store " + s.dir
-                          + ": the writes replace versions it does not hold");
+                          + ": the writes replace or remove versions it "
+                            "does not hold");
   for (size_t i = 0; i < s.delta_count; ++i) {
     auto& d = s.deltas[i];
     auto count = d.base + d.delta;
@@ -580,7 +777,7 @@ outcome<done> document_store::apply(const std::vector<document_write>& writes,
       s.value.append(s.collections.find(d.folded)->second.name);
     s.batch.Put(s.index_key, s.value);
   }
-  encode_state(s.value, new_state, documents, tombstones);
+  encode_state(s.value, new_state, counts);
   s.batch.Put(to_slice(dk::state_key), s.value);
   leveldb::WriteOptions wopts;
   wopts.sync = s.sync;
@@ -591,8 +788,7 @@ outcome<done> document_store::apply(const std::vector<document_write>& writes,
   }
   // Written (and synced when asked): the in-memory copies may follow.
   s.state = new_state;
-  s.document_count = documents;
-  s.tombstone_count = tombstones;
+  s.counts = counts;
   for (size_t i = 0; i < s.delta_count; ++i) {
     auto& d = s.deltas[i];
     auto count = d.base + d.delta;

@@ -68,7 +68,8 @@ class document_store {
 public:
   /// Opens the store in directory `dir`. A new store gets a fresh database
   /// id and the current format version; an existing one must carry a format
-  /// version this build understands (ec::unsupported_format otherwise).
+  /// version this build understands (ec::unsupported_format otherwise). A
+  /// store of format version 1 is migrated first (storage/keys.hpp).
   static outcome<std::shared_ptr<document_store>>
   open(const std::string& dir, const store_options& opts);
 
@@ -120,14 +121,18 @@ public:
   int64_t conflict_count() const;
 
   /// Applies `writes` in order and records `new_state`, as one write batch,
-  /// synced when the options say so. Index entries of replaced versions are
-  /// removed and the counters are adjusted from `writes` alone.
+  /// synced when the options say so. Replaced versions and removed conflict
+  /// versions lose their index entries (a live version replaced by a
+  /// conflict version is removed), and the counters are adjusted from
+  /// `writes` alone.
   /// @returns ec::storage_failure with LevelDB's text when the write fails;
   ///          `state()` is then unchanged and every later `apply` fails too,
   ///          because only reopening (LevelDB's log recovery) tells how much
   ///          of a failed batch reached the disk. ec::internal_error when
-  ///          `writes` contradict the store (a counter would go negative, an
-  ///          etag is not positive, `new_state` names another database id);
+  ///          `writes` contradict the store or themselves (a counter would
+  ///          go negative, an etag is not positive, a transaction ends
+  ///          before a write's etag, `new_state` names another database id
+  ///          or accepted etags of something that is no database id);
   ///          nothing is written then.
   outcome<done> apply(const std::vector<document_write>& writes,
                       const database_state& new_state);

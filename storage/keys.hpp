@@ -10,7 +10,9 @@
 //
 //   d <key>                       -> record   live document
 //   t <key>                       -> record   tombstone
-//   e <etag: 8 bytes BE>          -> d <key> | t <key>
+//   x <esc key> <change vector>   -> record   conflict version
+//   e <etag: 8 bytes BE>          -> <transaction end: 8 bytes BE>,
+//                                    then d <key> | t <key> | x ...
 //   c <coll> <etag: 8 bytes BE>   -> d <key>
 //   m format                      -> u32 LE   store format version
 //   m db_id                       -> 22 characters of unpadded base64
@@ -20,12 +22,26 @@
 // `d`/`t`: a key is either a document or a tombstone, never both; replacing
 //   one by the other deletes the old key in the same batch. Records use the
 //   encoding in storage/record_codec.hpp.
-// `e`: the etag index over documents and tombstones. Its value is the full
-//   record key, so "everything changed after etag N, in etag order" (stats,
-//   replication) is one range scan plus one point read per entry. Etags are
-//   positive, so big-endian bytes sort in numeric order. An entry exists only
-//   for the current version of a key; the batch that replaces a version
-//   deletes its entry.
+// `x`: the conflicts table (ravendb-internals §6.4): the versions of an id in
+//   conflict, one per change vector, with their bodies and
+//   document_flag::conflicted; a version may be a tombstone. <esc key> is
+//   the key escaped and terminated as <coll> below, so that one range scan
+//   lists the versions of exactly one key, in change vector byte order,
+//   whatever bytes keys hold (local writes reject control characters, but
+//   the store does not rely on its callers for that). An id in conflict has
+//   no `d`/`t` key and no collection entry (the version that puts it in
+//   conflict removes them); the version that resolves it removes its `x`
+//   keys. Conflict versions are neither documents nor tombstones in the
+//   counts.
+// `e`: the etag index over documents, tombstones and conflict versions. Its
+//   value names the record key, so "everything changed after etag N, in
+//   etag order" (stats, replication) is one range scan plus one point read
+//   per entry; it starts with the last etag of the local transaction that
+//   wrote the version, so that replication can tell where a transaction
+//   ends and send it whole. Etags are positive, so big-endian bytes sort in
+//   numeric order. An entry exists only for the current version of a key
+//   (or a conflict version still stored); the batch that replaces or
+//   removes a version deletes its entry.
 // `c`: membership of live documents in collections, in etag order per
 //   collection. <coll> is the collection name with ASCII letters folded to
 //   lower case (collection names are case-insensitive), each 0x00 byte
@@ -37,13 +53,24 @@
 //   that changes them, so they always agree with the documents.
 //
 // state value: i64 LE last etag, i64 LE document count, i64 LE tombstone
-//   count, then the global change vector text up to the end of the value.
-//   All four change together in nearly every batch and are read together at
-//   open, hence one key.
+//   count, i64 LE conflict version count, u32 LE length n, n bytes of global
+//   change vector text, then for each source database whose replication
+//   batches this instance accepted (database_state::accepted_etags, in id
+//   order; ravendb-internals §4.6) its 22-character id and the i64 LE last etag accepted, up to the
+//   end of the value. All of it changes together in nearly every batch and
+//   is read together at open, hence one key.
 //
 // collection counts: only collections with at least one live document have
 //   a key; the name as written is the casing of the document that created
 //   the entry.
+//
+// Format version 1 had no `x` keys, `e` values without the transaction end
+//   and a state value of last etag, document count, tombstone count and the
+//   change vector up to its end. Opening such a store migrates it in one
+//   synced batch (so a crash leaves it wholly version 1 or wholly version
+//   2): every `e` value gets its own etag as transaction end (version 1
+//   knew no transactions spanning etags), the state value gets conflict
+//   count 0 and no sources, and `m format` becomes 2.
 //
 // SYSTEM STORE (one LevelDB per node, storage/system_store)
 //
@@ -145,12 +172,17 @@ namespace document_keys {
 
 /// The layout version written under `m format`. Bump it whenever a key or
 /// value format in this file changes incompatibly.
-inline constexpr uint32_t format_version = 1;
+inline constexpr uint32_t format_version = 2;
+/// The version before replication (no conflicts, transaction ends or
+/// sources), which opening migrates to `format_version`.
+inline constexpr uint32_t pre_replication_format_version = 1;
 
 /// Prefix of live documents.
 inline constexpr char document_prefix = 'd';
 /// Prefix of tombstones.
 inline constexpr char tombstone_prefix = 't';
+/// Prefix of the conflicts table.
+inline constexpr char conflict_prefix = 'x';
 /// Prefix of the etag index.
 inline constexpr char etag_prefix = 'e';
 /// Prefix of the collection index.
@@ -168,13 +200,26 @@ inline constexpr std::string_view state_key = "mstate";
 inline constexpr std::string_view collection_count_prefix = "mcollection/";
 
 /// Size of the state value before the change vector text.
-inline constexpr size_t state_fixed_size = 24;
+inline constexpr size_t state_fixed_size = 36;
+/// Size of the state value before the change vector text in
+/// `pre_replication_format_version` (last etag and two counts).
+inline constexpr size_t pre_replication_state_fixed_size = 24;
+/// Size of a database id.
+inline constexpr size_t db_id_size = 22;
+/// Size of one accepted source in the state value (id, etag).
+inline constexpr size_t accepted_source_size = db_id_size + 8;
+/// Size of an etag index key.
+inline constexpr size_t etag_key_size = 9;
+/// Size of an etag index value before the record key (transaction end).
+inline constexpr size_t etag_value_fixed_size = 8;
 
 /// The shared byte helpers, under the names document-store code uses.
 using key_bytes::append_big_endian;
 using key_bytes::append_little_endian;
 using key_bytes::read_big_endian;
 using key_bytes::read_little_endian;
+using key_bytes::append_little_endian32;
+using key_bytes::read_little_endian32;
 
 /// Sets `out` to the record key of a document (`tombstone` false) or of a
 /// tombstone under case-folded `key`.
@@ -193,6 +238,43 @@ inline void etag_key(std::string& out, int64_t etag) {
   append_big_endian(out, static_cast<uint64_t>(etag));
 }
 
+/// Sets `out` to the etag index value naming `record_key`, written by the
+/// transaction whose last etag is `transaction_end`.
+inline void etag_value(std::string& out, int64_t transaction_end,
+                       std::string_view record_key) {
+  out.clear();
+  append_big_endian(out, static_cast<uint64_t>(transaction_end));
+  out.append(record_key);
+}
+
+/// Appends `text` with each 0x00 byte escaped as 00 01, then 00 00: no
+/// escaped text is a prefix of another.
+inline void append_escaped(std::string& out, std::string_view text) {
+  for (auto c : text) {
+    out.push_back(c);
+    if (c == '\0')
+      out.push_back('\1');
+  }
+  out.push_back('\0');
+  out.push_back('\0');
+}
+
+/// Sets `out` to the prefix shared by the conflict versions of case-folded
+/// `key`.
+inline void conflict_range(std::string& out, std::string_view key) {
+  out.clear();
+  out.push_back(conflict_prefix);
+  append_escaped(out, key);
+}
+
+/// Sets `out` to the key of the conflict version of case-folded `key` with
+/// `change_vector`.
+inline void conflict_key(std::string& out, std::string_view key,
+                         std::string_view change_vector) {
+  conflict_range(out, key);
+  out.append(change_vector);
+}
+
 /// Sets `out` to `name` with ASCII letters folded to lower case: the
 /// identity of a collection.
 inline void fold_collection(std::string& out, std::string_view name) {
@@ -207,13 +289,7 @@ inline void fold_collection(std::string& out, std::string_view name) {
 inline void collection_range(std::string& out, std::string_view folded) {
   out.clear();
   out.push_back(collection_prefix);
-  for (auto c : folded) {
-    out.push_back(c);
-    if (c == '\0')
-      out.push_back('\1');
-  }
-  out.push_back('\0');
-  out.push_back('\0');
+  append_escaped(out, folded);
 }
 
 /// Sets `out` to the collection index key of `etag` in the collection whose

@@ -18,19 +18,6 @@ using namespace corvus::test;
 
 namespace {
 
-std::shared_ptr<document_store> open_store(const mem_env& m,
-                                           const std::string& dir = "/db",
-                                           bool create = true) {
-  return unwrap(document_store::open(dir, m.options(create)));
-}
-
-// Applies the model's pending writes and checks the store against it.
-void commit(document_store& store, store_model& model) {
-  auto writes = model.take();
-  unwrap(store.apply(writes, model.state));
-  check_store(store, model);
-}
-
 bool base64_char(char c) {
   return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z')
          || (c >= '0' && c <= '9') || c == '+' || c == '/';
@@ -40,7 +27,7 @@ bool base64_char(char c) {
 
 TEST_CASE("a new store has a database id like RavenDB's and nothing else") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   auto& id = store->state().db_id;
   CHECK(id.size() == 22);
   CHECK(std::all_of(id.begin(), id.end(), base64_char));
@@ -48,7 +35,7 @@ TEST_CASE("a new store has a database id like RavenDB's and nothing else") {
   CHECK(std::string{"AQgw"}.find(id.back()) != std::string::npos);
   CHECK(store->state().last_etag == 0);
   CHECK(store->state().change_vector.empty());
-  auto other = open_store(m, "/other");
+  auto other = open_document_store(m, "/other");
   CHECK(other->state().db_id != id);
   auto stats = unwrap(store->stats());
   CHECK(stats.state == store->state());
@@ -60,7 +47,7 @@ TEST_CASE("a new store has a database id like RavenDB's and nothing else") {
 
 TEST_CASE("documents round trip with every field") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   store_model model{store->state()};
   model.put("Users/1-A", "Users", R"({"name":"Ann"})");
   model.put("Пользователь/Ä-😀", "Люди", R"({"name":"Юрий"})");
@@ -84,7 +71,7 @@ TEST_CASE("documents round trip with every field") {
 
 TEST_CASE("find returns the header of documents and tombstones") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   store_model model{store->state()};
   model.put("a", "C", R"({"big":")" + std::string(5000, 'x') + "\"}");
   model.put("b", "C", "{}");
@@ -105,7 +92,7 @@ TEST_CASE("find returns the header of documents and tombstones") {
 
 TEST_CASE("changes come in etag order with tombstones and bodies") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   store_model model{store->state()};
   for (int i = 0; i < 20; ++i)
     model.put("doc/" + std::to_string(i), "Docs", std::to_string(i));
@@ -116,23 +103,23 @@ TEST_CASE("changes come in etag order with tombstones and bodies") {
   auto all = unwrap(store->changes_since(0, 100));
   REQUIRE(all.size() == 20);
   for (size_t i = 1; i < all.size(); ++i)
-    CHECK(all[i - 1].etag < all[i].etag);
-  CHECK(all[18].id == "doc/3");
-  CHECK(all[18].json == "\"again\"");
-  CHECK(all[19].id == "doc/5");
-  CHECK(all[19].tombstone);
+    CHECK(all[i - 1].record.etag < all[i].record.etag);
+  CHECK(all[18].record.id == "doc/3");
+  CHECK(all[18].record.json == "\"again\"");
+  CHECK(all[19].record.id == "doc/5");
+  CHECK(all[19].record.tombstone);
   auto page = unwrap(store->changes_since(10, 3));
   REQUIRE(page.size() == 3);
-  CHECK(page[0].etag == 11);
-  CHECK(page[2].etag == 13);
+  CHECK(page[0].record.etag == 11);
+  CHECK(page[2].record.etag == 13);
   CHECK(unwrap(store->changes_since(22, 10)).empty());
-  CHECK(unwrap(store->changes_since(-5, 1)).front().etag == 1);
+  CHECK(unwrap(store->changes_since(-5, 1)).front().record.etag == 1);
   CHECK(unwrap(store->changes_since(0, 0)).empty());
 }
 
 TEST_CASE("tombstones replace documents and documents replace tombstones") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   store_model model{store->state()};
   model.put("Users/1", "Users", "{\"v\":1}");
   model.put("users/2", "Users", "{\"v\":2}");
@@ -158,7 +145,7 @@ TEST_CASE("tombstones replace documents and documents replace tombstones") {
 
 TEST_CASE("collection counts follow moves and repeated keys in one apply") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   store_model model{store->state()};
   model.put("a", "Users", "{}");
   model.put("b", "users", "{}");
@@ -199,7 +186,7 @@ TEST_CASE("collection counts follow moves and repeated keys in one apply") {
 
 TEST_CASE("listing by prefix with paging") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   store_model model{store->state()};
   for (auto id : {"users/1", "users/2", "users/3", "users/10", "orders/1",
                   "usersx", "user"})
@@ -243,7 +230,7 @@ TEST_CASE("reopening keeps documents, state and counters") {
   mem_env m;
   store_model model;
   {
-    auto store = open_store(m);
+    auto store = open_document_store(m);
     model.state = store->state();
     model.put("a", "Users", "{\"a\":1}");
     model.put("b", "Orders", "{\"b\":1}");
@@ -251,7 +238,7 @@ TEST_CASE("reopening keeps documents, state and counters") {
     model.del("a");
     commit(*store, model);
   }
-  auto store = open_store(m, "/db", false);
+  auto store = open_document_store(m, "/db", false);
   check_store(*store, model);
   model.put("c", "Users", "{}");
   commit(*store, model);
@@ -259,7 +246,7 @@ TEST_CASE("reopening keeps documents, state and counters") {
 
 TEST_CASE("state-only applies and empty batches") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   auto state = store->state();
   state.change_vector = "A:0-" + state.db_id + ", B:9-8YlB6x2uO0i9qAy6rjaR1w";
   unwrap(store->apply({}, state));
@@ -269,7 +256,7 @@ TEST_CASE("state-only applies and empty batches") {
 
 TEST_CASE("writes contradicting the store are refused without writing") {
   mem_env m;
-  auto store = open_store(m);
+  auto store = open_document_store(m);
   store_model model{store->state()};
   model.put("a", "Users", "{}");
   commit(*store, model);
@@ -319,22 +306,22 @@ TEST_CASE("opening a missing store without create fails clearly") {
 
 TEST_CASE("a store of an unknown format version is refused") {
   mem_env m;
-  { open_store(m); }
+  { open_document_store(m); }
   {
     leveldb::Options opts;
     opts.env = m.env.get();
     leveldb::DB* raw = nullptr;
     REQUIRE(leveldb::DB::Open(opts, "/db", &raw).ok());
     std::unique_ptr<leveldb::DB> db{raw};
-    std::string version{"\x02\0\0\0", 4};
+    std::string version{"\x03\0\0\0", 4};
     REQUIRE(db->Put({}, std::string{document_keys::format_key}, version).ok());
   }
   auto res = document_store::open("/db", m.options(false));
   REQUIRE(!res);
   CHECK(res.error().code == ec::unsupported_format);
   CHECK(res.error().message
-        == "document store /db has format version 2; this build "
-           "understands version 1");
+        == "document store /db has format version 3; this build "
+           "understands version 2");
 }
 
 TEST_CASE("a LevelDB without our format key is refused") {
@@ -378,11 +365,17 @@ TEST_CASE("randomized writes agree with the model, across flushes") {
     auto n = 1 + rng() % 30;
     for (size_t i = 0; i < n; ++i) {
       auto id = "Doc/" + std::to_string(rng() % 50);
-      if (rng() % 4 == 0)
+      auto kind = rng() % 8;
+      if (kind < 2) {
         model.del(id);
-      else
+      } else if (kind == 2) {
+        // A conflicted tombstone half of the time.
+        auto json = rng() % 2 == 0 ? std::string(1 + rng() % 2000, 'A') : "";
+        model.conflict(id, collections[rng() % 5], json);
+      } else {
         model.put(id, collections[rng() % 5],
                   std::string(rng() % 2000, 'a' + rng() % 26));
+      }
     }
     commit(*store, model);
     if (round % 20 == 19) {

@@ -40,14 +40,19 @@ struct fault_fixture {
   }
 };
 
-// Adds a batch of random writes over a small key space to `model`.
+// Adds a batch of random writes (conflict versions too) over a small key
+// space to `model`.
 void random_batch(std::mt19937_64& rng, store_model& model) {
   static const char* collections[] = {"Users", "Orders", "users", "@empty"};
   auto n = 1 + rng() % 40;
   for (size_t i = 0; i < n; ++i) {
     auto id = "items/" + std::to_string(rng() % 60);
-    if (rng() % 5 == 0)
+    auto kind = rng() % 10;
+    if (kind < 2)
       model.del(id);
+    else if (kind == 2)
+      model.conflict(id, collections[rng() % 4],
+                     "{\"r\":" + std::to_string(rng() % 100) + "}");
     else
       model.put(id, collections[rng() % 4],
                 "{\"v\":\"" + std::string(rng() % 1500, 'a' + rng() % 26)

@@ -2,7 +2,8 @@
 
 // Helpers of the storage tests: an in-memory Env per test and a model of a
 // document store that produces writes the way the transaction core does
-// (etags, `replaced`, change vectors) and predicts what the store must hold.
+// (etags, `replaced`, conflict versions and their removal, change vectors,
+// transaction ends) and predicts what the store must hold.
 
 #include "storage/document_store.hpp"
 
@@ -50,6 +51,9 @@ T unwrap(outcome<T>&& x) {
   return std::move(*x);
 }
 
+/// The database id conflict versions of the model come from.
+inline constexpr const char* replication_source = "8YlB6x2uO0i9qAy6rjaR1w";
+
 /// What a store must hold after a sequence of writes.
 struct store_model {
   struct collection_info {
@@ -59,6 +63,11 @@ struct store_model {
 
   /// Documents and tombstones by key, with bodies.
   std::map<std::string, document_record> records;
+  /// Conflict versions by key, then change vector, with bodies.
+  std::map<std::string, std::map<std::string, document_record>> conflicts;
+  /// Transaction ends of the versions written in batches of several
+  /// writes, by etag; a version missing here ends its own transaction.
+  std::map<int64_t, int64_t> transaction_ends;
   /// Live documents per folded collection name.
   std::map<std::string, collection_info> collections;
   database_state state;
@@ -81,20 +90,55 @@ struct store_model {
     write(std::move(rec));
   }
 
-  /// Deletes `id` (a tombstone replaces it) when it is live.
+  /// Deletes `id` (a tombstone replaces it) when it is live or in
+  /// conflict.
   void del(const std::string& id) {
-    auto iter = records.find(ascii_lower(id));
-    if (iter == records.end() || iter->second.tombstone)
-      return;
+    auto key = ascii_lower(id);
     document_record rec;
+    if (auto iter = records.find(key);
+        iter != records.end() && !iter->second.tombstone)
+      rec.collection = iter->second.collection;
+    else if (auto versions = conflicts.find(key); versions != conflicts.end())
+      rec.collection = versions->second.begin()->second.collection;
+    else
+      return;
     rec.id = id;
-    rec.collection = iter->second.collection;
     rec.tombstone = true;
     write(std::move(rec));
   }
 
-  /// @returns the writes of the current batch and starts a new one.
+  /// Stores a conflict version of `id` arriving from `replication_source`
+  /// (a tombstone when `json` is empty). A live document or tombstone of
+  /// `id` becomes a conflict version first, in the same batch, as the
+  /// transaction core does when a conflict begins.
+  void conflict(const std::string& id, const std::string& collection,
+                const std::string& json) {
+    if (auto iter = records.find(ascii_lower(id)); iter != records.end()) {
+      auto local = iter->second;
+      local.flags |= document_flag::conflicted;
+      write(std::move(local));
+    }
+    document_record rec;
+    rec.id = id;
+    rec.collection = collection;
+    rec.json = json;
+    rec.tombstone = json.empty();
+    rec.flags = document_flag::conflicted | document_flag::from_replication;
+    auto accepted = ++state.accepted_etags[replication_source];
+    rec.change_vector = "B:" + std::to_string(accepted) + "-"
+                        + replication_source;
+    write(std::move(rec));
+  }
+
+  /// @returns the writes of the current batch and starts a new one. A
+  ///          batch of several writes is one transaction; a lone write
+  ///          leaves its end to the store (0 = its own etag).
   std::vector<document_write> take() {
+    if (pending.size() > 1)
+      for (auto& w : pending) {
+        w.transaction_end = state.last_etag;
+        transaction_ends[w.record.etag] = state.last_etag;
+      }
     return std::move(pending);
   }
 
@@ -107,13 +151,22 @@ struct store_model {
     return out;
   }
 
-  /// @returns documents and tombstones in etag order.
-  std::vector<document_record> by_etag() const {
-    std::vector<document_record> out;
+  /// @returns documents, tombstones and conflict versions in etag order.
+  std::vector<etag_entry> by_etag() const {
+    std::vector<etag_entry> out;
+    auto add = [&](const document_record& rec) {
+      auto end = transaction_ends.find(rec.etag);
+      out.push_back(etag_entry{
+        rec, end != transaction_ends.end() ? end->second : rec.etag});
+    };
     for (auto& [key, rec] : records)
-      out.push_back(rec);
-    std::sort(out.begin(), out.end(),
-              [](auto& x, auto& y) { return x.etag < y.etag; });
+      add(rec);
+    for (auto& [key, versions] : conflicts)
+      for (auto& [change_vector, rec] : versions)
+        add(rec);
+    std::sort(out.begin(), out.end(), [](auto& x, auto& y) {
+      return x.record.etag < y.record.etag;
+    });
     return out;
   }
 
@@ -121,13 +174,25 @@ struct store_model {
     return static_cast<int64_t>(records.size() - live().size());
   }
 
+  int64_t conflict_count() const {
+    int64_t n = 0;
+    for (auto& [key, versions] : conflicts)
+      n += static_cast<int64_t>(versions.size());
+    return n;
+  }
+
 private:
+  // Stores `rec` as the transaction core would: a conflict version joins
+  // the conflicts of its id and takes the id out of `records`; any other
+  // version replaces the id's record and resolves its conflicts.
   void write(document_record rec) {
     auto key = ascii_lower(rec.id);
     rec.etag = ++state.last_etag;
-    rec.change_vector = "A:" + std::to_string(rec.etag) + "-" + state.db_id;
+    if ((rec.flags & document_flag::conflicted) == 0) {
+      rec.change_vector = "A:" + std::to_string(rec.etag) + "-" + state.db_id;
+      state.change_vector = rec.change_vector;
+    }
     rec.last_modified = 638000000000000000 + ++clock;
-    state.change_vector = rec.change_vector;
     document_write w;
     w.key = key;
     if (auto iter = records.find(key); iter != records.end()) {
@@ -135,11 +200,23 @@ private:
       w.replaced->json.clear();
       if (!iter->second.tombstone)
         count(iter->second.collection, -1);
+      records.erase(iter);
     }
-    if (!rec.tombstone)
-      count(rec.collection, 1);
     w.record = rec;
-    records[key] = std::move(rec);
+    if ((rec.flags & document_flag::conflicted) != 0) {
+      conflicts[key][rec.change_vector] = std::move(rec);
+    } else {
+      if (auto versions = conflicts.find(key); versions != conflicts.end()) {
+        for (auto& [change_vector, old] : versions->second) {
+          w.removed_conflicts.push_back(old);
+          w.removed_conflicts.back().json.clear();
+        }
+        conflicts.erase(versions);
+      }
+      if (!rec.tombstone)
+        count(rec.collection, 1);
+      records[key] = std::move(rec);
+    }
     pending.push_back(std::move(w));
   }
 
@@ -161,9 +238,22 @@ inline void check_store(const document_store& store, const store_model& model) {
   listing_request all;
   all.page_size = live.size() + 10;
   CHECK(unwrap(store.list(all)) == live);
-  auto changes = unwrap(store.changes_since(0, model.records.size() + 10));
-  CHECK(changes == model.by_etag());
+  auto expected_changes = model.by_etag();
+  auto changes = unwrap(store.changes_since(0, expected_changes.size() + 10));
+  REQUIRE(changes.size() == expected_changes.size());
+  for (size_t i = 0; i < changes.size(); ++i) {
+    CHECK(changes[i].record == expected_changes[i].record);
+    CHECK(changes[i].transaction_end == expected_changes[i].transaction_end);
+  }
+  for (auto& [key, versions] : model.conflicts) {
+    std::vector<document_record> expected;
+    for (auto& [change_vector, rec] : versions)
+      expected.push_back(rec);
+    CHECK(unwrap(store.conflicts(key)) == expected);
+    CHECK(!unwrap(store.find(key)));
+  }
   for (auto& [key, rec] : model.records) {
+    CHECK(unwrap(store.conflicts(key)).empty());
     auto found = unwrap(store.find(key));
     REQUIRE(found);
     auto header = rec;
@@ -179,6 +269,8 @@ inline void check_store(const document_store& store, const store_model& model) {
   CHECK(stats.state == model.state);
   CHECK(stats.document_count == static_cast<int64_t>(live.size()));
   CHECK(stats.tombstone_count == model.tombstone_count());
+  CHECK(stats.conflict_count == model.conflict_count());
+  CHECK(store.conflict_count() == model.conflict_count());
   std::vector<collection_count> expected;
   for (auto& [folded, info] : model.collections)
     expected.push_back(collection_count{info.name, info.count});
@@ -187,6 +279,20 @@ inline void check_store(const document_store& store, const store_model& model) {
     CHECK(stats.collections[i].name == expected[i].name);
     CHECK(stats.collections[i].count == expected[i].count);
   }
+}
+
+/// @returns the store in `dir` on `m`; fails the test when it cannot open.
+inline std::shared_ptr<document_store>
+open_document_store(const mem_env& m, const std::string& dir = "/db",
+                    bool create = true) {
+  return unwrap(document_store::open(dir, m.options(create)));
+}
+
+/// Applies the model's pending writes and checks the store against it.
+inline void commit(document_store& store, store_model& model) {
+  auto writes = model.take();
+  unwrap(store.apply(writes, model.state));
+  check_store(store, model);
 }
 
 } // namespace corvus::test
