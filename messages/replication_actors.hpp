@@ -22,6 +22,12 @@ struct destination_acked {
   std::string change_vector;
 };
 
+/// An instance tells its link to a sibling what that sibling holds: the
+/// versions it just sent us (so they are not sent back).
+struct destination_holds {
+  std::string change_vector;
+};
+
 /// The part of a database instance its links report to.
 using replication_listener_actor
   = caf::typed_actor<caf::reacts_to<destination_acked>>;
@@ -31,6 +37,8 @@ using outgoing_link_actor = replication_source_actor::extend_with<
   introspectable_actor>::extend<
   // New local writes are durable: send them.
   caf::reacts_to<atom::wake>,
+  // The destination holds these versions.
+  caf::reacts_to<destination_holds>,
   // Timers: connect (again); check the destination's liveness and send an
   // idle heartbeat.
   caf::reacts_to<atom::connect>, caf::reacts_to<atom::heartbeat>>;
@@ -38,6 +46,7 @@ using outgoing_link_actor = replication_source_actor::extend_with<
 /// An inbox hands its source's batch to its instance.
 struct inbox_batch {
   std::string source_db_id;
+  std::string source_tag;
   replication_batch batch;
 };
 
@@ -57,3 +66,4 @@ using inbox_actor = replication_inbox_actor::extend_with<
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::destination_acked)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::inbox_batch)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::destination_holds)

@@ -191,6 +191,14 @@ void database_instance_state::on_durable(commit_report& report) {
 void database_instance_state::apply_batch(
   inbox_batch in, std::function<void(outcome<replication_ack>)> answer) {
   auto source = in.source_db_id;
+  // The source holds what it sent: our link to it need not send it back.
+  change_vector sent;
+  for (auto& item : in.batch.items)
+    if (auto cv = change_vector::parse(item.change_vector))
+      sent.merge(*cv);
+  if (auto link = links.find(in.source_tag);
+      link != links.end() && !sent.empty())
+    self->send(link->second.second, destination_holds{sent.to_string()});
   // Resolutions made here are this instance's own work: they wake the
   // links. Known only once the batch ran, so the wake waits for the
   // answer, which comes once the batch is durable.

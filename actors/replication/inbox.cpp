@@ -32,7 +32,8 @@ inbox(inbox_actor::stateful_pointer<inbox_state> self,
       // so answers keep their order.
       self
         ->request(st.settings.instance, caf::infinite,
-                  inbox_batch{st.settings.source_db_id, std::move(batch)})
+                  inbox_batch{st.settings.source_db_id, st.settings.source_tag,
+                              std::move(batch)})
         .then(
           [self](replication_ack& ack) {
             auto& st = self->state;

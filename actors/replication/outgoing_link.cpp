@@ -190,6 +190,10 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
       self->state.woken = true;
       self->state.pump();
     },
+    [self](destination_holds& held) {
+      if (auto cv = change_vector::parse(held.change_vector))
+        self->state.sender.destination_holds(*cv);
+    },
     [self](atom::connect) { self->state.connect(); },
     [self](atom::heartbeat) {
       self->state.on_heartbeat_timer();

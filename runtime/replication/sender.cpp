@@ -89,4 +89,8 @@ void replication_sender::acknowledged(int64_t accepted_etag,
     in_flight_.reset();
 }
 
+void replication_sender::destination_holds(const change_vector& held) {
+  destination_.merge(held);
+}
+
 } // namespace corvus

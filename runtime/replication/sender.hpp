@@ -75,6 +75,9 @@ public:
   /// answer to a batch, or unasked, after it applied someone else's).
   void acknowledged(int64_t accepted_etag, const change_vector& destination);
 
+  /// The destination is known to hold `held` (it sent us those versions).
+  void destination_holds(const change_vector& held);
+
   /// The last etag the destination acknowledged.
   int64_t cursor() const {
     return cursor_;
