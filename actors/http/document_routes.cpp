@@ -222,31 +222,32 @@ outcome<std::optional<replica_wait>> parse_replica_wait(const request_ptr& r,
   return std::optional<replica_wait>{wait};
 }
 
-// Answers a committed batch that asked for more copies than the group has
-// to send it to: the data stays written; the client learns, after its
-// timeout, that the copies could not be confirmed (ravendb-http §6.1).
-void answer_after_replica_timeout(const request_ptr& r, replica_wait wait,
-                                  transaction_result result) {
-  auto& services = r->services();
-  caf::anon_send(
-    services.gateway,
-    http_call{[r, wait, result](http_gateway_actor::pointer gw) {
-      gw->delayed_send(
-        gw, wait.timeout, http_call{[r, wait, result](http_gateway_actor::pointer) {
-          if (!wait.throw_on_timeout)
-            return r->reply_json(201, render_batch_result(result));
-          auto cv = result.results.empty()
-                      ? std::string{}
-                      : result.results.back().change_vector;
-          r->fail(make_failure(
-            ec::timeout, "Could not confirm that change vector '" + cv
-                           + "' reached " + std::to_string(wait.replicas)
-                           + " other node(s) within "
-                           + std::to_string(wait.timeout.count())
-                           + " ms: the database group has no other node to "
-                             "copy it to. The write itself is committed."));
-        }});
-    }});
+// Answers a committed batch once `wait.replicas` other instances hold it,
+// or after the timeout with RavenTimeoutException (500: a status the
+// client does not retry on another node, since the batch is committed;
+// ravendb-http §6.1).
+void answer_after_replicas(const request_ptr& r, const database_actor& db,
+                           replica_wait wait, transaction_result result) {
+  // The batch's last version covers the ones before it (§5.4).
+  std::string cv;
+  for (auto& c : result.results)
+    if (!c.change_vector.empty())
+      cv = c.change_vector;
+  if (cv.empty() || wait.replicas == 0)
+    return r->reply_json(201, render_batch_result(result));
+  auto done = [r, wait, cv, result](size_t reached, bool in_time) {
+    if (in_time || !wait.throw_on_timeout)
+      return r->reply_json(201, render_batch_result(result));
+    r->fail(make_failure(
+      ec::timeout, "Could not verify that the change vector '" + cv
+                     + "' was replicated to " + std::to_string(wait.replicas)
+                     + " servers in " + std::to_string(wait.timeout.count())
+                     + " ms. So far, it only replicated to "
+                     + std::to_string(reached)
+                     + ". The write itself is committed on this node."));
+  };
+  caf::anon_send(db, replica_wait_request{cv, wait.replicas, wait.timeout,
+                                          std::move(done)});
 }
 
 } // namespace
@@ -356,13 +357,14 @@ void post_bulk_docs(const request_ptr& r) {
   auto wait = parse_replica_wait(r, group_size);
   if (!wait)
     return r->fail(wait.error());
-  // Copies beyond this node that could confirm the write.
-  auto other_copies = group_size > 0 ? group_size - 1 : 0;
-  if (*wait && (*wait)->replicas > other_copies) {
+  if (*wait) {
+    // Capped at the copies beyond this node that could confirm it.
     auto w = **wait;
+    w.replicas = std::min(w.replicas, group_size > 0 ? group_size - 1 : 0);
+    auto actor = db->actor;
     r->database_ask<transaction_result>(
-      db->actor, std::move(*tx), [r, w](transaction_result& result) {
-        answer_after_replica_timeout(r, w, std::move(result));
+      actor, std::move(*tx), [r, w, actor](transaction_result& result) {
+        answer_after_replicas(r, actor, w, std::move(result));
       });
     return;
   }
