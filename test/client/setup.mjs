@@ -18,9 +18,12 @@ export async function startServer(options) {
   return startNode(options);
 }
 
-/** An initialized DocumentStore on `node` and `database`, disposed after the file. */
-export function openStore(node, database) {
-  const store = new DocumentStore([node.url], database);
+/**
+ * An initialized DocumentStore on `database` of `target` (a node, or the
+ * URLs of a cluster's nodes), disposed after the file.
+ */
+export function openStore(target, database) {
+  const store = new DocumentStore(Array.isArray(target) ? target : [target.url], database);
   // No test may hang on a silent server.
   store.conventions.requestTimeout = 20_000;
   store.initialize();
