@@ -35,8 +35,8 @@ using replication_listener_actor
 /// An outgoing link (actors/replication/outgoing_link.hpp).
 using outgoing_link_actor = replication_source_actor::extend_with<
   introspectable_actor>::extend<
-  // New local writes are durable: send them.
-  caf::reacts_to<atom::wake>,
+  // New local writes are durable up to the etag: send them.
+  caf::reacts_to<atom::wake, int64_t>,
   // The destination holds these versions.
   caf::reacts_to<destination_holds>,
   // Timers: connect (again); check the destination's liveness and send an

@@ -181,7 +181,7 @@ void database_instance_state::on_durable(commit_report& report) {
   if (announce > local_announced) {
     local_announced = announce;
     for (auto& [tag, link] : links)
-      self->send(link.second, atom::wake_v);
+      self->send(link.second, atom::wake_v, report.last_etag);
   }
   for (auto& answer : report.answers)
     answer();
@@ -228,7 +228,7 @@ void database_instance_state::apply_batch(
         return;
       if (*resolved)
         for (auto& [tag, link] : links)
-          self->send(link.second, atom::wake_v);
+          self->send(link.second, atom::wake_v, state.last_etag);
       notify_inboxes(source);
     },
     false, false);

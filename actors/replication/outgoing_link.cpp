@@ -4,6 +4,7 @@
 #include "actors/introspection/enlist.hpp"
 #include "messages/error.hpp"
 #include "messages/raft_member.hpp"
+#include "runtime/documents/timestamp.hpp"
 #include "runtime/json/json.hpp"
 
 #include <caf/all.hpp>
@@ -19,6 +20,13 @@ using std::chrono::steady_clock;
 
 /// How often a link looks at its timers: often enough for the reply
 /// timeout and the heartbeat, whichever is shorter.
+int64_t now_ticks() {
+  using namespace std::chrono;
+  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
+           .count()
+         / 100;
+}
+
 std::chrono::milliseconds timer_period(const replication_settings& s) {
   return std::clamp(std::min(s.heartbeat, s.reply_timeout) / 4,
                     std::chrono::milliseconds{10},
@@ -59,6 +67,7 @@ void outgoing_link_state::connect() {
         backoff = settings.replication.backoff_initial;
         ++connections;
         last_exchange = steady_clock::now();
+        last_answer_ticks = now_ticks();
         settings.log->info("replication of '{}' to {} connected at {} "
                            "(the destination accepted up to etag {})",
                            settings.database, settings.destination_tag,
@@ -139,6 +148,7 @@ void outgoing_link_state::on_ack(const replication_ack& ack) {
                   "vector");
   sender.acknowledged(ack.accepted_etag, *cv);
   last_exchange = steady_clock::now();
+  last_answer_ticks = now_ticks();
   self->send(settings.instance,
              destination_acked{settings.destination_tag, ack.change_vector});
   pump();
@@ -186,9 +196,11 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
   self->send(self, atom::heartbeat_v);
   return {
     [self](replication_ack& ack) { self->state.on_ack(ack); },
-    [self](atom::wake) {
-      self->state.woken = true;
-      self->state.pump();
+    [self](atom::wake, int64_t etag) {
+      auto& st = self->state;
+      st.known_etag = std::max(st.known_etag, etag);
+      st.woken = true;
+      st.pump();
     },
     [self](destination_holds& held) {
       if (auto cv = change_vector::parse(held.change_vector))
@@ -206,14 +218,23 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
         w.StartObject();
         w.Key("Database");
         write_string(w, st.settings.database);
+        w.Key("Source");
+        write_string(w, st.settings.source_tag);
         w.Key("Destination");
         write_string(w, st.settings.destination_tag);
         w.Key("Url");
         write_string(w, st.settings.destination_url);
         w.Key("Connected");
         w.Bool(static_cast<bool>(st.inbox));
-        w.Key("AcknowledgedEtag");
+        w.Key("Cursor");
         w.Int64(st.sender.cursor());
+        w.Key("LagEtags");
+        w.Int64(std::max<int64_t>(0, st.known_etag - st.sender.cursor()));
+        w.Key("LastHeartbeat");
+        if (st.last_answer_ticks == 0)
+          w.Null();
+        else
+          write_string(w, format_timestamp(st.last_answer_ticks));
         w.Key("DestinationChangeVector");
         write_string(w, st.sender.destination().to_string());
         w.Key("InFlight");

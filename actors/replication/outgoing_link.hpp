@@ -92,6 +92,11 @@ struct outgoing_link_state {
   bool heartbeat_pending = false;
   std::chrono::steady_clock::time_point sent_at;
   std::chrono::steady_clock::time_point last_exchange;
+  /// When the destination last answered (for operators), ticks.
+  int64_t last_answer_ticks = 0;
+  /// The instance's last durable etag as of the last wake: how far the
+  /// cursor lags behind this node's writes.
+  int64_t known_etag = 0;
   int64_t attempts = 0;
   int64_t connections = 0;
   int64_t batches = 0;
