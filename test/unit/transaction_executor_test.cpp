@@ -23,7 +23,7 @@ constexpr int64_t now = int64_t{1714558830} * ticks_per_second;
 // A store as a map; `commit` applies what the executor returned.
 struct memory_store : document_lookup {
   std::map<std::string, document_record> records;
-  database_state state{db_id, 0, ""};
+  database_state state{db_id, 0, "", {}};
 
   outcome<std::optional<document_record>> find(std::string_view key,
                                                bool with_body) override {
@@ -34,6 +34,11 @@ struct memory_store : document_lookup {
     if (!with_body)
       r.json.clear();
     return std::optional<document_record>{r};
+  }
+
+  // These transactions are all local: no id is ever in conflict.
+  outcome<std::vector<document_record>> conflicts(std::string_view) override {
+    return std::vector<document_record>{};
   }
 
   template <class T>
