@@ -2,7 +2,8 @@
 
 // Wire form of the cluster messages: inspect overloads for the commands and
 // results of runtime/cluster that cross actors (database records, database
-// creation and deletion, compare-exchange).
+// creation and deletion, adding a node to a database group,
+// compare-exchange).
 
 #include "runtime/cluster/cluster_command.hpp"
 
@@ -37,6 +38,13 @@ inspect(Inspector& f, delete_databases_command& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, add_database_node_command& x) {
+  return f(caf::meta::type_name("corvus::add_database_node_command"),
+           x.request_id, x.name, x.node_tag, x.node_offset);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, database_created& x) {
   return f(caf::meta::type_name("corvus::database_created"), x.index,
            x.record, x.node_urls);
@@ -46,6 +54,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, databases_deleted& x) {
   return f(caf::meta::type_name("corvus::databases_deleted"), x.index,
            x.names);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, database_node_added& x) {
+  return f(caf::meta::type_name("corvus::database_node_added"), x.index,
+           x.record, x.node_tag, x.node_url);
 }
 
 template <class Inspector>

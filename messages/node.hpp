@@ -55,6 +55,11 @@ using node_actor = introspectable_actor::extend<
   // when the local instances are stopped and, for a hard delete, their
   // files removed.
   caf::replies_to<delete_databases_command>::with<databases_deleted>,
+  // Adds a node to a database group through the cluster; answered when the
+  // added node applied the change and, when it is this node, the local
+  // instance can serve. Errors: ec::database_does_not_exist,
+  // ec::bad_request, ec::timeout (added, but not confirmed in time).
+  caf::replies_to<add_database_node_command>::with<database_node_added>,
   // Answered once this node's instance of a database (any casing) can
   // serve: at once when it can, later while it loads. Errors:
   // ec::database_does_not_exist (not hosted here), ec::database_loading

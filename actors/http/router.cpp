@@ -20,7 +20,7 @@ struct route {
 
 // Every route Corvus serves (ravendb-http.md: P0, the low-level document
 // commands, compare-exchange, cluster membership).
-constexpr std::array<route, 36> routes = {{
+constexpr std::array<route, 37> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -48,6 +48,7 @@ constexpr std::array<route, 36> routes = {{
   {"POST", "/admin/cluster/reelect", post_cluster_reelect},
   {"GET", "/rachis/waitfor", get_rachis_waitfor},
   {"PUT", "/admin/databases", put_admin_databases},
+  {"PUT", "/admin/databases/node", put_admin_databases_node},
   {"GET", "/admin/databases", get_admin_databases},
   {"DELETE", "/admin/databases", delete_admin_databases},
   {"GET", "/databases", get_databases},

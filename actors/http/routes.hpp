@@ -26,6 +26,7 @@ void get_client_configuration(const request_ptr& r);
 // Server (server_routes.cpp).
 void get_topology(const request_ptr& r);
 void put_admin_databases(const request_ptr& r);
+void put_admin_databases_node(const request_ptr& r);
 void get_admin_databases(const request_ptr& r);
 void delete_admin_databases(const request_ptr& r);
 void get_databases(const request_ptr& r);

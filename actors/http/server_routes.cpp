@@ -1,6 +1,7 @@
 // Server routes (ravendb-http.md §2.3, §5): database topologies and
 // records served from the node's cluster summary; creating and deleting
-// databases goes to the node actor (and through it to the cluster).
+// databases and adding nodes to their groups go to the node actor (and
+// through it to the cluster).
 
 #include "actors/http/routes.hpp"
 
@@ -98,11 +99,36 @@ void put_admin_databases(const request_ptr& r) {
   r->call<database_created>(
     r->services().node,
     [](database_created& created) {
-      return json_reply(201, render_database_created(created.index,
-                                                     created.record,
-                                                     created.node_urls));
+      return json_reply(201, render_database_put_result(created.index,
+                                                        created.record,
+                                                        created.node_urls));
     },
     std::move(*creation));
+}
+
+void put_admin_databases_node(const request_ptr& r) {
+  auto name = required_name(r);
+  if (!name)
+    return;
+  if (auto valid = validate_database_name(*name); !valid)
+    return r->fail(valid.error());
+  add_database_node_command cmd;
+  // A retried request carries the same id; applying it again is a no-op.
+  cmd.request_id
+    = std::string{r->query().get("raft-request-id").value_or("")};
+  cmd.name = std::move(*name);
+  cmd.node_tag = std::string{r->query().get("node").value_or("")};
+  // RavenDB's optional `mentor` names the member a new promotable catches
+  // up from; Corvus adds nodes as members (no observer promotes them yet),
+  // so there is nothing to mentor and the parameter is ignored.
+  r->call<database_node_added>(
+    r->services().node,
+    [](database_node_added& added) {
+      return json_reply(201, render_database_put_result(added.index,
+                                                        added.record,
+                                                        {added.node_url}));
+    },
+    std::move(cmd));
 }
 
 void get_admin_databases(const request_ptr& r) {

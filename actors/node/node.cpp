@@ -88,11 +88,30 @@ void node_state::quit_node() {
 }
 
 bool node_state::hosts(const database_record& record) const {
-  auto& t = record.topology;
-  for (auto* tags : {&t.members, &t.promotables, &t.rehabs})
-    if (std::find(tags->begin(), tags->end(), node_tag) != tags->end())
-      return true;
-  return false;
+  return record.topology.relevant_for(node_tag);
+}
+
+void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
+                              const database_record& record,
+                              std::function<void(outcome<done>)> then) {
+  auto hosted_here = hosts(record);
+  auto key = fold_case(record.name);
+  self->request(member, caf::infinite, atom::wait_v, index, std::move(nodes))
+    .then(
+      [this, hosted_here, key, then] {
+        auto i = instances.find(key);
+        if (!hosted_here || i == instances.end() || i->second.store)
+          return then(done{});
+        i->second.on_ready.push_back([then](const caf::error* err) {
+          if (err)
+            then(to_failure(*err));
+          else
+            then(done{});
+        });
+      },
+      [then](caf::error& err) {
+        then(make_failure(ec::timeout, to_failure(err).message));
+      });
 }
 
 void node_state::propose(
@@ -431,38 +450,23 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                               index);
         // Answered once every chosen node applied the record (§2.3) and
         // the local instance, if any, serves.
-        auto hosted_here = st.hosts(record);
-        auto key = fold_case(record.name);
-        auto after_nodes = [self, rp, reply, hosted_here, key]() mutable {
-          auto& st = self->state;
-          auto i = st.instances.find(key);
-          if (!hosted_here || i == st.instances.end() || i->second.store) {
-            rp.deliver(std::move(reply));
-            return;
-          }
-          i->second.on_ready.push_back(
-            [rp, reply](const caf::error* err) mutable {
-              if (err)
-                rp.deliver(*err);
-              else
-                rp.deliver(std::move(reply));
-            });
-        };
-        auto nodes = record.topology.members;
-        self->request(st.member, caf::infinite, atom::wait_v, index, nodes)
-          .then([after_nodes]() mutable { after_nodes(); },
-                [self, rp, reply, after_nodes](caf::error& err) mutable {
-                  // Created, but a node did not confirm in time: the
-                  // client gets an error saying so (§2.3).
-                  auto f = to_failure(err);
-                  self->state.settings.log->warn(
-                    "database '{}' was created but not every node "
-                    "confirmed: {}",
-                    reply.record.name, f.message);
-                  rp.deliver(to_error(make_failure(
-                    ec::timeout, "database '" + reply.record.name
-                                   + "' was created, but " + f.message)));
-                });
+        st.when_applied(
+          index, record.topology.members, record,
+          [self, rp, reply](outcome<done> applied) mutable {
+            if (applied) {
+              rp.deliver(std::move(reply));
+              return;
+            }
+            // Created, but not confirmed: the client gets an error saying
+            // so (§2.3).
+            auto f = applied.error();
+            self->state.settings.log->warn("database '{}' was created but "
+                                           "not confirmed: {}",
+                                           reply.record.name, f.message);
+            f.message = "database '" + reply.record.name
+                        + "' was created, but " + f.message;
+            rp.deliver(to_error(f));
+          });
       });
       return rp;
     },
@@ -502,6 +506,58 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
             inst.on_removed.push_back(finished);
           }
         finished();
+      });
+      return rp;
+    },
+    [self](add_database_node_command& cmd)
+      -> caf::result<database_node_added> {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return to_error(make_failure(ec::shutting_down,
+                                     "the node is shutting down"));
+      if (cmd.request_id.empty())
+        cmd.request_id = random_guid();
+      // As for a creation, this node draws the offset of the node choice.
+      cmd.node_offset = random_seed();
+      auto rp = self->make_response_promise<database_node_added>();
+      st.propose(cmd, [self, rp](outcome<cluster_result> result,
+                                 int64_t) mutable {
+        auto& st = self->state;
+        if (!result) {
+          rp.deliver(to_error(result.error()));
+          return;
+        }
+        // A client may reuse a raft-request-id: the history then answers
+        // the first command's outcome, which may be of another kind.
+        auto* added = std::get_if<database_node_added>(&*result);
+        if (added == nullptr) {
+          rp.deliver(to_error(make_failure(
+            ec::bad_request, "the raft-request-id was used by another "
+                             "command")));
+          return;
+        }
+        auto reply = std::move(*added);
+        st.settings.log->info("added node {} to database '{}' (index {})",
+                              reply.node_tag, reply.record.name,
+                              reply.index);
+        // Answered once the new node applied the change (§2.4) and, when
+        // that is this node, its instance serves.
+        st.when_applied(
+          reply.index, {reply.node_tag}, reply.record,
+          [self, rp, reply](outcome<done> applied) mutable {
+            if (applied) {
+              rp.deliver(std::move(reply));
+              return;
+            }
+            auto f = applied.error();
+            self->state.settings.log->warn("node {} was added to database "
+                                           "'{}' but not confirmed: {}",
+                                           reply.node_tag, reply.record.name,
+                                           f.message);
+            f.message = "node " + reply.node_tag + " was added to database '"
+                        + reply.record.name + "', but " + f.message;
+            rp.deliver(to_error(f));
+          });
       });
       return rp;
     },

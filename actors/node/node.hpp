@@ -95,6 +95,14 @@ struct node_state {
   void propose(const cluster_command& cmd,
                std::function<void(outcome<cluster_result>, int64_t)> then);
 
+  /// Calls `then` once every node of `nodes` applied `index` (the wait of
+  /// §1.10) and, when this node hosts `record`, the local instance serves;
+  /// with ec::timeout naming the nodes that did not apply it, or with the
+  /// local instance's failure to start.
+  void when_applied(int64_t index, std::vector<std::string> nodes,
+                    const database_record& record,
+                    std::function<void(outcome<done>)> then);
+
   /// Starts the instances the cluster assigns to this node and stops those
   /// it no longer does.
   void reconcile();

@@ -53,6 +53,30 @@ struct delete_databases_command {
   }
 };
 
+/// Adds a node to the group of an existing database. RavenDB's handler
+/// builds the whole new topology and proposes an UpdateTopologyCommand;
+/// this command carries the intent instead, so that apply checks it
+/// against the state of its own index. Without a node named, apply chooses
+/// one of the cluster's members and watchers that does not host the
+/// database yet.
+struct add_database_node_command {
+  std::string request_id;
+  /// The database, any casing.
+  std::string name;
+  /// The node to add; "" = let apply choose.
+  std::string node_tag;
+  /// Where the choice starts in the candidate list: drawn by the proposing
+  /// node, as for create_database_command, so that every node chooses the
+  /// same.
+  uint64_t node_offset = 0;
+
+  friend bool operator==(const add_database_node_command& x,
+                         const add_database_node_command& y) {
+    return x.request_id == y.request_id && x.name == y.name
+           && x.node_tag == y.node_tag && x.node_offset == y.node_offset;
+  }
+};
+
 /// Creates or replaces a compare-exchange value (RavenDB's
 /// AddOrUpdateCompareExchangeCommand): with `index` 0 only when the key is
 /// absent, otherwise only when the value's current index is `index`.
@@ -92,7 +116,7 @@ struct remove_compare_exchange_command {
 
 using cluster_command
   = std::variant<create_database_command, delete_databases_command,
-                 put_compare_exchange_command,
+                 add_database_node_command, put_compare_exchange_command,
                  remove_compare_exchange_command>;
 
 /// @returns the request id of `cmd` ("" = none).
@@ -128,6 +152,21 @@ struct databases_deleted {
   }
 };
 
+/// Result of adding a node to a database group: the index of the change,
+/// the record as changed, and the node added.
+struct database_node_added {
+  int64_t index = 0;
+  database_record record;
+  std::string node_tag;
+  std::string node_url;
+
+  friend bool operator==(const database_node_added& x,
+                         const database_node_added& y) {
+    return x.index == y.index && x.record == y.record
+           && x.node_tag == y.node_tag && x.node_url == y.node_url;
+  }
+};
+
 /// Result of a compare-exchange put or delete, as RavenDB computes it: on
 /// success the applied index and the new (put) or removed (delete) value;
 /// on a stale index the value's current index and value; a put with a
@@ -146,7 +185,8 @@ struct compare_exchange_result {
   }
 };
 
-using cluster_result = std::variant<database_created, databases_deleted,
-                                    compare_exchange_result>;
+using cluster_result
+  = std::variant<database_created, databases_deleted, database_node_added,
+                 compare_exchange_result>;
 
 } // namespace corvus

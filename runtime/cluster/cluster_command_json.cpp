@@ -37,6 +37,16 @@ void write_body(json_writer& w, const delete_databases_command& c) {
   w.Bool(c.hard_delete);
 }
 
+void write_body(json_writer& w, const add_database_node_command& c) {
+  write_header(w, "AddDatabaseNodeCommand", c.request_id);
+  w.Key("Name");
+  write_string(w, c.name);
+  w.Key("NodeTag");
+  write_string(w, c.node_tag);
+  w.Key("NodeOffset");
+  w.Uint64(c.node_offset);
+}
+
 void write_target(json_writer& w, const std::string& database,
                   const std::string& key, int64_t index) {
   w.Key("Database");
@@ -113,6 +123,22 @@ outcome<cluster_command> read_delete(const rapidjson::Value& doc,
     std::move(id), std::move(*names), std::move(*from), *hard}};
 }
 
+outcome<cluster_command> read_add_node(const rapidjson::Value& doc,
+                                       std::string id) {
+  constexpr std::string_view type = "AddDatabaseNodeCommand";
+  auto name = required_string(doc, "Name", type);
+  if (!name)
+    return name.error();
+  auto tag = optional_string(doc, "NodeTag", type);
+  if (!tag)
+    return tag.error();
+  auto offset = optional_uint64(doc, "NodeOffset", 0, type);
+  if (!offset)
+    return offset.error();
+  return cluster_command{add_database_node_command{
+    std::move(id), std::move(*name), std::move(*tag), *offset}};
+}
+
 template <class Command>
 outcome<Command> read_target(const rapidjson::Value& doc, std::string id,
                              std::string_view type) {
@@ -183,6 +209,8 @@ outcome<cluster_command> decode_command(std::string_view text) {
     return read_create(doc, std::move(*id));
   if (*type == "DeleteDatabaseCommand")
     return read_delete(doc, std::move(*id));
+  if (*type == "AddDatabaseNodeCommand")
+    return read_add_node(doc, std::move(*id));
   if (*type == "AddOrUpdateCompareExchangeCommand")
     return read_put(doc, std::move(*id));
   if (*type == "RemoveCompareExchangeCommand")

@@ -8,10 +8,14 @@
 //   AddDatabaseCommand               Name, Record (database_record_json),
 //                                    ExplicitMembers, NodeOffset
 //   DeleteDatabaseCommand            DatabaseNames, FromNodes, HardDelete
+//   AddDatabaseNodeCommand           Name, NodeTag ("" = choose),
+//                                    NodeOffset
 //   AddOrUpdateCompareExchangeCommand Database, Key, Index, Value
 //   RemoveCompareExchangeCommand     Database, Key, Index
 //
-// RavenDB embeds a compare-exchange Value as an object; here it is a string
+// AddDatabaseNodeCommand is Corvus's name: RavenDB proposes the whole new
+// topology as an UpdateTopologyCommand (cluster_command.hpp says why this
+// one differs). RavenDB embeds a compare-exchange Value as an object; here it is a string
 // holding the object's text, so that it is stored byte for byte. Only
 // Corvus nodes read these entries.
 

@@ -27,6 +27,19 @@ void write_one(json_writer& w, const databases_deleted& r) {
   write_string_array(w, "Names", r.names);
 }
 
+void write_one(json_writer& w, const database_node_added& r) {
+  w.Key("Type");
+  w.String("DatabaseNodeAdded");
+  w.Key("Index");
+  w.Int64(r.index);
+  w.Key("Record");
+  write_database_record(w, r.record);
+  w.Key("NodeTag");
+  write_string(w, r.node_tag);
+  w.Key("NodeUrl");
+  write_string(w, r.node_url);
+}
+
 void write_one(json_writer& w, const compare_exchange_result& r) {
   w.Key("Type");
   w.String("CompareExchangeResult");
@@ -40,6 +53,13 @@ void write_one(json_writer& w, const compare_exchange_result& r) {
     write_string(w, r.value);
   w.Key("Successful");
   w.Bool(r.successful);
+}
+
+outcome<database_record> record_of(const rapidjson::Value& v) {
+  auto record = required_object(v, "Record", what);
+  if (!record)
+    return record.error();
+  return read_database_record(**record);
 }
 
 std::optional<ec> code_named(std::string_view name) {
@@ -68,17 +88,27 @@ outcome<cluster_result> read_cluster_result(const rapidjson::Value& v) {
   if (!index)
     return index.error();
   if (*type == "DatabaseCreated") {
-    auto record = required_object(v, "Record", what);
+    auto record = record_of(v);
     if (!record)
       return record.error();
-    auto r = read_database_record(**record);
-    if (!r)
-      return r.error();
     auto urls = string_array(v, "NodeUrls", what);
     if (!urls)
       return urls.error();
-    return cluster_result{database_created{*index, std::move(*r),
+    return cluster_result{database_created{*index, std::move(*record),
                                            std::move(*urls)}};
+  }
+  if (*type == "DatabaseNodeAdded") {
+    auto record = record_of(v);
+    if (!record)
+      return record.error();
+    auto tag = required_string(v, "NodeTag", what);
+    if (!tag)
+      return tag.error();
+    auto url = required_string(v, "NodeUrl", what);
+    if (!url)
+      return url.error();
+    return cluster_result{database_node_added{
+      *index, std::move(*record), std::move(*tag), std::move(*url)}};
   }
   if (*type == "DatabasesDeleted") {
     auto names = string_array(v, "Names", what);

@@ -27,8 +27,7 @@ void remove_tags(std::vector<std::string>& tags,
 bool remove_from_group(database_topology& t,
                        const std::vector<std::string>& gone) {
   auto relevant = std::any_of(gone.begin(), gone.end(), [&](auto& tag) {
-    return contains(t.members, tag) || contains(t.promotables, tag)
-           || contains(t.rehabs, tag);
+    return t.relevant_for(tag);
   });
   remove_tags(t.members, gone);
   remove_tags(t.promotables, gone);
@@ -188,6 +187,45 @@ apply_outcome cluster_state::apply_one(int64_t index,
       i->second.etag = index;
   }
   return cluster_result{std::move(deleted)};
+}
+
+apply_outcome cluster_state::apply_one(int64_t index,
+                                       const add_database_node_command& cmd) {
+  auto i = databases_.find(fold_case(cmd.name));
+  if (i == databases_.end())
+    return make_failure(ec::database_does_not_exist,
+                        "Database '" + cmd.name + "' does not exist");
+  auto& record = i->second;
+  auto& t = record.topology;
+  auto tag = cmd.node_tag;
+  if (tag.empty()) {
+    // Any cluster node outside the group, from the proposer's offset
+    // (§2.4).
+    std::vector<std::string> candidates;
+    for (auto& c : topology_.all_tags())
+      if (!t.relevant_for(c))
+        candidates.push_back(c);
+    if (candidates.empty())
+      return make_failure(ec::bad_request,
+                          "database '" + record.name
+                            + "' is already on every node of the cluster");
+    tag = candidates[cmd.node_offset % candidates.size()];
+  } else if (!topology_.contains(tag)) {
+    return make_failure(ec::bad_request,
+                        "node '" + tag + "' is not in the cluster");
+  } else if (t.relevant_for(tag)) {
+    return make_failure(ec::bad_request, "node " + tag
+                                           + " already has database '"
+                                           + record.name + "'");
+  }
+  // RavenDB adds the node as a promotable, and its cluster observer makes
+  // it a member once it caught up (§2.4, §3.8). Corvus has no observer yet:
+  // nothing would ever promote it, so it joins the members at once.
+  t.members.push_back(tag);
+  t.replication_factor = static_cast<int>(group_size(t));
+  record.etag = index;
+  return cluster_result{
+    database_node_added{index, record, tag, topology_.url_of(tag)}};
 }
 
 apply_outcome

@@ -96,6 +96,8 @@ private:
   apply_outcome apply_one(int64_t index, const create_database_command& cmd);
   apply_outcome apply_one(int64_t index, const delete_databases_command& cmd);
   apply_outcome apply_one(int64_t index,
+                          const add_database_node_command& cmd);
+  apply_outcome apply_one(int64_t index,
                           const put_compare_exchange_command& cmd);
   apply_outcome apply_one(int64_t index,
                           const remove_compare_exchange_command& cmd);

@@ -80,6 +80,13 @@ void write_topology(json_writer& w, const database_record& r) {
 
 } // namespace
 
+bool database_topology::relevant_for(const std::string& tag) const {
+  for (auto* tags : {&members, &promotables, &rehabs})
+    if (std::find(tags->begin(), tags->end(), tag) != tags->end())
+      return true;
+  return false;
+}
+
 outcome<done> validate_database_name(std::string_view name) {
   auto invalid = [&](const std::string& why) {
     return make_failure(ec::bad_request, "invalid database name '"

@@ -28,6 +28,10 @@ struct database_topology {
   /// A fixed order set by an operator; empty = none.
   std::vector<std::string> priority_order;
 
+  /// @returns whether node `tag` holds a copy: a member, promotable or
+  ///          rehab (RavenDB's RelevantFor, §2.2).
+  bool relevant_for(const std::string& tag) const;
+
   friend bool operator==(const database_topology& x,
                          const database_topology& y) {
     return x.members == y.members && x.promotables == y.promotables

@@ -410,9 +410,9 @@ std::string render_tcp_info(std::string_view tcp_url) {
   });
 }
 
-std::string render_database_created(int64_t index,
-                                    const database_record& record,
-                                    const std::vector<std::string>& urls) {
+std::string render_database_put_result(int64_t index,
+                                       const database_record& record,
+                                       const std::vector<std::string>& urls) {
   return write_json([&](json_writer& w) {
     auto topology = render_database_topology(record);
     w.StartObject();

@@ -77,10 +77,12 @@ std::string render_node_info(const cluster_summary& cluster);
 /// `GET /info/tcp`: where this node takes cluster traffic.
 std::string render_tcp_info(std::string_view tcp_url);
 
-/// `PUT /admin/databases` answer.
-std::string render_database_created(int64_t index,
-                                    const database_record& record,
-                                    const std::vector<std::string>& urls);
+/// RavenDB's DatabasePutResult, the answer of `PUT /admin/databases` and
+/// `PUT /admin/databases/node`: the index of the change, the record's name
+/// and topology, and the URLs of the nodes that got a copy.
+std::string render_database_put_result(int64_t index,
+                                       const database_record& record,
+                                       const std::vector<std::string>& urls);
 
 /// `DELETE /admin/databases` answer: the index and the databases removed.
 std::string render_databases_deleted(int64_t index,

@@ -3,7 +3,8 @@
 // compare-exchange values through Raft; the leader killed with kill -9; a
 // follower frozen with SIGSTOP; a follower so far behind that it catches up
 // through a snapshot; a five-node cluster cut by iptables partitions
-// (minority, then the leader's side); membership changes.
+// (minority, then the leader's side); membership changes; a node added to
+// a database group.
 //
 // Every fault scenario checks the same three things: at most one leader per
 // term among every claim observed (a LeaderWatch polls each node's
@@ -18,6 +19,7 @@
 // that snapshots are taken and installed throughout.
 
 import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { after, afterEach, describe, test } from "node:test";
 import { enterNetworkSandbox, stopAll } from "../support/cluster.mjs";
@@ -298,6 +300,64 @@ describe("membership", () => {
     for (const node of rest) await assertValues(node, new Map([...written, ...afterRemoval, ...last]), "at the end");
     watch.assertOneLeaderPerTerm();
     t.diagnostic(`leaders seen: ${watch.summary()}`);
+  });
+});
+
+describe("database groups", () => {
+  /** GET /topology?name= on `node`: the database's nodes and its etag. */
+  async function databaseTopology(node, name = DB) {
+    const res = await http(`${node.url}/topology?name=${name}`, { timeoutMs: 2000 });
+    assert.equal(res.status, 200, `the topology of ${name} on ${node}: ${res.status} ${res.text}`);
+    return { tags: res.json.Nodes.map((n) => n.ClusterTag).join(","), etag: res.json.Etag };
+  }
+  /** PUT /admin/databases/node on `node`. */
+  const addNode = (node, query) =>
+    http(`${node.url}/admin/databases/node?${query}&raft-request-id=${randomUUID()}`, { method: "PUT", timeoutMs: 15_000 });
+
+  test("a node joins a database group through Raft; unknown databases and nodes and a node that has it already are refused", async () => {
+    const { cluster } = await form({ size: 2, rf: 0 });
+    const [a, b] = cluster.nodes;
+    let res = await http(`${a.url}/admin/databases?name=${DB}`, {
+      method: "PUT",
+      body: { DatabaseName: DB, Topology: { Members: ["A"] } },
+      timeoutMs: 15_000,
+    });
+    assert.equal(res.status, 201, res.text);
+    const before = await databaseTopology(a);
+    assert.equal(before.tags, "A");
+
+    // Asked on B, which does not host the database yet.
+    res = await addNode(b, `name=${DB}&node=B`);
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.Name, DB);
+    assert.deepEqual(res.json.Topology.Members, ["A", "B"]);
+    assert.equal(res.json.Topology.ReplicationFactor, 2);
+    assert.deepEqual(res.json.NodesAddedTo, [b.url]);
+    const index = res.json.RaftCommandIndex;
+    assert.ok(index > before.etag, `index ${index} after etag ${before.etag}`);
+    for (const node of [a, b])
+      await waitFor(async () => {
+        const now = await databaseTopology(node);
+        return now.tags === "A,B" && now.etag === index;
+      }, { timeoutMs: 5000, what: `${node} to list A,B at etag ${index}` });
+    // B hosts its own copy now.
+    await assertDocumentsWork(b, "docs/on-b");
+
+    const refused = async (query, status, type, message) => {
+      const r = await addNode(a, query);
+      assert.equal(r.status, status, `${query}: ${r.text}`);
+      assert.equal(r.json?.Type, `Raven.Client.Exceptions.${type}`, r.text);
+      assert.match(r.json.Message, message);
+      return r;
+    };
+    const missing = await refused("name=nowhere&node=B", 503, "Database.DatabaseDoesNotExistException", /nowhere/);
+    assert.equal(missing.headers.get("database-missing"), "nowhere");
+    await refused(`name=${DB}&node=A`, 400, "BadRequestException", /node A already has database 'demo'/);
+    await refused(`name=${DB}&node=Q`, 400, "BadRequestException", /node 'Q' is not in the cluster/);
+    await refused(`name=${DB}`, 400, "BadRequestException", /already on every node/);
+    await refused("node=B", 400, "BadRequestException", /'name' is required/);
+    // None of them changed the group.
+    for (const node of [a, b]) assert.deepEqual(await databaseTopology(node), { tags: "A,B", etag: index });
   });
 });
 

@@ -51,6 +51,10 @@ TEST_CASE("every command round-trips through its log entry") {
                    "DeleteDatabaseCommand");
   check_round_trip(delete_databases_command{"", {"a"}, {}, true},
                    "DeleteDatabaseCommand");
+  check_round_trip(add_database_node_command{"r-5", "Demo", "B", 3},
+                   "AddDatabaseNodeCommand");
+  check_round_trip(add_database_node_command{"", "Demo", "", 0},
+                   "AddDatabaseNodeCommand");
   check_round_trip(put_compare_exchange_command{
                      "r-3", "Demo", "Users/é",
                      R"({"Object":{"n":1.10,"big":12345678901234567890},)"
@@ -100,6 +104,11 @@ TEST_CASE("malformed log entries are refused") {
          std::string{R"({"Type":"AddDatabaseCommand","Name":"d","Record":)"
                      R"({"Name":"d","Etag":0,"OtherMembers":{},)"
                      R"("Topology":{"Members":[1],"ReplicationFactor":1}}})"},
+         std::string{R"({"Type":"AddDatabaseNodeCommand","NodeTag":"B"})"},
+         std::string{R"({"Type":"AddDatabaseNodeCommand","Name":"d",)"
+                     R"("NodeTag":5})"},
+         std::string{R"({"Type":"AddDatabaseNodeCommand","Name":"d",)"
+                     R"("NodeOffset":-1})"},
          std::string{R"({"Type":"AddOrUpdateCompareExchangeCommand",)"
                      R"("Database":"d","Key":"k","Index":1})"},
          std::string{R"({"Type":"AddOrUpdateCompareExchangeCommand",)"
@@ -138,6 +147,15 @@ TEST_CASE("apply outcomes survive their JSON form") {
   REQUIRE(back);
   REQUIRE(*back);
   CHECK(std::get<database_created>(**back) == std::get<database_created>(*created));
+  apply_outcome added{cluster_result{
+    database_node_added{4, record, "B", "http://b:1"}}};
+  text = write_json([&](json_writer& w) { write_apply_outcome(w, added); });
+  REQUIRE(parse_json(text, doc, "test"));
+  back = read_apply_outcome(doc);
+  REQUIRE(back);
+  REQUIRE(*back);
+  CHECK(std::get<database_node_added>(**back)
+        == std::get<database_node_added>(*added));
   apply_outcome failed{make_failure(ec::database_already_exists, "exists")};
   text = write_json([&](json_writer& w) { write_apply_outcome(w, failed); });
   REQUIRE(parse_json(text, doc, "test"));

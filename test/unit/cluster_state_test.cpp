@@ -1,6 +1,7 @@
 // The cluster state machine: applying by Raft index, failures that consume
 // their index, request-id dedupe, topology changes and what they do to the
-// database groups, node choice, and persistence as JSON.
+// database groups, node choice, adding nodes to database groups, and
+// persistence as JSON.
 
 #include "runtime/cluster/cluster_state.hpp"
 
@@ -283,6 +284,84 @@ TEST_CASE("deleting removes records, or only copies on some nodes") {
   CHECK(state.find_database("one") == nullptr);
 }
 
+TEST_CASE("adding a node to a database group makes it a member") {
+  auto state = with_topology(cluster_of(3));
+  REQUIRE(state.apply(2, create(
+    R"({"DatabaseName":"Shop","Topology":{"Members":["A"]}})")));
+  auto out = state.apply(3, add_database_node_command{{}, "shop", "C", 0});
+  REQUIRE(out);
+  auto& added = std::get<database_node_added>(*out);
+  CHECK(added.index == 3);
+  CHECK(added.node_tag == "C");
+  CHECK(added.node_url == "http://C:8080");
+  CHECK(added.record.name == "Shop");
+  auto& record = *state.find_database("shop");
+  CHECK(added.record == record);
+  CHECK(record.topology.members == std::vector<std::string>{"A", "C"});
+  CHECK(record.topology.replication_factor == 2);
+  // The topology etag clients compare is the index of the change.
+  CHECK(record.etag == 3);
+}
+
+TEST_CASE("without a node, one outside the group comes from the offset") {
+  // Any cluster node may be chosen, promotables too (§2.4).
+  auto topology = cluster_of(3, 1, 1); // A B C members, D watcher, E prom.
+  for (auto [offset, expected] : std::vector<std::pair<uint64_t,
+                                                       std::string>>{
+         {0, "A"}, {1, "C"}, {2, "D"}, {3, "E"}, {4, "A"}, {7, "E"}}) {
+    CAPTURE(offset);
+    auto state = with_topology(topology);
+    REQUIRE(state.apply(2, create(
+      R"({"DatabaseName":"db","Topology":{"Members":["B"]}})")));
+    auto cmd = add_database_node_command{{}, "db", "", offset};
+    auto other = state;
+    auto out = state.apply(3, cmd);
+    REQUIRE(out);
+    CHECK(std::get<database_node_added>(*out).node_tag == expected);
+    // Every node applying the command picks the same.
+    CHECK(same_outcome(out, other.apply(3, cmd)));
+    CHECK(other == state);
+  }
+}
+
+TEST_CASE("adding a node fails for unknown databases and nodes, and for a "
+          "node that already has the database") {
+  auto state = with_topology(cluster_of(2));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"db"})", 2)));
+  auto before = state.databases();
+  auto missing = state.apply(3, add_database_node_command{{}, "nope", "A"});
+  REQUIRE_FALSE(missing);
+  CHECK(missing.error().code == ec::database_does_not_exist);
+  auto unknown = state.apply(4, add_database_node_command{{}, "db", "Q"});
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code == ec::bad_request);
+  CHECK(unknown.error().message == "node 'Q' is not in the cluster");
+  auto twice = state.apply(5, add_database_node_command{{}, "DB", "B"});
+  REQUIRE_FALSE(twice);
+  CHECK(twice.error().code == ec::bad_request);
+  CHECK(twice.error().message == "node B already has database 'db'");
+  auto full = state.apply(6, add_database_node_command{{}, "db", "", 9});
+  REQUIRE_FALSE(full);
+  CHECK(full.error().code == ec::bad_request);
+  CHECK(state.databases() == before);
+  CHECK(state.last_index() == 6);
+}
+
+TEST_CASE("an add-node retried with its request id applies once") {
+  auto state = with_topology(cluster_of(3));
+  REQUIRE(state.apply(2, create(
+    R"({"DatabaseName":"db","Topology":{"Members":["A"]}})")));
+  auto first = state.apply(3, add_database_node_command{"r-1", "db", "", 0});
+  REQUIRE(first);
+  CHECK(std::get<database_node_added>(*first).node_tag == "B");
+  // The retry's proposer drew another offset: the first outcome stands.
+  auto again = state.apply(4, add_database_node_command{"r-1", "db", "", 1});
+  CHECK(same_outcome(first, again));
+  auto& record = *state.find_database("db");
+  CHECK(record.topology.members == std::vector<std::string>{"A", "B"});
+  CHECK(record.etag == 3);
+}
+
 TEST_CASE("the state round-trips through JSON") {
   auto state = with_topology(cluster_of(3, 1, 1));
   REQUIRE(state.apply(2, create(R"({"DatabaseName":"kept","Settings":{"X":"1"},
@@ -294,6 +373,7 @@ TEST_CASE("the state round-trips through JSON") {
   auto dup = create(R"({"DatabaseName":"kept"})");
   dup.request_id = "r-2";
   REQUIRE_FALSE(state.apply(4, dup));
+  REQUIRE(state.apply(5, add_database_node_command{"r-3", "kept", "", 0}));
   auto restored = cluster_state::from_json(state.to_json());
   REQUIRE(restored);
   CHECK(*restored == state);
