@@ -46,10 +46,10 @@ function storeOn(nodesOrUrls, db) {
   return store;
 }
 
-/** The document as `node` itself holds it (404: null). */
+/** The document as `node` itself holds it; null when it has none (404) or no copy of the database (503). */
 async function docOn(node, db, id) {
   const res = await http(`${node.url}/databases/${db}/docs?id=${encodeURIComponent(id)}`, { timeoutMs: 5_000 });
-  if (res.status === 404) return null;
+  if (res.status === 404 || res.status === 503) return null;
   return res;
 }
 
@@ -94,6 +94,14 @@ test("the seed's walk-through: B joins the group, gets everything, and keeps wri
   const added = await store.maintenance.server.send(new AddDatabaseNodeOperation(db, "B"));
   assert.deepEqual([...added.topology.members].sort(), ["A", "B"]);
   for (let i = 0; i < 50; i += 7) await waitForDoc(b, db, `users/${i}`, (d) => d.name === `u${i}`);
+  // The client learns the new group from its next request (Refresh-Topology).
+  await waitFor(
+    async () => {
+      await store.openSession().load("users/0");
+      return store.getRequestExecutor().getTopologyNodes().map((n) => n.clusterTag).sort().join() === "A,B";
+    },
+    { what: "the client to see A and B" },
+  );
 
   await a.kill9();
   const onB = store.openSession();
