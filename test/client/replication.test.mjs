@@ -83,8 +83,13 @@ class User {
 
 test("the seed's walk-through: B joins the group, gets everything, and keeps writes while A is down", async () => {
   const db = "walk";
-  const cluster = await group({ size: 2, rf: 1, db });
+  const cluster = await group({ size: 2, rf: 0, db });
   const [a, b] = cluster.nodes;
+  const created = await http(`${a.url}/admin/databases?name=${db}`, {
+    method: "PUT",
+    body: { DatabaseName: db, Topology: { Members: ["A"] } },
+  });
+  assert.equal(created.status, 201, created.text);
   const store = storeOn([a, b], db);
   const session = store.openSession();
   for (let i = 0; i < 50; ++i) await session.store(new User(`u${i}`), `users/${i}`);
