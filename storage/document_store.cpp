@@ -636,6 +636,27 @@ outcome<database_stats> document_store::stats() const {
   collection_map collections;
   std::unique_ptr<leveldb::Iterator> iter{
     impl_->db->NewIterator(snapshot.options())};
+  // Ids in conflict: a scan of the conflicts table, which is empty but
+  // for the moments someone has to resolve something.
+  if (result.conflict_count > 0) {
+    std::string last_id;
+    for (iter->Seek(std::string(1, dk::conflict_prefix)); iter->Valid();
+         iter->Next()) {
+      auto key = to_view(iter->key());
+      if (key.empty() || key.front() != dk::conflict_prefix)
+        break;
+      // The escaped id ends at the first 00 00.
+      auto end = key.find(std::string_view{"\0\0", 2});
+      auto id = key.substr(0, end);
+      if (id != last_id) {
+        ++result.conflicted_documents;
+        last_id.assign(id);
+      }
+    }
+    if (!iter->status().ok())
+      return storage_error("document store", impl_->dir,
+                           "cannot read the conflicts", iter->status());
+  }
   if (!read_collections(*iter, collections))
     return storage_error("document store", impl_->dir, "cannot read the collection counts",
                          iter->status());

@@ -119,6 +119,8 @@ struct database_stats {
   int64_t tombstone_count = 0;
   /// Conflict versions stored (of all ids in conflict).
   int64_t conflict_count = 0;
+  /// Ids in conflict.
+  int64_t conflicted_documents = 0;
   std::vector<collection_count> collections;
   /// Approximate size of the store's files in bytes.
   int64_t size_on_disk = 0;

@@ -214,9 +214,9 @@ std::string render_stats(const database_stats& stats) {
     w.StartObject();
     count("CountOfDocuments", stats.document_count);
     count("CountOfRevisionDocuments", 0);
-    count("CountOfDocumentsConflicts", 0);
+    count("CountOfDocumentsConflicts", stats.conflicted_documents);
     count("CountOfTombstones", stats.tombstone_count);
-    count("CountOfConflicts", 0);
+    count("CountOfConflicts", stats.conflict_count);
     count("CountOfAttachments", 0);
     count("CountOfUniqueAttachments", 0);
     count("CountOfCounterEntries", 0);
@@ -250,7 +250,7 @@ std::string render_collection_stats(const database_stats& stats) {
     write_key(w, "CountOfDocuments");
     w.Int64(stats.document_count);
     write_key(w, "CountOfConflicts");
-    w.Int64(0);
+    w.Int64(stats.conflict_count);
     write_key(w, "Collections");
     w.StartObject();
     for (auto& c : stats.collections) {

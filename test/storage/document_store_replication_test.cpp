@@ -64,6 +64,7 @@ TEST_CASE("a conflict takes the id out of its collection until resolved") {
   auto stats = unwrap(store->stats());
   CHECK(stats.document_count == 1);
   CHECK(stats.conflict_count == 2);
+  CHECK(stats.conflicted_documents == 1);
   REQUIRE(stats.collections.size() == 1);
   CHECK(stats.collections[0].count == 1);
   SUBCASE("resolved by a document") {
@@ -79,6 +80,7 @@ TEST_CASE("a conflict takes the id out of its collection until resolved") {
   }
   CHECK(unwrap(store->conflicts("users/1")).empty());
   CHECK(store->conflict_count() == 0);
+  CHECK(unwrap(store->stats()).conflicted_documents == 0);
   // The removed versions left the etag order with their keys.
   for (auto& entry : unwrap(store->changes_since(0, 100)))
     CHECK((entry.record.flags & document_flag::conflicted) == 0);
