@@ -314,7 +314,7 @@ describe("scripts: --exec and --json", () => {
       [["--url", a.url, "--exec", "remove-node B"],
        /^error: node B is not in the cluster\n$/],
       [["--url", a.url, "--exec", "add-db-node demo B"],
-       /^error: this node does not support adding nodes to database groups yet\n$/],
+       /^error: node 'B' is not in the cluster\n$/],
       [["--url", a.url, "--exec", "frobnicate"],
        /^error: unknown command 'frobnicate' \(try help\)\n$/],
       [["--url", a.url, "--exec", "create-db"], /^error: usage: create-db <name> /],
