@@ -32,6 +32,9 @@ enum class ec : uint8_t {
   concurrency_violation,
   /// A PUT would move an existing document to another collection.
   collection_mismatch,
+  /// The document is in conflict: its versions wait for a resolution and
+  /// it cannot be loaded (RavenDB DocumentConflictException).
+  document_conflict,
   /// A storage read or write failed (I/O error, corruption).
   storage_failure,
   /// The data directory or a store has a format this build does not know.
@@ -52,7 +55,7 @@ enum class ec : uint8_t {
 };
 
 /// Names of the codes, indexed by value; used in logs and error contexts.
-inline constexpr std::array<std::string_view, 18> ec_names = {
+inline constexpr std::array<std::string_view, 19> ec_names = {
   "none",
   "bad_request",
   "route_not_found",
@@ -63,6 +66,7 @@ inline constexpr std::array<std::string_view, 18> ec_names = {
   "shutting_down",
   "concurrency_violation",
   "collection_mismatch",
+  "document_conflict",
   "storage_failure",
   "unsupported_format",
   "timeout",

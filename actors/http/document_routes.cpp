@@ -1,6 +1,6 @@
 // Document routes (ravendb-http.md §4): loads are served on the I/O thread
-// straight from the store; writes go to the database actor, whose storage
-// writer group-commits them.
+// straight from the store (an id in conflict answers 409, §6.2); writes go
+// to the database actor, whose storage writer group-commits them.
 
 #include "actors/http/routes.hpp"
 
@@ -8,6 +8,7 @@
 #include "runtime/documents/document_id.hpp"
 #include "runtime/documents/include_paths.hpp"
 #include "runtime/documents/timestamp.hpp"
+#include "runtime/http/conflict_responses.hpp"
 #include "runtime/http/responses.hpp"
 #include "runtime/http/timespan.hpp"
 #include "runtime/json/json.hpp"
@@ -68,6 +69,23 @@ load_includes(const document_store& store,
   return included;
 }
 
+// An id in conflict has no live version, only its conflict versions, so a
+// load misses it; RavenDB refuses such a load until the conflict is
+// resolved (§6.2). Misses are rare: each costs one more read. (The store's
+// conflict_count() would rule conflicts out at once, but only its writer
+// may read it.)
+// @returns the failure to answer, or nullopt for a plain miss.
+std::optional<failure> conflict_on_miss(const document_store& store,
+                                        const std::string& key,
+                                        std::string_view id) {
+  auto versions = store.conflicts(key);
+  if (!versions)
+    return versions.error();
+  if (versions->empty())
+    return std::nullopt;
+  return document_conflict(id, *versions);
+}
+
 void load_documents(const request_ptr& r, const published_database& db,
                     const std::vector<std::string>& ids) {
   auto metadata_only = r->query().get_bool("metadataOnly", false);
@@ -86,8 +104,14 @@ void load_documents(const request_ptr& r, const published_database& db,
     return r->fail(found.error());
   std::vector<const document_record*> results;
   results.reserve(found->size());
-  for (auto& f : *found)
+  for (size_t i = 0; i < found->size(); ++i) {
+    auto& f = (*found)[i];
+    if (!f) {
+      if (auto conflict = conflict_on_miss(*db.store, keys[i], ids[i]))
+        return r->fail(*conflict);
+    }
     results.push_back(f ? &*f : nullptr);
+  }
   auto included = load_includes(*db.store, results, r->query().all("include"));
   if (!included)
     return r->fail(included.error());
@@ -293,11 +317,15 @@ void head_document(const request_ptr& r) {
   auto id = required_id(r);
   if (!id)
     return r->fail(id.error());
-  auto found = db->store->get(fold_case(*id));
+  auto key = fold_case(*id);
+  auto found = db->store->get(key);
   if (!found)
     return r->fail(found.error());
-  if (!*found)
+  if (!*found) {
+    if (auto conflict = conflict_on_miss(*db->store, key, *id))
+      return r->fail(*conflict);
     return r->reply_empty(404);
+  }
   auto& cv = (*found)->change_vector;
   auto reply = empty_reply(200, {{"ETag", "\"" + cv + "\""}});
   if (unquote(r->exchange().header("If-None-Match")) == cv)

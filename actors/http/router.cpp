@@ -19,8 +19,9 @@ struct route {
 };
 
 // Every route Corvus serves (ravendb-http.md: P0, the low-level document
-// commands, compare-exchange, cluster membership).
-constexpr std::array<route, 37> routes = {{
+// commands, compare-exchange, cluster membership, database groups,
+// conflicts).
+constexpr std::array<route, 38> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -33,6 +34,7 @@ constexpr std::array<route, 37> routes = {{
   {"GET", "/databases/{}/collections/stats", get_collection_stats},
   {"GET", "/databases/{}/healthcheck", get_healthcheck},
   {"GET", "/databases/{}/configuration/client", get_client_configuration},
+  {"GET", "/databases/{}/replication/conflicts", get_replication_conflicts},
   {"GET", "/databases/{}/cmpxchg", get_compare_exchange},
   {"PUT", "/databases/{}/cmpxchg", put_compare_exchange},
   {"DELETE", "/databases/{}/cmpxchg", delete_compare_exchange},

@@ -23,6 +23,9 @@ void get_collection_stats(const request_ptr& r);
 void get_healthcheck(const request_ptr& r);
 void get_client_configuration(const request_ptr& r);
 
+// Replication (replication_routes.cpp), under /databases/{db}/.
+void get_replication_conflicts(const request_ptr& r);
+
 // Server (server_routes.cpp).
 void get_topology(const request_ptr& r);
 void put_admin_databases(const request_ptr& r);

@@ -3,6 +3,7 @@
 #include "runtime/json/json.hpp"
 
 #include <array>
+#include <charconv>
 
 namespace corvus {
 
@@ -10,7 +11,7 @@ namespace {
 
 // Indexed by ec. Statuses follow the client's failover rules (§1.5): 503
 // only where nothing was applied, so that a retry on another node is safe.
-constexpr std::array<error_mapping, 18> mappings = {{
+constexpr std::array<error_mapping, 19> mappings = {{
   /* none */ {500, "Raven.Client.Exceptions.RavenException"},
   /* bad_request */ {400, "Raven.Client.Exceptions.BadRequestException"},
   /* route_not_found */
@@ -28,6 +29,8 @@ constexpr std::array<error_mapping, 18> mappings = {{
   {409, "Raven.Client.Exceptions.ConcurrencyException"},
   /* collection_mismatch */
   {400, "Raven.Client.Exceptions.Documents.DocumentCollectionMismatchException"},
+  /* document_conflict */
+  {409, "Raven.Client.Exceptions.Documents.DocumentConflictException"},
   /* storage_failure */ {500, "Raven.Client.Exceptions.RavenException"},
   /* unsupported_format */ {500, "Raven.Client.Exceptions.RavenException"},
   /* timeout */ {500, "Raven.Client.Exceptions.RavenTimeoutException"},
@@ -42,6 +45,18 @@ constexpr std::array<error_mapping, 18> mappings = {{
 }};
 static_assert(mappings.size() == ec_names.size(),
               "every ec needs an HTTP mapping");
+
+// Fields RavenDB writes as numbers. A failure carries every field as text
+// (its fields cross actors as strings); these go out unquoted when the text
+// is an integer.
+bool is_numeric_field(std::string_view key, std::string_view value) {
+  if (key != "LargestEtag")
+    return false;
+  int64_t n = 0;
+  auto [end, err] = std::from_chars(value.data(), value.data() + value.size(),
+                                    n);
+  return err == std::errc{} && end == value.data() + value.size();
+}
 
 } // namespace
 
@@ -66,7 +81,10 @@ std::string render_error_body(const failure& err, std::string_view url) {
     write_string(w, full);
     for (auto& [key, value] : err.fields) {
       write_key(w, key);
-      write_string(w, value);
+      if (is_numeric_field(key, value))
+        w.RawValue(value.data(), value.size(), rapidjson::kNumberType);
+      else
+        write_string(w, value);
     }
     // Write assurance and similar timeouts must not be retried elsewhere.
     if (err.code == ec::timeout) {

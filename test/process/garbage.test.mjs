@@ -44,6 +44,7 @@ const routes = [
   { method: "GET", path: "/databases/{db}/collections/stats", read: true },
   { method: "GET", path: "/databases/{db}/healthcheck", read: true },
   { method: "GET", path: "/databases/{db}/configuration/client", read: true },
+  { method: "GET", path: "/databases/{db}/replication/conflicts", query: "docId=keep%2F1", read: true },
   { method: "GET", path: "/topology", query: "name={db}", read: true },
   { method: "GET", path: "/cluster/topology", read: true },
   { method: "GET", path: "/cluster/node-info", read: true },
