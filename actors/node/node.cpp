@@ -22,6 +22,19 @@ namespace corvus {
 
 namespace {
 
+// The outcome of a command as the kind its proposer expects. A client may
+// reuse a raft-request-id: the request history then answers the first
+// command's outcome, which may be of another kind.
+template <class Result>
+outcome<Result> outcome_as(outcome<cluster_result> result) {
+  if (!result)
+    return std::move(result.error());
+  if (auto* r = std::get_if<Result>(&*result))
+    return std::move(*r);
+  return make_failure(ec::bad_request,
+                      "the raft-request-id was used by another command");
+}
+
 std::string join(const std::vector<std::string>& items) {
   std::string out;
   for (auto& i : items) {
@@ -439,11 +452,12 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       st.propose(cmd, [self, rp](outcome<cluster_result> result,
                                  int64_t index) mutable {
         auto& st = self->state;
-        if (!result) {
-          rp.deliver(to_error(result.error()));
+        auto created = outcome_as<database_created>(std::move(result));
+        if (!created) {
+          rp.deliver(to_error(created.error()));
           return;
         }
-        auto reply = std::get<database_created>(*result);
+        auto reply = std::move(*created);
         auto& record = reply.record;
         st.settings.log->info("created database '{}' on {} (index {})",
                               record.name, join(record.topology.members),
@@ -482,11 +496,12 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       st.propose(cmd, [self, rp, from_nodes](outcome<cluster_result> result,
                                              int64_t) mutable {
         auto& st = self->state;
-        if (!result) {
-          rp.deliver(to_error(result.error()));
+        auto deleted = outcome_as<databases_deleted>(std::move(result));
+        if (!deleted) {
+          rp.deliver(to_error(deleted.error()));
           return;
         }
-        auto reply = std::get<databases_deleted>(*result);
+        auto reply = std::move(*deleted);
         st.settings.log->info("deleted database(s) [{}]{} (index {})",
                               join(reply.names),
                               from_nodes.empty()
@@ -523,17 +538,9 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       st.propose(cmd, [self, rp](outcome<cluster_result> result,
                                  int64_t) mutable {
         auto& st = self->state;
-        if (!result) {
-          rp.deliver(to_error(result.error()));
-          return;
-        }
-        // A client may reuse a raft-request-id: the history then answers
-        // the first command's outcome, which may be of another kind.
-        auto* added = std::get_if<database_node_added>(&*result);
-        if (added == nullptr) {
-          rp.deliver(to_error(make_failure(
-            ec::bad_request, "the raft-request-id was used by another "
-                             "command")));
+        auto added = outcome_as<database_node_added>(std::move(result));
+        if (!added) {
+          rp.deliver(to_error(added.error()));
           return;
         }
         auto reply = std::move(*added);
