@@ -16,6 +16,11 @@
 //                "Successful":true
 //   etcd-put     POST {etcd-prefix}/kv/put, body {"key":b64,"value":b64}
 //                through etcd's JSON gateway; 200 with a "header"
+//   replication-lag  (scripts/bench/replication) one document at a time
+//                written to the first of --urls; after each 201 the other
+//                nodes are polled with GET docs?&id= until they answer 200;
+//                reports the write latency and the lag per node and until
+//                all nodes have it (see lag_probe)
 // The key-value modes write a new key per request, {prefix}{run}-{c}-{n}
 // (run: unique per process, c: connection, n: its counter), with a value of
 // --doc-size bytes of text (bench_document.hpp make_text), the same bytes
@@ -35,6 +40,10 @@
 // request was sent before or after the kill; the first ones go to stderr
 // with their time relative to the kill. Exit status 1 when no write
 // succeeds within --failover-limit seconds of the kill.
+//
+// --populate N writes ids {prefix}0..N-1 in batches of --batch-size before
+// the run; with --populate-only the tool stops after that, having printed
+// its `phase=populate` line.
 
 #include "runtime/text/base64.hpp"
 #include "scripts/bench/tools/bench_document.hpp"
@@ -82,7 +91,14 @@ using boost::system::error_code;
 using namespace corvus::bench;
 using corvus::base64_encode;
 
-enum class run_mode { put_single, put_batch, load, cmpxchg_put, etcd_put };
+enum class run_mode {
+  put_single,
+  put_batch,
+  load,
+  cmpxchg_put,
+  etcd_put,
+  replication_lag
+};
 
 const char* to_string(run_mode m) {
   switch (m) {
@@ -94,6 +110,8 @@ const char* to_string(run_mode m) {
       return "cmpxchg-put";
     case run_mode::etcd_put:
       return "etcd-put";
+    case run_mode::replication_lag:
+      return "replication-lag";
     default:
       return "load";
   }
@@ -133,6 +151,12 @@ struct load_options {
   int kill_pid = 0;
   double kill_after_s = 1;
   double failover_limit_s = 30;
+  // replication-lag
+  uint64_t writes = 2000;
+  uint64_t warmup_writes = 20;
+  uint64_t poll_interval_us = 0;
+  // --populate-only
+  bool populate_only = false;
 };
 
 /// Host and port of an http://host:port URL.
@@ -1069,6 +1093,366 @@ std::string fetch_topology(const load_options& opts, run_state& run,
   return {};
 }
 
+
+/// --mode replication-lag: one writer on the first of --urls writes one
+/// document at a time (a bulk_docs call with one PUT, answered once
+/// durable); as soon as its 201 arrives, every other node of --urls is
+/// polled with GET docs?&id= on its own keep-alive connection, back to back
+/// (or every --poll-interval-us), until it answers 200. The lag of a node
+/// is the time from the 201 to that 200; the next write goes once every
+/// node answered 200. The resolution is one GET round trip (a 404's time
+/// is reported as poll_*).
+class lag_probe {
+public:
+  lag_probe(net::io_context& io, const load_options& opts)
+    : io_{io}, opts_{opts} {
+    splitmix64 rng{static_cast<uint64_t>(
+      std::chrono::system_clock::now().time_since_epoch().count())
+                   ^ (static_cast<uint64_t>(getpid()) << 32)};
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 0; i < 8; ++i)
+      run_tag_ += hex[rng.below(16)];
+    documents_ = make_documents(opts.doc_size, document_pool_size);
+  }
+
+  /// Resolves and connects every node; @returns an error text or empty.
+  std::string connect(const std::string& topology_etag) {
+    tcp::resolver resolver{io_};
+    for (size_t i = 0; i < opts_.urls.size(); ++i) {
+      auto n = std::make_unique<node>(io_);
+      n->url = opts_.urls[i];
+      auto parts = parse_url(n->url);
+      if (!parts)
+        return "bad URL in --urls: " + n->url;
+      error_code ec;
+      n->endpoints = resolver.resolve(parts->host, parts->port, ec);
+      if (ec)
+        return "cannot resolve " + parts->host + ": " + ec.message();
+      n->stream.connect(n->endpoints, ec);
+      if (ec)
+        return "cannot connect to " + n->url + ": " + ec.message();
+      n->stream.socket().set_option(tcp::no_delay{true}, ec);
+      bool writer = i == 0;
+      set_headers(n->req, writer ? run_mode::put_single : run_mode::load,
+                  parts->host, parts->port, topology_etag);
+      if (writer) {
+        n->req.method(http::verb::post);
+        n->req.target("/databases/" + opts_.database + "/bulk_docs?");
+      } else {
+        n->req.method(http::verb::get);
+      }
+      nodes_.push_back(std::move(n));
+    }
+    return {};
+  }
+
+  void start() {
+    write_lat_.reserve(opts_.writes);
+    lag_all_.reserve(opts_.writes);
+    for (auto& n : nodes_)
+      n->lag_us.reserve(opts_.writes);
+    write();
+  }
+
+  /// Prints the report line and the errors; @returns the exit status.
+  int report() {
+    double seconds
+      = std::chrono::duration<double>(measure_end_ - measure_start_).count();
+    if (counted_ == 0)
+      seconds = 0;
+    auto cpu = [&](double from, double to) {
+      return fixed1(seconds > 0 ? 100 * (to - from) / seconds : 0);
+    };
+    auto fields = [](const std::string& prefix, const latency_summary& s) {
+      return prefix + "p50_us=" + std::to_string(s.p50_us) + " " + prefix
+             + "p90_us=" + std::to_string(s.p90_us) + " " + prefix
+             + "p99_us=" + std::to_string(s.p99_us) + " " + prefix
+             + "max_us=" + std::to_string(s.max_us);
+    };
+    std::cout << "mode=replication-lag writes=" << counted_
+              << " warmup_writes=" << std::min(written_, opts_.warmup_writes)
+              << " doc_size=" << opts_.doc_size
+              << " readers=" << nodes_.size() - 1
+              << " duration_s=" << fixed1(seconds) << " writes_per_s="
+              << fixed1(seconds > 0 ? counted_ / seconds : 0) << ' '
+              << fields("write_", summarize(write_lat_)) << ' '
+              << fields("lag_", summarize(lag_all_)) << ' '
+              << fields("poll_", summarize(poll_us_)) << " polls_per_write="
+              << fixed1(counted_ > 0
+                          ? static_cast<double>(polls_) / counted_
+                          : 0);
+    for (size_t i = 1; i < nodes_.size(); ++i) {
+      auto& n = *nodes_[i];
+      auto prefix = "r" + std::to_string(i) + "_";
+      std::cout << ' ' << fields(prefix + "lag_", summarize(n.lag_us)) << ' '
+                << prefix << "first_poll=" << n.first_poll_hits;
+    }
+    std::cout << " errors=" << errors_.size() << " reconnects=" << reconnects_
+              << " client_cpu_pct=" << cpu(cpu_at_start_, cpu_at_end_);
+    if (!opts_.server_pids.empty())
+      std::cout << " server_cpu_pct="
+                << cpu(server_cpu_at_start_, server_cpu_at_end_);
+    std::cout << std::endl;
+    if (!errors_.empty()) {
+      std::cerr << "corvus-http-load: FAILED:\n";
+      for (auto& e : errors_)
+        std::cerr << "  " << e << '\n';
+      return 1;
+    }
+    return counted_ > 0 ? 0 : 1;
+  }
+
+private:
+  struct node {
+    explicit node(net::io_context& io) : stream{io}, pause{io} {
+      // nop
+    }
+    std::string url;
+    tcp::resolver::results_type endpoints;
+    boost::beast::tcp_stream stream;
+    net::steady_timer pause;
+    boost::beast::flat_buffer buffer;
+    http::request<http::string_body> req;
+    std::optional<http::response_parser<http::string_body>> res;
+    clock_type::time_point sent_at;
+    bool done = false;
+    unsigned polls = 0;
+    std::vector<uint32_t> lag_us;
+    uint64_t first_poll_hits = 0;
+  };
+
+  static uint32_t micros(clock_type::duration d) {
+    return static_cast<uint32_t>(
+      std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+  }
+
+  clock_type::duration timeout() const {
+    return std::chrono::duration_cast<clock_type::duration>(
+      std::chrono::duration<double>(opts_.request_timeout_s));
+  }
+
+  bool counting() const { return written_ > opts_.warmup_writes; }
+
+  void sample_cpu(double& client, double& server) const {
+    client = cpu_seconds();
+    server = 0;
+    for (int pid : opts_.server_pids)
+      server += process_cpu_seconds(pid);
+  }
+
+  void fail(std::string what) {
+    if (stopped_)
+      return;
+    errors_.push_back(std::move(what));
+    stopped_ = true;
+    for (auto& n : nodes_) {
+      error_code ignored;
+      n->pause.cancel();
+      n->stream.socket().close(ignored);
+    }
+  }
+
+  /// Sends `n`'s request and reads the answer into `n.res`.
+  template <class Then>
+  void exchange(node& n, Then then) {
+    n.sent_at = clock_type::now();
+    n.stream.expires_after(timeout());
+    http::async_write(n.stream, n.req, [this, &n, then](error_code ec,
+                                                        size_t) {
+      if (ec)
+        return fail(n.url + ": write: " + ec.message());
+      n.res.emplace();
+      n.res->body_limit(64u << 20);
+      http::async_read(n.stream, n.buffer, *n.res,
+                       [this, &n, then](error_code ec, size_t) {
+                         if (ec)
+                           return fail(n.url + ": read: " + ec.message());
+                         if (!n.res->get().keep_alive()) {
+                           // Costs a connect; reported, not an error.
+                           ++reconnects_;
+                           error_code ignored;
+                           n.stream.socket().close(ignored);
+                           n.stream.connect(n.endpoints, ignored);
+                           n.stream.socket().set_option(tcp::no_delay{true},
+                                                        ignored);
+                         }
+                         then();
+                       });
+    });
+  }
+
+  void write() {
+    if (stopped_)
+      return;
+    if (written_ == opts_.warmup_writes) {
+      measure_start_ = clock_type::now();
+      sample_cpu(cpu_at_start_, server_cpu_at_start_);
+    }
+    if (written_ == opts_.warmup_writes + opts_.writes) {
+      measure_end_ = clock_type::now();
+      sample_cpu(cpu_at_end_, server_cpu_at_end_);
+      for (auto& n : nodes_) {
+        error_code ignored;
+        n->stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+        n->stream.socket().close(ignored);
+      }
+      return;
+    }
+    id_ = opts_.id_prefix + run_tag_ + "-" + std::to_string(written_);
+    auto& w = *nodes_[0];
+    auto& body = w.req.body();
+    body.clear();
+    body += R"({"Commands":[{"Id":")";
+    body += id_;
+    body += R"(","ChangeVector":null,"Document":)";
+    body += documents_[written_ % documents_.size()];
+    body += R"(,"Type":"PUT"}]})";
+    w.req.prepare_payload();
+    ++written_;
+    exchange(w, [this] { on_written(); });
+  }
+
+  void on_written() {
+    acked_at_ = clock_type::now();
+    auto& w = *nodes_[0];
+    auto& msg = w.res->get();
+    if (msg.result_int() != 201)
+      return fail(w.url + ": bulk_docs " + id_ + ": HTTP "
+                  + std::to_string(msg.result_int()) + " "
+                  + msg.body().substr(0, 300));
+    if (auto problem = verify_body(run_mode::put_single, msg.body(), {id_});
+        !problem.empty())
+      return fail(w.url + ": bulk_docs " + id_ + ": " + problem);
+    if (counting())
+      write_lat_.push_back(micros(acked_at_ - w.sent_at));
+    waiting_ = nodes_.size() - 1;
+    auto target = "/databases/" + opts_.database
+                  + "/docs?&id=" + encode_uri_component(id_);
+    for (size_t i = 1; i < nodes_.size(); ++i) {
+      auto& n = *nodes_[i];
+      n.done = false;
+      n.polls = 0;
+      n.req.target(target);
+      poll(n);
+    }
+  }
+
+  void poll(node& n) {
+    if (stopped_)
+      return;
+    exchange(n, [this, &n] { on_poll(n); });
+  }
+
+  void on_poll(node& n) {
+    auto now = clock_type::now();
+    auto& msg = n.res->get();
+    if (msg.result_int() == 200) {
+      if (auto problem = verify_body(run_mode::load, msg.body(), {id_});
+          !problem.empty())
+        return fail(n.url + ": GET " + id_ + ": " + problem);
+      if (counting()) {
+        n.lag_us.push_back(micros(now - acked_at_));
+        if (n.polls == 0)
+          ++n.first_poll_hits;
+      }
+      n.done = true;
+      if (--waiting_ == 0) {
+        if (counting()) {
+          lag_all_.push_back(micros(now - acked_at_));
+          ++counted_;
+        }
+        write();
+      }
+      return;
+    }
+    if (msg.result_int() != 404)
+      return fail(n.url + ": GET " + id_ + ": HTTP "
+                  + std::to_string(msg.result_int()) + " "
+                  + msg.body().substr(0, 300));
+    ++n.polls;
+    if (counting()) {
+      ++polls_;
+      poll_us_.push_back(micros(now - n.sent_at));
+    }
+    if (now - acked_at_ > timeout())
+      return fail(n.url + ": " + id_ + " not visible "
+                  + fixed1(opts_.request_timeout_s)
+                  + " s after its write was acknowledged");
+    if (opts_.poll_interval_us == 0)
+      return poll(n);
+    n.pause.expires_after(std::chrono::microseconds(opts_.poll_interval_us));
+    n.pause.async_wait([this, &n](error_code ec) {
+      if (!ec)
+        poll(n);
+    });
+  }
+
+  net::io_context& io_;
+  const load_options& opts_;
+  std::string run_tag_;
+  std::vector<std::string> documents_;
+  std::vector<std::unique_ptr<node>> nodes_; // [0] is the writer
+  std::string id_;
+  uint64_t written_ = 0;
+  size_t waiting_ = 0;
+  clock_type::time_point acked_at_;
+  clock_type::time_point measure_start_;
+  clock_type::time_point measure_end_;
+  double cpu_at_start_ = 0;
+  double cpu_at_end_ = 0;
+  double server_cpu_at_start_ = 0;
+  double server_cpu_at_end_ = 0;
+  uint64_t counted_ = 0;
+  uint64_t polls_ = 0;
+  uint64_t reconnects_ = 0;
+  bool stopped_ = false;
+  std::vector<uint32_t> write_lat_;
+  std::vector<uint32_t> lag_all_;
+  std::vector<uint32_t> poll_us_;
+  std::vector<std::string> errors_;
+};
+
+/// Runs --mode replication-lag; @returns the exit status.
+int run_replication_lag(const load_options& opts) {
+  net::io_context io{1};
+  // The writer's topology first, as the client asks for it; it also checks
+  // that the database exists.
+  load_options writer = opts;
+  writer.url = opts.urls.front();
+  auto parts = parse_url(writer.url);
+  if (!parts) {
+    std::cerr << "corvus-http-load: bad URL in --urls: " << writer.url
+              << '\n';
+    return 2;
+  }
+  writer.host = parts->host;
+  writer.port = parts->port;
+  run_state base;
+  base.opts = &writer;
+  {
+    tcp::resolver resolver{io};
+    error_code ec;
+    base.endpoints = resolver.resolve(writer.host, writer.port, ec);
+    if (ec) {
+      std::cerr << "corvus-http-load: cannot resolve " << writer.host << ": "
+                << ec.message() << '\n';
+      return 1;
+    }
+  }
+  if (auto err = fetch_topology(writer, base, io); !err.empty()) {
+    std::cerr << "corvus-http-load: " << err << '\n';
+    return 1;
+  }
+  lag_probe probe{io, opts};
+  if (auto err = probe.connect(base.topology_etag); !err.empty()) {
+    std::cerr << "corvus-http-load: " << err << '\n';
+    return 1;
+  }
+  probe.start();
+  io.run();
+  return probe.report();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -1087,7 +1471,8 @@ int main(int argc, char** argv) {
     ("database", po::value(&opts.database)->default_value("bench"),
      "database name")
     ("mode", po::value(&mode_text)->default_value("put-single"),
-     "put-single, put-batch, load, cmpxchg-put or etcd-put")
+     "put-single, put-batch, load, cmpxchg-put, etcd-put or"
+     " replication-lag")
     ("connections", po::value(&opts.connections)->default_value(1),
      "concurrent keep-alive connections")
     ("batch-size", po::value(&opts.batch_size)->default_value(100),
@@ -1118,13 +1503,22 @@ int main(int argc, char** argv) {
      "key-value modes: one client, kill --kill-pid after --kill-after"
      " seconds and measure until the next successful write")
     ("urls", po::value(&urls_text),
-     "--failover: comma-separated node URLs, the leader first")
+     "--failover: comma-separated node URLs, the leader first;"
+     " replication-lag: the writer first, then the nodes to poll")
     ("kill-pid", po::value(&opts.kill_pid)->default_value(0),
      "--failover: the process to SIGKILL (the leader)")
     ("kill-after", po::value(&opts.kill_after_s)->default_value(1),
      "--failover: seconds of writes before the kill")
     ("failover-limit", po::value(&opts.failover_limit_s)->default_value(30),
      "--failover: seconds after the kill before giving up")
+    ("populate-only", po::bool_switch(&opts.populate_only),
+     "stop after --populate")
+    ("writes", po::value(&opts.writes)->default_value(2000),
+     "replication-lag: measured writes")
+    ("warmup-writes", po::value(&opts.warmup_writes)->default_value(20),
+     "replication-lag: writes before measuring")
+    ("poll-interval-us", po::value(&opts.poll_interval_us)->default_value(0),
+     "replication-lag: pause between two GETs to one node (0: none)")
     ("print-document", "print the document for variant 0 and exit");
   // clang-format on
   po::variables_map vm;
@@ -1153,6 +1547,8 @@ int main(int argc, char** argv) {
     opts.mode = run_mode::cmpxchg_put;
   else if (mode_text == "etcd-put")
     opts.mode = run_mode::etcd_put;
+  else if (mode_text == "replication-lag")
+    opts.mode = run_mode::replication_lag;
   else {
     std::cerr << "corvus-http-load: unknown --mode " << mode_text << '\n';
     return 2;
@@ -1197,11 +1593,26 @@ int main(int argc, char** argv) {
     }
     return run_failover(opts);
   }
+  if (opts.mode == run_mode::replication_lag) {
+    opts.urls = split(urls_text);
+    if (opts.urls.size() < 2 || opts.writes == 0
+        || opts.request_timeout_s <= 0) {
+      std::cerr << "corvus-http-load: replication-lag needs --urls with the"
+                   " writer first and at least one more node, and positive"
+                   " --writes and --request-timeout\n";
+      return 2;
+    }
+    return run_replication_lag(opts);
+  }
   if (auto parts = parse_url(opts.url)) {
     opts.host = parts->host;
     opts.port = parts->port;
   } else {
     std::cerr << "corvus-http-load: --url must look like http://host:port\n";
+    return 2;
+  }
+  if (opts.populate_only && opts.populate == 0) {
+    std::cerr << "corvus-http-load: --populate-only needs --populate\n";
     return 2;
   }
   if (is_key_value(opts.mode) && opts.populate > 0) {
@@ -1250,6 +1661,8 @@ int main(int argc, char** argv) {
       print_errors(run);
       return 1;
     }
+    if (opts.populate_only)
+      return 0;
   }
 
   run_state run = base;
