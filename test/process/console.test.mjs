@@ -436,6 +436,16 @@ describe("a 3-node cluster", () => {
     assert.equal(raft.NodeTag, "B");
     assert.equal(raft.State, "Follower");
 
+    // The replication links of `orders` on B: to A and C, connected.
+    let links;
+    for (let i = 0; i < 100; ++i) {
+      links = (await execJson(b, "links orders")).Links;
+      if (links.length === 2 && links.every((l) => l.Connected)) break;
+      await sleep(50);
+    }
+    assert.deepEqual(links.map((l) => [l.Source, l.Destination, l.Connected]).sort(),
+                     [["B", "A", true], ["B", "C", true]]);
+
     // Removing a node, from the console.
     const removed = await execJson(a, "remove-node C");
     assert.match(removed.Result, /C/);
