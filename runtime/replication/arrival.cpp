@@ -33,17 +33,18 @@ arrival_decision decide_arrival(const document_version& incoming,
                                 const std::vector<document_version>& conflicts,
                                 const conflict_policy& policy) {
   arrival_decision d;
+  std::vector<size_t> superseded;
   if (!conflicts.empty()) {
     // An id in conflict: newer than every stored version resolves it; a
     // version one of them already covers adds nothing.
-    auto dominates = true;
-    for (auto& c : conflicts) {
-      auto s = compare(incoming.version, c.version);
+    for (size_t i = 0; i < conflicts.size(); ++i) {
+      auto s = compare(incoming.version, conflicts[i].version);
       if (s == conflict_status::already_merged)
         return d; // ignore
-      dominates = dominates && s == conflict_status::update;
+      if (s == conflict_status::update)
+        superseded.push_back(i);
     }
-    if (dominates) {
+    if (superseded.size() == conflicts.size()) {
       d.outcome = arrival_outcome::apply;
       return d;
     }
@@ -78,7 +79,12 @@ arrival_decision decide_arrival(const document_version& incoming,
     return d;
   }
   if (!policy.resolve_to_latest) {
+    // The versions the incoming one descends from are no longer in
+    // conflict: a copy that received it first never stored them (they
+    // arrive there after it and are ignored), so keeping them here would
+    // leave the copies with different conflict sets.
     d.outcome = arrival_outcome::conflict;
+    d.superseded = std::move(superseded);
     return d;
   }
   d.outcome = arrival_outcome::resolve;

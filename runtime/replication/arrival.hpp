@@ -53,7 +53,8 @@ enum class arrival_outcome {
   /// a new local etag, flagged Resolved (it replicates onwards).
   resolve,
   /// Store the incoming version as a conflict (with the local one, if
-  /// any): the id leaves its collection and reads answer 409.
+  /// any): the id leaves its collection and reads answer 409. Stored
+  /// conflict versions it is newer than leave the conflicts.
   conflict,
 };
 
@@ -68,6 +69,9 @@ struct arrival_decision {
   /// conflicts passed in.
   arrival_winner winner = arrival_winner::incoming;
   size_t conflict_index = 0;
+  /// conflict: the positions of the stored conflict versions the incoming
+  /// one supersedes (it descends from them), in increasing order.
+  std::vector<size_t> superseded;
 };
 
 /// Decides what to do with `incoming`, given the live `local` version (a

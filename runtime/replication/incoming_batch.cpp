@@ -257,7 +257,15 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       // collection and reads answer 409 until someone resolves it (§6.4).
       ++counts.conflicts;
       held_versions after;
-      after.conflicts = held->conflicts;
+      std::vector<document_record> superseded;
+      auto next = decision.superseded.begin();
+      for (size_t i = 0; i < held->conflicts.size(); ++i)
+        if (next != decision.superseded.end() && *next == i) {
+          superseded.push_back(header_of(held->conflicts[i]));
+          ++next;
+        } else {
+          after.conflicts.push_back(held->conflicts[i]);
+        }
       if (held->live) {
         auto moved = stored_copy(tx, *held->live,
                                  (held->live->flags & ~arrival_flags)
@@ -273,7 +281,8 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       if (!rec)
         return rec.error();
       after.conflicts.push_back(*rec);
-      tx.write(key, {key, std::move(*rec), std::nullopt, {}, 0},
+      tx.write(key,
+               {key, std::move(*rec), std::nullopt, std::move(superseded), 0},
                std::move(after));
       return done{};
     }

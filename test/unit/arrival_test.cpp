@@ -123,10 +123,24 @@ TEST_CASE("an id in conflict: a version newer than all resolves it, a "
     auto third = doc("C:1-" + c, R"({"n":3})", 20);
     auto d = decide_arrival(third, {}, conflicts, latest_off);
     CHECK(d.outcome == arrival_outcome::conflict);
+    CHECK(d.superseded.empty());
     d = decide_arrival(third, {}, conflicts, latest_on);
     CHECK(d.outcome == arrival_outcome::resolve);
     CHECK(d.winner == arrival_winner::stored_conflict);
     CHECK(d.conflict_index == 1);
     CHECK(d.merged == cv("A:5-" + a + ", B:3-" + b + ", C:1-" + c));
   }
+}
+
+TEST_CASE("an id in conflict: a version that supersedes some of the stored "
+          "ones replaces them") {
+  // A copy that received the new version before the ones it descends from
+  // ignores those; every copy must end with the same conflicts.
+  std::vector<document_version> conflicts{doc("A:5-" + a, R"({"n":1})"),
+                                          doc("B:3-" + b, R"({"n":2})"),
+                                          doc("A:4-" + a, R"({"n":0})")};
+  auto d = decide_arrival(doc("A:6-" + a, R"({"n":3})"), {}, conflicts,
+                          latest_off);
+  CHECK(d.outcome == arrival_outcome::conflict);
+  CHECK(d.superseded == std::vector<size_t>{0, 2});
 }

@@ -11,6 +11,8 @@
 
 #include <doctest/doctest.h>
 
+#include <set>
+
 using namespace corvus;
 using corvus::test::memory_documents;
 
@@ -19,6 +21,7 @@ namespace {
 const std::string a = "AAAAAAAAAAAAAAAAAAAAAA";
 const std::string b = "BBBBBBBBBBBBBBBBBBBBBB";
 const std::string c = "CCCCCCCCCCCCCCCCCCCCCC";
+const std::string d = "DDDDDDDDDDDDDDDDDDDDDD";
 
 // A version as a source stores it.
 document_record version(const std::string& id, const std::string& cv,
@@ -131,8 +134,23 @@ TEST_CASE("concurrent versions are stored as a conflict when not resolved") {
   // The global vector covers both.
   CHECK(dest.state.change_vector == "A:7-" + a + ", B:2-" + b);
   SUBCASE("a third concurrent version joins them") {
-    receive(dest, a, {version("users/1", "A:9-" + a, R"({"n":3})")});
+    receive(dest, a, {version("users/1", "D:1-" + d, R"({"n":3})")});
     CHECK(dest.conflicts("users/1")->size() == 3);
+  }
+  SUBCASE("a concurrent version replaces the stored ones it supersedes") {
+    auto out = receive(dest, a, {version("users/1", "A:8-" + a, R"({"n":3})",
+                                         100, 8)});
+    CHECK(out.counts.conflicts == 1);
+    REQUIRE(out.writes.size() == 1);
+    REQUIRE(out.writes[0].removed_conflicts.size() == 1);
+    CHECK(out.writes[0].removed_conflicts[0].change_vector == "A:7-" + a);
+    auto versions = dest.conflicts("users/1");
+    REQUIRE(versions);
+    std::set<std::string> held;
+    for (auto& v : *versions)
+      held.insert(v.change_vector);
+    CHECK(held == std::set<std::string>{"A:8-" + a, "B:2-" + b});
+    CHECK(dest.by_etag.size() == 2);
   }
   SUBCASE("a known version changes nothing") {
     auto again = receive(dest, b, {version("users/1", "B:2-" + b, "{}")});
