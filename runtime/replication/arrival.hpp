@@ -47,7 +47,8 @@ enum class arrival_outcome {
   /// (replacing the live version, or resolving the stored conflicts).
   apply,
   /// The same content, or two deletions: keep the local version, store
-  /// the merged change vector, no new etag, drop stored conflicts.
+  /// the merged change vector, no new etag entry, drop stored conflicts;
+  /// flagged Resolved, so that it reaches every copy.
   merge_identical,
   /// Resolved to the winner: store it with the merged change vector and
   /// a new local etag, flagged Resolved (it replicates onwards).

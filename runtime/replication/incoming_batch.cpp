@@ -215,10 +215,18 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
     case arrival_outcome::merge_identical: {
       // The same content: the local version takes the merged vector; a
       // new etag, so that what the store holds stays in etag order.
+      // The merged vector has no entry of its own, so a copy that still
+      // holds one of the merged versions may have a global vector that
+      // covers it already (through later writes of other ids), and
+      // senders skip what a destination's vector covers: flagged
+      // Resolved, it is always sent (§6.5), and the copies converge on
+      // it; equal vectors stop the echo.
       ++counts.merged;
       auto rec = *held->live;
       rec.change_vector = decision.merged.to_string();
-      auto stored = stored_copy(tx, std::move(rec), held->live->flags);
+      auto stored = stored_copy(tx, std::move(rec),
+                                (held->live->flags & ~arrival_flags)
+                                  | document_flag::resolved);
       if (!stored)
         return stored.error();
       held_versions after{*stored, {}};

@@ -7,6 +7,7 @@
 #include "runtime/documents/document_id.hpp"
 #include "runtime/documents/document_json.hpp"
 #include "runtime/documents/timestamp.hpp"
+#include "runtime/replication/sender.hpp"
 #include "test/fixtures/memory_documents.hpp"
 
 #include <doctest/doctest.h>
@@ -188,6 +189,23 @@ TEST_CASE("identical content merges silently, whatever the metadata says") {
   CHECK(out.counts.merged == 1);
   CHECK(dest.conflicted.empty());
   CHECK(dest.live.at("users/1").change_vector == "A:7-" + a + ", B:2-" + b);
+  CHECK(flagged(dest.live.at("users/1"), document_flag::resolved));
+  SUBCASE("the merged version reaches copies that cover it already") {
+    // B's copy of users/1 is still B:2, but B wrote on since: its global
+    // vector covers the merged one. Only a Resolved version is sent then.
+    replication_sender sender;
+    auto destination = change_vector::parse("A:7-" + a + ", B:9-" + b);
+    REQUIRE(destination);
+    sender.connected(0, *destination);
+    auto batch = sender.next([&](int64_t after, size_t limit) {
+      return outcome<std::vector<etag_entry>>{
+        dest.changes_since(after, limit)};
+    });
+    REQUIRE(batch);
+    REQUIRE(*batch);
+    REQUIRE((*batch)->items.size() == 1);
+    CHECK((*batch)->items[0].change_vector == "A:7-" + a + ", B:2-" + b);
+  }
   SUBCASE("two deletions merge too") {
     receive(dest, a, {tombstone("users/2", "A:9-" + a)});
     receive(dest, b, {tombstone("users/2", "B:3-" + b)});
