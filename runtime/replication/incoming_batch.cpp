@@ -145,6 +145,14 @@ constexpr document_flags arrival_flags = document_flag::conflicted
                                          | document_flag::resolved
                                          | document_flag::from_replication;
 
+// The flags of a version stored as a conflict version. Resolved stays
+// with the version wherever it goes: a merged vector without an entry of
+// its own must keep being sent to copies that cover it (merge_identical).
+document_flags as_conflict(document_flags flags) {
+  return (flags & ~arrival_flags) | (flags & document_flag::resolved)
+         | document_flag::conflicted;
+}
+
 outcome<done> apply_item(batch_scope& tx, const document_record& item,
                          const conflict_policy& policy,
                          incoming_counts& counts) {
@@ -193,7 +201,6 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
   std::vector<document_record> removed;
   for (auto& c : held->conflicts)
     removed.push_back(header_of(c));
-  auto base_flags = item.flags & ~arrival_flags;
   switch (decision.outcome) {
     case arrival_outcome::ignore:
       ++counts.ignored;
@@ -276,15 +283,14 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
         }
       if (held->live) {
         auto moved = stored_copy(tx, *held->live,
-                                 (held->live->flags & ~arrival_flags)
-                                   | document_flag::conflicted);
+                                 as_conflict(held->live->flags));
         if (!moved)
           return moved.error();
         after.conflicts.push_back(*moved);
         tx.write(key, {key, std::move(*moved), replaced, {}, 0}, after);
       }
       auto rec = stored_copy(tx, item,
-                             base_flags | document_flag::conflicted
+                             as_conflict(item.flags)
                                | document_flag::from_replication);
       if (!rec)
         return rec.error();

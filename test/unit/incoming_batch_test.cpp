@@ -206,6 +206,25 @@ TEST_CASE("identical content merges silently, whatever the metadata says") {
     REQUIRE((*batch)->items.size() == 1);
     CHECK((*batch)->items[0].change_vector == "A:7-" + a + ", B:2-" + b);
   }
+  SUBCASE("the merged version stays Resolved in the conflicts") {
+    receive(dest, a, {version("users/1", "A:8-" + a, R"({"n":2})")});
+    auto versions = dest.conflicts("users/1");
+    REQUIRE(versions);
+    REQUIRE(versions->size() == 2);
+    for (auto& v : *versions)
+      CHECK(flagged(v, document_flag::resolved)
+            == (v.change_vector == "A:7-" + a + ", B:2-" + b));
+    // And so does it on the copies it reaches as a conflict version.
+    memory_documents other{b};
+    receive(other, a, {version("users/1", "A:8-" + a, R"({"n":2})")});
+    receive(other, c, *versions);
+    auto there = other.conflicts("users/1");
+    REQUIRE(there);
+    REQUIRE(there->size() == 2);
+    for (auto& v : *there)
+      CHECK(flagged(v, document_flag::resolved)
+            == (v.change_vector == "A:7-" + a + ", B:2-" + b));
+  }
   SUBCASE("two deletions merge too") {
     receive(dest, a, {tombstone("users/2", "A:9-" + a)});
     receive(dest, b, {tombstone("users/2", "B:3-" + b)});
