@@ -61,7 +61,8 @@ public:
 
   /// @returns the next batch, marked in flight; nothing when disconnected,
   ///          while a batch is in flight, or when nothing follows the
-  ///          cursor. Versions flagged Resolved are always sent (§6.5).
+  ///          cursor. Versions flagged Resolved (§6.5) or Conflicted are
+  ///          always sent.
   outcome<std::optional<outgoing_batch>> next(const entry_reader& read);
 
   /// @returns an empty batch at the cursor, marked in flight, so that the
