@@ -46,9 +46,10 @@ enum class arrival_outcome {
   /// Newer than everything held: store it with its own change vector
   /// (replacing the live version, or resolving the stored conflicts).
   apply,
-  /// The same content, or two deletions: keep the local version, store
-  /// the merged change vector, no new etag entry, drop stored conflicts;
-  /// flagged Resolved, so that it reaches every copy.
+  /// The same content, or two deletions: keep the local version (with the
+  /// later modification time of the two), store the merged change vector,
+  /// no new etag entry, drop stored conflicts; flagged Resolved, so that
+  /// it reaches every copy.
   merge_identical,
   /// Resolved to the winner: store it with the merged change vector and
   /// a new local etag, flagged Resolved (it replicates onwards).

@@ -228,9 +228,12 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       // senders skip what a destination's vector covers: flagged
       // Resolved, it is always sent (§6.5), and the copies converge on
       // it; equal vectors stop the echo.
+      // It takes the later modification time of the two, so that copies
+      // that merged the same versions in either order agree on it.
       ++counts.merged;
       auto rec = *held->live;
       rec.change_vector = decision.merged.to_string();
+      rec.last_modified = std::max(rec.last_modified, item.last_modified);
       auto stored = stored_copy(tx, std::move(rec),
                                 (held->live->flags & ~arrival_flags)
                                   | document_flag::resolved);

@@ -190,6 +190,14 @@ TEST_CASE("identical content merges silently, whatever the metadata says") {
   CHECK(dest.conflicted.empty());
   CHECK(dest.live.at("users/1").change_vector == "A:7-" + a + ", B:2-" + b);
   CHECK(flagged(dest.live.at("users/1"), document_flag::resolved));
+  // The later time of the two: copies that merge in the other order agree.
+  CHECK(dest.live.at("users/1").last_modified == 900);
+  memory_documents other{c};
+  receive(other, b, {version("users/1", "B:2-" + b, R"({"n":1})", 900)});
+  receive(other, a, {version("users/1", "A:7-" + a, R"({"n":1})", 100)});
+  CHECK(other.live.at("users/1").last_modified == 900);
+  CHECK(other.live.at("users/1").change_vector
+        == dest.live.at("users/1").change_vector);
   SUBCASE("the merged version reaches copies that cover it already") {
     // B's copy of users/1 is still B:2, but B wrote on since: its global
     // vector covers the merged one. Only a Resolved version is sent then.
