@@ -96,4 +96,8 @@ void replication_sender::acknowledged(int64_t accepted_etag,
     in_flight_.reset();
 }
 
+void replication_sender::destination_holds(const change_vector& version) {
+  destination_.merge(version);
+}
+
 } // namespace corvus

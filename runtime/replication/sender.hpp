@@ -74,6 +74,14 @@ public:
   /// answer to a batch, or unasked, after it applied someone else's).
   void acknowledged(int64_t accepted_etag, const change_vector& destination);
 
+  /// The destination holds `version` (or a newer one): it sent that
+  /// version to this instance itself. What the sender knows of the
+  /// destination's vector takes it, so that it is not sent back. (The
+  /// destination's own writes reach this sender otherwise only with its
+  /// next answer or notify, and a local write here would send them back
+  /// before that.)
+  void destination_holds(const change_vector& version);
+
   /// The last etag the destination acknowledged.
   int64_t cursor() const {
     return cursor_;

@@ -111,3 +111,21 @@ TEST_CASE("conflict versions are sent even when the destination's vector "
         == std::vector<std::string>{"users/1 B:1-" + b,
                                     "users/1 C:1-" + c});
 }
+
+TEST_CASE("what the destination sent itself is not sent back") {
+  // users/1 came from C; B then writes users/2 and wakes its sender to C,
+  // whose vector as last reported predates users/1.
+  instance src;
+  src.receive("users/1", "C:1-" + c);
+  src.put("users/2", "{}");
+  replication_sender sender;
+  sender.connected(0, change_vector{});
+  SUBCASE("without knowing") {
+    CHECK(src.next_batch(sender).size() == 2);
+  }
+  SUBCASE("knowing") {
+    sender.destination_holds(cv("C:1-" + c));
+    CHECK(src.next_batch(sender)
+          == std::vector<std::string>{"users/2 B:2-" + b + ", C:1-" + c});
+  }
+}
