@@ -277,13 +277,20 @@ bool replication_sim::settle(size_t limit) {
   return quiescent();
 }
 
-void replication_sim::write_and_settle(size_t i) {
+void replication_sim::write_and_settle(size_t i, size_t writes) {
   if (!settle(opts_.settle_steps))
     fail("not quiescent before a write");
-  ++now_;
-  auto id = (rng_() % 2 == 0 ? "users/" : "orders/")
-            + std::to_string(1 + rng_() % opts_.ids_per_collection);
-  write(i, {id}, false);
+  for (size_t w = 0; w < writes; ++w) {
+    if (w > 0)
+      step(false, false);
+    ++now_;
+    // Ids in turn: a burst does not overwrite its own versions before
+    // they are sent.
+    auto n = figures_.writes;
+    auto id = (n % 2 == 0 ? "users/" : "orders/")
+              + std::to_string(1 + n / 2 % opts_.ids_per_collection);
+    write(i, {id}, false);
+  }
   if (!settle(opts_.settle_steps))
     fail("not quiescent after a write on " + instances_[i]->tag);
 }

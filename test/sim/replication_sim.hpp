@@ -129,10 +129,10 @@ public:
   /// Throws std::runtime_error on a violated invariant.
   void run();
 
-  /// Steps until the group is quiescent, writes one PUT on `instance`,
-  /// and steps until it is quiescent again. Throws when it does not
-  /// settle.
-  void write_and_settle(size_t instance);
+  /// Steps until the group is quiescent, writes `writes` PUTs (one per
+  /// step) on `instance`, and steps until it is quiescent again. Throws
+  /// when it does not settle.
+  void write_and_settle(size_t instance, size_t writes = 1);
 
   /// Throws std::runtime_error unless every instance holds the same
   /// documents, tombstones and conflicts and contains every acknowledged
