@@ -165,6 +165,8 @@ replication_options varied_replication_options(size_t instances,
   opts.heartbeat_steps = static_cast<int>(3 + rng() % 40);
   if (rng() % 2 == 0)
     opts.limits.max_items = 1 + rng() % 6;
+  if (rng() % 2 == 0)
+    opts.read_chunk = 1 + rng() % 4;
   opts.ids_per_collection = 2 + rng() % 4;
   return opts;
 }
@@ -189,7 +191,7 @@ replication_sim::replication_sim(uint64_t seed, replication_options opts)
         auto l = std::make_unique<link>();
         l->source = s;
         l->dest = d;
-        l->sender = replication_sender{opts_.limits};
+        l->sender = replication_sender{opts_.limits, opts_.read_chunk};
         links_.push_back(std::move(l));
       }
 }
@@ -449,7 +451,7 @@ void replication_sim::crash(size_t i) {
       cut(*l, "crash");
       // What the senders knew is gone; the next handshake tells them.
       if (l->source == i)
-        l->sender = replication_sender{opts_.limits};
+        l->sender = replication_sender{opts_.limits, opts_.read_chunk};
     }
 }
 

@@ -80,6 +80,8 @@ struct replication_options {
   int heartbeat_steps = 20;
   /// Items per batch: small values force many batches.
   batch_limits limits;
+  /// Entries a sender reads from the store at a time.
+  size_t read_chunk = 1024;
   /// Ids are drawn from this many per collection ("users/i", "orders/i").
   size_t ids_per_collection = 4;
   /// Prints every event, with the versions batches carry and write, to
