@@ -8,7 +8,8 @@
 // resolution pipeline: identical content (or two deletions) merges
 // silently, keeping the local version with the merged change vector and no
 // new etag; otherwise, with resolve-to-latest on (the default), the
-// version modified last wins with the merge of all change vectors;
+// version modified last (on a tie, the greater content) wins with the
+// merge of all change vectors;
 // otherwise the versions are stored as a conflict. (Script resolvers and
 // HiLo documents come later.)
 //
@@ -29,7 +30,8 @@ struct document_version {
   bool tombstone = false;
   /// What the identical-content rule compares: the document without the
   /// metadata the server computes; empty for tombstones. Needed only
-  /// when the incoming and the local version are concurrent.
+  /// when the incoming and the local version are concurrent, and for
+  /// every version when resolve-to-latest breaks a tie of times.
   std::string_view content;
   /// Last modification, in ticks (RavenDB's @last-modified).
   int64_t last_modified = 0;

@@ -165,32 +165,56 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
   auto held = tx.held(key);
   if (!held)
     return held.error();
-  // Contents are compared only between concurrent versions, and only
-  // those are read out of their JSON.
+  // Contents are compared only between concurrent versions (identical
+  // content, and ties of resolve-to-latest, which also involve stored
+  // conflicts), and only those are read out of their JSON.
   std::string incoming_content;
   std::string local_content;
+  std::vector<std::string> conflict_contents;
   std::optional<document_version> local;
+  auto read_incoming = [&]() -> outcome<done> {
+    auto in = content_of(item);
+    if (!in)
+      return in.error();
+    incoming_content = std::move(*in);
+    return done{};
+  };
   if (held->live) {
     auto cv = change_vector::parse(held->live->change_vector);
     if (!cv)
       return cv.error();
     if (compare(*incoming_cv, *cv) == conflict_status::conflict) {
-      auto in = content_of(item);
       auto here = content_of(*held->live);
-      if (!in || !here)
-        return !in ? in.error() : here.error();
-      incoming_content = std::move(*in);
+      if (!here)
+        return here.error();
       local_content = std::move(*here);
+      if (auto in = read_incoming(); !in)
+        return in.error();
     }
     local = document_version{std::move(*cv), held->live->tombstone,
                              local_content, held->live->last_modified};
   }
+  if (!held->conflicts.empty() && policy.resolve_to_latest) {
+    if (auto in = read_incoming(); !in)
+      return in.error();
+    for (auto& c : held->conflicts) {
+      auto content = content_of(c);
+      if (!content)
+        return content.error();
+      conflict_contents.push_back(std::move(*content));
+    }
+  }
   std::vector<document_version> conflicts;
-  for (auto& c : held->conflicts) {
+  for (size_t i = 0; i < held->conflicts.size(); ++i) {
+    auto& c = held->conflicts[i];
     auto cv = change_vector::parse(c.change_vector);
     if (!cv)
       return cv.error();
-    conflicts.push_back({std::move(*cv), c.tombstone, {}, c.last_modified});
+    std::string_view content;
+    if (i < conflict_contents.size())
+      content = conflict_contents[i];
+    conflicts.push_back({std::move(*cv), c.tombstone, content,
+                         c.last_modified});
   }
   auto decision = decide_arrival({*incoming_cv, item.tombstone,
                                   incoming_content, item.last_modified},

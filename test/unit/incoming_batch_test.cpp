@@ -182,6 +182,17 @@ TEST_CASE("resolve-to-latest picks the last modified version") {
   CHECK(dest.state.change_vector == stored.change_vector);
 }
 
+TEST_CASE("resolve-to-latest breaks a tie of times by content, stored "
+          "conflicts included") {
+  auto dest = holding("A:7-" + a, R"({"n":1})");
+  receive(dest, b, {version("users/1", "B:2-" + b, R"({"n":2})")});
+  REQUIRE(dest.conflicted.count("users/1") == 1);
+  auto out = receive(dest, a, {version("users/1", "D:1-" + d, R"({"n":0})")},
+                     0, true);
+  CHECK(out.counts.resolved == 1);
+  CHECK(dest.live.at("users/1").json.find(R"("n":2)") != std::string::npos);
+}
+
 TEST_CASE("identical content merges silently, whatever the metadata says") {
   auto dest = holding("A:7-" + a, R"({"n":1})");
   auto out = receive(dest, b, {version("users/1", "B:2-" + b, R"({"n":1})",
