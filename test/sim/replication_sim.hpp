@@ -54,7 +54,7 @@ struct replication_options {
   /// Steps with writers and faults.
   size_t steps = 200;
   /// Steps allowed to become quiescent once everything healed.
-  size_t settle_steps = 20'000;
+  size_t settle_steps = 2'000;
   /// Per step: chance of a write transaction, and that it is concurrent
   /// (the same ids written on several instances in the same step).
   double write = 0.3;
