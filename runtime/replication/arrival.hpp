@@ -8,7 +8,8 @@
 // resolution pipeline: identical content (or two deletions) merges
 // silently, keeping the local version with the merged change vector and no
 // new etag; otherwise, with resolve-to-latest on (the default), the
-// version modified last wins with the merge of all change vectors;
+// version modified last (on a tie, the greater content) wins with the
+// merge of all change vectors;
 // otherwise the versions are stored as a conflict. (Script resolvers and
 // HiLo documents come later.)
 //
@@ -29,7 +30,8 @@ struct document_version {
   bool tombstone = false;
   /// What the identical-content rule compares: the document without the
   /// metadata the server computes; empty for tombstones. Needed only
-  /// when the incoming and the local version are concurrent.
+  /// when the incoming and the local version are concurrent, and for
+  /// every version when resolve-to-latest breaks a tie of times.
   std::string_view content;
   /// Last modification, in ticks (RavenDB's @last-modified).
   int64_t last_modified = 0;
@@ -46,14 +48,17 @@ enum class arrival_outcome {
   /// Newer than everything held: store it with its own change vector
   /// (replacing the live version, or resolving the stored conflicts).
   apply,
-  /// The same content, or two deletions: keep the local version, store
-  /// the merged change vector, no new etag, drop stored conflicts.
+  /// The same content, or two deletions: keep the local version (with the
+  /// later modification time of the two), store the merged change vector,
+  /// no new etag entry, drop stored conflicts; flagged Resolved, so that
+  /// it reaches every copy.
   merge_identical,
   /// Resolved to the winner: store it with the merged change vector and
   /// a new local etag, flagged Resolved (it replicates onwards).
   resolve,
   /// Store the incoming version as a conflict (with the local one, if
-  /// any): the id leaves its collection and reads answer 409.
+  /// any): the id leaves its collection and reads answer 409. Stored
+  /// conflict versions it is newer than leave the conflicts.
   conflict,
 };
 
@@ -68,6 +73,9 @@ struct arrival_decision {
   /// conflicts passed in.
   arrival_winner winner = arrival_winner::incoming;
   size_t conflict_index = 0;
+  /// conflict: the positions of the stored conflict versions the incoming
+  /// one supersedes (it descends from them), in increasing order.
+  std::vector<size_t> superseded;
 };
 
 /// Decides what to do with `incoming`, given the live `local` version (a

@@ -145,6 +145,14 @@ constexpr document_flags arrival_flags = document_flag::conflicted
                                          | document_flag::resolved
                                          | document_flag::from_replication;
 
+// The flags of a version stored as a conflict version. Resolved stays
+// with the version wherever it goes: a merged vector without an entry of
+// its own must keep being sent to copies that cover it (merge_identical).
+document_flags as_conflict(document_flags flags) {
+  return (flags & ~arrival_flags) | (flags & document_flag::resolved)
+         | document_flag::conflicted;
+}
+
 outcome<done> apply_item(batch_scope& tx, const document_record& item,
                          const conflict_policy& policy,
                          incoming_counts& counts) {
@@ -157,32 +165,56 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
   auto held = tx.held(key);
   if (!held)
     return held.error();
-  // Contents are compared only between concurrent versions, and only
-  // those are read out of their JSON.
+  // Contents are compared only between concurrent versions (identical
+  // content, and ties of resolve-to-latest, which also involve stored
+  // conflicts), and only those are read out of their JSON.
   std::string incoming_content;
   std::string local_content;
+  std::vector<std::string> conflict_contents;
   std::optional<document_version> local;
+  auto read_incoming = [&]() -> outcome<done> {
+    auto in = content_of(item);
+    if (!in)
+      return in.error();
+    incoming_content = std::move(*in);
+    return done{};
+  };
   if (held->live) {
     auto cv = change_vector::parse(held->live->change_vector);
     if (!cv)
       return cv.error();
     if (compare(*incoming_cv, *cv) == conflict_status::conflict) {
-      auto in = content_of(item);
       auto here = content_of(*held->live);
-      if (!in || !here)
-        return !in ? in.error() : here.error();
-      incoming_content = std::move(*in);
+      if (!here)
+        return here.error();
       local_content = std::move(*here);
+      if (auto in = read_incoming(); !in)
+        return in.error();
     }
     local = document_version{std::move(*cv), held->live->tombstone,
                              local_content, held->live->last_modified};
   }
+  if (!held->conflicts.empty() && policy.resolve_to_latest) {
+    if (auto in = read_incoming(); !in)
+      return in.error();
+    for (auto& c : held->conflicts) {
+      auto content = content_of(c);
+      if (!content)
+        return content.error();
+      conflict_contents.push_back(std::move(*content));
+    }
+  }
   std::vector<document_version> conflicts;
-  for (auto& c : held->conflicts) {
+  for (size_t i = 0; i < held->conflicts.size(); ++i) {
+    auto& c = held->conflicts[i];
     auto cv = change_vector::parse(c.change_vector);
     if (!cv)
       return cv.error();
-    conflicts.push_back({std::move(*cv), c.tombstone, {}, c.last_modified});
+    std::string_view content;
+    if (i < conflict_contents.size())
+      content = conflict_contents[i];
+    conflicts.push_back({std::move(*cv), c.tombstone, content,
+                         c.last_modified});
   }
   auto decision = decide_arrival({*incoming_cv, item.tombstone,
                                   incoming_content, item.last_modified},
@@ -193,7 +225,6 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
   std::vector<document_record> removed;
   for (auto& c : held->conflicts)
     removed.push_back(header_of(c));
-  auto base_flags = item.flags & ~arrival_flags;
   switch (decision.outcome) {
     case arrival_outcome::ignore:
       ++counts.ignored;
@@ -215,10 +246,21 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
     case arrival_outcome::merge_identical: {
       // The same content: the local version takes the merged vector; a
       // new etag, so that what the store holds stays in etag order.
+      // The merged vector has no entry of its own, so a copy that still
+      // holds one of the merged versions may have a global vector that
+      // covers it already (through later writes of other ids), and
+      // senders skip what a destination's vector covers: flagged
+      // Resolved, it is always sent (§6.5), and the copies converge on
+      // it; equal vectors stop the echo.
+      // It takes the later modification time of the two, so that copies
+      // that merged the same versions in either order agree on it.
       ++counts.merged;
       auto rec = *held->live;
       rec.change_vector = decision.merged.to_string();
-      auto stored = stored_copy(tx, std::move(rec), held->live->flags);
+      rec.last_modified = std::max(rec.last_modified, item.last_modified);
+      auto stored = stored_copy(tx, std::move(rec),
+                                (held->live->flags & ~arrival_flags)
+                                  | document_flag::resolved);
       if (!stored)
         return stored.error();
       held_versions after{*stored, {}};
@@ -257,23 +299,31 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       // collection and reads answer 409 until someone resolves it (§6.4).
       ++counts.conflicts;
       held_versions after;
-      after.conflicts = held->conflicts;
+      std::vector<document_record> superseded;
+      auto next = decision.superseded.begin();
+      for (size_t i = 0; i < held->conflicts.size(); ++i)
+        if (next != decision.superseded.end() && *next == i) {
+          superseded.push_back(header_of(held->conflicts[i]));
+          ++next;
+        } else {
+          after.conflicts.push_back(held->conflicts[i]);
+        }
       if (held->live) {
         auto moved = stored_copy(tx, *held->live,
-                                 (held->live->flags & ~arrival_flags)
-                                   | document_flag::conflicted);
+                                 as_conflict(held->live->flags));
         if (!moved)
           return moved.error();
         after.conflicts.push_back(*moved);
         tx.write(key, {key, std::move(*moved), replaced, {}, 0}, after);
       }
       auto rec = stored_copy(tx, item,
-                             base_flags | document_flag::conflicted
+                             as_conflict(item.flags)
                                | document_flag::from_replication);
       if (!rec)
         return rec.error();
       after.conflicts.push_back(*rec);
-      tx.write(key, {key, std::move(*rec), std::nullopt, {}, 0},
+      tx.write(key,
+               {key, std::move(*rec), std::nullopt, std::move(superseded), 0},
                std::move(after));
       return done{};
     }

@@ -34,7 +34,9 @@ struct incoming_batch {
   std::vector<document_record> items;
 };
 
-/// What a batch did, besides its writes.
+/// What a batch did, besides its writes. Resolved and merged versions
+/// are made here and flagged Resolved: the instance's senders must look
+/// for them at once (what only arrived does not wake them, §4.5).
 struct incoming_counts {
   size_t applied = 0;
   size_t ignored = 0;

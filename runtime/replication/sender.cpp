@@ -54,7 +54,15 @@ replication_sender::next(const entry_reader& read) {
       if (!cv)
         return cv.error();
       item.version = std::move(*cv);
-      item.always_send = (e.record.flags & document_flag::resolved) != 0;
+      // Resolved versions must converge everywhere (§6.5). A conflict
+      // version may be the live version moved into the conflicts: stored
+      // again under a new etag, after versions that were written over it,
+      // so the destination's vector can cover it although the
+      // destination never got it.
+      item.always_send = (e.record.flags
+                          & (document_flag::resolved
+                             | document_flag::conflicted))
+                         != 0;
       if (!builder.offer(item)) {
         ended = true;
         break;
@@ -89,8 +97,8 @@ void replication_sender::acknowledged(int64_t accepted_etag,
     in_flight_.reset();
 }
 
-void replication_sender::destination_holds(const change_vector& held) {
-  destination_.merge(held);
+void replication_sender::destination_holds(const change_vector& version) {
+  destination_.merge(version);
 }
 
 } // namespace corvus

@@ -63,7 +63,8 @@ public:
 
   /// @returns the next batch, marked in flight; nothing when disconnected,
   ///          while a batch is in flight, or when nothing follows the
-  ///          cursor. Versions flagged Resolved are always sent (§6.5).
+  ///          cursor. Versions flagged Resolved (§6.5) or Conflicted are
+  ///          always sent.
   outcome<std::optional<outgoing_batch>> next(const entry_reader& read);
 
   /// @returns an empty batch at the cursor, marked in flight, so that the
@@ -75,8 +76,13 @@ public:
   /// answer to a batch, or unasked, after it applied someone else's).
   void acknowledged(int64_t accepted_etag, const change_vector& destination);
 
-  /// The destination is known to hold `held` (it sent us those versions).
-  void destination_holds(const change_vector& held);
+  /// The destination holds `version` (or a newer one): it sent that
+  /// version to this instance itself. What the sender knows of the
+  /// destination's vector takes it, so that it is not sent back. (The
+  /// destination's own writes reach this sender otherwise only with its
+  /// next answer or notify, and a local write here would send them back
+  /// before that.)
+  void destination_holds(const change_vector& version);
 
   /// The last etag the destination acknowledged.
   int64_t cursor() const {

@@ -91,12 +91,34 @@ TEST_CASE("concurrent different versions: the latest wins, or a conflict "
     d = decide_arrival(incoming, local, {}, latest_on);
     CHECK(d.winner == arrival_winner::local);
   }
-  SUBCASE("a tie goes to the smaller change vector text, wherever asked") {
+  SUBCASE("a tie goes to the greater content, wherever asked, whatever "
+          "the vectors") {
+    // Resolutions keep the winner's time and content but not its vector:
+    // a tie broken by vectors could pick differently on every copy.
     incoming.last_modified = local.last_modified;
     auto here = decide_arrival(incoming, local, {}, latest_on);
     auto there = decide_arrival(local, incoming, {}, latest_on);
-    CHECK(here.winner == arrival_winner::local); // "A:..." < "B:..."
-    CHECK(there.winner == arrival_winner::incoming);
+    CHECK(here.winner == arrival_winner::incoming); // {"n":2} > {"n":1}
+    CHECK(there.winner == arrival_winner::local);
+    auto resolved = doc("A:5-" + a + ", B:3-" + b + ", C:1-" + c,
+                        R"({"n":1})", 100);
+    auto later = decide_arrival(incoming, resolved, {}, latest_on);
+    CHECK(later.winner == arrival_winner::incoming);
+    auto tomb_tie = decide_arrival(tomb("B:3-" + b, 100), local, {},
+                                   latest_on);
+    CHECK(tomb_tie.winner == arrival_winner::local); // a document
+  }
+  SUBCASE("a tie of time and content goes to the smaller vector text") {
+    auto tomb_local = tomb("A:5-" + a, 100);
+    auto tomb_incoming = tomb("B:3-" + b, 100);
+    auto here = decide_arrival(tomb_incoming, tomb_local, {}, latest_on);
+    // (Two tombstones merge; as candidates of a conflict they tie.)
+    CHECK(here.outcome == arrival_outcome::merge_identical);
+    std::vector<document_version> conflicts{tomb_local, tomb_incoming};
+    auto third = doc("C:1-" + c, R"({"n":0})", 50);
+    auto d = decide_arrival(third, {}, conflicts, latest_on);
+    CHECK(d.winner == arrival_winner::stored_conflict);
+    CHECK(d.conflict_index == 0); // "A:..." < "B:..."
   }
   SUBCASE("without resolve to latest: a conflict") {
     auto d = decide_arrival(incoming, local, {}, latest_off);
@@ -123,10 +145,24 @@ TEST_CASE("an id in conflict: a version newer than all resolves it, a "
     auto third = doc("C:1-" + c, R"({"n":3})", 20);
     auto d = decide_arrival(third, {}, conflicts, latest_off);
     CHECK(d.outcome == arrival_outcome::conflict);
+    CHECK(d.superseded.empty());
     d = decide_arrival(third, {}, conflicts, latest_on);
     CHECK(d.outcome == arrival_outcome::resolve);
     CHECK(d.winner == arrival_winner::stored_conflict);
     CHECK(d.conflict_index == 1);
     CHECK(d.merged == cv("A:5-" + a + ", B:3-" + b + ", C:1-" + c));
   }
+}
+
+TEST_CASE("an id in conflict: a version that supersedes some of the stored "
+          "ones replaces them") {
+  // A copy that received the new version before the ones it descends from
+  // ignores those; every copy must end with the same conflicts.
+  std::vector<document_version> conflicts{doc("A:5-" + a, R"({"n":1})"),
+                                          doc("B:3-" + b, R"({"n":2})"),
+                                          doc("A:4-" + a, R"({"n":0})")};
+  auto d = decide_arrival(doc("A:6-" + a, R"({"n":3})"), {}, conflicts,
+                          latest_off);
+  CHECK(d.outcome == arrival_outcome::conflict);
+  CHECK(d.superseded == std::vector<size_t>{0, 2});
 }

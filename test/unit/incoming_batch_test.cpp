@@ -7,9 +7,12 @@
 #include "runtime/documents/document_id.hpp"
 #include "runtime/documents/document_json.hpp"
 #include "runtime/documents/timestamp.hpp"
+#include "runtime/replication/sender.hpp"
 #include "test/fixtures/memory_documents.hpp"
 
 #include <doctest/doctest.h>
+
+#include <set>
 
 using namespace corvus;
 using corvus::test::memory_documents;
@@ -19,6 +22,7 @@ namespace {
 const std::string a = "AAAAAAAAAAAAAAAAAAAAAA";
 const std::string b = "BBBBBBBBBBBBBBBBBBBBBB";
 const std::string c = "CCCCCCCCCCCCCCCCCCCCCC";
+const std::string d = "DDDDDDDDDDDDDDDDDDDDDD";
 
 // A version as a source stores it.
 document_record version(const std::string& id, const std::string& cv,
@@ -131,8 +135,23 @@ TEST_CASE("concurrent versions are stored as a conflict when not resolved") {
   // The global vector covers both.
   CHECK(dest.state.change_vector == "A:7-" + a + ", B:2-" + b);
   SUBCASE("a third concurrent version joins them") {
-    receive(dest, a, {version("users/1", "A:9-" + a, R"({"n":3})")});
+    receive(dest, a, {version("users/1", "D:1-" + d, R"({"n":3})")});
     CHECK(dest.conflicts("users/1")->size() == 3);
+  }
+  SUBCASE("a concurrent version replaces the stored ones it supersedes") {
+    auto out = receive(dest, a, {version("users/1", "A:8-" + a, R"({"n":3})",
+                                         100, 8)});
+    CHECK(out.counts.conflicts == 1);
+    REQUIRE(out.writes.size() == 1);
+    REQUIRE(out.writes[0].removed_conflicts.size() == 1);
+    CHECK(out.writes[0].removed_conflicts[0].change_vector == "A:7-" + a);
+    auto versions = dest.conflicts("users/1");
+    REQUIRE(versions);
+    std::set<std::string> held;
+    for (auto& v : *versions)
+      held.insert(v.change_vector);
+    CHECK(held == std::set<std::string>{"A:8-" + a, "B:2-" + b});
+    CHECK(dest.by_etag.size() == 2);
   }
   SUBCASE("a known version changes nothing") {
     auto again = receive(dest, b, {version("users/1", "B:2-" + b, "{}")});
@@ -163,6 +182,17 @@ TEST_CASE("resolve-to-latest picks the last modified version") {
   CHECK(dest.state.change_vector == stored.change_vector);
 }
 
+TEST_CASE("resolve-to-latest breaks a tie of times by content, stored "
+          "conflicts included") {
+  auto dest = holding("A:7-" + a, R"({"n":1})");
+  receive(dest, b, {version("users/1", "B:2-" + b, R"({"n":2})")});
+  REQUIRE(dest.conflicted.count("users/1") == 1);
+  auto out = receive(dest, a, {version("users/1", "D:1-" + d, R"({"n":0})")},
+                     0, true);
+  CHECK(out.counts.resolved == 1);
+  CHECK(dest.live.at("users/1").json.find(R"("n":2)") != std::string::npos);
+}
+
 TEST_CASE("identical content merges silently, whatever the metadata says") {
   auto dest = holding("A:7-" + a, R"({"n":1})");
   auto out = receive(dest, b, {version("users/1", "B:2-" + b, R"({"n":1})",
@@ -170,6 +200,50 @@ TEST_CASE("identical content merges silently, whatever the metadata says") {
   CHECK(out.counts.merged == 1);
   CHECK(dest.conflicted.empty());
   CHECK(dest.live.at("users/1").change_vector == "A:7-" + a + ", B:2-" + b);
+  CHECK(flagged(dest.live.at("users/1"), document_flag::resolved));
+  // The later time of the two: copies that merge in the other order agree.
+  CHECK(dest.live.at("users/1").last_modified == 900);
+  memory_documents other{c};
+  receive(other, b, {version("users/1", "B:2-" + b, R"({"n":1})", 900)});
+  receive(other, a, {version("users/1", "A:7-" + a, R"({"n":1})", 100)});
+  CHECK(other.live.at("users/1").last_modified == 900);
+  CHECK(other.live.at("users/1").change_vector
+        == dest.live.at("users/1").change_vector);
+  SUBCASE("the merged version reaches copies that cover it already") {
+    // B's copy of users/1 is still B:2, but B wrote on since: its global
+    // vector covers the merged one. Only a Resolved version is sent then.
+    replication_sender sender;
+    auto destination = change_vector::parse("A:7-" + a + ", B:9-" + b);
+    REQUIRE(destination);
+    sender.connected(0, *destination);
+    auto batch = sender.next([&](int64_t after, size_t limit) {
+      return outcome<std::vector<etag_entry>>{
+        dest.changes_since(after, limit)};
+    });
+    REQUIRE(batch);
+    REQUIRE(*batch);
+    REQUIRE((*batch)->items.size() == 1);
+    CHECK((*batch)->items[0].change_vector == "A:7-" + a + ", B:2-" + b);
+  }
+  SUBCASE("the merged version stays Resolved in the conflicts") {
+    receive(dest, a, {version("users/1", "A:8-" + a, R"({"n":2})")});
+    auto versions = dest.conflicts("users/1");
+    REQUIRE(versions);
+    REQUIRE(versions->size() == 2);
+    for (auto& v : *versions)
+      CHECK(flagged(v, document_flag::resolved)
+            == (v.change_vector == "A:7-" + a + ", B:2-" + b));
+    // And so does it on the copies it reaches as a conflict version.
+    memory_documents other{b};
+    receive(other, a, {version("users/1", "A:8-" + a, R"({"n":2})")});
+    receive(other, c, *versions);
+    auto there = other.conflicts("users/1");
+    REQUIRE(there);
+    REQUIRE(there->size() == 2);
+    for (auto& v : *there)
+      CHECK(flagged(v, document_flag::resolved)
+            == (v.change_vector == "A:7-" + a + ", B:2-" + b));
+  }
   SUBCASE("two deletions merge too") {
     receive(dest, a, {tombstone("users/2", "A:9-" + a)});
     receive(dest, b, {tombstone("users/2", "B:3-" + b)});
