@@ -199,10 +199,12 @@ void database_instance_state::apply_batch(
   if (auto link = links.find(in.source_tag);
       link != links.end() && !sent.empty())
     self->send(link->second.second, destination_holds{sent.to_string()});
-  // Resolutions made here are this instance's own work: they wake the
-  // links. Known only once the batch ran, so the wake waits for the
-  // answer, which comes once the batch is durable.
+  // Versions resolved or merged here (flagged Resolved) must reach every
+  // copy: they wake the links, like this instance's own writes. Known only
+  // once the batch ran, so the wake waits for the answer, which comes once
+  // the batch is durable.
   auto resolved = std::make_shared<bool>(false);
+  auto had_items = !in.batch.items.empty();
   run_transaction<replication_ack>(
     [this, &in, resolved](const database_state& before,
                           document_lookup& lookup)
@@ -213,15 +215,20 @@ void database_instance_state::apply_batch(
                                     config.node_tag);
       if (!applied)
         return applied.error();
-      *resolved = applied->counts.resolved > 0;
+      *resolved = std::any_of(applied->writes.begin(), applied->writes.end(),
+                              [](const document_write& w) {
+                                return (w.record.flags
+                                        & document_flag::resolved)
+                                       != 0;
+                              });
       replication_ack ack{applied->state.accepted_etags[in.source_db_id],
                           applied->state.change_vector};
       return executed_transaction<replication_ack>{
         std::move(applied->writes), std::move(applied->state),
         std::move(ack)};
     },
-    [this, answer = std::move(answer), source,
-     resolved](outcome<replication_ack> ack) mutable {
+    [this, answer = std::move(answer), source, resolved,
+     had_items](outcome<replication_ack> ack) mutable {
       auto ok = static_cast<bool>(ack);
       answer(std::move(ack));
       if (!ok)
@@ -229,7 +236,9 @@ void database_instance_state::apply_batch(
       if (*resolved)
         for (auto& [tag, link] : links)
           self->send(link.second, atom::wake_v, state.last_etag);
-      notify_inboxes(source);
+      // The other sources learn what this instance holds now (Notify).
+      if (had_items)
+        notify_inboxes(source);
     },
     false, false);
 }
