@@ -446,6 +446,21 @@ describe("a 3-node cluster", () => {
     assert.deepEqual(links.map((l) => [l.Source, l.Destination, l.Connected]).sort(),
                      [["B", "A", true], ["B", "C", true]]);
 
+    // A database on A alone joins B's copy, from the console; B gets its
+    // documents.
+    await execJson(a, "create-db solo --nodes A");
+    const put = await http(`${a.url}/databases/solo/docs?id=users/1`, { method: "PUT", body: { name: "solo" } });
+    assert.equal(put.status, 201);
+    await execJson(a, "add-db-node solo B");
+    const grown = await execJson(a, "topology solo");
+    assert.deepEqual(grown.Nodes.map((n) => [n.Tag, n.Role]), [["A", "Member"], ["B", "Member"]]);
+    let copy;
+    for (let i = 0; i < 100 && copy?.status !== 200; ++i) {
+      copy = await http(`${b.url}/databases/solo/docs?id=users/1`);
+      if (copy.status !== 200) await sleep(50);
+    }
+    assert.equal(copy.json.Results[0].name, "solo");
+
     // Removing a node, from the console.
     const removed = await execJson(a, "remove-node C");
     assert.match(removed.Result, /C/);
