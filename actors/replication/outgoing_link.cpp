@@ -20,6 +20,10 @@ using std::chrono::steady_clock;
 
 /// How often a link looks at its timers: often enough for the reply
 /// timeout and the heartbeat, whichever is shorter.
+/// How soon a link tries again when its destination is still opening its
+/// copy of the database.
+constexpr std::chrono::milliseconds opening_retry{50};
+
 int64_t now_ticks() {
   using namespace std::chrono;
   return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
@@ -83,29 +87,36 @@ void outgoing_link_state::connect() {
         pump();
       },
       [this](caf::error& err) {
-        failed("the hello to " + tcp_url
-               + " failed: " + to_failure(err).message);
+        auto why = to_failure(err);
+        // A node that just joined the group has not opened its copy yet:
+        // it will in a moment, so try again soon instead of backing off.
+        auto opening = why.code == ec::database_does_not_exist
+                       || why.code == ec::database_loading;
+        failed("the hello to " + tcp_url + " failed: " + why.message,
+               opening);
       });
 }
 
-void outgoing_link_state::failed(const std::string& reason) {
+void outgoing_link_state::failed(const std::string& reason, bool soon) {
   if (inbox) {
     self->demonitor(inbox.address());
     inbox = nullptr;
   }
   sender.disconnected();
+  auto delay = soon ? opening_retry : backoff;
   // One log line per new reason, not one per attempt of an outage.
   if (reason != last_error)
     settings.log->warn("replication of '{}' to {}: {}; retrying in {} ms",
                        settings.database, settings.destination_tag, reason,
-                       backoff.count());
+                       delay.count());
   last_error = reason;
   if (!connect_scheduled) {
     connect_scheduled = true;
-    self->delayed_send(self, backoff, atom::connect_v);
+    self->delayed_send(self, delay, atom::connect_v);
   }
-  backoff = std::min(backoff * settings.replication.backoff_factor,
-                     settings.replication.backoff_max);
+  if (!soon)
+    backoff = std::min(backoff * settings.replication.backoff_factor,
+                       settings.replication.backoff_max);
 }
 
 void outgoing_link_state::pump() {

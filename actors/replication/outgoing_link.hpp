@@ -65,8 +65,10 @@ struct outgoing_link_state {
   /// One connection attempt (blocking look-up and connect, then the hello).
   void connect();
 
-  /// Gives up the connection and schedules the next attempt.
-  void failed(const std::string& reason);
+  /// Gives up the connection and schedules the next attempt: after the
+  /// back-off, which grows, or `soon` (the destination is still opening
+  /// its copy).
+  void failed(const std::string& reason, bool soon = false);
 
   /// Sends the next batch when connected, idle and woken.
   void pump();
