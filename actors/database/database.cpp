@@ -405,8 +405,10 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
         // unreadable, a bug): log it and start it again.
         st.config.log->error("replication link of '{}' to {} failed: {}",
                              st.config.database, tag, describe(msg.reason));
-        if (!st.stop_reason)
-          st.start_link(link.first);
+        if (!st.stop_reason) {
+          auto peer = link.first; // start_link replaces the entry
+          st.start_link(peer);
+        }
         return;
       }
     // An orderly stop from the supervisor: refuse new work, and go once
