@@ -315,6 +315,8 @@ const key_spec key_specs[] = {
   {"replication.retry-max",
    +[](node_config& c) -> auto& { return c.replication.retry_max; },
    positive},
+  {"replication.batches-in-flight",
+   +[](node_config& c) -> auto& { return c.replication.window; }, positive},
   {"replication.max-items-per-batch",
    +[](node_config& c) -> auto& { return c.replication.max_items; },
    positive},

@@ -78,6 +78,9 @@ struct node_config {
     int retry_factor = 4;
     /// `replication.retry-max`: the cap of the reconnect delay.
     std::chrono::milliseconds retry_max{60'000};
+    /// `replication.batches-in-flight`: batches a link sends before the
+    /// first of them is acknowledged.
+    uint64_t window = 2;
     /// `replication.max-items-per-batch`, `replication.max-batch-size`.
     uint64_t max_items = 16'384;
     uint64_t max_bytes = 64ull << 20;

@@ -40,15 +40,19 @@ struct replication_ack {
 };
 
 /// Source to destination: versions in the source's etag order (whole
-/// transactions), and the source etag they bring the destination up to.
-/// No items: a heartbeat, or a cursor move over items it already has.
+/// transactions) after `after_etag`, and the source etag they bring the
+/// destination up to. No items: a heartbeat, or a cursor move over items
+/// it already has. A batch whose `after_etag` is beyond what the
+/// destination accepted follows a lost one: refused.
 struct replication_batch {
+  int64_t after_etag = 0;
   int64_t last_etag = 0;
   std::vector<document_record> items;
 
   friend bool operator==(const replication_batch& x,
                          const replication_batch& y) {
-    return x.last_etag == y.last_etag && x.items == y.items;
+    return x.after_etag == y.after_etag && x.last_etag == y.last_etag
+           && x.items == y.items;
   }
 };
 
@@ -108,8 +112,8 @@ typename Inspector::result_type inspect(Inspector& f, replication_ack& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replication_batch& x) {
-  return f(caf::meta::type_name("corvus::replication_batch"), x.last_etag,
-           x.items);
+  return f(caf::meta::type_name("corvus::replication_batch"), x.after_etag,
+           x.last_etag, x.items);
 }
 
 template <class Inspector>

@@ -191,6 +191,21 @@ void database_instance_state::on_durable(commit_report& report) {
 void database_instance_state::apply_batch(
   inbox_batch in, std::function<void(outcome<replication_ack>)> answer) {
   auto source = in.source_db_id;
+  // Batches come pipelined, each after the previous: one that starts
+  // beyond what was accepted follows a batch that never arrived (or
+  // failed). Refused, the connection ends and the source resumes from what
+  // this instance accepted.
+  auto accepted = state.accepted_etags.find(source);
+  auto have = accepted != state.accepted_etags.end() ? accepted->second : 0;
+  if (in.batch.after_etag > have) {
+    answer(make_failure(ec::bad_request,
+                        "a replication batch from " + in.source_tag
+                          + " starts after etag "
+                          + std::to_string(in.batch.after_etag)
+                          + ", but only etag " + std::to_string(have)
+                          + " was accepted"));
+    return;
+  }
   // The source holds what it sent: our link to it need not send it back.
   change_vector sent;
   for (auto& item : in.batch.items)

@@ -120,35 +120,39 @@ void outgoing_link_state::failed(const std::string& reason, bool soon) {
 }
 
 void outgoing_link_state::pump() {
-  if (!inbox || sender.in_flight() || !(woken || heartbeat_pending))
-    return;
   auto store = settings.store;
-  auto next = sender.next([&store](int64_t after, size_t limit) {
-    return store->changes_since(after, limit);
-  });
-  if (!next) {
-    // The store cannot be read: the instance fails and restarts with it.
-    settings.log->error("replication of '{}' to {} cannot read the store: "
-                        "{}",
-                        settings.database, settings.destination_tag,
-                        next.error().message);
-    self->quit(to_error(next.error()));
-    return;
+  // Batches follow each other until the window is full: the next is read
+  // and sent while the destination applies the previous ones.
+  while (inbox && sender.can_send() && (woken || heartbeat_pending)) {
+    auto next = sender.next([&store](int64_t after, size_t limit) {
+      return store->changes_since(after, limit);
+    });
+    if (!next) {
+      // The store cannot be read: the instance fails and restarts with it.
+      settings.log->error("replication of '{}' to {} cannot read the "
+                          "store: {}",
+                          settings.database, settings.destination_tag,
+                          next.error().message);
+      self->quit(to_error(next.error()));
+      return;
+    }
+    woken = false;
+    heartbeat_pending = false;
+    if (!*next)
+      return;
+    woken = (*next)->more;
+    send(std::move(**next));
   }
-  woken = false;
-  heartbeat_pending = false;
-  if (!*next)
-    return;
-  woken = (*next)->more;
-  send(std::move(**next));
 }
 
 void outgoing_link_state::send(outgoing_batch batch) {
   ++batches;
   items_sent += static_cast<int64_t>(batch.items.size());
   items_skipped += static_cast<int64_t>(batch.skipped);
-  sent_at = steady_clock::now();
-  self->send(inbox, replication_batch{batch.last_etag,
+  // The reply timeout runs from the oldest unanswered batch.
+  if (batch.after_etag == sender.cursor())
+    sent_at = steady_clock::now();
+  self->send(inbox, replication_batch{batch.after_etag, batch.last_etag,
                                       std::move(batch.items)});
 }
 
@@ -159,6 +163,7 @@ void outgoing_link_state::on_ack(const replication_ack& ack) {
                   "vector");
   sender.acknowledged(ack.accepted_etag, *cv);
   last_exchange = steady_clock::now();
+  sent_at = last_exchange;
   last_answer_ticks = now_ticks();
   self->send(settings.instance,
              destination_acked{settings.destination_tag, ack.change_vector});
@@ -192,7 +197,8 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
               outgoing_link_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
-  st.sender = replication_sender{st.settings.replication.limits};
+  st.sender = replication_sender{st.settings.replication.limits, 1024,
+                                 st.settings.replication.window};
   st.backoff = st.settings.replication.backoff_initial;
   enlist(self, st.settings.registry, "replication-link",
          st.settings.database + "->" + st.settings.destination_tag,

@@ -36,6 +36,8 @@ struct replication_settings {
   int backoff_factor = 4;
   std::chrono::milliseconds backoff_max{60'000};
   batch_limits limits;
+  /// Batches a link sends before the first of them is acknowledged.
+  size_t window = 2;
 };
 
 struct outgoing_link_settings {

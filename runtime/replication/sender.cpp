@@ -15,8 +15,10 @@ size_t batch_bytes(const document_record& r) {
 } // namespace
 
 replication_sender::replication_sender(batch_limits limits,
-                                       size_t read_chunk)
-  : limits_(limits), read_chunk_(std::max<size_t>(read_chunk, 1)) {
+                                       size_t read_chunk, size_t window)
+  : limits_(limits),
+    read_chunk_(std::max<size_t>(read_chunk, 1)),
+    window_(std::max<size_t>(window, 1)) {
   // nop
 }
 
@@ -24,22 +26,24 @@ void replication_sender::connected(int64_t accepted_etag,
                                    change_vector destination) {
   connected_ = true;
   cursor_ = accepted_etag;
+  sent_ = accepted_etag;
   destination_ = std::move(destination);
-  in_flight_.reset();
+  in_flight_.clear();
 }
 
 void replication_sender::disconnected() {
   connected_ = false;
-  in_flight_.reset();
+  in_flight_.clear();
 }
 
 outcome<std::optional<outgoing_batch>>
 replication_sender::next(const entry_reader& read) {
-  if (!connected_ || in_flight_)
+  if (!can_send())
     return std::optional<outgoing_batch>{};
   batch_builder builder{destination_, limits_};
   outgoing_batch batch;
-  auto after = cursor_;
+  batch.after_etag = sent_;
+  auto after = sent_;
   while (!builder.closed()) {
     auto entries = read(after, read_chunk_);
     if (!entries)
@@ -80,21 +84,23 @@ replication_sender::next(const entry_reader& read) {
   batch.last_etag = builder.last_etag();
   batch.skipped = builder.skipped();
   batch.more = builder.closed();
-  in_flight_ = batch.last_etag;
+  in_flight_.push_back(batch.last_etag);
+  sent_ = batch.last_etag;
   return std::optional<outgoing_batch>{std::move(batch)};
 }
 
 outgoing_batch replication_sender::heartbeat() {
-  in_flight_ = cursor_;
-  return outgoing_batch{cursor_, {}, 0, false};
+  in_flight_.push_back(cursor_);
+  return outgoing_batch{cursor_, cursor_, {}, 0, false};
 }
 
 void replication_sender::acknowledged(int64_t accepted_etag,
                                       const change_vector& destination) {
   destination_.merge(destination);
   cursor_ = std::max(cursor_, accepted_etag);
-  if (in_flight_ && accepted_etag >= *in_flight_)
-    in_flight_.reset();
+  sent_ = std::max(sent_, cursor_);
+  while (!in_flight_.empty() && in_flight_.front() <= accepted_etag)
+    in_flight_.pop_front();
 }
 
 void replication_sender::destination_holds(const change_vector& version) {

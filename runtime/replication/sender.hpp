@@ -2,9 +2,11 @@
 
 // The sending side of one replication link (ravendb-internals.md §4.5):
 // where the destination stands (the cursor it acknowledged, its change
-// vector as last reported) and what to send next. One batch is in flight
-// at a time; the next starts after the destination acknowledged the
-// previous, from the acknowledged etag. A batch whose items the
+// vector as last reported) and what to send next. Up to a window of
+// batches are in flight, each starting where the previous one ended, so
+// that reading and sending overlap the destination's applying; each names
+// where it starts, and the destination refuses one that does not follow
+// what it accepted (a lost batch), which ends the connection. A batch whose items the
 // destination already has is sent empty: it only moves the destination's
 // cursor. A reconnect starts from what the handshake reports.
 //
@@ -18,6 +20,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <optional>
 #include <vector>
@@ -27,6 +30,8 @@ namespace corvus {
 /// A batch to send: the versions, and the etag it brings the destination
 /// up to.
 struct outgoing_batch {
+  /// The etag the batch starts after: the previous batch's last one.
+  int64_t after_etag = 0;
   int64_t last_etag = 0;
   std::vector<document_record> items;
   /// Items left out because the destination has them.
@@ -41,8 +46,9 @@ using entry_reader = std::function<outcome<std::vector<etag_entry>>(
 
 class replication_sender {
 public:
+  /// @param window how many batches may wait for their acknowledgement.
   explicit replication_sender(batch_limits limits = {},
-                              size_t read_chunk = 1024);
+                              size_t read_chunk = 1024, size_t window = 1);
 
   /// A handshake succeeded: the destination accepted everything up to
   /// `accepted_etag` from this source and holds `destination`.
@@ -58,12 +64,17 @@ public:
 
   /// @returns whether a batch waits for its acknowledgement.
   bool in_flight() const {
-    return in_flight_.has_value();
+    return !in_flight_.empty();
   }
 
-  /// @returns the next batch, marked in flight; nothing when disconnected,
-  ///          while a batch is in flight, or when nothing follows the
-  ///          cursor. Versions flagged Resolved (§6.5) or Conflicted are
+  /// @returns whether another batch may be sent now.
+  bool can_send() const {
+    return connected_ && in_flight_.size() < window_;
+  }
+
+  /// @returns the next batch, after the last one sent, marked in flight;
+  ///          nothing when it cannot send (see can_send) or when nothing
+  ///          follows. Versions flagged Resolved (§6.5) or Conflicted are
   ///          always sent.
   outcome<std::optional<outgoing_batch>> next(const entry_reader& read);
 
@@ -100,7 +111,11 @@ private:
   bool connected_ = false;
   int64_t cursor_ = 0;
   change_vector destination_;
-  std::optional<int64_t> in_flight_;
+  size_t window_;
+  /// The last etag of the batches sent (the next one starts after it).
+  int64_t sent_ = 0;
+  /// The last etags of the batches waiting for their acknowledgement.
+  std::deque<int64_t> in_flight_;
 };
 
 } // namespace corvus

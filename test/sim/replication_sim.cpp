@@ -167,6 +167,8 @@ replication_options varied_replication_options(size_t instances,
     opts.limits.max_items = 1 + rng() % 6;
   if (rng() % 2 == 0)
     opts.read_chunk = 1 + rng() % 4;
+  if (rng() % 2 == 0)
+    opts.window = 2 + rng() % 3;
   opts.ids_per_collection = 2 + rng() % 4;
   return opts;
 }
@@ -191,7 +193,8 @@ replication_sim::replication_sim(uint64_t seed, replication_options opts)
         auto l = std::make_unique<link>();
         l->source = s;
         l->dest = d;
-        l->sender = replication_sender{opts_.limits, opts_.read_chunk};
+        l->sender = replication_sender{opts_.limits, opts_.read_chunk,
+                                      opts_.window};
         links_.push_back(std::move(l));
       }
 }
@@ -451,7 +454,8 @@ void replication_sim::crash(size_t i) {
       cut(*l, "crash");
       // What the senders knew is gone; the next handshake tells them.
       if (l->source == i)
-        l->sender = replication_sender{opts_.limits, opts_.read_chunk};
+        l->sender = replication_sender{opts_.limits, opts_.read_chunk,
+                                      opts_.window};
     }
 }
 
@@ -546,6 +550,14 @@ void replication_sim::at_dest(link& l, message& m) {
     send(l, false, std::move(welcome));
     return;
   }
+  // Batches of a connection arrive in order and none is lost without the
+  // connection: each follows what this instance accepted.
+  auto accepted = dest.store.state.accepted_etags.find(source.db_id);
+  if (m.batch.after_etag
+      > (accepted != dest.store.state.accepted_etags.end() ? accepted->second
+                                                           : 0))
+    fail(dest.tag + " got a batch from " + source.tag + " after etag "
+         + std::to_string(m.batch.after_etag) + " that follows none");
   incoming_batch batch{source.db_id, m.batch.last_etag,
                        std::move(m.batch.items)};
   if (opts_.trace)
@@ -646,7 +658,7 @@ void replication_sim::at_source(link& l, message& m) {
 void replication_sim::run_senders() {
   for (auto& lp : links_) {
     auto& l = *lp;
-    if (!l.up || !l.sender.is_connected() || l.sender.in_flight())
+    if (!l.up || !l.sender.can_send())
       continue;
     auto& source = *instances_[l.source];
     if (l.wanted) {
@@ -674,7 +686,7 @@ void replication_sim::run_senders() {
       }
       l.wanted = false;
     }
-    if (now_ - l.last_send >= opts_.heartbeat_steps) {
+    if (!l.sender.in_flight() && now_ - l.last_send >= opts_.heartbeat_steps) {
       message m;
       m.type = message::kind::batch;
       m.batch = l.sender.heartbeat();

@@ -82,6 +82,8 @@ struct replication_options {
   batch_limits limits;
   /// Entries a sender reads from the store at a time.
   size_t read_chunk = 1024;
+  /// Batches a sender sends before the first is acknowledged.
+  size_t window = 1;
   /// Ids are drawn from this many per collection ("users/i", "orders/i").
   size_t ids_per_collection = 4;
   /// Prints every event, with the versions batches carry and write, to

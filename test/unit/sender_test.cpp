@@ -129,3 +129,46 @@ TEST_CASE("what the destination sent itself is not sent back") {
           == std::vector<std::string>{"users/2 B:2-" + b + ", C:1-" + c});
   }
 }
+
+TEST_CASE("a window of batches follow each other until acknowledged") {
+  instance src;
+  for (int i = 0; i < 5; ++i)
+    src.put("users/" + std::to_string(i), "{}");
+  replication_sender sender{batch_limits{2, 1 << 20}, 1024, 2};
+  sender.connected(0, change_vector{});
+  auto read = [&](int64_t after, size_t limit) {
+    return outcome<std::vector<etag_entry>>{
+      src.store.changes_since(after, limit)};
+  };
+  auto first = *sender.next(read);
+  auto second = *sender.next(read);
+  REQUIRE(first);
+  REQUIRE(second);
+  CHECK(first->after_etag == 0);
+  CHECK(first->last_etag == 2);
+  CHECK(second->after_etag == 2);
+  CHECK(second->last_etag == 4);
+  // The window is full.
+  CHECK(!sender.can_send());
+  CHECK(!*sender.next(read));
+  sender.acknowledged(2, change_vector{});
+  CHECK(sender.in_flight());
+  auto third = *sender.next(read);
+  REQUIRE(third);
+  CHECK(third->after_etag == 4);
+  CHECK(third->last_etag == 5);
+  SUBCASE("acknowledged in order") {
+    sender.acknowledged(4, change_vector{});
+    sender.acknowledged(5, change_vector{});
+    CHECK(!sender.in_flight());
+    CHECK(sender.cursor() == 5);
+  }
+  SUBCASE("a reconnect starts again from what the destination accepted") {
+    sender.disconnected();
+    sender.connected(2, change_vector{});
+    auto again = *sender.next(read);
+    REQUIRE(again);
+    CHECK(again->after_etag == 2);
+    CHECK(again->last_etag == 4);
+  }
+}
