@@ -28,8 +28,8 @@ inbox(inbox_actor::stateful_pointer<inbox_state> self,
       auto& st = self->state;
       ++st.batches;
       st.items += static_cast<int64_t>(batch.items.size());
-      // Batches arrive one at a time (the source waits for each answer),
-      // so answers keep their order.
+      // Pipelined batches go on to the instance as they come: it applies
+      // them in order and answers once each is durable, in that order.
       self
         ->request(st.settings.instance, caf::infinite,
                   inbox_batch{st.settings.source_db_id, st.settings.source_tag,

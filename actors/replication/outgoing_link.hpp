@@ -4,8 +4,8 @@
 // database instance's versions to one sibling instance on another node
 // (ravendb-internals.md §4.5). It connects through the actor the
 // destination node publishes (learning its TCP address from its HTTP URL),
-// introduces itself, and then sends batches read from the store, one in
-// flight at a time, waking on durable local writes; data that only arrived
+// introduces itself, and then sends batches read from the store (a window
+// of them in flight), waking on durable local writes; data that only arrived
 // by replication does not wake it (no ripple), the idle heartbeat finds
 // what the destination still lacks. A lost connection or a destination
 // that stops answering is retried with a growing back-off. The protocol
