@@ -3,6 +3,9 @@
 #include "actors/http/http_client.hpp"
 #include "runtime/json/json.hpp"
 
+#include <caf/actor_system.hpp>
+#include <caf/io/middleman.hpp>
+
 namespace corvus {
 
 namespace {
@@ -33,6 +36,23 @@ outcome<url_parts> peer_tcp_address(const std::string& peer_url,
     return make_failure(ec::internal_error,
                         peer_url + "/info/tcp names no Url");
   return parse_url(view_of(*url), "tcp", "the peer's TCP URL");
+}
+
+outcome<reached_peer> reach_peer(caf::actor_system& sys,
+                                 const std::string& peer_url,
+                                 std::chrono::milliseconds timeout,
+                                 std::string& tcp_url) {
+  auto address = peer_tcp_address(peer_url, timeout);
+  if (!address)
+    return address.error();
+  tcp_url = format_url(*address);
+  auto handle = sys.middleman().remote_actor<raft_peer_actor>(address->host,
+                                                              address->port);
+  if (!handle)
+    return make_failure(ec::internal_error, "cannot connect to " + tcp_url
+                                              + ": "
+                                              + sys.render(handle.error()));
+  return reached_peer{std::move(*handle), tcp_url};
 }
 
 } // namespace corvus

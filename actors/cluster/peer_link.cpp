@@ -7,7 +7,6 @@
 #include "runtime/json/json.hpp"
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 namespace corvus {
 
@@ -27,16 +26,11 @@ void peer_link_state::connect() {
     if (!candidate)
       return failed("no route to " + s.peer_url);
   } else {
-    auto address = peer_tcp_address(s.peer_url, s.connect_timeout);
-    if (!address)
-      return failed(address.error().message);
-    tcp_url = format_url(*address);
-    auto handle = self->system().middleman().remote_actor<raft_peer_actor>(
-      address->host, address->port);
-    if (!handle)
-      return failed("cannot connect to " + tcp_url + ": "
-                    + self->system().render(handle.error()));
-    candidate = *handle;
+    auto peer = reach_peer(self->system(), s.peer_url, s.connect_timeout,
+                           tcp_url);
+    if (!peer)
+      return failed(peer.error().message);
+    candidate = std::move(peer->handle);
   }
   self->request(candidate, s.connect_timeout, s.hello)
     .then(

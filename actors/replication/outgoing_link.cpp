@@ -3,12 +3,10 @@
 #include "actors/cluster/peer_address.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "messages/error.hpp"
-#include "messages/raft_member.hpp"
 #include "runtime/documents/timestamp.hpp"
 #include "runtime/json/json.hpp"
 
 #include <caf/all.hpp>
-#include <caf/io/middleman.hpp>
 
 #include <algorithm>
 
@@ -45,21 +43,15 @@ void outgoing_link_state::connect() {
     return;
   ++attempts;
   auto& s = settings;
-  auto address = peer_tcp_address(s.destination_url,
-                                  s.replication.reply_timeout);
-  if (!address)
-    return failed(address.error().message);
-  tcp_url = format_url(*address);
-  auto peer = self->system().middleman().remote_actor<raft_peer_actor>(
-    address->host, address->port);
+  auto peer = reach_peer(self->system(), s.destination_url,
+                         s.replication.reply_timeout, tcp_url);
   if (!peer)
-    return failed("cannot connect to " + tcp_url + ": "
-                  + self->system().render(peer.error()));
+    return failed(peer.error().message);
   replication_hello hello{s.database,   s.source_db_id,
                           s.source_tag, s.source_url,
                           replication_protocol_version,
                           caf::actor_cast<replication_source_actor>(self)};
-  self->request(*peer, s.replication.reply_timeout, std::move(hello))
+  self->request(peer->handle, s.replication.reply_timeout, std::move(hello))
     .then(
       [this](replication_welcome& welcome) {
         auto cv = change_vector::parse(welcome.change_vector);
