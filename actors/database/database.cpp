@@ -1,5 +1,6 @@
 #include "actors/database/database.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/database/storage_committer.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "actors/replication/inbox.hpp"
@@ -15,12 +16,6 @@
 namespace corvus {
 
 namespace {
-
-int64_t now_ticks() {
-  using namespace std::chrono;
-  auto since_epoch = system_clock::now().time_since_epoch();
-  return duration_cast<nanoseconds>(since_epoch).count() / 100;
-}
 
 // The clock of replica wait deadlines, in milliseconds.
 int64_t now_ms() {

@@ -1,6 +1,7 @@
 #include "actors/node/node.hpp"
 
 #include "actors/database/database.hpp"
+#include "actors/clock.hpp"
 #include "actors/entropy.hpp"
 #include "actors/http/gateway.hpp"
 #include "actors/introspection/enlist.hpp"
@@ -342,12 +343,8 @@ void node_state::on_instance_down(const caf::down_msg& msg) {
                                : "the instance stopped unexpectedly";
   settings.log->error("database '{}' failed: {}; restarting in {} ms",
                       inst.name, inst.last_error, inst.backoff.count());
-  auto ticks = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count()
-               / 100;
   self->send(registry, restart_view{"database", inst.name, inst.last_error,
-                                    ticks, inst.backoff.count()});
+                                    now_ticks(), inst.backoff.count()});
   publish();
   auto waiting = std::move(inst.on_ready);
   inst.on_ready.clear();

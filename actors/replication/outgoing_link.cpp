@@ -1,5 +1,6 @@
 #include "actors/replication/outgoing_link.hpp"
 
+#include "actors/clock.hpp"
 #include "actors/cluster/peer_address.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "messages/error.hpp"
@@ -21,13 +22,6 @@ using std::chrono::steady_clock;
 /// How soon a link tries again when its destination is still opening its
 /// copy of the database.
 constexpr std::chrono::milliseconds opening_retry{50};
-
-int64_t now_ticks() {
-  using namespace std::chrono;
-  return duration_cast<nanoseconds>(system_clock::now().time_since_epoch())
-           .count()
-         / 100;
-}
 
 std::chrono::milliseconds timer_period(const replication_settings& s) {
   return std::clamp(std::min(s.heartbeat, s.reply_timeout) / 4,
