@@ -52,12 +52,9 @@ deliver_unit(caf::typed_response_promise<void> rp) {
 std::set<std::string> hosted_keys(const cluster_state& machine,
                                   const raft::node_tag& tag) {
   std::set<std::string> keys;
-  for (auto& [key, record] : machine.databases()) {
-    auto& t = record.topology;
-    for (auto* tags : {&t.members, &t.promotables, &t.rehabs})
-      if (std::find(tags->begin(), tags->end(), tag) != tags->end())
-        keys.insert(key);
-  }
+  for (auto& [key, record] : machine.databases())
+    if (record.topology.relevant_for(tag))
+      keys.insert(key);
   return keys;
 }
 

@@ -195,11 +195,9 @@ void node_state::inform_instances() {
     if (!inst.actor || !inst.store || inst.removing || record == nullptr)
       continue;
     std::vector<replication_peer> destinations;
-    auto& t = record->topology;
-    for (auto* tags : {&t.members, &t.promotables, &t.rehabs})
-      for (auto& tag : *tags)
-        if (tag != node_tag)
-          destinations.push_back({tag, cluster->topology.url_of(tag)});
+    for (auto& tag : record->topology.copies())
+      if (tag != node_tag)
+        destinations.push_back({tag, cluster->topology.url_of(tag)});
     auto latest = resolves_to_latest(*record);
     if (inst.told && destinations == inst.destinations
         && latest == inst.resolve_to_latest)

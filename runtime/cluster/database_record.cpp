@@ -80,11 +80,16 @@ void write_topology(json_writer& w, const database_record& r) {
 
 } // namespace
 
+std::vector<std::string> database_topology::copies() const {
+  auto all = members;
+  all.insert(all.end(), promotables.begin(), promotables.end());
+  all.insert(all.end(), rehabs.begin(), rehabs.end());
+  return all;
+}
+
 bool database_topology::relevant_for(const std::string& tag) const {
-  for (auto* tags : {&members, &promotables, &rehabs})
-    if (std::find(tags->begin(), tags->end(), tag) != tags->end())
-      return true;
-  return false;
+  auto all = copies();
+  return std::find(all.begin(), all.end(), tag) != all.end();
 }
 
 outcome<done> validate_database_name(std::string_view name) {

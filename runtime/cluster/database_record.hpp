@@ -28,8 +28,12 @@ struct database_topology {
   /// A fixed order set by an operator; empty = none.
   std::vector<std::string> priority_order;
 
-  /// @returns whether node `tag` holds a copy: a member, promotable or
-  ///          rehab (RavenDB's RelevantFor, §2.2).
+  /// @returns the nodes holding a copy: members, then promotables, then
+  ///          rehabs.
+  std::vector<std::string> copies() const;
+
+  /// @returns whether node `tag` holds a copy (RavenDB's RelevantFor,
+  ///          §2.2).
   bool relevant_for(const std::string& tag) const;
 
   friend bool operator==(const database_topology& x,
