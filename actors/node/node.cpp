@@ -107,7 +107,18 @@ bool node_state::hosts(const database_record& record) const {
 
 void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
                               const database_record& record,
-                              std::function<void(outcome<done>)> then) {
+                              std::string change,
+                              std::function<void(outcome<done>)> answer) {
+  auto then = [this, change = std::move(change),
+               answer = std::move(answer)](outcome<done> applied) {
+    if (!applied) {
+      auto f = std::move(applied.error());
+      settings.log->warn("{} but is not confirmed: {}", change, f.message);
+      f.message = change + ", but " + f.message;
+      return answer(std::move(f));
+    }
+    answer(done{});
+  };
   auto hosted_here = hosts(record);
   auto key = fold_case(record.name);
   self->request(member, caf::infinite, atom::wait_v, index, std::move(nodes))
@@ -461,20 +472,12 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
         // the local instance, if any, serves.
         st.when_applied(
           index, record.topology.members, record,
-          [self, rp, reply](outcome<done> applied) mutable {
-            if (applied) {
+          "database '" + record.name + "' was created",
+          [rp, reply](outcome<done> applied) mutable {
+            if (applied)
               rp.deliver(std::move(reply));
-              return;
-            }
-            // Created, but not confirmed: the client gets an error saying
-            // so (§2.3).
-            auto f = applied.error();
-            self->state.settings.log->warn("database '{}' was created but "
-                                           "not confirmed: {}",
-                                           reply.record.name, f.message);
-            f.message = "database '" + reply.record.name
-                        + "' was created, but " + f.message;
-            rp.deliver(to_error(f));
+            else
+              rp.deliver(to_error(applied.error()));
           });
       });
       return rp;
@@ -546,19 +549,13 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
         // that is this node, its instance serves.
         st.when_applied(
           reply.index, {reply.node_tag}, reply.record,
-          [self, rp, reply](outcome<done> applied) mutable {
-            if (applied) {
+          "node " + reply.node_tag + " was added to database '"
+            + reply.record.name + "'",
+          [rp, reply](outcome<done> applied) mutable {
+            if (applied)
               rp.deliver(std::move(reply));
-              return;
-            }
-            auto f = applied.error();
-            self->state.settings.log->warn("node {} was added to database "
-                                           "'{}' but not confirmed: {}",
-                                           reply.node_tag, reply.record.name,
-                                           f.message);
-            f.message = "node " + reply.node_tag + " was added to database '"
-                        + reply.record.name + "', but " + f.message;
-            rp.deliver(to_error(f));
+            else
+              rp.deliver(to_error(applied.error()));
           });
       });
       return rp;

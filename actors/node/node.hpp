@@ -99,8 +99,10 @@ struct node_state {
   /// §1.10) and, when this node hosts `record`, the local instance serves;
   /// with ec::timeout naming the nodes that did not apply it, or with the
   /// local instance's failure to start.
+  /// The change is committed either way: a failure is logged and its
+  /// message says "<change>, but …" (§2.3).
   void when_applied(int64_t index, std::vector<std::string> nodes,
-                    const database_record& record,
+                    const database_record& record, std::string change,
                     std::function<void(outcome<done>)> then);
 
   /// Starts the instances the cluster assigns to this node and stops those
