@@ -201,18 +201,10 @@ void database_instance_state::apply_batch(
                           + " was accepted"));
     return;
   }
-  // The source holds what it sent: our link to it need not send it back.
-  change_vector sent;
-  for (auto& item : in.batch.items)
-    if (auto cv = change_vector::parse(item.change_vector))
-      sent.merge(*cv);
-  if (auto link = links.find(in.source_tag);
-      link != links.end() && !sent.empty())
-    self->send(link->second.second, destination_holds{sent.to_string()});
-  // Versions resolved or merged here (flagged Resolved) must reach every
-  // copy: they wake the links, like this instance's own writes. Known only
-  // once the batch ran, so the wake waits for the answer, which comes once
-  // the batch is durable.
+  // Versions resolved or merged here must reach every copy: they wake the
+  // links, like this instance's own writes. Known only once the batch ran,
+  // so the wake waits for the answer, which comes once the batch is
+  // durable.
   auto resolved = std::make_shared<bool>(false);
   auto had_items = !in.batch.items.empty();
   run_transaction<replication_ack>(
@@ -225,12 +217,13 @@ void database_instance_state::apply_batch(
                                     config.node_tag);
       if (!applied)
         return applied.error();
-      *resolved = std::any_of(applied->writes.begin(), applied->writes.end(),
-                              [](const document_write& w) {
-                                return (w.record.flags
-                                        & document_flag::resolved)
-                                       != 0;
-                              });
+      *resolved = applied->counts.resolved + applied->counts.merged > 0;
+      // The source holds what it sent: our link to it need not send it
+      // back.
+      if (auto link = links.find(in.source_tag);
+          link != links.end() && !applied->source_holds.empty())
+        self->send(link->second.second,
+                   destination_holds{applied->source_holds.to_string()});
       replication_ack ack{applied->state.accepted_etags[in.source_db_id],
                           applied->state.change_vector};
       return executed_transaction<replication_ack>{

@@ -53,9 +53,11 @@ public:
     return ++state_.last_etag;
   }
 
-  /// Every version stored moves the global vector (§5.5).
+  /// An item the source sent: every version stored moves the global
+  /// vector (§5.5), and the source holds it.
   void saw(const change_vector& version) {
     global_.merge(version);
+    source_holds_.merge(version);
   }
 
   /// A version made here: the global vector with this instance's entry at
@@ -83,7 +85,8 @@ public:
       for (auto& w : writes_)
         w.transaction_end = end;
     }
-    return {std::move(writes_), std::move(state_), counts};
+    return {std::move(writes_), std::move(state_), counts,
+            std::move(source_holds_)};
   }
 
 private:
@@ -91,6 +94,7 @@ private:
   document_lookup& lookup_;
   const std::string& node_tag_;
   change_vector global_;
+  change_vector source_holds_;
   std::vector<document_write> writes_;
   std::unordered_map<std::string, held_versions> touched_;
 };

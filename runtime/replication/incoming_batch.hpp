@@ -49,6 +49,9 @@ struct applied_batch {
   std::vector<document_write> writes;
   database_state state;
   incoming_counts counts;
+  /// The merge of the items' change vectors: the source holds these (or
+  /// newer versions), so the sender back to it need not send them.
+  change_vector source_holds;
 };
 
 /// Applies `batch` on top of `before`.

@@ -605,14 +605,10 @@ void replication_sim::at_dest(link& l, message& m) {
   ack.destination = dest.last_global;
   send(l, false, std::move(ack));
   // The source holds what it sent: the sender back to it must not echo it.
-  if (!batch.items.empty()) {
-    change_vector sent;
-    for (auto& r : batch.items)
-      sent.merge(parsed(r.change_vector));
+  if (!applied->source_holds.empty())
     for (auto& back : links_)
       if (back->source == l.dest && back->dest == l.source)
-        back->sender.destination_holds(sent);
-  }
+        back->sender.destination_holds(applied->source_holds);
   // Resolutions and merges are local work: they replicate on at once
   // (§6.2; incoming_counts).
   if (c.resolved > 0 || c.merged > 0)

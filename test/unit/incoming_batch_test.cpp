@@ -99,6 +99,8 @@ TEST_CASE("a new version is stored as it came, under a local etag") {
   CHECK(out.writes[0].transaction_end == 2);
   CHECK(out.writes[1].transaction_end == 2);
   CHECK(out.counts.applied == 2);
+  // The source holds what it sent.
+  CHECK(out.source_holds.to_string() == "A:8-" + a);
 }
 
 TEST_CASE("what the destination holds already is ignored") {
