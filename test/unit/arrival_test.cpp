@@ -1,22 +1,19 @@
 #include "runtime/replication/arrival.hpp"
 
+#include "test/fixtures/change_vectors.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
 using namespace corvus;
+using corvus::test::cv;
 
 namespace {
 
-const std::string a = "AAAAAAAAAAAAAAAAAAAAAA";
-const std::string b = "BBBBBBBBBBBBBBBBBBBBBB";
-const std::string c = "CCCCCCCCCCCCCCCCCCCCCC";
-
-change_vector cv(const std::string& text) {
-  auto parsed = change_vector::parse(text);
-  REQUIRE(parsed);
-  return *parsed;
-}
+const std::string& a = test::db_a;
+const std::string& b = test::db_b;
+const std::string& c = test::db_c;
 
 document_version doc(const std::string& version, std::string_view json,
                      int64_t modified = 0) {

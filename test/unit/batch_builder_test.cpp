@@ -1,22 +1,19 @@
 #include "runtime/replication/batch_builder.hpp"
 
+#include "test/fixtures/change_vectors.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
 using namespace corvus;
+using corvus::test::cv;
 
 namespace {
 
-const std::string a_id = "AAAAAAAAAAAAAAAAAAAAAA";
-const std::string b_id = "BBBBBBBBBBBBBBBBBBBBBB";
-
-change_vector cv(std::string_view text) {
-  auto parsed = change_vector::parse(text);
-  REQUIRE(parsed);
-  return *parsed;
-}
+const std::string& a_id = test::db_a;
+const std::string& b_id = test::db_b;
 
 /// Items written on A, one per etag; `transactions` gives each
 /// transaction's size in order.

@@ -10,6 +10,8 @@
 #include "runtime/replication/sender.hpp"
 #include "test/fixtures/memory_documents.hpp"
 
+#include "test/fixtures/change_vectors.hpp"
+
 #include <doctest/doctest.h>
 
 #include <set>
@@ -19,10 +21,10 @@ using corvus::test::memory_documents;
 
 namespace {
 
-const std::string a = "AAAAAAAAAAAAAAAAAAAAAA";
-const std::string b = "BBBBBBBBBBBBBBBBBBBBBB";
-const std::string c = "CCCCCCCCCCCCCCCCCCCCCC";
-const std::string d = "DDDDDDDDDDDDDDDDDDDDDD";
+const std::string& a = test::db_a;
+const std::string& b = test::db_b;
+const std::string& c = test::db_c;
+const std::string& d = test::db_d;
 
 // A version as a source stores it.
 document_record version(const std::string& id, const std::string& cv,

@@ -1,21 +1,18 @@
 #include "runtime/replication/replica_waits.hpp"
 
+#include "test/fixtures/change_vectors.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 
 using namespace corvus;
+using corvus::test::cv;
 
 namespace {
 
-const std::string a = "AAAAAAAAAAAAAAAAAAAAAA";
-const std::string b = "BBBBBBBBBBBBBBBBBBBBBB";
-
-change_vector cv(const std::string& text) {
-  auto parsed = change_vector::parse(text);
-  REQUIRE(parsed);
-  return *parsed;
-}
+const std::string& a = test::db_a;
+const std::string& b = test::db_b;
 
 } // namespace
 

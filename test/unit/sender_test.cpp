@@ -9,25 +9,22 @@
 #include "runtime/replication/incoming_batch.hpp"
 #include "test/fixtures/memory_documents.hpp"
 
+#include "test/fixtures/change_vectors.hpp"
+
 #include <doctest/doctest.h>
 
 #include <string>
 #include <vector>
 
 using namespace corvus;
+using corvus::test::cv;
 using corvus::test::memory_documents;
 
 namespace {
 
-const std::string a = "AAAAAAAAAAAAAAAAAAAAAA";
-const std::string b = "BBBBBBBBBBBBBBBBBBBBBB";
-const std::string c = "CCCCCCCCCCCCCCCCCCCCCC";
-
-change_vector cv(const std::string& text) {
-  auto parsed = change_vector::parse(text);
-  REQUIRE(parsed);
-  return *parsed;
-}
+const std::string& a = test::db_a;
+const std::string& b = test::db_b;
+const std::string& c = test::db_c;
 
 // An instance B writing locally.
 struct instance {
