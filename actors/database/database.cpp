@@ -186,21 +186,6 @@ void database_instance_state::on_durable(commit_report& report) {
 void database_instance_state::apply_batch(
   inbox_batch in, std::function<void(outcome<replication_ack>)> answer) {
   auto source = in.source_db_id;
-  // Batches come pipelined, each after the previous: one that starts
-  // beyond what was accepted follows a batch that never arrived (or
-  // failed). Refused, the connection ends and the source resumes from what
-  // this instance accepted.
-  auto accepted = state.accepted_etags.find(source);
-  auto have = accepted != state.accepted_etags.end() ? accepted->second : 0;
-  if (in.batch.after_etag > have) {
-    answer(make_failure(ec::bad_request,
-                        "a replication batch from " + in.source_tag
-                          + " starts after etag "
-                          + std::to_string(in.batch.after_etag)
-                          + ", but only etag " + std::to_string(have)
-                          + " was accepted"));
-    return;
-  }
   // Versions resolved or merged here must reach every copy: they wake the
   // links, like this instance's own writes. Known only once the batch ran,
   // so the wake waits for the answer, which comes once the batch is
@@ -211,7 +196,10 @@ void database_instance_state::apply_batch(
     [this, &in, resolved](const database_state& before,
                           document_lookup& lookup)
       -> outcome<executed_transaction<replication_ack>> {
-      auto applied = apply_incoming({in.source_db_id, in.batch.last_etag,
+      // A refused batch (one that does not follow what was accepted)
+      // ends the connection; the source resumes from what was accepted.
+      auto applied = apply_incoming({in.source_db_id, in.batch.after_etag,
+                                     in.batch.last_etag,
                                      std::move(in.batch.items)},
                                     before, lookup, policy,
                                     config.node_tag);

@@ -342,6 +342,15 @@ outcome<applied_batch> apply_incoming(const incoming_batch& batch,
                                       document_lookup& lookup,
                                       const conflict_policy& policy,
                                       const std::string& node_tag) {
+  auto accepted = before.accepted_etags.find(batch.source_db_id);
+  auto have = accepted != before.accepted_etags.end() ? accepted->second : 0;
+  if (batch.after_etag > have)
+    return make_failure(ec::bad_request,
+                        "a replication batch from " + batch.source_db_id
+                          + " starts after etag "
+                          + std::to_string(batch.after_etag)
+                          + ", but only etag " + std::to_string(have)
+                          + " was accepted from it");
   batch_scope tx{before, lookup, node_tag};
   incoming_counts counts;
   for (auto& item : batch.items)

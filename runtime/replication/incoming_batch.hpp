@@ -25,6 +25,10 @@ namespace corvus {
 struct incoming_batch {
   /// The source instance's database id.
   std::string source_db_id;
+  /// The source's etag the batch starts after. Batches come pipelined,
+  /// each after the previous one: a batch starting beyond what the
+  /// destination accepted follows one that never arrived or failed.
+  int64_t after_etag = 0;
   /// The source's etag this batch brings the destination up to: the last
   /// item's, or further when the source skipped items the destination
   /// already had (a batch without items only moves this cursor).
@@ -57,8 +61,10 @@ struct applied_batch {
 /// Applies `batch` on top of `before`.
 /// @param node_tag this instance's tag, for the new etag entry of versions
 ///        resolved here.
-/// @returns ec::bad_request for an item with an unreadable change vector or
-///          id (nothing of the batch applies), or the lookup's failure.
+/// @returns ec::bad_request for a batch that does not follow what was
+///          accepted from its source, or with an item whose change vector
+///          or id is unreadable (nothing of the batch applies); or the
+///          lookup's failure.
 outcome<applied_batch> apply_incoming(const incoming_batch& batch,
                                       const database_state& before,
                                       document_lookup& lookup,

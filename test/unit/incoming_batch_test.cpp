@@ -59,7 +59,7 @@ document_record tombstone(const std::string& id, const std::string& cv,
 applied_batch receive(memory_documents& dest, const std::string& source,
                       std::vector<document_record> items,
                       int64_t last_etag = 0, bool latest = false) {
-  incoming_batch batch{source, last_etag, std::move(items)};
+  incoming_batch batch{source, 0, last_etag, std::move(items)};
   if (batch.last_etag == 0 && !batch.items.empty())
     batch.last_etag = batch.items.back().etag;
   auto applied = apply_incoming(batch, dest.state, dest,
@@ -302,8 +302,19 @@ TEST_CASE("a batch with an unreadable item applies nothing") {
   memory_documents dest{c};
   auto bad = version("users/2", "A:2-" + a, "{}");
   bad.change_vector = "garbage";
-  incoming_batch batch{a, 2, {version("users/1", "A:1-" + a, "{}"), bad}};
+  incoming_batch batch{a, 0, 2, {version("users/1", "A:1-" + a, "{}"), bad}};
   auto out = apply_incoming(batch, dest.state, dest, {}, "C");
   REQUIRE(!out);
   CHECK(out.error().code == ec::bad_request);
+}
+
+TEST_CASE("a batch that does not follow what was accepted is refused") {
+  auto dest = holding("A:7-" + a, R"({"n":1})"); // accepted up to 1 from a
+  incoming_batch gap{a, 5, 9, {version("users/2", "A:9-" + a, "{}")}};
+  auto out = apply_incoming(gap, dest.state, dest, {}, "C");
+  REQUIRE(!out);
+  CHECK(out.error().code == ec::bad_request);
+  // Pipelined: one starting at or before what was accepted applies.
+  incoming_batch next{a, 1, 9, {version("users/2", "A:9-" + a, "{}")}};
+  CHECK(apply_incoming(next, dest.state, dest, {}, "C"));
 }

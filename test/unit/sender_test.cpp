@@ -55,7 +55,7 @@ struct instance {
     doc->collection = "Users";
     r.json = render_document(*doc, {id, r.collection, version,
                                     format_timestamp(r.last_modified), 0});
-    auto applied = apply_incoming({c, 1, {r}}, store.state, store,
+    auto applied = apply_incoming({c, 0, 1, {r}}, store.state, store,
                                   conflict_policy{false}, "B");
     REQUIRE(applied);
     store.apply(applied->writes, applied->state);
