@@ -366,19 +366,31 @@ struct document_store::impl {
                             + "; this build understands version "
                             + std::to_string(dk::format_version));
     }
-    status = db->Get(opts, to_slice(dk::db_id_key), &state.db_id);
-    if (!status.ok())
-      return storage_error("document store", dir, "cannot read the database id", status);
-    status = db->Get(opts, to_slice(dk::state_key), &v);
-    if (!status.ok())
-      return storage_error("document store", dir, "cannot read the database state", status);
-    if (!decode_state(v, state, counts))
-      return corrupt_state(dir);
+    auto stored = read_state(opts, counts);
+    if (!stored)
+      return stored.error();
+    state = std::move(*stored);
     std::unique_ptr<leveldb::Iterator> iter{db->NewIterator(opts)};
     if (!read_collections(*iter, collections))
       return storage_error("document store", dir, "cannot read the collection counts",
                            iter->status());
     return done{};
+  }
+
+  // Reads id, state and counters as of `opts` (any thread).
+  outcome<database_state> read_state(const leveldb::ReadOptions& opts,
+                                     record_counts& counts) const {
+    database_state state;
+    std::string v;
+    auto status = db->Get(opts, to_slice(dk::db_id_key), &state.db_id);
+    if (status.ok())
+      status = db->Get(opts, to_slice(dk::state_key), &v);
+    if (!status.ok())
+      return storage_error("document store", dir,
+                           "cannot read the database state", status);
+    if (!decode_state(v, state, counts))
+      return corrupt_state(dir);
+    return state;
   }
 
   outcome<done> create() {
@@ -616,20 +628,20 @@ document_store::changes_since(int64_t after_etag, size_t limit) const {
   return result;
 }
 
+outcome<database_state> document_store::durable_state() const {
+  snapshot_guard snapshot{*impl_->db};
+  record_counts counts;
+  return impl_->read_state(snapshot.options(), counts);
+}
+
 outcome<database_stats> document_store::stats() const {
   snapshot_guard snapshot{*impl_->db};
   database_stats result;
-  std::string v;
-  auto status = impl_->db->Get(snapshot.options(), to_slice(dk::db_id_key),
-                               &result.state.db_id);
-  if (status.ok())
-    status = impl_->db->Get(snapshot.options(), to_slice(dk::state_key), &v);
-  if (!status.ok())
-    return storage_error("document store", impl_->dir, "cannot read the database state",
-                         status);
   record_counts counts;
-  if (!decode_state(v, result.state, counts))
-    return corrupt_state(impl_->dir);
+  auto state = impl_->read_state(snapshot.options(), counts);
+  if (!state)
+    return state.error();
+  result.state = std::move(*state);
   result.document_count = counts.documents;
   result.tombstone_count = counts.tombstones;
   result.conflict_count = counts.conflicts;

@@ -108,6 +108,10 @@ public:
   outcome<std::vector<etag_entry>>
   changes_since(int64_t after_etag, size_t limit) const;
 
+  /// @returns the state as last written (etag, change vector, accepted
+  ///          etags), read from a snapshot: a cheap read, unlike stats().
+  outcome<database_state> durable_state() const;
+
   /// @returns counts, etag, change vector, id and size of the store.
   outcome<database_stats> stats() const;
 

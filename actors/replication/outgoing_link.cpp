@@ -168,9 +168,9 @@ void outgoing_link_state::on_heartbeat_timer() {
     return;
   // Idle: ask the destination what it holds; if it lacks something we
   // have (data that came here by replication), the answer sends it.
-  auto stats = settings.store->stats();
-  if (stats) {
-    auto ours = change_vector::parse(stats->state.change_vector);
+  auto state = settings.store->durable_state();
+  if (state) {
+    auto ours = change_vector::parse(state->change_vector);
     heartbeat_pending
       = ours && compare(*ours, sender.destination())
                   != conflict_status::already_merged;

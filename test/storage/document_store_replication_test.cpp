@@ -197,6 +197,7 @@ TEST_CASE("accepted etags per source survive reopening") {
                           {"hb0jT0Fq9kS5xJ1wdc7W1g", int64_t{1} << 40}};
   unwrap(store->apply({}, state));
   CHECK(unwrap(store->stats()).state == state);
+  CHECK(unwrap(store->durable_state()) == state);
   store.reset();
   store = open_document_store(m, "/db", false);
   CHECK(store->state() == state);
