@@ -46,6 +46,7 @@
 // its `phase=populate` line.
 
 #include "runtime/text/base64.hpp"
+#include "scripts/bench/tools/bench_options.hpp"
 #include "scripts/bench/tools/bench_document.hpp"
 #include "scripts/bench/tools/bench_stats.hpp"
 
@@ -1522,17 +1523,9 @@ int main(int argc, char** argv) {
     ("print-document", "print the document for variant 0 and exit");
   // clang-format on
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << '\n';
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "corvus-http-load: " << e.what() << '\n' << desc << '\n';
-    return 2;
-  }
+  if (auto exit_status
+      = corvus::bench::parse_command_line(argc, argv, desc, "corvus-http-load", vm))
+    return *exit_status;
   if (vm.count("print-document")) {
     std::cout << make_document(opts.doc_size, 0) << '\n';
     return 0;

@@ -7,6 +7,7 @@
 //   anchor=leveldb-single ops_per_s=.. docs_per_s=.. p50_us=.. ...
 //   anchor=leveldb-batch100 batches_per_s=.. docs_per_s=.. p50_us=.. ...
 
+#include "scripts/bench/tools/bench_options.hpp"
 #include "scripts/bench/tools/bench_document.hpp"
 #include "scripts/bench/tools/bench_stats.hpp"
 #include "storage/leveldb_options.hpp"
@@ -144,17 +145,9 @@ int main(int argc, char** argv) {
      "connections)");
   // clang-format on
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << '\n';
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "leveldb-anchor: " << e.what() << '\n' << desc << '\n';
-    return 2;
-  }
+  if (auto exit_status
+      = corvus::bench::parse_command_line(argc, argv, desc, "leveldb-anchor", vm))
+    return *exit_status;
   if (opts.mode != "single" && opts.mode != "batch" && opts.mode != "both") {
     std::cerr << "leveldb-anchor: --mode must be single, batch or both\n";
     return 2;

@@ -11,6 +11,7 @@
 // Latencies in microseconds with one decimal (a round trip is tens of
 // microseconds).
 
+#include "scripts/bench/tools/bench_options.hpp"
 #include "scripts/bench/tools/bench_stats.hpp"
 
 #include <boost/program_options.hpp>
@@ -109,17 +110,9 @@ int main(int argc, char** argv) {
      "untimed round trips first");
   // clang-format on
   po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    if (vm.count("help")) {
-      std::cout << desc << '\n';
-      return 0;
-    }
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::cerr << "loopback-rtt: " << e.what() << '\n' << desc << '\n';
-    return 2;
-  }
+  if (auto exit_status
+      = corvus::bench::parse_command_line(argc, argv, desc, "loopback-rtt", vm))
+    return *exit_status;
   if (size == 0 || count == 0) {
     std::cerr << "loopback-rtt: --size and --count must be positive\n";
     return 2;
