@@ -276,6 +276,16 @@ test("in a 5-node group every write crosses each link to a destination once", as
   const db = "ripple";
   const cluster = await group({ size: 5, db });
   const [a] = cluster.nodes;
+  // Steady state: every link connected. (A link that connects while
+  // writes are on their way can send what its destination is about to get
+  // from the writer: its handshake vector predates them.)
+  await waitFor(
+    async () => {
+      const links = await linkStates(cluster.nodes);
+      return links.length === 20 && links.every((l) => l.Connected);
+    },
+    { what: "all 20 links connected" },
+  );
   const store = storeOn([a], db);
   const writes = 40;
   for (let i = 0; i < writes; ++i) {
