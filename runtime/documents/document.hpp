@@ -26,8 +26,6 @@ namespace document_flag {
 inline constexpr document_flags conflicted = 1u << 6;
 /// The winner of a conflict resolution: always replicated (§6.5).
 inline constexpr document_flags resolved = 1u << 7;
-/// The version arrived by replication (not written on this instance).
-inline constexpr document_flags from_replication = 1u << 9;
 } // namespace document_flag
 
 /// One version of a document, or a tombstone, as stored.

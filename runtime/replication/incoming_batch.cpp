@@ -119,35 +119,39 @@ document_record header_of(const document_record& r) {
   return h;
 }
 
-// @returns the stored JSON of `r` with its computed metadata set to the
-//          record's change vector, time and flags (a version keeps its
-//          body and user metadata wherever it is stored).
-outcome<std::string> restamp(const document_record& r) {
-  if (r.tombstone)
-    return std::string{};
+// Renders the stored JSON of `r` again with its computed metadata set to
+// the record's change vector, time and flags (a version keeps its body and
+// user metadata wherever it is stored).
+outcome<done> restamp(document_record& r) {
+  if (r.tombstone) {
+    r.json.clear();
+    return done{};
+  }
   auto doc = prepare_document(r.json);
   if (!doc)
     return doc.error();
   auto modified = format_timestamp(r.last_modified);
-  return render_document(*doc, {r.id, r.collection, r.change_vector,
-                                modified, r.flags});
+  r.json = render_document(*doc, {r.id, r.collection, r.change_vector,
+                                  modified, r.flags});
+  return done{};
 }
 
-// Stores `r` as given, with a new local etag and `flags`.
+// Stores `r` with a new local etag and `flags`. Its JSON already says
+// what its vector and time are; it is rendered again only when the flags
+// change, so that a plain arrival is stored byte for byte as it came.
 outcome<document_record> stored_copy(batch_scope& tx, document_record r,
                                      document_flags flags) {
   r.etag = tx.next_etag();
+  if (flags == r.flags)
+    return r;
   r.flags = flags;
-  auto json = restamp(r);
-  if (!json)
-    return json.error();
-  r.json = std::move(*json);
+  if (auto rendered = restamp(r); !rendered)
+    return rendered.error();
   return r;
 }
 
 constexpr document_flags arrival_flags = document_flag::conflicted
-                                         | document_flag::resolved
-                                         | document_flag::from_replication;
+                                         | document_flag::resolved;
 
 // The flags of a version stored as a conflict version. Resolved stays
 // with the version wherever it goes: a merged vector without an entry of
@@ -237,9 +241,7 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       ++counts.applied;
       // Newer than all we hold: stored as it is (§4.6), a Resolved flag
       // included, so that it keeps replicating until all copies agree.
-      auto flags = (item.flags & ~document_flag::conflicted)
-                   | document_flag::from_replication;
-      auto rec = stored_copy(tx, item, flags);
+      auto rec = stored_copy(tx, item, item.flags & ~document_flag::conflicted);
       if (!rec)
         return rec.error();
       held_versions after{*rec, {}};
@@ -260,15 +262,14 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       // that merged the same versions in either order agree on it.
       ++counts.merged;
       auto rec = *held->live;
+      rec.etag = tx.next_etag();
       rec.change_vector = decision.merged.to_string();
       rec.last_modified = std::max(rec.last_modified, item.last_modified);
-      auto stored = stored_copy(tx, std::move(rec),
-                                (held->live->flags & ~arrival_flags)
-                                  | document_flag::resolved);
-      if (!stored)
-        return stored.error();
-      held_versions after{*stored, {}};
-      tx.write(key, {key, std::move(*stored), replaced, {}, 0},
+      rec.flags = (rec.flags & ~arrival_flags) | document_flag::resolved;
+      if (auto rendered = restamp(rec); !rendered)
+        return rendered.error();
+      held_versions after{rec, {}};
+      tx.write(key, {key, std::move(rec), replaced, {}, 0},
                std::move(after));
       return done{};
     }
@@ -289,10 +290,8 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       rec.change_vector = tx.local_version(decision.merged, rec.etag)
                             .to_string();
       rec.flags = (winner->flags & ~arrival_flags) | document_flag::resolved;
-      auto json = restamp(rec);
-      if (!json)
-        return json.error();
-      rec.json = std::move(*json);
+      if (auto rendered = restamp(rec); !rendered)
+        return rendered.error();
       held_versions after{rec, {}};
       tx.write(key, {key, std::move(rec), replaced, std::move(removed), 0},
                std::move(after));
@@ -321,8 +320,7 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
         tx.write(key, {key, std::move(*moved), replaced, {}, 0}, after);
       }
       auto rec = stored_copy(tx, item,
-                             as_conflict(item.flags)
-                               | document_flag::from_replication);
+                             as_conflict(item.flags));
       if (!rec)
         return rec.error();
       after.conflicts.push_back(*rec);

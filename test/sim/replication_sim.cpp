@@ -107,8 +107,7 @@ bool covers(const change_vector& container, const change_vector& x) {
 
 // The content two copies of a version must agree on: collection, user
 // metadata and body. The computed metadata is compared through the
-// record (change vector, modification time), but for @flags: copies say
-// FromReplication where the original does not.
+// record (change vector, modification time, flags).
 std::string content_of(const document_record& r) {
   if (r.tombstone)
     return "(tombstone " + fold_case(r.collection) + ")";

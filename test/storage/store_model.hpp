@@ -123,7 +123,7 @@ struct store_model {
     rec.collection = collection;
     rec.json = json;
     rec.tombstone = json.empty();
-    rec.flags = document_flag::conflicted | document_flag::from_replication;
+    rec.flags = document_flag::conflicted;
     auto accepted = ++state.accepted_etags[replication_source];
     rec.change_vector = "B:" + std::to_string(accepted) + "-"
                         + replication_source;
