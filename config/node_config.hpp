@@ -79,8 +79,11 @@ struct node_config {
     /// `replication.retry-max`: the cap of the reconnect delay.
     std::chrono::milliseconds retry_max{60'000};
     /// `replication.batches-in-flight`: batches a link sends before the
-    /// first of them is acknowledged.
+    /// first of them is acknowledged (when they are full).
     uint64_t window = 2;
+    /// `replication.notify-delay`: how soon an instance tells its other
+    /// sources what a batch brought (one message per delay at most).
+    std::chrono::milliseconds notify_delay{50};
     /// `replication.max-items-per-batch`, `replication.max-batch-size`.
     uint64_t max_items = 16'384;
     uint64_t max_bytes = 64ull << 20;

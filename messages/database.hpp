@@ -157,7 +157,9 @@ using database_actor = introspectable_actor::extend_with<
   // Write assurance for a committed write.
   caf::reacts_to<replica_wait_request>,
   // Timer: fail the replica waits whose time is up.
-  caf::reacts_to<atom::wait>>;
+  caf::reacts_to<atom::wait>,
+  // Timer: tell the sources what this instance holds (Notify).
+  caf::reacts_to<atom::notify>>;
 
 using storage_committer_actor = introspectable_actor::extend<
   // An executed transaction to make durable with the next sync.

@@ -22,10 +22,16 @@ struct destination_acked {
   std::string change_vector;
 };
 
-/// An instance tells its link to a sibling what that sibling holds: the
-/// versions it just sent us (so they are not sent back).
-struct destination_holds {
-  std::string change_vector;
+/// An instance wakes its link: its own writes (or resolutions) are
+/// durable up to `last_etag`. It also tells the link what the destination
+/// holds because the destination sent it here since the last wake (so it
+/// is not sent back): a link sends only when woken, or right after an
+/// answer that carries the destination's whole vector, so the news
+/// travels with the wake instead of in a message per applied batch.
+struct link_wake {
+  int64_t last_etag = 0;
+  /// A change vector; empty when the destination sent nothing new.
+  std::string destination_holds;
 };
 
 /// The part of a database instance its links report to.
@@ -35,10 +41,8 @@ using replication_listener_actor
 /// An outgoing link (actors/replication/outgoing_link.hpp).
 using outgoing_link_actor = replication_source_actor::extend_with<
   introspectable_actor>::extend<
-  // New local writes are durable up to the etag: send them.
-  caf::reacts_to<atom::wake, int64_t>,
-  // The destination holds these versions.
-  caf::reacts_to<destination_holds>,
+  // New local writes are durable: send them.
+  caf::reacts_to<link_wake>,
   // Timers: connect (again); check the destination's liveness and send an
   // idle heartbeat.
   caf::reacts_to<atom::connect>, caf::reacts_to<atom::heartbeat>>;
@@ -66,4 +70,4 @@ using inbox_actor = replication_inbox_actor::extend_with<
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::destination_acked)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::inbox_batch)
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::destination_holds)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::link_wake)

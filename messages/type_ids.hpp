@@ -42,9 +42,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_ATOM(corvus, corvus::atom, bootstrap, "bootstrap")
   CAF_ADD_ATOM(corvus, corvus::atom, reelect, "reelect")
   CAF_ADD_ATOM(corvus, corvus::atom, connect, "link_try")
-  // Replication: a link has new local writes to send; a link's idle
-  // heartbeat timer.
-  CAF_ADD_ATOM(corvus, corvus::atom, wake, "repl_wake")
+  // Replication: an instance's timer to tell its sources what it holds;
+  // a link's idle heartbeat timer.
+  CAF_ADD_ATOM(corvus, corvus::atom, notify, "repl_ntfy")
   CAF_ADD_ATOM(corvus, corvus::atom, heartbeat, "repl_beat")
 
   CAF_ADD_TYPE_ID(corvus, (corvus::cv_expectation))

@@ -175,8 +175,7 @@ void database_instance_state::on_durable(commit_report& report) {
   auto announce = std::min(local_written, report.last_etag);
   if (announce > local_announced) {
     local_announced = announce;
-    for (auto& [tag, link] : links)
-      self->send(link.second, atom::wake_v, report.last_etag);
+    wake_links(report.last_etag);
   }
   for (auto& answer : report.answers)
     answer();
@@ -208,10 +207,8 @@ void database_instance_state::apply_batch(
       *resolved = applied->counts.resolved + applied->counts.merged > 0;
       // The source holds what it sent: our link to it need not send it
       // back.
-      if (auto link = links.find(in.source_tag);
-          link != links.end() && !applied->source_holds.empty())
-        self->send(link->second.second,
-                   destination_holds{applied->source_holds.to_string()});
+      if (!applied->source_holds.empty())
+        destination_holds[in.source_tag].merge(applied->source_holds);
       replication_ack ack{applied->state.accepted_etags[in.source_db_id],
                           applied->state.change_vector};
       return executed_transaction<replication_ack>{
@@ -225,18 +222,40 @@ void database_instance_state::apply_batch(
       if (!ok)
         return;
       if (*resolved)
-        for (auto& [tag, link] : links)
-          self->send(link.second, atom::wake_v, state.last_etag);
-      // The other sources learn what this instance holds now (Notify).
+        wake_links(state.last_etag);
       if (had_items)
-        notify_inboxes(source);
+        notify_later(source);
     },
     false, false);
 }
 
-void database_instance_state::notify_inboxes(const std::string& except) {
+void database_instance_state::wake_links(int64_t last_etag) {
+  for (auto& [tag, link] : links) {
+    link_wake wake{last_etag, {}};
+    if (auto held = destination_holds.find(tag);
+        held != destination_holds.end()) {
+      wake.destination_holds = held->second.to_string();
+      destination_holds.erase(held);
+    }
+    self->send(link.second, std::move(wake));
+  }
+}
+
+void database_instance_state::notify_later(const std::string& source_db_id) {
+  applied_sources.insert(source_db_id);
+  if (notify_due)
+    return;
+  notify_due = true;
+  self->delayed_send(self, config.replication.notify_delay, atom::notify_v);
+}
+
+void database_instance_state::notify_inboxes() {
+  notify_due = false;
+  auto sole = applied_sources.size() == 1 ? *applied_sources.begin()
+                                          : std::string{};
+  applied_sources.clear();
   for (auto& [source, box] : inboxes) {
-    if (source == except)
+    if (source == sole)
       continue;
     auto i = state.accepted_etags.find(source);
     self->send(box, replication_ack{i != state.accepted_etags.end()
@@ -330,6 +349,7 @@ void database_instance_state::follow_group(replication_group group) {
     self->unlink_from(link);
     self->send_exit(link, caf::exit_reason::user_shutdown);
     links.erase(tag);
+    destination_holds.erase(tag);
     waits.forget(tag);
   }
   for (auto& peer : group.destinations)
@@ -489,6 +509,7 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
         done(reached, false);
       }
     },
+    [self](atom::notify) { self->state.notify_inboxes(); },
     [self](atom::snapshot) {
       auto& st = self->state;
       database_snapshot_view v;

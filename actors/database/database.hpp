@@ -20,6 +20,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -125,8 +126,17 @@ struct database_instance_state {
   /// A new inbox for a source that introduced itself.
   outcome<replication_welcome> welcome(replication_hello& hello);
 
-  /// Tells every inbox but `except`'s what this instance holds now.
-  void notify_inboxes(const std::string& except);
+  /// Wakes every link: this instance's own writes (or resolutions) are
+  /// durable up to `last_etag`.
+  void wake_links(int64_t last_etag);
+
+  /// A batch from `source_db_id` was applied: its other sources learn what
+  /// this instance holds now (Notify), within notify_delay.
+  void notify_later(const std::string& source_db_id);
+
+  /// Tells every source what this instance holds now, but one whose
+  /// batches alone were applied since the last time (its answers told it).
+  void notify_inboxes();
 
   /// The committer made everything up to `report.last_etag` durable.
   void on_durable(commit_report& report);
@@ -161,6 +171,13 @@ struct database_instance_state {
   /// Outgoing links by destination tag.
   std::map<std::string, std::pair<replication_peer, outgoing_link_actor>>
     links;
+  /// By destination tag: versions the destination sent here since its
+  /// link was last woken (they go with the next wake).
+  std::map<std::string, change_vector> destination_holds;
+  /// Sources whose batches were applied since the last Notify, and
+  /// whether one is due.
+  std::set<std::string> applied_sources;
+  bool notify_due = false;
   /// Inboxes by source database id.
   std::map<std::string, inbox_actor> inboxes;
   replica_waits waits;

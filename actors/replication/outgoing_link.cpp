@@ -199,15 +199,14 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
   self->send(self, atom::heartbeat_v);
   return {
     [self](replication_ack& ack) { self->state.on_ack(ack); },
-    [self](atom::wake, int64_t etag) {
+    [self](link_wake& wake) {
       auto& st = self->state;
-      st.known_etag = std::max(st.known_etag, etag);
+      if (!wake.destination_holds.empty())
+        if (auto cv = change_vector::parse(wake.destination_holds))
+          st.sender.destination_holds(*cv);
+      st.sender.wrote(wake.last_etag);
       st.woken = true;
       st.pump();
-    },
-    [self](destination_holds& held) {
-      if (auto cv = change_vector::parse(held.change_vector))
-        self->state.sender.destination_holds(*cv);
     },
     [self](atom::connect) { self->state.connect(); },
     [self](atom::heartbeat) {
@@ -232,7 +231,7 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
         w.Key("Cursor");
         w.Int64(st.sender.cursor());
         w.Key("LagEtags");
-        w.Int64(std::max<int64_t>(0, st.known_etag - st.sender.cursor()));
+        w.Int64(std::max<int64_t>(0, st.sender.newest() - st.sender.cursor()));
         w.Key("LastHeartbeat");
         if (st.last_answer_ticks == 0)
           w.Null();

@@ -38,6 +38,9 @@ struct replication_settings {
   batch_limits limits;
   /// Batches a link sends before the first of them is acknowledged.
   size_t window = 2;
+  /// How soon an instance tells its sources what another one's batch
+  /// brought (Notify).
+  std::chrono::milliseconds notify_delay{50};
 };
 
 struct outgoing_link_settings {
@@ -98,9 +101,6 @@ struct outgoing_link_state {
   std::chrono::steady_clock::time_point last_exchange;
   /// When the destination last answered (for operators), ticks.
   int64_t last_answer_ticks = 0;
-  /// The instance's last durable etag as of the last wake: how far the
-  /// cursor lags behind this node's writes.
-  int64_t known_etag = 0;
   int64_t attempts = 0;
   int64_t connections = 0;
   int64_t batches = 0;

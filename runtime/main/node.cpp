@@ -203,6 +203,7 @@ int main(int argc, char** argv) {
   repl.backoff_max = cfg.replication.retry_max;
   repl.limits.max_items = cfg.replication.max_items;
   repl.window = cfg.replication.window;
+  repl.notify_delay = cfg.replication.notify_delay;
   repl.limits.max_bytes = cfg.replication.max_bytes;
   settings.restart_backoff_initial = cfg.database.restart_backoff_initial;
   settings.restart_backoff_max = cfg.database.restart_backoff_max;

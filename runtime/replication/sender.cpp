@@ -27,6 +27,7 @@ void replication_sender::connected(int64_t accepted_etag,
   connected_ = true;
   cursor_ = accepted_etag;
   sent_ = accepted_etag;
+  last_full_ = false;
   destination_ = std::move(destination);
   in_flight_.clear();
 }
@@ -86,6 +87,7 @@ replication_sender::next(const entry_reader& read) {
   batch.more = builder.closed();
   in_flight_.push_back(batch.last_etag);
   sent_ = batch.last_etag;
+  last_full_ = batch.more;
   return std::optional<outgoing_batch>{std::move(batch)};
 }
 

@@ -18,6 +18,7 @@
 #include "runtime/failure.hpp"
 #include "runtime/replication/batch_builder.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <deque>
@@ -67,9 +68,32 @@ public:
     return !in_flight_.empty();
   }
 
-  /// @returns whether another batch may be sent now.
+  /// @returns whether another batch may be sent now. With batches in
+  ///          flight already, only one that will be full joins them (the
+  ///          last one sent was full, or enough local writes are known to
+  ///          fill one): a small batch waits for the acknowledgements and
+  ///          then takes everything written meanwhile. Under a stream of
+  ///          small writes the destination then applies fewer, larger
+  ///          batches, each one transaction and one synced write; a
+  ///          backlog still goes with the whole window in flight.
   bool can_send() const {
-    return connected_ && in_flight_.size() < window_;
+    if (!connected_)
+      return false;
+    if (in_flight_.empty())
+      return true;
+    return in_flight_.size() < window_
+           && (last_full_
+               || newest_ - sent_ >= static_cast<int64_t>(limits_.max_items));
+  }
+
+  /// This instance wrote locally up to `etag` (what wakes the link).
+  void wrote(int64_t etag) {
+    newest_ = std::max(newest_, etag);
+  }
+
+  /// The newest local etag known (see wrote).
+  int64_t newest() const {
+    return newest_;
   }
 
   /// @returns the next batch, after the last one sent, marked in flight;
@@ -114,6 +138,9 @@ private:
   size_t window_;
   /// The last etag of the batches sent (the next one starts after it).
   int64_t sent_ = 0;
+  /// The last batch sent ended at a limit: more follows.
+  bool last_full_ = false;
+  int64_t newest_ = 0;
   /// The last etags of the batches waiting for their acknowledgement.
   std::deque<int64_t> in_flight_;
 };

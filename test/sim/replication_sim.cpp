@@ -395,9 +395,12 @@ void replication_sim::write(size_t i, const std::vector<std::string>& ids,
 }
 
 void replication_sim::wake_senders(size_t source) {
+  auto newest = instances_[source]->store.state.last_etag;
   for (auto& l : links_)
-    if (l->source == source)
+    if (l->source == source) {
       l->wanted = true;
+      l->sender.wrote(newest);
+    }
 }
 
 void replication_sim::maybe_fault() {

@@ -169,3 +169,41 @@ TEST_CASE("a window of batches follow each other until acknowledged") {
     CHECK(again->last_etag == 4);
   }
 }
+
+TEST_CASE("a small batch in flight holds the next until acknowledged or "
+          "enough is written to fill one") {
+  instance src;
+  replication_sender sender{batch_limits{3, 1 << 20}, 1024, 2};
+  sender.connected(0, change_vector{});
+  auto read = [&](int64_t after, size_t limit) {
+    return outcome<std::vector<etag_entry>>{
+      src.store.changes_since(after, limit)};
+  };
+  auto put = [&](int i) {
+    src.put("users/" + std::to_string(i), "{}");
+    sender.wrote(src.store.state.last_etag);
+  };
+  put(1);
+  auto first = *sender.next(read);
+  REQUIRE(first);
+  CHECK(!first->more);
+  put(2);
+  put(3);
+  // Two writes cannot fill a batch of three: they wait for the answer.
+  CHECK(!sender.can_send());
+  CHECK(!*sender.next(read));
+  SUBCASE("the answer sends everything written meanwhile") {
+    sender.acknowledged(1, change_vector{});
+    auto second = *sender.next(read);
+    REQUIRE(second);
+    CHECK(second->items.size() == 2);
+  }
+  SUBCASE("a full batch joins the one in flight") {
+    put(4);
+    REQUIRE(sender.can_send());
+    auto second = *sender.next(read);
+    REQUIRE(second);
+    CHECK(second->after_etag == 1);
+    CHECK(second->items.size() == 3);
+  }
+}
