@@ -2,6 +2,7 @@
 
 #include "actors/cluster/peer_address.hpp"
 #include "actors/introspection/enlist.hpp"
+#include "actors/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/http/url.hpp"
 #include "runtime/json/json.hpp"
@@ -77,6 +78,7 @@ peer_link(peer_link_actor::stateful_pointer<peer_link_state> self,
           peer_link_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
+  name_this_thread("peer:" + st.settings.peer_tag);
   st.backoff = st.settings.backoff_initial;
   enlist(self, st.settings.registry, "peer-link", st.settings.peer_tag,
          st.settings.parent);

@@ -2,6 +2,7 @@
 
 #include "actors/entropy.hpp"
 #include "actors/introspection/enlist.hpp"
+#include "actors/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/cluster/cluster_command_json.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
@@ -621,6 +622,7 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
             raft_member_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
+  name_this_thread("raft-member");
   if (auto err = st.init()) {
     st.settings.log->critical("raft-member cannot start: {}", describe(err));
     self->quit(err);

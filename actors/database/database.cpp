@@ -4,9 +4,10 @@
 #include "actors/database/storage_committer.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "actors/replication/inbox.hpp"
-#include "runtime/replication/incoming_batch.hpp"
-#include "runtime/introspection/snapshots.hpp"
+#include "actors/thread_name.hpp"
 #include "messages/error.hpp"
+#include "runtime/introspection/snapshots.hpp"
+#include "runtime/replication/incoming_batch.hpp"
 
 #include <caf/all.hpp>
 
@@ -367,6 +368,7 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
                   database_config config) {
   auto& st = self->state;
   st.config = std::move(config);
+  name_this_thread("db:" + st.config.database);
   auto opened = document_store::open(st.config.dir, st.config.options);
   if (!opened) {
     st.config.log->error("database '{}' cannot open {}: {}",

@@ -1,6 +1,7 @@
 #include "actors/database/storage_committer.hpp"
 
 #include "actors/introspection/enlist.hpp"
+#include "actors/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/introspection/snapshots.hpp"
 
@@ -93,6 +94,7 @@ storage_committer_actor::behavior_type storage_committer(
   storage_committer_actor::stateful_pointer<storage_committer_state> self,
   storage_committer_config config) {
   self->state.config = std::move(config);
+  name_this_thread("commit:" + self->state.config.database);
   enlist(self, self->state.config.registry, "storage-committer",
          self->state.config.database, self->state.config.parent);
   return {

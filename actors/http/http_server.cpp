@@ -1,5 +1,6 @@
 #include "actors/http/http_server.hpp"
 
+#include "actors/thread_name.hpp"
 #include "runtime/http/error_body.hpp"
 
 #include <boost/asio/dispatch.hpp>
@@ -163,8 +164,11 @@ public:
   void start(http_handler handler) override {
     handler_ = std::move(handler);
     accept();
-    for (auto& loop : loops_)
-      threads_.emplace_back([ioc = loop.get()] { ioc->run(); });
+    for (size_t i = 0; i < loops_.size(); ++i)
+      threads_.emplace_back([ioc = loops_[i].get(), i] {
+        name_this_thread("http-" + std::to_string(i));
+        ioc->run();
+      });
   }
 
   void stop_accepting(std::function<void()> on_idle) override {

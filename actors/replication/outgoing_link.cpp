@@ -3,6 +3,7 @@
 #include "actors/clock.hpp"
 #include "actors/cluster/peer_address.hpp"
 #include "actors/introspection/enlist.hpp"
+#include "actors/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/documents/timestamp.hpp"
 #include "runtime/json/json.hpp"
@@ -183,6 +184,8 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
               outgoing_link_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
+  name_this_thread("repl>" + st.settings.destination_tag + ":"
+                   + st.settings.database);
   st.sender = replication_sender{st.settings.replication.limits, 1024,
                                  st.settings.replication.window};
   st.backoff = st.settings.replication.backoff_initial;
