@@ -33,8 +33,13 @@ public:
 
   /// @returns what `key` holds, bodies included.
   outcome<held_versions> held(const std::string& key) {
-    if (auto i = touched_.find(key); i != touched_.end())
-      return i->second;
+    if (auto i = touched_.find(key); i != touched_.end()) {
+      held_versions h;
+      if (i->second.live_write)
+        h.live = writes_[*i->second.live_write].record;
+      h.conflicts = i->second.conflicts;
+      return h;
+    }
     held_versions h;
     auto live = lookup_.find(key, true);
     if (!live)
@@ -69,10 +74,18 @@ public:
     return v;
   }
 
-  /// Records a write and what `key` holds after it.
-  void write(const std::string& key, document_write w, held_versions now) {
+  /// Records a write after which `key` holds the written version alone.
+  void write_live(const std::string& key, document_write w) {
     writes_.push_back(std::move(w));
-    touched_.insert_or_assign(key, std::move(now));
+    touched_.insert_or_assign(key, touched{writes_.size() - 1, {}});
+  }
+
+  /// Records a write after which `key` holds `conflicts` alone.
+  void write_conflicted(const std::string& key, document_write w,
+                        std::vector<document_record> conflicts) {
+    writes_.push_back(std::move(w));
+    touched_.insert_or_assign(key,
+                              touched{std::nullopt, std::move(conflicts)});
   }
 
   applied_batch finish(const incoming_batch& batch, incoming_counts counts) {
@@ -96,7 +109,14 @@ private:
   change_vector global_;
   change_vector source_holds_;
   std::vector<document_write> writes_;
-  std::unordered_map<std::string, held_versions> touched_;
+  /// What an id holds after the batch's writes so far: its live version
+  /// is the write at `live_write` (not copied: an id rarely comes twice
+  /// in one batch), or it holds `conflicts`.
+  struct touched {
+    std::optional<size_t> live_write;
+    std::vector<document_record> conflicts;
+  };
+  std::unordered_map<std::string, touched> touched_;
 };
 
 // The content the identical-content rule compares: collection, body and
@@ -161,7 +181,7 @@ document_flags as_conflict(document_flags flags) {
          | document_flag::conflicted;
 }
 
-outcome<done> apply_item(batch_scope& tx, const document_record& item,
+outcome<done> apply_item(batch_scope& tx, document_record item,
                          const conflict_policy& policy,
                          incoming_counts& counts) {
   auto incoming_cv = change_vector::parse(item.change_vector);
@@ -241,12 +261,12 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       ++counts.applied;
       // Newer than all we hold: stored as it is (§4.6), a Resolved flag
       // included, so that it keeps replicating until all copies agree.
-      auto rec = stored_copy(tx, item, item.flags & ~document_flag::conflicted);
+      auto flags = item.flags & ~document_flag::conflicted;
+      auto rec = stored_copy(tx, std::move(item), flags);
       if (!rec)
         return rec.error();
-      held_versions after{*rec, {}};
-      tx.write(key, {key, std::move(*rec), replaced, std::move(removed), 0},
-               std::move(after));
+      tx.write_live(key,
+                    {key, std::move(*rec), replaced, std::move(removed), 0});
       return done{};
     }
     case arrival_outcome::merge_identical: {
@@ -268,9 +288,7 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       rec.flags = (rec.flags & ~arrival_flags) | document_flag::resolved;
       if (auto rendered = restamp(rec); !rendered)
         return rendered.error();
-      held_versions after{rec, {}};
-      tx.write(key, {key, std::move(rec), replaced, {}, 0},
-               std::move(after));
+      tx.write_live(key, {key, std::move(rec), replaced, {}, 0});
       return done{};
     }
     case arrival_outcome::resolve: {
@@ -292,16 +310,15 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
       rec.flags = (winner->flags & ~arrival_flags) | document_flag::resolved;
       if (auto rendered = restamp(rec); !rendered)
         return rendered.error();
-      held_versions after{rec, {}};
-      tx.write(key, {key, std::move(rec), replaced, std::move(removed), 0},
-               std::move(after));
+      tx.write_live(key,
+                    {key, std::move(rec), replaced, std::move(removed), 0});
       return done{};
     }
     case arrival_outcome::conflict: {
       // Both versions move to the conflicts table; the id leaves its
       // collection and reads answer 409 until someone resolves it (§6.4).
       ++counts.conflicts;
-      held_versions after;
+      std::vector<document_record> after;
       std::vector<document_record> superseded;
       auto next = decision.superseded.begin();
       for (size_t i = 0; i < held->conflicts.size(); ++i)
@@ -309,24 +326,25 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
           superseded.push_back(header_of(held->conflicts[i]));
           ++next;
         } else {
-          after.conflicts.push_back(held->conflicts[i]);
+          after.push_back(held->conflicts[i]);
         }
       if (held->live) {
         auto moved = stored_copy(tx, *held->live,
                                  as_conflict(held->live->flags));
         if (!moved)
           return moved.error();
-        after.conflicts.push_back(*moved);
-        tx.write(key, {key, std::move(*moved), replaced, {}, 0}, after);
+        after.push_back(*moved);
+        tx.write_conflicted(key, {key, std::move(*moved), replaced, {}, 0},
+                            after);
       }
-      auto rec = stored_copy(tx, item,
-                             as_conflict(item.flags));
+      auto flags = as_conflict(item.flags);
+      auto rec = stored_copy(tx, std::move(item), flags);
       if (!rec)
         return rec.error();
-      after.conflicts.push_back(*rec);
-      tx.write(key,
-               {key, std::move(*rec), std::nullopt, std::move(superseded), 0},
-               std::move(after));
+      after.push_back(*rec);
+      tx.write_conflicted(
+        key, {key, std::move(*rec), std::nullopt, std::move(superseded), 0},
+        std::move(after));
       return done{};
     }
   }
@@ -335,7 +353,7 @@ outcome<done> apply_item(batch_scope& tx, const document_record& item,
 
 } // namespace
 
-outcome<applied_batch> apply_incoming(const incoming_batch& batch,
+outcome<applied_batch> apply_incoming(incoming_batch batch,
                                       const database_state& before,
                                       document_lookup& lookup,
                                       const conflict_policy& policy,
@@ -352,7 +370,8 @@ outcome<applied_batch> apply_incoming(const incoming_batch& batch,
   batch_scope tx{before, lookup, node_tag};
   incoming_counts counts;
   for (auto& item : batch.items)
-    if (auto applied = apply_item(tx, item, policy, counts); !applied)
+    if (auto applied = apply_item(tx, std::move(item), policy, counts);
+        !applied)
       return applied.error();
   return tx.finish(batch, counts);
 }

@@ -65,7 +65,7 @@ struct applied_batch {
 ///          accepted from its source, or with an item whose change vector
 ///          or id is unreadable (nothing of the batch applies); or the
 ///          lookup's failure.
-outcome<applied_batch> apply_incoming(const incoming_batch& batch,
+outcome<applied_batch> apply_incoming(incoming_batch batch,
                                       const database_state& before,
                                       document_lookup& lookup,
                                       const conflict_policy& policy,
