@@ -22,6 +22,14 @@ struct destination_acked {
   std::string change_vector;
 };
 
+/// An instance asks its links to report every acknowledgement (while
+/// writes wait for replicas) or to stop: without waits nobody reads them,
+/// and a report per answer would wake the instance for nothing. Turned
+/// on, a link reports what its destination acknowledged so far at once.
+struct acked_reports {
+  bool on = false;
+};
+
 /// An instance wakes its link: its own writes (or resolutions) are
 /// durable up to `last_etag`. It also tells the link what the destination
 /// holds because the destination sent it here since the last wake (so it
@@ -43,6 +51,8 @@ using outgoing_link_actor = replication_source_actor::extend_with<
   introspectable_actor>::extend<
   // New local writes are durable: send them.
   caf::reacts_to<link_wake>,
+  // Report acknowledgements to the instance, or stop.
+  caf::reacts_to<acked_reports>,
   // Timers: connect (again); check the destination's liveness and send an
   // idle heartbeat.
   caf::reacts_to<atom::connect>, caf::reacts_to<atom::heartbeat>>;
@@ -71,3 +81,4 @@ using inbox_actor = replication_inbox_actor::extend_with<
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::destination_acked)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::inbox_batch)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::link_wake)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::acked_reports)

@@ -230,6 +230,15 @@ void database_instance_state::apply_batch(
     false, false);
 }
 
+void database_instance_state::follow_waits() {
+  auto wanted = waits.pending() > 0;
+  if (wanted == acks_reported)
+    return;
+  acks_reported = wanted;
+  for (auto& [tag, link] : links)
+    self->send(link.second, acked_reports{wanted});
+}
+
 void database_instance_state::wake_links(int64_t last_etag) {
   for (auto& [tag, link] : links) {
     link_wake wake{last_etag, {}};
@@ -329,6 +338,8 @@ void database_instance_state::start_link(const replication_peer& peer) {
                                                            std::move(s))
                 : self->spawn<caf::linked>(outgoing_link, std::move(s));
   links.insert_or_assign(peer.tag, std::make_pair(peer, link));
+  if (acks_reported)
+    self->send(link, acked_reports{true});
 }
 
 void database_instance_state::follow_group(replication_group group) {
@@ -484,6 +495,7 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
         st.wait_answers.erase(i);
         done(reached, true);
       }
+      st.follow_waits();
     },
     [self](replica_wait_request& req) {
       auto& st = self->state;
@@ -500,6 +512,7 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
       st.wait_answers.emplace(*id,
                               std::make_pair(std::move(*cv),
                                              std::move(req.done)));
+      st.follow_waits();
       self->delayed_send(self, req.timeout, atom::wait_v);
     },
     [self](atom::wait) {
@@ -510,6 +523,7 @@ database_instance(database_actor::stateful_pointer<database_instance_state> self
         st.wait_answers.erase(i);
         done(reached, false);
       }
+      st.follow_waits();
     },
     [self](atom::notify) { self->state.notify_inboxes(); },
     [self](atom::snapshot) {

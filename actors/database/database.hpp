@@ -126,6 +126,10 @@ struct database_instance_state {
   /// A new inbox for a source that introduced itself.
   outcome<replication_welcome> welcome(replication_hello& hello);
 
+  /// Links report acknowledgements only while writes wait for replicas:
+  /// turns the reports on or off to match.
+  void follow_waits();
+
   /// Wakes every link: this instance's own writes (or resolutions) are
   /// durable up to `last_etag`.
   void wake_links(int64_t last_etag);
@@ -181,6 +185,8 @@ struct database_instance_state {
   /// Inboxes by source database id.
   std::map<std::string, inbox_actor> inboxes;
   replica_waits waits;
+  /// Whether the links were asked to report acknowledgements.
+  bool acks_reported = false;
   /// Each wait's version and answer.
   std::map<replica_waits::wait_id,
            std::pair<change_vector, std::function<void(size_t, bool)>>>

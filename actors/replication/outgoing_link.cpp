@@ -64,9 +64,7 @@ void outgoing_link_state::connect() {
                            settings.database, settings.destination_tag,
                            tcp_url, welcome.accepted_etag);
         last_error.clear();
-        self->send(settings.instance,
-                   destination_acked{settings.destination_tag,
-                                     welcome.change_vector});
+        report_acked();
         // Whatever the destination lacks goes now, replicated data too:
         // it may have missed it while the link was down.
         woken = true;
@@ -152,9 +150,15 @@ void outgoing_link_state::on_ack(const replication_ack& ack) {
   last_exchange = steady_clock::now();
   sent_at = last_exchange;
   last_answer_ticks = now_ticks();
-  self->send(settings.instance,
-             destination_acked{settings.destination_tag, ack.change_vector});
+  report_acked();
   pump();
+}
+
+void outgoing_link_state::report_acked() {
+  if (reporting_acked && inbox)
+    self->send(settings.instance,
+               destination_acked{settings.destination_tag,
+                                 sender.destination().to_string()});
 }
 
 void outgoing_link_state::on_heartbeat_timer() {
@@ -202,6 +206,11 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
   self->send(self, atom::heartbeat_v);
   return {
     [self](replication_ack& ack) { self->state.on_ack(ack); },
+    [self](acked_reports& reports) {
+      auto& st = self->state;
+      st.reporting_acked = reports.on;
+      st.report_acked();
+    },
     [self](link_wake& wake) {
       auto& st = self->state;
       if (!wake.destination_holds.empty())

@@ -83,6 +83,9 @@ struct outgoing_link_state {
 
   void on_ack(const replication_ack& ack);
 
+  /// Tells the instance what the destination holds, if it asked.
+  void report_acked();
+
   void on_heartbeat_timer();
 
   outgoing_link_actor::pointer self;
@@ -106,6 +109,8 @@ struct outgoing_link_state {
   int64_t batches = 0;
   int64_t items_sent = 0;
   int64_t items_skipped = 0;
+  /// The instance wants every acknowledgement (writes wait for replicas).
+  bool reporting_acked = false;
   bool connect_scheduled = false;
   static inline const char* name = "replication-link";
 };
