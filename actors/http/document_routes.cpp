@@ -31,7 +31,31 @@ std::string_view unquote(std::string_view value) {
   return value;
 }
 
-// The documents `paths` point to from `docs`, excluding ids already loaded.
+// What an include of an id in conflict shows in place of the document
+// (RavenDB's shape): its id, an empty change vector, flagged @conflict
+// (clients skip such includes). The load itself does not
+// fail; a later load of that id answers 409.
+document_record conflicted_include(const std::string& id) {
+  document_record r;
+  r.id = id;
+  r.json = write_json([&](json_writer& w) {
+    w.StartObject();
+    w.Key("@metadata");
+    w.StartObject();
+    w.Key("@id");
+    write_string(w, id);
+    w.Key("@change-vector");
+    write_string(w, "");
+    w.Key("@conflict");
+    w.Bool(true);
+    w.EndObject();
+    w.EndObject();
+  });
+  return r;
+}
+
+// The documents `paths` point to from `docs`, excluding ids already loaded;
+// an id in conflict is included as conflicted_include says.
 outcome<std::vector<document_record>>
 load_includes(const document_store& store,
               const std::vector<const document_record*>& docs,
@@ -55,17 +79,30 @@ load_includes(const document_store& store,
       collect_include_ids(json, path, ids);
   }
   std::vector<std::string> keys;
+  std::vector<std::string*> key_ids;
   for (auto& id : ids)
-    if (is_valid_utf8(id) && seen.insert(fold_case(id)).second)
+    if (is_valid_utf8(id) && seen.insert(fold_case(id)).second) {
       keys.push_back(fold_case(id));
+      key_ids.push_back(&id);
+    }
   if (keys.empty())
     return included;
   auto found = store.get_many(keys);
   if (!found)
     return found.error();
-  for (auto& f : *found)
-    if (f)
+  for (size_t i = 0; i < keys.size(); ++i) {
+    auto& f = (*found)[i];
+    if (f) {
       included.push_back(std::move(*f));
+      continue;
+    }
+    // A miss: absent, or in conflict (one more read, as for loads).
+    auto versions = store.conflicts(keys[i]);
+    if (!versions)
+      return versions.error();
+    if (!versions->empty())
+      included.push_back(conflicted_include(*key_ids[i]));
+  }
   return included;
 }
 

@@ -161,6 +161,18 @@ test("the seed's conflict recipe makes a conflict that a PUT resolves", async ()
   const conflicts = new GetConflictsCommand("users/1");
   await onA.getRequestExecutor().execute(conflicts);
   assert.equal(conflicts.result.results.length, 2);
+  // Including it does not fail the load (RavenDB's shape: the include is
+  // flagged @conflict); loading it does.
+  res = await http(`${a.url}/databases/${db}/docs?id=orders/1`, { method: "PUT", body: { user: "users/1", "@metadata": { "@collection": "Orders" } } });
+  assert.equal(res.status, 201);
+  const withInclude = await http(`${a.url}/databases/${db}/docs?id=orders/1&include=user`);
+  assert.equal(withInclude.status, 200);
+  assert.deepEqual(withInclude.json.Includes["users/1"], { "@metadata": { "@id": "users/1", "@change-vector": "", "@conflict": true } });
+  const including = onA.openSession();
+  const order = await including.include("user").load("orders/1");
+  assert.equal(order.user, "users/1");
+  const fromInclude = await errorOf(() => including.load("users/1"));
+  assert.equal(fromInclude.name, "DocumentConflictException");
 
   // A PUT resolves it, on both copies.
   const fix = onA.openSession();
