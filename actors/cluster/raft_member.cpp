@@ -361,6 +361,12 @@ void raft_member_state::complete_proposal(const raft::entry& e,
     return;
   auto p = std::move(i->second);
   proposals.erase(i);
+  if (p.term != e.term && !p.command.empty() && now() < p.deadline) {
+    // Replaced: submitted again (to the new leader, by retry_submits).
+    submits.push_back(
+      pending_submit{std::move(p.command), std::move(p.done), p.deadline});
+    return;
+  }
   outcome<command_reply> reply
     = p.term == e.term
         ? outcome<command_reply>{command_reply{
@@ -666,8 +672,8 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
       if (!index)
         return to_error(index.error());
       auto rp = self->make_response_promise<command_reply>();
-      st.proposals[*index] = raft_member_state::proposal{st.core->term(),
-                                                         deliver_to(rp)};
+      st.proposals[*index] = raft_member_state::proposal{
+        st.core->term(), deliver_to(rp), {}, {}};
       self->send(self, atom::drain_v);
       return rp;
     },

@@ -102,6 +102,13 @@ struct raft_member_state {
   struct proposal {
     raft::term_t term = 0;
     callback<command_reply> done;
+    /// A command submitted to this member (empty for forwarded commands,
+    /// whose forwarder retries, and topology changes): when a new
+    /// leader's log replaces its entry before it commits, it is submitted
+    /// again until `deadline`. The entry can no longer commit, and a
+    /// command's request id makes it apply once whatever happens.
+    std::string command;
+    clock::time_point deadline;
   };
 
   struct pending_submit {

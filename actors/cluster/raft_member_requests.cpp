@@ -161,7 +161,8 @@ void raft_member_state::submit(pending_submit p) {
       submits.push_back(std::move(p)); // a leadership transfer runs
       return;
     }
-    proposals[*index] = proposal{core->term(), std::move(p.done)};
+    proposals[*index] = proposal{core->term(), std::move(p.done),
+                                 std::move(p.command), p.deadline};
     self->send(self, atom::drain_v);
     return;
   }
@@ -393,7 +394,9 @@ void raft_member_state::propose_change(pending_change p,
                                    done(r->raft_index);
                                  else
                                    done(r.error());
-                               }};
+                               },
+                               {},
+                               {}};
   self->send(self, atom::drain_v);
 }
 

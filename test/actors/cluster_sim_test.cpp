@@ -583,6 +583,33 @@ TEST_CASE_FIXTURE(cluster_fixture, "a leader partitioned away steps down; "
   check_converged(all());
 }
 
+TEST_CASE_FIXTURE(cluster_fixture, "a command whose entry a new leader "
+                                   "replaces is submitted again and applies "
+                                   "once") {
+  form(3);
+  create_database(0);
+  auto old = elected(all());
+  std::vector<size_t> majority;
+  for (auto i : all())
+    if (i != old)
+      majority.push_back(i);
+  partition({old});
+  // Accepted by the old leader, which can no longer reach anyone.
+  auto stranded = put_cx(old, "stranded", R"({"n":0})");
+  auto fresh = elected(majority);
+  CHECK(fresh != old);
+  // Healed well within the operation timeout: the new leader's log
+  // replaces the entry, and the old leader submits the command again.
+  heal();
+  auto reply = await(stranded);
+  CHECK(reply.raft_index > 0);
+  CHECK(leader_of(all()) == fresh);
+  auto read = read_done(fresh, "stranded");
+  CHECK(read->entry.index == reply.raft_index);
+  CHECK(read->entry.value == R"({"Object":{"n":0}})");
+  check_converged(all());
+}
+
 TEST_CASE_FIXTURE(cluster_fixture, "a leader that cannot send is replaced; "
                                    "it still follows what it hears") {
   form(3);
