@@ -331,6 +331,13 @@ struct cluster_fixture : deterministic_fixture {
     return xs;
   }
 
+  /// Every node but `n`.
+  std::vector<size_t> all_but(size_t n) const {
+    auto xs = all();
+    xs.erase(xs.begin() + static_cast<std::ptrdiff_t>(n));
+    return xs;
+  }
+
   /// Waits for `group` to agree on one leader.
   size_t elected(const std::vector<size_t>& group,
                  caf::timespan limit = 5s) {
@@ -551,10 +558,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a leader partitioned away steps down; "
   create_database(0);
   auto old = elected(all());
   auto old_term = status(old).term;
-  std::vector<size_t> majority;
-  for (auto i : all())
-    if (i != old)
-      majority.push_back(i);
+  auto majority = all_but(old);
   partition({old});
   // Proposed on the old leader just after the cut: it can never commit.
   auto stranded = put_cx(old, "stranded", R"({"n":0})");
@@ -589,10 +593,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a command whose entry a new leader "
   form(3);
   create_database(0);
   auto old = elected(all());
-  std::vector<size_t> majority;
-  for (auto i : all())
-    if (i != old)
-      majority.push_back(i);
+  auto majority = all_but(old);
   partition({old});
   // Accepted by the old leader, which can no longer reach anyone.
   auto stranded = put_cx(old, "stranded", R"({"n":0})");
