@@ -8,16 +8,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, test } from "node:test";
 import { http, makeTempDir, sleep, startNode, stopAll } from "../support/corvus_node.mjs";
+import { createDatabase } from "./workload.mjs";
 
 after(stopAll);
-
-async function createDatabase(url, name) {
-  const res = await http(`${url}/admin/databases?name=${name}`, {
-    method: "PUT",
-    body: { DatabaseName: name },
-  });
-  assert.equal(res.status, 201, res.text);
-}
 
 async function put(url, db, id, document) {
   return http(`${url}/databases/${db}/bulk_docs`, {
