@@ -333,6 +333,18 @@ outcome<raft_store::contents> raft_store::load() const {
   return result;
 }
 
+outcome<raft::node_tag> raft_store::tag() const {
+  std::string value;
+  auto status = db_->Get(leveldb::ReadOptions{}, to_slice(rk::tag_key),
+                         &value);
+  if (status.IsNotFound())
+    return raft::node_tag{};
+  if (!status.ok())
+    return storage_error("raft store", dir_, "cannot read the node tag",
+                         status);
+  return raft::node_tag{std::move(value)};
+}
+
 outcome<raft::term_t> raft_store::term_at(raft::index_t index) const {
   if (index == last_)
     return last_term_;

@@ -71,6 +71,11 @@ public:
   ///          end or ends before it, or whose terms decrease.
   outcome<contents> load() const;
 
+  /// Reads the node's own tag alone (empty until `save_tag` stored one),
+  /// without loading the log: what start-up shows before the member loads
+  /// everything.
+  outcome<raft::node_tag> tag() const;
+
   /// Persists what `r` asks for as one batch, synced unless it only moves
   /// the commit index (a later sync makes that durable), whose effect is, in
   /// this order: `new_hard_state` (when set); `new_snapshot` (when set),

@@ -162,10 +162,12 @@ int main(int argc, char** argv) {
   auto raft = raft_store::open(raft_store_dir(cfg.data_dir));
   if (!raft)
     return fail(raft.error().message);
-  auto contents = (*raft)->load();
-  if (!contents)
-    return fail(contents.error().message);
-  auto tag = contents->tag.empty() ? std::string{"?"} : contents->tag;
+  // The member loads the whole store when it starts; the banner needs the
+  // tag alone.
+  auto own_tag = (*raft)->tag();
+  if (!own_tag)
+    return fail(own_tag.error().message);
+  auto tag = own_tag->empty() ? std::string{"?"} : *own_tag;
 
   std::cout << "Corvus " CORVUS_VERSION " (RavenDB " << raven_protocol_version
             << " protocol)\n"

@@ -124,6 +124,7 @@ void check_holds(const raft_store& store, const contents& want) {
   auto last = want.entries.empty() ? 0 : want.entries.back().index;
   CHECK(store.first_index() == first);
   CHECK(store.last_index() == last);
+  CHECK(unwrap(store.tag()) == want.tag);
 }
 
 // What a store must hold after a sequence of saves, done naively.
