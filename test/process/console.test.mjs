@@ -27,6 +27,9 @@ const env = { ...process.env, HOME: home, LANG: "C.UTF-8" };
 
 let nodes = [];
 let tmuxStarted = false;
+// Processes tmux started for this test (its server and the consoles in its
+// panes), stopped by pid at the end whatever state tmux is in.
+const tmuxPids = new Set();
 
 /** Runs the console with `args`; resolves { code, stdout, stderr }. */
 function runConsole(args) {
@@ -50,6 +53,9 @@ function openSession(name, url) {
   tmux("new-session", "-d", "-s", name, "-x", "80", "-y", "40",
        `${consoleBinary} --url ${url}`);
   tmuxStarted = true;
+  tmuxPids.add(Number(tmux("display-message", "-p", "#{pid}").trim()));
+  for (const pid of tmux("list-panes", "-s", "-t", name, "-F", "#{pane_pid}").trim().split("\n"))
+    tmuxPids.add(Number(pid));
 }
 
 function tmux(...args) {
@@ -112,6 +118,17 @@ after(async () => {
     try {
       tmux("kill-server");
     } catch {}
+    for (const pid of tmuxPids) {
+      let cmdline = "";
+      try {
+        cmdline = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+      } catch {
+        continue; // already gone with its session or server
+      }
+      // Still ours (not a pid reused since): stop it.
+      if (cmdline.includes("tmux") || cmdline.includes(consoleBinary))
+        process.kill(pid, "SIGKILL");
+    }
   }
   await stopAll();
 });
