@@ -165,6 +165,8 @@ test("the seed's conflict recipe makes a conflict that a PUT resolves", async ()
   // flagged @conflict); loading it does.
   res = await http(`${a.url}/databases/${db}/docs?id=orders/1`, { method: "PUT", body: { user: "users/1", "@metadata": { "@collection": "Orders" } } });
   assert.equal(res.status, 201);
+  // The client may read from either node.
+  for (const node of [a, b]) await waitForDoc(node, db, "orders/1");
   const withInclude = await http(`${a.url}/databases/${db}/docs?id=orders/1&include=user`);
   assert.equal(withInclude.status, 200);
   assert.deepEqual(withInclude.json.Includes["users/1"], { "@metadata": { "@id": "users/1", "@change-vector": "", "@conflict": true } });
