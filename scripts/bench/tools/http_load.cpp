@@ -1094,6 +1094,19 @@ std::string fetch_topology(const load_options& opts, run_state& run,
   return {};
 }
 
+/// Resolves the node of `opts` into `run.endpoints` and, with
+/// `topology`, fetches the topology (which also checks that the database
+/// exists). @returns an error text, or empty on success.
+std::string reach_node(const load_options& opts, run_state& run,
+                       net::io_context& io, bool topology) {
+  tcp::resolver resolver{io};
+  error_code ec;
+  run.endpoints = resolver.resolve(opts.host, opts.port, ec);
+  if (ec)
+    return "cannot resolve " + opts.host + ": " + ec.message();
+  return topology ? fetch_topology(opts, run, io) : std::string{};
+}
+
 
 /// --mode replication-lag: one writer on the first of --urls writes one
 /// document at a time (a bulk_docs call with one PUT, answered once
@@ -1430,17 +1443,7 @@ int run_replication_lag(const load_options& opts) {
   writer.port = parts->port;
   run_state base;
   base.opts = &writer;
-  {
-    tcp::resolver resolver{io};
-    error_code ec;
-    base.endpoints = resolver.resolve(writer.host, writer.port, ec);
-    if (ec) {
-      std::cerr << "corvus-http-load: cannot resolve " << writer.host << ": "
-                << ec.message() << '\n';
-      return 1;
-    }
-  }
-  if (auto err = fetch_topology(writer, base, io); !err.empty()) {
+  if (auto err = reach_node(writer, base, io, true); !err.empty()) {
     std::cerr << "corvus-http-load: " << err << '\n';
     return 1;
   }
@@ -1617,23 +1620,13 @@ int main(int argc, char** argv) {
   run_state base;
   base.opts = &opts;
   base.documents = make_documents(opts.doc_size, document_pool_size);
-  {
-    tcp::resolver resolver{io};
-    error_code ec;
-    base.endpoints = resolver.resolve(opts.host, opts.port, ec);
-    if (ec) {
-      std::cerr << "corvus-http-load: cannot resolve " << opts.host << ": "
-                << ec.message() << '\n';
-      return 1;
-    }
-  }
   // etcd has no topology; the compare-exchange route needs the database,
-  // which this request checks first.
-  if (opts.mode != run_mode::etcd_put)
-    if (auto err = fetch_topology(opts, base, io); !err.empty()) {
-      std::cerr << "corvus-http-load: " << err << '\n';
-      return 1;
-    }
+  // which the topology request checks first.
+  if (auto err = reach_node(opts, base, io, opts.mode != run_mode::etcd_put);
+      !err.empty()) {
+    std::cerr << "corvus-http-load: " << err << '\n';
+    return 1;
+  }
   if (is_key_value(opts.mode))
     base.kv = std::make_shared<kv_requests>(opts, opts.mode);
 
