@@ -2,7 +2,7 @@
 
 #include "actors/introspection/enlist.hpp"
 #include "messages/error.hpp"
-#include "runtime/json/json.hpp"
+#include "runtime/introspection/snapshots.hpp"
 
 #include <caf/all.hpp>
 
@@ -56,22 +56,14 @@ inbox(inbox_actor::stateful_pointer<inbox_state> self,
     },
     [self](atom::snapshot) {
       auto& st = self->state;
-      return write_json([&](json_writer& w) {
-        w.StartObject();
-        w.Key("Database");
-        write_string(w, st.settings.database);
-        w.Key("Source");
-        write_string(w, st.settings.source_tag);
-        w.Key("SourceDatabaseId");
-        write_string(w, st.settings.source_db_id);
-        w.Key("Batches");
-        w.Int64(st.batches);
-        w.Key("Items");
-        w.Int64(st.items);
-        w.Key("AcceptedEtag");
-        w.Int64(st.accepted_etag);
-        w.EndObject();
-      });
+      inbox_snapshot_view v;
+      v.database = st.settings.database;
+      v.source = st.settings.source_tag;
+      v.source_database_id = st.settings.source_db_id;
+      v.batches = st.batches;
+      v.items = st.items;
+      v.accepted_etag = st.accepted_etag;
+      return to_json(v);
     },
   };
 }

@@ -5,8 +5,7 @@
 #include "actors/introspection/enlist.hpp"
 #include "actors/thread_name.hpp"
 #include "messages/error.hpp"
-#include "runtime/documents/timestamp.hpp"
-#include "runtime/json/json.hpp"
+#include "runtime/introspection/snapshots.hpp"
 
 #include <caf/all.hpp>
 
@@ -228,47 +227,25 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
     },
     [self](atom::snapshot) {
       auto& st = self->state;
-      return write_json([&](json_writer& w) {
-        w.StartObject();
-        w.Key("Database");
-        write_string(w, st.settings.database);
-        w.Key("Source");
-        write_string(w, st.settings.source_tag);
-        w.Key("Destination");
-        write_string(w, st.settings.destination_tag);
-        w.Key("Url");
-        write_string(w, st.settings.destination_url);
-        w.Key("Connected");
-        w.Bool(static_cast<bool>(st.inbox));
-        w.Key("Cursor");
-        w.Int64(st.sender.cursor());
-        w.Key("LagEtags");
-        w.Int64(std::max<int64_t>(0, st.sender.newest() - st.sender.cursor()));
-        w.Key("LastHeartbeat");
-        if (st.last_answer_ticks == 0)
-          w.Null();
-        else
-          write_string(w, format_timestamp(st.last_answer_ticks));
-        w.Key("DestinationChangeVector");
-        write_string(w, st.sender.destination().to_string());
-        w.Key("InFlight");
-        w.Bool(st.sender.in_flight());
-        w.Key("Batches");
-        w.Int64(st.batches);
-        w.Key("ItemsSent");
-        w.Int64(st.items_sent);
-        w.Key("ItemsSkipped");
-        w.Int64(st.items_skipped);
-        w.Key("Attempts");
-        w.Int64(st.attempts);
-        w.Key("Connections");
-        w.Int64(st.connections);
-        w.Key("BackoffMs");
-        w.Int64(st.backoff.count());
-        w.Key("LastError");
-        write_string(w, st.last_error);
-        w.EndObject();
-      });
+      link_snapshot_view v;
+      v.database = st.settings.database;
+      v.source = st.settings.source_tag;
+      v.destination = st.settings.destination_tag;
+      v.url = st.settings.destination_url;
+      v.connected = static_cast<bool>(st.inbox);
+      v.cursor = st.sender.cursor();
+      v.lag_etags = std::max<int64_t>(0, st.sender.newest() - st.sender.cursor());
+      v.last_heartbeat = st.last_answer_ticks;
+      v.destination_change_vector = st.sender.destination().to_string();
+      v.in_flight = st.sender.in_flight();
+      v.batches = st.batches;
+      v.items_sent = st.items_sent;
+      v.items_skipped = st.items_skipped;
+      v.attempts = st.attempts;
+      v.connections = st.connections;
+      v.backoff_ms = st.backoff.count();
+      v.last_error = st.last_error;
+      return to_json(v);
     },
   };
 }

@@ -1,5 +1,6 @@
 #include "runtime/introspection/snapshots.hpp"
 
+#include "runtime/documents/timestamp.hpp"
 #include "runtime/json/json.hpp"
 
 #include <cstdio>
@@ -16,6 +17,11 @@ void field(json_writer& w, const char* key, const std::string& value) {
 void field(json_writer& w, const char* key, int64_t value) {
   w.Key(key);
   w.Int64(value);
+}
+
+void field(json_writer& w, const char* key, bool value) {
+  w.Key(key);
+  w.Bool(value);
 }
 
 } // namespace
@@ -85,6 +91,47 @@ std::string to_json(const committer_snapshot_view& s) {
     else
       w.String(s.failed.data(),
                static_cast<rapidjson::SizeType>(s.failed.size()));
+    w.EndObject();
+  });
+}
+
+std::string to_json(const link_snapshot_view& s) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    field(w, "Database", s.database);
+    field(w, "Source", s.source);
+    field(w, "Destination", s.destination);
+    field(w, "Url", s.url);
+    field(w, "Connected", s.connected);
+    field(w, "Cursor", s.cursor);
+    field(w, "LagEtags", s.lag_etags);
+    w.Key("LastHeartbeat");
+    if (s.last_heartbeat == 0)
+      w.Null();
+    else
+      write_string(w, format_timestamp(s.last_heartbeat));
+    field(w, "DestinationChangeVector", s.destination_change_vector);
+    field(w, "InFlight", s.in_flight);
+    field(w, "Batches", s.batches);
+    field(w, "ItemsSent", s.items_sent);
+    field(w, "ItemsSkipped", s.items_skipped);
+    field(w, "Attempts", s.attempts);
+    field(w, "Connections", s.connections);
+    field(w, "BackoffMs", s.backoff_ms);
+    field(w, "LastError", s.last_error);
+    w.EndObject();
+  });
+}
+
+std::string to_json(const inbox_snapshot_view& s) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    field(w, "Database", s.database);
+    field(w, "Source", s.source);
+    field(w, "SourceDatabaseId", s.source_database_id);
+    field(w, "Batches", s.batches);
+    field(w, "Items", s.items);
+    field(w, "AcceptedEtag", s.accepted_etag);
     w.EndObject();
   });
 }

@@ -58,9 +58,45 @@ struct committer_snapshot_view {
   std::string failed;
 };
 
+/// An outgoing replication link.
+struct link_snapshot_view {
+  std::string database;
+  std::string source;
+  std::string destination;
+  std::string url;
+  bool connected = false;
+  /// The last etag the destination acknowledged.
+  int64_t cursor = 0;
+  /// This instance's writes known to the link and not acknowledged yet.
+  int64_t lag_etags = 0;
+  /// When the destination last answered, 100 ns ticks; 0: never.
+  int64_t last_heartbeat = 0;
+  std::string destination_change_vector;
+  bool in_flight = false;
+  int64_t batches = 0;
+  int64_t items_sent = 0;
+  int64_t items_skipped = 0;
+  int64_t attempts = 0;
+  int64_t connections = 0;
+  int64_t backoff_ms = 0;
+  std::string last_error;
+};
+
+/// The incoming side of replication for one source.
+struct inbox_snapshot_view {
+  std::string database;
+  std::string source;
+  std::string source_database_id;
+  int64_t batches = 0;
+  int64_t items = 0;
+  int64_t accepted_etag = 0;
+};
+
 std::string to_json(const node_snapshot_view& s);
 std::string to_json(const gateway_snapshot_view& s);
 std::string to_json(const database_snapshot_view& s);
 std::string to_json(const committer_snapshot_view& s);
+std::string to_json(const link_snapshot_view& s);
+std::string to_json(const inbox_snapshot_view& s);
 
 } // namespace corvus

@@ -98,4 +98,18 @@ TEST_CASE("snapshots render their fields") {
   node_snapshot_view n;
   n.node_tag = "?";
   CHECK(parse(to_json(n))["NodeTag"] == "?");
+  link_snapshot_view l;
+  l.destination = "B";
+  l.connected = true;
+  l.lag_etags = 3;
+  auto link = parse(to_json(l));
+  CHECK(link["Destination"] == "B");
+  CHECK(link["Connected"] == true);
+  CHECK(link["LagEtags"] == 3);
+  CHECK(link["LastHeartbeat"].IsNull());
+  l.last_heartbeat = 17'000'000'000'000'000; // 100 ns ticks since the epoch
+  CHECK(parse(to_json(l))["LastHeartbeat"].IsString());
+  inbox_snapshot_view i;
+  i.accepted_etag = 7;
+  CHECK(parse(to_json(i))["AcceptedEtag"] == 7);
 }
