@@ -140,7 +140,8 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, message& x) {
   return f(caf::meta::type_name("corvus::raft::message"), x.type, x.from,
            x.to, x.term, x.log_term, x.index, x.entries, x.commit, x.reject,
-           x.reject_hint, x.force, x.context, x.not_in_topology, x.snap);
+           x.reject_hint, x.force, x.context, x.not_in_topology, x.quiet,
+           x.snap);
 }
 
 } // namespace corvus::raft

@@ -711,6 +711,8 @@ void core::handle_append(const message& msg) {
   reply.to = msg.from;
   if (auto matched = log_.merge(msg.index, msg.log_term, msg.entries)) {
     log_.commit_to(std::min(msg.commit, *matched));
+    if (msg.quiet && msg.entries.empty())
+      return;
     reply.index = *matched;
   } else {
     auto hint = log_.last_index_with_term_at_most(
@@ -848,6 +850,14 @@ bool core::send_append(const node_tag& to, bool allow_empty) {
     return false;
   msg.commit = log_.committed();
   auto carries_entries = !msg.entries.empty();
+  // A commit-only append to a follower known to hold the log up to its
+  // index needs no answer when accepted: the answer would only repeat that
+  // match. Under a stream of single writes those answers were a quarter of
+  // the messages per write. A rejection is still answered, and so is every
+  // append that could teach the leader something (a probe, or one sent
+  // because answers may have been lost).
+  msg.quiet = !carries_entries && pr.state == progress_state::replicate
+              && msg.index <= pr.match;
   pr.sent(carries_entries ? msg.entries.back().index : msg.index);
   send(std::move(msg));
   return carries_entries;

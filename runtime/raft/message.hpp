@@ -23,7 +23,9 @@ enum class message_type : uint8_t {
   vote = 2,
   vote_response = 3,
   /// Log replication: `entries` follow the entry at `index` whose term is
-  /// `log_term`; `commit` is the leader's commit index.
+  /// `log_term`; `commit` is the leader's commit index. `quiet`: answer
+  /// only a rejection (a commit-only append to a follower known to hold
+  /// the log up to `index`).
   append = 4,
   /// `reject` false: the follower's log matches up to `index`. `reject`
   /// true: no match at `index`; `reject_hint` is the follower's guess for
@@ -66,6 +68,8 @@ struct message {
   /// Answers to a vote from a leader that does not know the candidate:
   /// the candidate was removed from the cluster (§1.3, NotInTopology).
   bool not_in_topology = false;
+  /// Append: the leader needs no answer when the receiver accepts it.
+  bool quiet = false;
   snapshot snap;
 
   friend bool operator==(const message& x, const message& y) {
@@ -75,7 +79,8 @@ struct message {
            && x.commit == y.commit && x.reject == y.reject
            && x.reject_hint == y.reject_hint && x.force == y.force
            && x.context == y.context
-           && x.not_in_topology == y.not_in_topology && x.snap == y.snap;
+           && x.not_in_topology == y.not_in_topology && x.quiet == y.quiet
+           && x.snap == y.snap;
   }
 };
 

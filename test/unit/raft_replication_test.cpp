@@ -152,6 +152,60 @@ TEST_CASE("the in-flight window bounds unacknowledged appends") {
   CHECK(net["B"].last_index() == net["A"].last_index());
 }
 
+TEST_CASE("a commit-only append to a follower that keeps up is not answered") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  REQUIRE(net["A"].propose("x"));
+  std::vector<message> appends;
+  std::vector<message> answers;
+  net.deliver([&](const message& m) {
+    if (m.type == message_type::append)
+      appends.push_back(m);
+    if (m.type == message_type::append_response)
+      answers.push_back(m);
+    return true;
+  });
+  // Two appends carry the entry and are answered; the two that carry the
+  // new commit index are accepted silently.
+  REQUIRE(appends.size() == 4);
+  for (int i = 0; i < 2; ++i) {
+    CHECK(appends[i].entries.size() == 1);
+    CHECK_FALSE(appends[i].quiet);
+    CHECK(appends[i + 2].entries.empty());
+    CHECK(appends[i + 2].quiet);
+    CHECK(appends[i + 2].commit == 3);
+  }
+  CHECK(answers.size() == 2);
+  for (auto& t : {"B", "C"})
+    CHECK(net[t].commit() == 3);
+}
+
+TEST_CASE("a quiet append that does not match is answered with a rejection") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  REQUIRE(net["A"].propose("x"));
+  // B loses the entry; A and C commit it, and the quiet commit news
+  // reaches a B that lacks it.
+  auto lost = false;
+  std::vector<message> from_b;
+  net.deliver([&](const message& m) {
+    if (m.type == message_type::append && m.to == "B" && !m.entries.empty()
+        && !lost) {
+      lost = true;
+      return false;
+    }
+    if (m.from == "B" && m.type == message_type::append_response)
+      from_b.push_back(m);
+    return true;
+  });
+  REQUIRE(lost);
+  REQUIRE_FALSE(from_b.empty());
+  CHECK(from_b.front().reject);
+  // The rejection sends A back to B's match point; B catches up at once.
+  CHECK(net["B"].last_index() == 3);
+  CHECK(net["B"].commit() == 3);
+}
+
 } // TEST_SUITE
 
 TEST_SUITE("raft §5.4 safety") {

@@ -131,6 +131,7 @@ TEST_CASE_FIXTURE(wire_fixture, "Raft messages round-trip") {
   m.force = true;
   m.context = 42;
   m.not_in_topology = true;
+  m.quiet = true;
   m.snap = snap;
   check_round_trip(m);
   check_round_trip(raft_envelope{"8c3f", m});
