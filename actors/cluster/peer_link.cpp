@@ -13,10 +13,10 @@ namespace corvus {
 
 
 void peer_link_state::connect() {
-  scheduled = false;
+  reconnect.due();
   if (remote)
     return;
-  ++attempts;
+  reconnect.attempt();
   auto& s = settings;
   raft_peer_actor candidate;
   if (s.resolve) {
@@ -41,12 +41,10 @@ void peer_link_state::connect() {
                         + ", not " + settings.peer_tag);
         remote = candidate;
         self->monitor(remote);
-        backoff = settings.backoff_initial;
-        ++connections;
-        if (!last_error.empty() || connections == 1)
+        auto after_outage = reconnect.connected();
+        if (after_outage || reconnect.connections() == 1)
           settings.log->info("peer-link {} connected to {} at {}",
                              settings.peer_tag, settings.peer_url, tcp_url);
-        last_error.clear();
         self->send(settings.member, peer_up{settings.peer_tag, remote});
       },
       [this](caf::error& err) {
@@ -60,17 +58,13 @@ void peer_link_state::failed(const std::string& reason) {
     self->demonitor(remote.address());
     remote = nullptr;
   }
-  // Log a new reason once, not every attempt of an outage.
-  if (reason != last_error)
+  auto next = reconnect.failed(reason);
+  if (next.new_reason)
     settings.log->warn("peer-link {}: {}; retrying", settings.peer_tag,
                        reason);
-  last_error = reason;
   self->send(settings.member, peer_down{settings.peer_tag, reason});
-  if (!scheduled) {
-    scheduled = true;
-    self->delayed_send(self, backoff, atom::connect_v);
-  }
-  backoff = std::min(backoff * 2, settings.backoff_max);
+  if (next.start_timer)
+    self->delayed_send(self, next.delay, atom::connect_v);
 }
 
 peer_link_actor::behavior_type
@@ -79,7 +73,7 @@ peer_link(peer_link_actor::stateful_pointer<peer_link_state> self,
   auto& st = self->state;
   st.settings = std::move(settings);
   name_this_thread("peer:" + st.settings.peer_tag);
-  st.backoff = st.settings.backoff_initial;
+  st.reconnect = reconnect_schedule{st.settings.reconnect};
   enlist(self, st.settings.registry, "peer-link", st.settings.peer_tag,
          st.settings.parent);
   self->set_down_handler([self](const caf::down_msg& msg) {
@@ -87,7 +81,6 @@ peer_link(peer_link_actor::stateful_pointer<peer_link_state> self,
     if (st.remote && msg.source == st.remote.address())
       st.failed("the connection to " + st.tcp_url + " was lost");
   });
-  st.scheduled = true;
   self->send(self, atom::connect_v);
   return {
     [self](atom::connect) { self->state.connect(); },
@@ -104,13 +97,13 @@ peer_link(peer_link_actor::stateful_pointer<peer_link_state> self,
         w.Key("Connected");
         w.Bool(static_cast<bool>(st.remote));
         w.Key("Attempts");
-        w.Int64(st.attempts);
+        w.Int64(st.reconnect.attempts());
         w.Key("Connections");
-        w.Int64(st.connections);
+        w.Int64(st.reconnect.connections());
         w.Key("BackoffMs");
-        w.Int64(st.backoff.count());
+        w.Int64(st.reconnect.backoff().count());
         w.Key("LastError");
-        w.String(st.last_error.c_str());
+        w.String(st.reconnect.last_error().c_str());
         w.EndObject();
       });
     },

@@ -10,6 +10,7 @@
 // resolver (simulations) nothing blocks and the link runs like any actor.
 
 #include "messages/raft_member.hpp"
+#include "runtime/net/reconnect_schedule.hpp"
 
 #include <spdlog/logger.h>
 
@@ -36,8 +37,8 @@ struct peer_link_settings {
   raft_member_actor member;
   /// Bound on the HTTP look-up, the connection and the hello together.
   std::chrono::milliseconds connect_timeout{2000};
-  std::chrono::milliseconds backoff_initial{150};
-  std::chrono::milliseconds backoff_max{2000};
+  backoff_policy reconnect{std::chrono::milliseconds{150}, 2,
+                           std::chrono::milliseconds{2000}};
   /// Tests only: when set, it replaces the HTTP look-up and the middleman
   /// connection; the hello, the monitoring and the back-off stay the same.
   peer_resolver resolve;
@@ -61,12 +62,7 @@ struct peer_link_state {
   peer_link_settings settings;
   raft_peer_actor remote;
   std::string tcp_url;
-  std::string last_error;
-  std::chrono::milliseconds backoff{0};
-  int64_t attempts = 0;
-  int64_t connections = 0;
-  /// A connect timer is pending (no second one is started).
-  bool scheduled = false;
+  reconnect_schedule reconnect{backoff_policy{}};
   static inline const char* name = "peer-link";
 };
 

@@ -431,7 +431,7 @@ void raft_member_state::sync_peers() {
                             * settings.election_ticks};
     ls.member = caf::actor_cast<raft_member_actor>(self);
     ls.connect_timeout = settings.connect_timeout;
-    ls.backoff_initial = settings.tick_interval * settings.election_ticks / 2;
+    ls.reconnect.initial = settings.tick_interval * settings.election_ticks / 2;
     ls.registry = settings.registry;
     ls.parent = self->id();
     ls.log = settings.log;

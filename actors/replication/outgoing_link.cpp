@@ -32,10 +32,10 @@ std::chrono::milliseconds timer_period(const replication_settings& s) {
 } // namespace
 
 void outgoing_link_state::connect() {
-  connect_scheduled = false;
+  reconnect.due();
   if (inbox)
     return;
-  ++attempts;
+  reconnect.attempt();
   auto& s = settings;
   auto peer = reach_peer(self->system(), s.destination_url,
                          s.replication.reply_timeout, tcp_url);
@@ -54,15 +54,13 @@ void outgoing_link_state::connect() {
         inbox = std::move(welcome.inbox);
         self->monitor(inbox);
         sender.connected(welcome.accepted_etag, std::move(*cv));
-        backoff = settings.replication.backoff_initial;
-        ++connections;
+        reconnect.connected();
         last_exchange = steady_clock::now();
         last_answer_ticks = now_ticks();
         settings.log->info("replication of '{}' to {} connected at {} "
                            "(the destination accepted up to etag {})",
                            settings.database, settings.destination_tag,
                            tcp_url, welcome.accepted_etag);
-        last_error.clear();
         report_acked();
         // Whatever the destination lacks goes now, replicated data too:
         // it may have missed it while the link was down.
@@ -87,20 +85,14 @@ void outgoing_link_state::failed(const std::string& reason, bool soon) {
     inbox = nullptr;
   }
   sender.disconnected();
-  auto delay = soon ? opening_retry : backoff;
-  // One log line per new reason, not one per attempt of an outage.
-  if (reason != last_error)
+  auto next = reconnect.failed(reason, soon ? std::optional{opening_retry}
+                                            : std::nullopt);
+  if (next.new_reason)
     settings.log->warn("replication of '{}' to {}: {}; retrying in {} ms",
                        settings.database, settings.destination_tag, reason,
-                       delay.count());
-  last_error = reason;
-  if (!connect_scheduled) {
-    connect_scheduled = true;
-    self->delayed_send(self, delay, atom::connect_v);
-  }
-  if (!soon)
-    backoff = std::min(backoff * settings.replication.backoff_factor,
-                       settings.replication.backoff_max);
+                       next.delay.count());
+  if (next.start_timer)
+    self->delayed_send(self, next.delay, atom::connect_v);
 }
 
 void outgoing_link_state::pump() {
@@ -191,7 +183,7 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
                    + st.settings.database);
   st.sender = replication_sender{st.settings.replication.limits, 1024,
                                  st.settings.replication.window};
-  st.backoff = st.settings.replication.backoff_initial;
+  st.reconnect = reconnect_schedule{st.settings.replication.reconnect};
   enlist(self, st.settings.registry, "replication-link",
          st.settings.database + "->" + st.settings.destination_tag,
          st.settings.parent);
@@ -200,7 +192,6 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
     if (st.inbox && msg.source == st.inbox.address())
       st.failed("the connection to " + st.tcp_url + " was lost");
   });
-  st.connect_scheduled = true;
   self->send(self, atom::connect_v);
   self->send(self, atom::heartbeat_v);
   return {
@@ -241,10 +232,10 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
       v.batches = st.batches;
       v.items_sent = st.items_sent;
       v.items_skipped = st.items_skipped;
-      v.attempts = st.attempts;
-      v.connections = st.connections;
-      v.backoff_ms = st.backoff.count();
-      v.last_error = st.last_error;
+      v.attempts = st.reconnect.attempts();
+      v.connections = st.reconnect.connections();
+      v.backoff_ms = st.reconnect.backoff().count();
+      v.last_error = st.reconnect.last_error();
       return to_json(v);
     },
   };

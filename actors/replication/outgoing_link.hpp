@@ -13,6 +13,7 @@
 // Spawn it detached: connecting and reading the store block.
 
 #include "messages/replication_actors.hpp"
+#include "runtime/net/reconnect_schedule.hpp"
 #include "runtime/replication/sender.hpp"
 #include "storage/document_store.hpp"
 
@@ -32,9 +33,8 @@ struct replication_settings {
   /// How long a link waits for a hello's or a batch's answer.
   std::chrono::milliseconds reply_timeout{30'000};
   /// Reconnect back-off: first delay, factor, cap.
-  std::chrono::milliseconds backoff_initial{500};
-  int backoff_factor = 4;
-  std::chrono::milliseconds backoff_max{60'000};
+  backoff_policy reconnect{std::chrono::milliseconds{500}, 4,
+                           std::chrono::milliseconds{60'000}};
   batch_limits limits;
   /// Batches a link sends before the first of them is acknowledged.
   size_t window = 2;
@@ -93,8 +93,7 @@ struct outgoing_link_state {
   replication_sender sender;
   replication_inbox_actor inbox;
   std::string tcp_url;
-  std::string last_error;
-  std::chrono::milliseconds backoff{0};
+  reconnect_schedule reconnect{backoff_policy{}};
   /// Local writes wait to be sent.
   bool woken = true;
   /// The next acknowledgement answers an idle heartbeat: then send what
@@ -104,14 +103,11 @@ struct outgoing_link_state {
   std::chrono::steady_clock::time_point last_exchange;
   /// When the destination last answered (for operators), ticks.
   int64_t last_answer_ticks = 0;
-  int64_t attempts = 0;
-  int64_t connections = 0;
   int64_t batches = 0;
   int64_t items_sent = 0;
   int64_t items_skipped = 0;
   /// The instance wants every acknowledgement (writes wait for replicas).
   bool reporting_acked = false;
-  bool connect_scheduled = false;
   static inline const char* name = "replication-link";
 };
 

@@ -200,9 +200,9 @@ int main(int argc, char** argv) {
   auto& repl = settings.replication;
   repl.heartbeat = cfg.replication.heartbeat;
   repl.reply_timeout = cfg.replication.reply_timeout;
-  repl.backoff_initial = cfg.replication.retry_initial;
-  repl.backoff_factor = cfg.replication.retry_factor;
-  repl.backoff_max = cfg.replication.retry_max;
+  repl.reconnect = backoff_policy{cfg.replication.retry_initial,
+                                  cfg.replication.retry_factor,
+                                  cfg.replication.retry_max};
   repl.limits.max_items = cfg.replication.max_items;
   repl.window = cfg.replication.window;
   repl.notify_delay = cfg.replication.notify_delay;
