@@ -39,6 +39,21 @@ struct replication_ack {
   }
 };
 
+/// Destination to source, every few seconds while batches from it are
+/// still being applied (RavenDB's Processing reply): the destination is
+/// alive and working, so the source's reply timeout starts over. A large
+/// batch on a slow disk may take longer than the timeout; without this,
+/// the source would give up and send it again, and never get further.
+struct replication_processing {
+  /// Batches received and not yet acknowledged.
+  int64_t pending_batches = 0;
+
+  friend bool operator==(const replication_processing& x,
+                         const replication_processing& y) {
+    return x.pending_batches == y.pending_batches;
+  }
+};
+
 /// Source to destination: versions in the source's etag order (whole
 /// transactions) after `after_etag`, and the source etag they bring the
 /// destination up to. No items: a heartbeat, or a cursor move over items
@@ -58,7 +73,8 @@ struct replication_batch {
 
 /// Where a destination sends its acknowledgements.
 using replication_source_actor
-  = caf::typed_actor<caf::reacts_to<replication_ack>>;
+  = caf::typed_actor<caf::reacts_to<replication_ack>,
+                     caf::reacts_to<replication_processing>>;
 
 /// Where a source sends its batches: the destination's inbox for it.
 using replication_inbox_actor
@@ -108,6 +124,13 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, replication_ack& x) {
   return f(caf::meta::type_name("corvus::replication_ack"), x.accepted_etag,
            x.change_vector);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        replication_processing& x) {
+  return f(caf::meta::type_name("corvus::replication_processing"),
+           x.pending_batches);
 }
 
 template <class Inspector>

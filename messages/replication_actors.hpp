@@ -74,7 +74,9 @@ using inbox_actor = replication_inbox_actor::extend_with<
   introspectable_actor>::extend<
   // The instance applied another source's batch: tell this source what
   // the instance holds now (RavenDB's Notify).
-  caf::reacts_to<replication_ack>>;
+  caf::reacts_to<replication_ack>,
+  // Timer: tell the source that its batches are still being applied.
+  caf::reacts_to<atom::heartbeat>>;
 
 } // namespace corvus
 

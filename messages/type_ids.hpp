@@ -43,7 +43,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_ATOM(corvus, corvus::atom, reelect, "reelect")
   CAF_ADD_ATOM(corvus, corvus::atom, connect, "link_try")
   // Replication: an instance's timer to tell its sources what it holds;
-  // a link's idle heartbeat timer.
+  // a link's idle heartbeat timer, and an inbox's keep-alive timer.
   CAF_ADD_ATOM(corvus, corvus::atom, notify, "repl_ntfy")
   CAF_ADD_ATOM(corvus, corvus::atom, heartbeat, "repl_beat")
 
@@ -78,6 +78,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(corvus, (corvus::document_record))
   CAF_ADD_TYPE_ID(corvus, (corvus::replication_ack))
   CAF_ADD_TYPE_ID(corvus, (corvus::replication_batch))
+  CAF_ADD_TYPE_ID(corvus, (corvus::replication_processing))
   CAF_ADD_TYPE_ID(corvus, (corvus::replication_hello))
   CAF_ADD_TYPE_ID(corvus, (corvus::replication_welcome))
   CAF_ADD_TYPE_ID(corvus, (corvus::actor_view))

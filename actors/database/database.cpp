@@ -297,11 +297,17 @@ database_instance_state::welcome(replication_hello& hello) {
     self->send_exit(old->second, caf::exit_reason::user_shutdown);
     inboxes.erase(old);
   }
+  // As RavenDB: every 3 s, or more often when the source's reply timeout
+  // (the same setting on every node) is short.
+  auto keep_alive = std::clamp(config.replication.reply_timeout / 3,
+                               std::chrono::milliseconds{10},
+                               std::chrono::milliseconds{3000});
   inbox_settings s{config.database,
                    hello.source_db_id,
                    hello.source_tag,
                    hello.link,
                    caf::actor_cast<replication_applier_actor>(self),
+                   keep_alive,
                    config.registry,
                    self->id(),
                    config.log};

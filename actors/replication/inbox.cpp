@@ -27,7 +27,12 @@ inbox(inbox_actor::stateful_pointer<inbox_state> self,
     [self](replication_batch& batch) {
       auto& st = self->state;
       ++st.batches;
+      ++st.pending;
       st.items += static_cast<int64_t>(batch.items.size());
+      if (!st.keep_alive_armed) {
+        st.keep_alive_armed = true;
+        self->delayed_send(self, st.settings.keep_alive, atom::heartbeat_v);
+      }
       // Pipelined batches go on to the instance as they come: it applies
       // them in order and answers once each is durable, in that order.
       self
@@ -37,6 +42,7 @@ inbox(inbox_actor::stateful_pointer<inbox_state> self,
         .then(
           [self](replication_ack& ack) {
             auto& st = self->state;
+            --st.pending;
             st.accepted_etag = ack.accepted_etag;
             self->send(st.settings.link, std::move(ack));
           },
@@ -53,6 +59,14 @@ inbox(inbox_actor::stateful_pointer<inbox_state> self,
     },
     [self](replication_ack& news) {
       self->send(self->state.settings.link, std::move(news));
+    },
+    [self](atom::heartbeat) {
+      auto& st = self->state;
+      st.keep_alive_armed = st.pending > 0;
+      if (!st.keep_alive_armed)
+        return;
+      self->send(st.settings.link, replication_processing{st.pending});
+      self->delayed_send(self, st.settings.keep_alive, atom::heartbeat_v);
     },
     [self](atom::snapshot) {
       auto& st = self->state;

@@ -4,13 +4,16 @@
 // source's link (ravendb-internals.md §4.6). It hands each batch to its
 // instance and sends the acknowledgement back once the batch is durable,
 // and passes on the instance's news about batches from other sources
-// (Notify). It lives as long as the source's link: when the connection
+// (Notify). While batches are being applied it tells the source so every
+// few seconds (Processing), so that a long apply is not taken for a dead
+// destination. It lives as long as the source's link: when the connection
 // drops it ends, and the next hello makes a new one.
 
 #include "messages/replication_actors.hpp"
 
 #include <spdlog/logger.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 
@@ -22,6 +25,8 @@ struct inbox_settings {
   std::string source_tag;
   replication_source_actor link;
   replication_applier_actor instance;
+  /// How often the source hears that batches are still being applied.
+  std::chrono::milliseconds keep_alive{3000};
   introspection_actor registry;
   uint64_t parent = 0;
   std::shared_ptr<spdlog::logger> log;
@@ -37,6 +42,10 @@ struct inbox_state {
   int64_t batches = 0;
   int64_t items = 0;
   int64_t accepted_etag = 0;
+  /// Batches handed to the instance and not yet acknowledged.
+  int64_t pending = 0;
+  /// The keep-alive timer runs.
+  bool keep_alive_armed = false;
   static inline const char* name = "replication-inbox";
 };
 

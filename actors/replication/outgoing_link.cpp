@@ -196,6 +196,14 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
   self->send(self, atom::heartbeat_v);
   return {
     [self](replication_ack& ack) { self->state.on_ack(ack); },
+    [self](replication_processing&) {
+      // Alive and applying: the reply timeout counts silence, not the
+      // length of an apply.
+      auto& st = self->state;
+      st.last_answer_ticks = now_ticks();
+      if (st.sender.in_flight())
+        st.sent_at = steady_clock::now();
+    },
     [self](acked_reports& reports) {
       auto& st = self->state;
       st.reporting_acked = reports.on;

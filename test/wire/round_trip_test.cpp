@@ -156,6 +156,7 @@ TEST_CASE_FIXTURE(wire_fixture, "replication messages round-trip") {
   check_round_trip(doc);
   check_round_trip(replication_batch{4, 9, {doc, tomb}});
   check_round_trip(replication_ack{9, doc.change_vector});
+  check_round_trip(replication_processing{2});
   // Handles travel too: a null one here; a live one in the process tests.
   check_round_trip(replication_hello{"Demo", "hb0jT0Fq9kS5xJ1wdc7W1g", "A",
                                      "http://127.0.0.1:8080", 1, {}});
