@@ -4,7 +4,6 @@
 #include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
 
-#include <boost/crc.hpp>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -13,6 +12,7 @@
 #include <leveldb/env.h>
 #include <leveldb/iterator.h>
 #include <leveldb/write_batch.h>
+#include <zlib.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -96,10 +96,19 @@ bool decode_hard_state(std::string_view value, raft::hard_state& hs) {
   return true;
 }
 
+/// CRC-32 (IEEE), as Boost.CRC's crc_32_type computed it for earlier
+/// stores; zlib's is about seven times faster, which counts for snapshots
+/// of a hundred megabytes taken while the cluster is busy.
 uint32_t checksum(std::string_view data) {
-  boost::crc_32_type crc;
-  crc.process_bytes(data.data(), data.size());
-  return crc.checksum();
+  uLong crc = crc32(0L, Z_NULL, 0);
+  // zlib takes lengths as uInt: feed large data in slices.
+  constexpr size_t slice = 1u << 30;
+  for (size_t at = 0; at < data.size(); at += slice) {
+    auto n = std::min(slice, data.size() - at);
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(data.data() + at),
+                static_cast<uInt>(n));
+  }
+  return static_cast<uint32_t>(crc);
 }
 
 /// The snapshot's key value: everything but the data, which has a file.
