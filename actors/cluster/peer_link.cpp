@@ -5,7 +5,7 @@
 #include "actors/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/http/url.hpp"
-#include "runtime/json/json.hpp"
+#include "runtime/introspection/snapshots.hpp"
 
 #include <caf/all.hpp>
 
@@ -86,26 +86,13 @@ peer_link(peer_link_actor::stateful_pointer<peer_link_state> self,
     [self](atom::connect) { self->state.connect(); },
     [self](atom::snapshot) {
       auto& st = self->state;
-      return write_json([&](json_writer& w) {
-        w.StartObject();
-        w.Key("Peer");
-        w.String(st.settings.peer_tag.c_str());
-        w.Key("Url");
-        w.String(st.settings.peer_url.c_str());
-        w.Key("TcpUrl");
-        w.String(st.tcp_url.c_str());
-        w.Key("Connected");
-        w.Bool(static_cast<bool>(st.remote));
-        w.Key("Attempts");
-        w.Int64(st.reconnect.attempts());
-        w.Key("Connections");
-        w.Int64(st.reconnect.connections());
-        w.Key("BackoffMs");
-        w.Int64(st.reconnect.backoff().count());
-        w.Key("LastError");
-        w.String(st.reconnect.last_error().c_str());
-        w.EndObject();
-      });
+      peer_link_snapshot_view v;
+      v.peer = st.settings.peer_tag;
+      v.url = st.settings.peer_url;
+      v.tcp_url = st.tcp_url;
+      v.connected = static_cast<bool>(st.remote);
+      v.reconnect = view_of(st.reconnect);
+      return to_json(v);
     },
   };
 }

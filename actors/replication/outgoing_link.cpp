@@ -240,10 +240,7 @@ outgoing_link(outgoing_link_actor::stateful_pointer<outgoing_link_state> self,
       v.batches = st.batches;
       v.items_sent = st.items_sent;
       v.items_skipped = st.items_skipped;
-      v.attempts = st.reconnect.attempts();
-      v.connections = st.reconnect.connections();
-      v.backoff_ms = st.reconnect.backoff().count();
-      v.last_error = st.reconnect.last_error();
+      v.reconnect = view_of(st.reconnect);
       return to_json(v);
     },
   };

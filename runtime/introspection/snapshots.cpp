@@ -24,7 +24,19 @@ void field(json_writer& w, const char* key, bool value) {
   w.Bool(value);
 }
 
+void fields(json_writer& w, const reconnect_view& r) {
+  field(w, "Attempts", r.attempts);
+  field(w, "Connections", r.connections);
+  field(w, "BackoffMs", r.backoff_ms);
+  field(w, "LastError", r.last_error);
+}
+
 } // namespace
+
+reconnect_view view_of(const reconnect_schedule& schedule) {
+  return reconnect_view{schedule.attempts(), schedule.connections(),
+                        schedule.backoff().count(), schedule.last_error()};
+}
 
 std::string to_json(const node_snapshot_view& s) {
   return write_json([&](json_writer& w) {
@@ -95,6 +107,18 @@ std::string to_json(const committer_snapshot_view& s) {
   });
 }
 
+std::string to_json(const peer_link_snapshot_view& s) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    field(w, "Peer", s.peer);
+    field(w, "Url", s.url);
+    field(w, "TcpUrl", s.tcp_url);
+    field(w, "Connected", s.connected);
+    fields(w, s.reconnect);
+    w.EndObject();
+  });
+}
+
 std::string to_json(const link_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
@@ -115,10 +139,7 @@ std::string to_json(const link_snapshot_view& s) {
     field(w, "Batches", s.batches);
     field(w, "ItemsSent", s.items_sent);
     field(w, "ItemsSkipped", s.items_skipped);
-    field(w, "Attempts", s.attempts);
-    field(w, "Connections", s.connections);
-    field(w, "BackoffMs", s.backoff_ms);
-    field(w, "LastError", s.last_error);
+    fields(w, s.reconnect);
     w.EndObject();
   });
 }

@@ -5,6 +5,8 @@
 // here as the small JSON objects the console and /admin/actors show. Every
 // numeric field also becomes a metric (see metrics.hpp).
 
+#include "runtime/net/reconnect_schedule.hpp"
+
 #include <cstdint>
 #include <map>
 #include <string>
@@ -58,6 +60,26 @@ struct committer_snapshot_view {
   std::string failed;
 };
 
+/// How a link to another node connects: both kinds of link show it.
+struct reconnect_view {
+  int64_t attempts = 0;
+  int64_t connections = 0;
+  int64_t backoff_ms = 0;
+  std::string last_error;
+};
+
+/// @returns what `schedule` tells about the link's connection attempts.
+reconnect_view view_of(const reconnect_schedule& schedule);
+
+/// A Raft peer link.
+struct peer_link_snapshot_view {
+  std::string peer;
+  std::string url;
+  std::string tcp_url;
+  bool connected = false;
+  reconnect_view reconnect;
+};
+
 /// An outgoing replication link.
 struct link_snapshot_view {
   std::string database;
@@ -76,10 +98,7 @@ struct link_snapshot_view {
   int64_t batches = 0;
   int64_t items_sent = 0;
   int64_t items_skipped = 0;
-  int64_t attempts = 0;
-  int64_t connections = 0;
-  int64_t backoff_ms = 0;
-  std::string last_error;
+  reconnect_view reconnect;
 };
 
 /// The incoming side of replication for one source.
@@ -96,6 +115,7 @@ std::string to_json(const node_snapshot_view& s);
 std::string to_json(const gateway_snapshot_view& s);
 std::string to_json(const database_snapshot_view& s);
 std::string to_json(const committer_snapshot_view& s);
+std::string to_json(const peer_link_snapshot_view& s);
 std::string to_json(const link_snapshot_view& s);
 std::string to_json(const inbox_snapshot_view& s);
 

@@ -109,6 +109,23 @@ TEST_CASE("snapshots render their fields") {
   CHECK(link["LastHeartbeat"].IsNull());
   l.last_heartbeat = 17'000'000'000'000'000; // 100 ns ticks since the epoch
   CHECK(parse(to_json(l))["LastHeartbeat"].IsString());
+  l.reconnect.attempts = 4;
+  l.reconnect.last_error = "refused";
+  link = parse(to_json(l));
+  CHECK(link["Attempts"] == 4);
+  CHECK(link["LastError"] == "refused");
+  peer_link_snapshot_view p;
+  p.peer = "C";
+  p.tcp_url = "tcp://127.0.0.3:1";
+  p.reconnect.connections = 2;
+  p.reconnect.backoff_ms = 150;
+  auto peer = parse(to_json(p));
+  CHECK(peer["Peer"] == "C");
+  CHECK(peer["TcpUrl"] == "tcp://127.0.0.3:1");
+  CHECK(peer["Connected"] == false);
+  CHECK(peer["Connections"] == 2);
+  CHECK(peer["BackoffMs"] == 150);
+  CHECK(peer["LastError"] == "");
   inbox_snapshot_view i;
   i.accepted_etag = 7;
   CHECK(parse(to_json(i))["AcceptedEtag"] == 7);
