@@ -4,7 +4,6 @@
 #include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
 
-
 #include <fcntl.h>
 #include <unistd.h>
 
