@@ -4,6 +4,7 @@
 #include "runtime/text/base64.hpp"
 #include "storage/keys.hpp"
 #include "storage/leveldb_util.hpp"
+#include "storage/log_files.hpp"
 #include "storage/record_codec.hpp"
 
 #include <leveldb/cache.h>
@@ -223,9 +224,10 @@ std::unique_ptr<leveldb_settings> make_leveldb_settings(
   o.create_if_missing = opts.create_if_missing;
   // A damaged log or table must stop the open instead of LevelDB silently
   // skipping what it cannot read: that could drop acknowledged writes.
-  // A torn tail of the log (a crash mid-write) is not damage to LevelDB.
+  // A torn tail of the log (a crash mid-write) is not damage to LevelDB,
+  // nor, read through log_tail_env, in a log written into zeros.
   o.paranoid_checks = true;
-  o.env = opts.env != nullptr ? opts.env : leveldb::Env::Default();
+  o.env = opts.env != nullptr ? opts.env : real_files_env();
   o.block_cache = s->cache.get();
   o.write_buffer_size = opts.write_buffer_size;
   o.filter_policy = s->filter.get();
@@ -473,7 +475,7 @@ outcome<std::shared_ptr<document_store>>
 document_store::open(const std::string& dir, const store_options& opts) {
   auto ptr = std::make_unique<impl>();
   ptr->dir = dir;
-  ptr->env = opts.env != nullptr ? opts.env : leveldb::Env::Default();
+  ptr->env = opts.env != nullptr ? opts.env : real_files_env();
   ptr->sync = opts.sync;
   // LevelDB's own message for a missing store talks about its options; say
   // what it means for us instead.

@@ -39,8 +39,9 @@ struct store_options {
   size_t block_cache_size = 64 << 20;
   /// LevelDB memtable size, bytes.
   size_t write_buffer_size = 64 << 20;
-  /// Environment to run on; nullptr = the default (real files). Tests pass
-  /// an in-memory or fault-injecting Env. Not owned.
+  /// Environment to run on; nullptr = real files (`real_files_env()`,
+  /// storage/log_files.hpp). Tests pass an in-memory or fault-injecting
+  /// Env. Not owned.
   leveldb::Env* env = nullptr;
   /// A block cache shared with other stores (see `make_block_cache`), so
   /// that all databases of a node share one memory budget; nullptr = a

@@ -3,6 +3,7 @@
 #include "storage/keys.hpp"
 #include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
+#include "storage/log_files.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -581,7 +582,7 @@ outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
     return fail(status);
   // The file's directory entry must be durable too before a key names it.
   // LevelDB's Env cannot sync a directory; on real files this does.
-  if (env() == leveldb::Env::Default()) {
+  if (env() == real_files_env()) {
     auto fd = ::open(dir_.c_str(), O_RDONLY | O_DIRECTORY);
     auto synced = fd >= 0 && ::fsync(fd) == 0;
     if (fd >= 0)

@@ -13,6 +13,7 @@
 #include "storage/leveldb_options.hpp"
 
 #include <leveldb/db.h>
+#include <leveldb/env.h>
 #include <leveldb/options.h>
 #include <leveldb/write_batch.h>
 
@@ -58,6 +59,9 @@ bool run_test(const anchor_options& opts, const std::string& name,
   // Corvus adds on top.
   corvus::store_options store;
   store.create_if_missing = true;
+  // Raw LevelDB writes its logs itself; Corvus's zero-filled logs
+  // (storage/log_files.hpp) are part of what Corvus adds.
+  store.env = leveldb::Env::Default();
   auto settings = corvus::make_leveldb_settings(store);
   settings->options.error_if_exists = true;
   leveldb::DB* raw_db = nullptr;

@@ -1,0 +1,202 @@
+#include "storage/log_files.hpp"
+
+#include "storage/log_tail.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+namespace corvus {
+
+namespace {
+
+leveldb::Status io_error(const std::string& name, int error) {
+  return leveldb::Status::IOError(name, std::strerror(error));
+}
+
+/// A recovered log's readable part, in memory (a log is at most a memtable's
+/// worth of writes, read once at open).
+class readable_log : public leveldb::SequentialFile {
+public:
+  explicit readable_log(std::string data) : data_(std::move(data)) {
+    // nop
+  }
+
+  leveldb::Status Read(size_t n, leveldb::Slice* result,
+                       char* scratch) override {
+    n = std::min(n, data_.size() - at_);
+    std::memcpy(scratch, data_.data() + at_, n);
+    at_ += n;
+    *result = leveldb::Slice(scratch, n);
+    return leveldb::Status::OK();
+  }
+
+  leveldb::Status Skip(uint64_t n) override {
+    at_ += std::min<uint64_t>(n, data_.size() - at_);
+    return leveldb::Status::OK();
+  }
+
+private:
+  std::string data_;
+  size_t at_ = 0;
+};
+
+/// A log written into zero-filled space, kept at least one chunk ahead of
+/// the records so that filling never delays a commit's sync for long: the
+/// zeros of a chunk go to disk in the background (sync_file_range) and the
+/// next sync only commits the new size.
+class preallocated_log : public leveldb::WritableFile {
+public:
+  static constexpr uint64_t chunk = 1 << 20;
+  /// Appends gather up to this much before a write.
+  static constexpr size_t buffer_limit = 64 << 10;
+
+  preallocated_log(int fd, std::string name)
+    : fd_(fd), name_(std::move(name)) {
+    buffer_.reserve(buffer_limit);
+  }
+
+  ~preallocated_log() override {
+    if (fd_ >= 0)
+      Close();
+  }
+
+  leveldb::Status Append(const leveldb::Slice& data) override {
+    buffer_.append(data.data(), data.size());
+    return buffer_.size() >= buffer_limit ? write_buffer()
+                                          : leveldb::Status::OK();
+  }
+
+  leveldb::Status Flush() override {
+    return write_buffer();
+  }
+
+  leveldb::Status Sync() override {
+    if (auto status = write_buffer(); !status.ok())
+      return status;
+    if (::fdatasync(fd_) != 0)
+      return io_error(name_, errno);
+    return leveldb::Status::OK();
+  }
+
+  leveldb::Status Close() override {
+    auto status = write_buffer();
+    // The zeros past the records go: a closed log reads like any other.
+    if (status.ok() && ::ftruncate(fd_, static_cast<off_t>(written_)) != 0)
+      status = io_error(name_, errno);
+    if (::close(fd_) != 0 && status.ok())
+      status = io_error(name_, errno);
+    fd_ = -1;
+    return status;
+  }
+
+private:
+  leveldb::Status write_buffer() {
+    if (buffer_.empty())
+      return leveldb::Status::OK();
+    if (auto status = fill_ahead(written_ + buffer_.size()); !status.ok())
+      return status;
+    for (size_t done = 0; done < buffer_.size();) {
+      auto n = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done,
+                        static_cast<off_t>(written_ + done));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return io_error(name_, errno);
+      done += static_cast<size_t>(n);
+    }
+    written_ += buffer_.size();
+    buffer_.clear();
+    return leveldb::Status::OK();
+  }
+
+  /// Fills zeros until the file reaches a chunk past `end`.
+  leveldb::Status fill_ahead(uint64_t end) {
+    static const std::array<char, 64 << 10> zeros{};
+    while (filled_ < end + chunk) {
+      auto start = filled_;
+      for (uint64_t done = 0; done < chunk;) {
+        auto n = ::pwrite(fd_, zeros.data(),
+                          std::min<uint64_t>(zeros.size(), chunk - done),
+                          static_cast<off_t>(start + done));
+        if (n < 0 && errno == EINTR)
+          continue;
+        if (n < 0)
+          return io_error(name_, errno);
+        done += static_cast<uint64_t>(n);
+      }
+      filled_ += chunk;
+      // Start writing the zeros out now; a later fdatasync waits for them.
+      ::sync_file_range(fd_, static_cast<off_t>(start),
+                        static_cast<off_t>(chunk), SYNC_FILE_RANGE_WRITE);
+    }
+    return leveldb::Status::OK();
+  }
+
+  int fd_;
+  std::string name_;
+  std::string buffer_;
+  /// Bytes of records written to the file.
+  uint64_t written_ = 0;
+  /// Bytes of the file filled (zeros or records).
+  uint64_t filled_ = 0;
+};
+
+class real_files : public log_tail_env {
+public:
+  real_files() : log_tail_env(leveldb::Env::Default()) {
+    // nop
+  }
+
+  leveldb::Status NewWritableFile(const std::string& name,
+                                  leveldb::WritableFile** result) override {
+    if (!is_leveldb_log(name))
+      return target()->NewWritableFile(name, result);
+    *result = nullptr;
+    auto fd = ::open(name.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC,
+                     0644);
+    if (fd < 0)
+      return io_error(name, errno);
+    *result = new preallocated_log(fd, name);
+    return leveldb::Status::OK();
+  }
+};
+
+} // namespace
+
+bool is_leveldb_log(const std::string& name) {
+  constexpr std::string_view suffix = ".log";
+  return name.size() > suffix.size()
+         && name.compare(name.size() - suffix.size(), suffix.size(), suffix)
+              == 0;
+}
+
+log_tail_env::log_tail_env(leveldb::Env* target)
+  : leveldb::EnvWrapper(target) {
+  // nop
+}
+
+leveldb::Status log_tail_env::NewSequentialFile(
+  const std::string& name, leveldb::SequentialFile** result) {
+  if (!is_leveldb_log(name))
+    return target()->NewSequentialFile(name, result);
+  *result = nullptr;
+  std::string data;
+  if (auto status = leveldb::ReadFileToString(target(), name, &data);
+      !status.ok())
+    return status;
+  data.resize(readable_log_length(data));
+  *result = new readable_log(std::move(data));
+  return leveldb::Status::OK();
+}
+
+leveldb::Env* real_files_env() {
+  static real_files env;
+  return &env;
+}
+
+} // namespace corvus

@@ -1,0 +1,289 @@
+// LevelDB logs as Corvus keeps them (storage/log_files.hpp): where a log's
+// records end after a crash (a zero or torn tail is cut, damage before
+// intact records is not), recovery through that cut with paranoid checks,
+// and logs written into zero-filled space on real files.
+
+#include "storage/log_files.hpp"
+#include "storage/log_tail.hpp"
+
+#include <doctest/doctest.h>
+
+#include <leveldb/db.h>
+#include <leveldb/env.h>
+#include <leveldb/helpers/memenv.h>
+#include <leveldb/options.h>
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+using namespace corvus;
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string value_of(int i, size_t size) {
+  return std::string(size, static_cast<char>('a' + i % 26));
+}
+
+/// A LevelDB log holding one synced put per key `k0`, `k1`, ...
+struct written_log {
+  std::string name;
+  std::string data;
+  /// Where each put's record ends.
+  std::vector<uint64_t> ends;
+};
+
+leveldb::Options options(leveldb::Env* env) {
+  leveldb::Options opts;
+  opts.create_if_missing = true;
+  opts.paranoid_checks = true;
+  opts.env = env;
+  return opts;
+}
+
+std::string read_all(leveldb::Env* env, const std::string& name) {
+  std::string data;
+  REQUIRE(leveldb::ReadFileToString(env, name, &data).ok());
+  return data;
+}
+
+void write_all(leveldb::Env* env, const std::string& name,
+               const std::string& data) {
+  REQUIRE(leveldb::WriteStringToFile(env, data, name).ok());
+}
+
+std::string log_in(leveldb::Env* env, const std::string& dir) {
+  std::vector<std::string> children;
+  REQUIRE(env->GetChildren(dir, &children).ok());
+  for (auto& child : children)
+    if (is_leveldb_log(child))
+      return dir + "/" + child;
+  FAIL("no log in " << dir);
+  return {};
+}
+
+/// Writes `sizes.size()` synced puts into a fresh store at `dir`.
+written_log write_puts(leveldb::Env* env, const std::string& dir,
+                       const std::vector<size_t>& sizes) {
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(options(env), dir, &raw).ok());
+  std::unique_ptr<leveldb::DB> db{raw};
+  written_log log;
+  log.name = log_in(env, dir);
+  leveldb::WriteOptions sync;
+  sync.sync = true;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    auto key = "k" + std::to_string(i);
+    REQUIRE(db->Put(sync, key, value_of(static_cast<int>(i), sizes[i])).ok());
+    uint64_t size = 0;
+    REQUIRE(env->GetFileSize(log.name, &size).ok());
+    log.ends.push_back(size);
+  }
+  db.reset();
+  log.data = read_all(env, log.name);
+  return log;
+}
+
+/// @returns how many of the puts `k0`, `k1`, ... a reopened store holds
+///          (they must form a prefix), or -1 when it does not open.
+int puts_found(leveldb::Env* env, const std::string& dir,
+               const std::vector<size_t>& sizes) {
+  leveldb::DB* raw = nullptr;
+  auto status = leveldb::DB::Open(options(env), dir, &raw);
+  if (!status.ok()) {
+    MESSAGE("open: " << status.ToString());
+    return -1;
+  }
+  std::unique_ptr<leveldb::DB> db{raw};
+  int found = 0;
+  for (size_t i = 0; i < sizes.size(); ++i) {
+    std::string value;
+    auto got = db->Get(leveldb::ReadOptions{}, "k" + std::to_string(i), &value);
+    if (!got.ok()) {
+      CHECK(got.IsNotFound());
+      break;
+    }
+    CHECK(value == value_of(static_cast<int>(i), sizes[i]));
+    ++found;
+  }
+  for (size_t i = static_cast<size_t>(found) + 1; i < sizes.size(); ++i) {
+    std::string value;
+    CHECK(db->Get(leveldb::ReadOptions{}, "k" + std::to_string(i), &value)
+            .IsNotFound());
+  }
+  return found;
+}
+
+struct mem_fixture {
+  std::unique_ptr<leveldb::Env> mem{
+    leveldb::NewMemEnv(leveldb::Env::Default())};
+  log_tail_env tail{mem.get()};
+};
+
+} // namespace
+
+TEST_CASE("a sound log is read whole") {
+  mem_fixture f;
+  std::vector<size_t> sizes{100, 200, 40000, 10};
+  auto log = write_puts(f.mem.get(), "/db", sizes);
+  CHECK(readable_log_length(log.data) == log.data.size());
+  CHECK(log.ends.back() == log.data.size());
+  CHECK(readable_log_length("") == 0);
+  CHECK(puts_found(&f.tail, "/db", sizes) == 4);
+}
+
+TEST_CASE("a zero or torn tail is cut at the last intact record") {
+  mem_fixture f;
+  // The third put (70 KB) spans three blocks as first, middle and last
+  // fragments.
+  std::vector<size_t> sizes{100, 300, 70000, 500};
+  auto log = write_puts(f.mem.get(), "/db", sizes);
+  auto full = log.data;
+  auto last_start = log.ends[2];
+  int expected = 4;
+  std::string damaged;
+  SUBCASE("zeros after the last record") {
+    damaged = full + std::string(100 << 10, '\0');
+  }
+  SUBCASE("a few zeros, less than a header") {
+    damaged = full + std::string(3, '\0');
+  }
+  SUBCASE("the last record's payload cut short by zeros") {
+    damaged = full.substr(0, last_start + 7 + 200);
+    damaged += std::string(64 << 10, '\0');
+    expected = 3;
+  }
+  SUBCASE("the last record's header cut short by zeros") {
+    damaged = full.substr(0, last_start + 3) + std::string(1000, '\0');
+    expected = 3;
+  }
+  SUBCASE("garbage past the last record") {
+    std::mt19937_64 rng{5};
+    damaged = full.substr(0, last_start);
+    for (int i = 0; i < 5000; ++i)
+      damaged += static_cast<char>(rng());
+    expected = 3;
+  }
+  SUBCASE("a fragment of a long record torn") {
+    // Into the 70 KB put's middle fragment (the second block): the cut
+    // keeps its first fragment, which fills the first block, and LevelDB
+    // drops the unfinished record.
+    damaged = full.substr(0, 32768 + 1000) + std::string(40000, '\0');
+    expected = 2;
+  }
+  auto cut = readable_log_length(damaged);
+  if (expected == 4)
+    CHECK(cut == full.size());
+  else if (expected == 3)
+    CHECK(cut == last_start);
+  else
+    CHECK(cut == 32768);
+  write_all(f.mem.get(), log.name, damaged);
+  CHECK(puts_found(&f.tail, "/db", sizes) == expected);
+}
+
+TEST_CASE("LevelDB alone refuses a torn record followed by zeros") {
+  // Why the cut is needed: with paranoid checks, a record cut short by the
+  // zeros of a preallocated log is corruption to LevelDB.
+  mem_fixture f;
+  std::vector<size_t> sizes{100, 300};
+  auto log = write_puts(f.mem.get(), "/db", sizes);
+  write_all(f.mem.get(), log.name,
+            log.data.substr(0, log.ends[0] + 50) + std::string(4096, '\0'));
+  CHECK(puts_found(f.mem.get(), "/db", sizes) == -1);
+  CHECK(puts_found(&f.tail, "/db", sizes) == 1);
+}
+
+TEST_CASE("damage before intact records is left for LevelDB to report") {
+  mem_fixture f;
+  std::vector<size_t> sizes{100, 300, 200, 40000, 100};
+  auto log = write_puts(f.mem.get(), "/db", sizes);
+  auto damaged = log.data;
+  SUBCASE("in the same block") {
+    damaged[log.ends[0] + 20] ^= 1; // the second put's payload
+  }
+  SUBCASE("in an earlier block") {
+    // The fourth put's first fragment; its later fragments and the fifth
+    // put start later blocks.
+    damaged[log.ends[2] + 100] ^= 1;
+  }
+  SUBCASE("zeros over a record") {
+    for (auto i = log.ends[0]; i < log.ends[1]; ++i)
+      damaged[i] = '\0';
+  }
+  CHECK(readable_log_length(damaged) == damaged.size());
+  write_all(f.mem.get(), log.name, damaged);
+  CHECK(puts_found(&f.tail, "/db", sizes) == -1);
+}
+
+namespace {
+
+// A fresh directory under the system temp folder, removed afterwards.
+struct temp_dir {
+  fs::path root;
+
+  temp_dir() {
+    std::random_device rd;
+    root = fs::temp_directory_path()
+           / ("corvus-log-test-" + std::to_string(rd()) + "-"
+              + std::to_string(rd()));
+    fs::create_directories(root);
+  }
+
+  ~temp_dir() {
+    std::error_code err;
+    fs::remove_all(root, err);
+  }
+
+  std::string path(const std::string& sub) const {
+    return (root / sub).string();
+  }
+};
+
+} // namespace
+
+TEST_CASE("logs on real files are written into zero-filled space") {
+  temp_dir dir;
+  auto* env = real_files_env();
+  std::vector<size_t> sizes(300, 1000);
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(options(env), dir.path("db"), &raw).ok());
+  std::unique_ptr<leveldb::DB> db{raw};
+  auto log = log_in(env, dir.path("db"));
+  leveldb::WriteOptions sync;
+  sync.sync = true;
+  for (size_t i = 0; i < sizes.size(); ++i)
+    REQUIRE(db->Put(sync, "k" + std::to_string(i),
+                    value_of(static_cast<int>(i), sizes[i]))
+              .ok());
+  // A chunk ahead of the records, in whole chunks.
+  auto on_disk = fs::file_size(log);
+  CHECK(on_disk % (1 << 20) == 0);
+  auto data = read_all(leveldb::Env::Default(), log);
+  auto records = readable_log_length(data);
+  CHECK(records > 300 * 1000);
+  CHECK(on_disk >= records + (1 << 20));
+  CHECK(data.find_first_not_of('\0', records) == std::string::npos);
+  // What a killed process leaves: the files as they are now.
+  fs::copy(dir.path("db"), dir.path("killed"));
+  auto killed_log = dir.path("killed") + "/" + fs::path(log).filename().string();
+  SUBCASE("recovery finds every put") {
+    CHECK(puts_found(env, dir.path("killed"), sizes) == 300);
+  }
+  SUBCASE("a torn last put is dropped, the rest recovered") {
+    auto torn = data;
+    for (auto i = records - 300; i < records; ++i)
+      torn[i] = '\0';
+    write_all(leveldb::Env::Default(), killed_log, torn);
+    CHECK(puts_found(env, dir.path("killed"), sizes) == 299);
+  }
+  // Closed, the log is cut back to its records.
+  db.reset();
+  CHECK(fs::file_size(log) == records);
+  CHECK(puts_found(env, dir.path("db"), sizes) == 300);
+}
