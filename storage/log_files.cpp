@@ -49,9 +49,17 @@ private:
 /// the records so that filling never delays a commit's sync for long: the
 /// zeros of a chunk go to disk in the background (sync_file_range) and the
 /// next sync only commits the new size.
+///
+/// Filling writes every byte twice, which pays only while syncs are small:
+/// it saves one journal commit per sync. Measured here (2,000 synced
+/// writes each), appending against filling-then-overwriting took 1006 /
+/// 490 ms at 64 KiB per sync, 429 / 360 ms at 256 KiB and 225 / 292 ms at
+/// 1 MiB. So the log fills ahead only while its recent syncs average less
+/// than `fill_below`, and appends otherwise (bulk loads, catch-up).
 class preallocated_log : public leveldb::WritableFile {
 public:
   static constexpr uint64_t chunk = 1 << 20;
+  static constexpr uint64_t fill_below = 256 << 10;
   /// Appends gather up to this much before a write.
   static constexpr size_t buffer_limit = 64 << 10;
 
@@ -80,6 +88,9 @@ public:
       return status;
     if (::fdatasync(fd_) != 0)
       return io_error(name_, errno);
+    // A moving average, weighing the latest sync a quarter.
+    sync_bytes_ = (3 * sync_bytes_ + (written_ - synced_)) / 4;
+    synced_ = written_;
     return leveldb::Status::OK();
   }
 
@@ -98,8 +109,9 @@ private:
   leveldb::Status write_buffer() {
     if (buffer_.empty())
       return leveldb::Status::OK();
-    if (auto status = fill_ahead(written_ + buffer_.size()); !status.ok())
-      return status;
+    if (sync_bytes_ < fill_below)
+      if (auto status = fill_ahead(written_ + buffer_.size()); !status.ok())
+        return status;
     for (size_t done = 0; done < buffer_.size();) {
       auto n = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done,
                         static_cast<off_t>(written_ + done));
@@ -110,6 +122,7 @@ private:
       done += static_cast<size_t>(n);
     }
     written_ += buffer_.size();
+    filled_ = std::max(filled_, written_);
     buffer_.clear();
     return leveldb::Status::OK();
   }
@@ -144,6 +157,10 @@ private:
   uint64_t written_ = 0;
   /// Bytes of the file filled (zeros or records).
   uint64_t filled_ = 0;
+  /// Bytes of records synced.
+  uint64_t synced_ = 0;
+  /// Bytes per sync, recently.
+  uint64_t sync_bytes_ = 0;
 };
 
 class real_files : public log_tail_env {

@@ -287,3 +287,36 @@ TEST_CASE("logs on real files are written into zero-filled space") {
   CHECK(fs::file_size(log) == records);
   CHECK(puts_found(env, dir.path("db"), sizes) == 300);
 }
+
+TEST_CASE("logs with large syncs are appended, not filled") {
+  // Filling writes every byte twice; with a megabyte per sync it costs
+  // more than the journal commits it saves.
+  temp_dir dir;
+  auto* env = real_files_env();
+  auto opts = options(env);
+  opts.write_buffer_size = 64 << 20; // one log throughout
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(opts, dir.path("db"), &raw).ok());
+  std::unique_ptr<leveldb::DB> db{raw};
+  auto log = log_in(env, dir.path("db"));
+  leveldb::WriteOptions sync;
+  sync.sync = true;
+  std::vector<size_t> sizes(8, 1 << 20);
+  for (size_t i = 0; i < sizes.size(); ++i)
+    REQUIRE(db->Put(sync, "k" + std::to_string(i),
+                    value_of(static_cast<int>(i), sizes[i]))
+              .ok());
+  auto data = read_all(leveldb::Env::Default(), log);
+  CHECK(readable_log_length(data) == data.size());
+  CHECK(data.size() > 8 * (1 << 20));
+  // Small syncs that follow bring the filling back.
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(db->Put(sync, "small", "value").ok());
+  auto records = fs::file_size(log);
+  data = read_all(leveldb::Env::Default(), log);
+  CHECK(readable_log_length(data) < records);
+  CHECK(records - readable_log_length(data) >= (1 << 20));
+  db.reset();
+  fs::copy(dir.path("db"), dir.path("copy"));
+  CHECK(puts_found(env, dir.path("copy"), sizes) == 8);
+}
