@@ -320,3 +320,23 @@ TEST_CASE("logs with large syncs are appended, not filled") {
   fs::copy(dir.path("db"), dir.path("copy"));
   CHECK(puts_found(env, dir.path("copy"), sizes) == 8);
 }
+
+TEST_CASE("logs that are never synced are appended, not filled") {
+  temp_dir dir;
+  auto* env = real_files_env();
+  auto opts = options(env);
+  opts.write_buffer_size = 64 << 20; // one log throughout
+  leveldb::DB* raw = nullptr;
+  REQUIRE(leveldb::DB::Open(opts, dir.path("db"), &raw).ok());
+  std::unique_ptr<leveldb::DB> db{raw};
+  auto log = log_in(env, dir.path("db"));
+  std::vector<size_t> sizes(64, 64 << 10);
+  for (size_t i = 0; i < sizes.size(); ++i)
+    REQUIRE(db->Put(leveldb::WriteOptions{}, "k" + std::to_string(i),
+                    value_of(static_cast<int>(i), sizes[i]))
+              .ok());
+  // Only the first write filled ahead; the file has outgrown that.
+  auto data = read_all(leveldb::Env::Default(), log);
+  CHECK(data.size() > 4 * (1 << 20));
+  CHECK(readable_log_length(data) == data.size());
+}
