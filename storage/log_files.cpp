@@ -114,15 +114,9 @@ private:
     if (sync_bytes_ < fill_below && written_ - synced_ < fill_below)
       if (auto status = fill_ahead(written_ + buffer_.size()); !status.ok())
         return status;
-    for (size_t done = 0; done < buffer_.size();) {
-      auto n = ::pwrite(fd_, buffer_.data() + done, buffer_.size() - done,
-                        static_cast<off_t>(written_ + done));
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0)
-        return io_error(name_, errno);
-      done += static_cast<size_t>(n);
-    }
+    if (auto status = write_at(buffer_.data(), buffer_.size(), written_);
+        !status.ok())
+      return status;
     written_ += buffer_.size();
     filled_ = std::max(filled_, written_);
     buffer_.clear();
@@ -134,20 +128,28 @@ private:
     static const std::array<char, 64 << 10> zeros{};
     while (filled_ < end + chunk) {
       auto start = filled_;
-      for (uint64_t done = 0; done < chunk;) {
-        auto n = ::pwrite(fd_, zeros.data(),
-                          std::min<uint64_t>(zeros.size(), chunk - done),
-                          static_cast<off_t>(start + done));
-        if (n < 0 && errno == EINTR)
-          continue;
-        if (n < 0)
-          return io_error(name_, errno);
-        done += static_cast<uint64_t>(n);
-      }
+      for (uint64_t at = start; at < start + chunk; at += zeros.size())
+        if (auto status = write_at(zeros.data(), zeros.size(), at);
+            !status.ok())
+          return status;
       filled_ += chunk;
       // Start writing the zeros out now; a later fdatasync waits for them.
       ::sync_file_range(fd_, static_cast<off_t>(start),
                         static_cast<off_t>(chunk), SYNC_FILE_RANGE_WRITE);
+    }
+    return leveldb::Status::OK();
+  }
+
+  /// Writes all `size` bytes at `offset`, going on after short writes.
+  leveldb::Status write_at(const char* data, size_t size, uint64_t offset) {
+    for (size_t done = 0; done < size;) {
+      auto n = ::pwrite(fd_, data + done, size - done,
+                        static_cast<off_t>(offset + done));
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        return io_error(name_, errno);
+      done += static_cast<size_t>(n);
     }
     return leveldb::Status::OK();
   }

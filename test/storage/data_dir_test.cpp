@@ -1,13 +1,13 @@
 #include "storage/data_dir.hpp"
 
 #include "storage/document_store.hpp"
+#include "test/fixtures/temp_dir.hpp"
 #include "test/storage/store_model.hpp"
 
 #include <doctest/doctest.h>
 
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
 
 using namespace corvus;
@@ -16,34 +16,6 @@ using namespace corvus::test;
 namespace fs = std::filesystem;
 
 namespace {
-
-// A fresh directory under the system temp folder, removed afterwards.
-struct temp_dir {
-  fs::path root;
-
-  temp_dir() {
-    std::random_device rd;
-    root = fs::temp_directory_path()
-           / ("corvus-storage-test-" + std::to_string(rd()) + "-"
-              + std::to_string(rd()));
-    fs::create_directories(root);
-  }
-
-  ~temp_dir() {
-    std::error_code err;
-    fs::remove_all(root, err);
-  }
-
-  std::string path(const std::string& sub) const {
-    return (root / sub).string();
-  }
-
-  void write(const std::string& sub, const std::string& content) const {
-    fs::create_directories((root / sub).parent_path());
-    std::ofstream out{root / sub, std::ios::binary};
-    out << content;
-  }
-};
 
 std::string read_file(const fs::path& file) {
   std::ifstream in{file, std::ios::binary};

@@ -5,6 +5,7 @@
 
 #include "storage/log_files.hpp"
 #include "storage/log_tail.hpp"
+#include "test/fixtures/temp_dir.hpp"
 
 #include <doctest/doctest.h>
 
@@ -21,6 +22,7 @@
 #include <vector>
 
 using namespace corvus;
+using corvus::test::temp_dir;
 
 namespace fs = std::filesystem;
 
@@ -223,120 +225,97 @@ TEST_CASE("damage before intact records is left for LevelDB to report") {
 
 namespace {
 
-// A fresh directory under the system temp folder, removed afterwards.
-struct temp_dir {
-  fs::path root;
+/// A store on real files in a fresh directory, writing one log throughout
+/// (a memtable larger than any test here writes).
+struct real_store {
+  temp_dir dir;
+  leveldb::Env* env = real_files_env();
+  std::unique_ptr<leveldb::DB> db;
+  std::string log;
 
-  temp_dir() {
-    std::random_device rd;
-    root = fs::temp_directory_path()
-           / ("corvus-log-test-" + std::to_string(rd()) + "-"
-              + std::to_string(rd()));
-    fs::create_directories(root);
+  real_store() {
+    auto opts = options(env);
+    opts.write_buffer_size = 64 << 20;
+    leveldb::DB* raw = nullptr;
+    REQUIRE(leveldb::DB::Open(opts, dir.path("db"), &raw).ok());
+    db.reset(raw);
+    log = log_in(env, dir.path("db"));
   }
 
-  ~temp_dir() {
-    std::error_code err;
-    fs::remove_all(root, err);
+  /// Puts `k0`, `k1`, ... with values of `sizes`, each synced or not.
+  void put_all(const std::vector<size_t>& sizes, bool synced) {
+    leveldb::WriteOptions write;
+    write.sync = synced;
+    for (size_t i = 0; i < sizes.size(); ++i)
+      REQUIRE(db->Put(write, "k" + std::to_string(i),
+                      value_of(static_cast<int>(i), sizes[i]))
+                .ok());
   }
 
-  std::string path(const std::string& sub) const {
-    return (root / sub).string();
+  /// @returns the log's bytes as they are on disk.
+  std::string log_data() const {
+    return read_all(leveldb::Env::Default(), log);
   }
 };
 
 } // namespace
 
 TEST_CASE("logs on real files are written into zero-filled space") {
-  temp_dir dir;
-  auto* env = real_files_env();
+  real_store store;
   std::vector<size_t> sizes(300, 1000);
-  leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(options(env), dir.path("db"), &raw).ok());
-  std::unique_ptr<leveldb::DB> db{raw};
-  auto log = log_in(env, dir.path("db"));
-  leveldb::WriteOptions sync;
-  sync.sync = true;
-  for (size_t i = 0; i < sizes.size(); ++i)
-    REQUIRE(db->Put(sync, "k" + std::to_string(i),
-                    value_of(static_cast<int>(i), sizes[i]))
-              .ok());
+  store.put_all(sizes, true);
   // A chunk ahead of the records, in whole chunks.
-  auto on_disk = fs::file_size(log);
+  auto on_disk = fs::file_size(store.log);
   CHECK(on_disk % (1 << 20) == 0);
-  auto data = read_all(leveldb::Env::Default(), log);
+  auto data = store.log_data();
   auto records = readable_log_length(data);
   CHECK(records > 300 * 1000);
   CHECK(on_disk >= records + (1 << 20));
   CHECK(data.find_first_not_of('\0', records) == std::string::npos);
   // What a killed process leaves: the files as they are now.
-  fs::copy(dir.path("db"), dir.path("killed"));
-  auto killed_log = dir.path("killed") + "/" + fs::path(log).filename().string();
+  auto killed = store.dir.path("killed");
+  fs::copy(store.dir.path("db"), killed);
   SUBCASE("recovery finds every put") {
-    CHECK(puts_found(env, dir.path("killed"), sizes) == 300);
+    CHECK(puts_found(store.env, killed, sizes) == 300);
   }
   SUBCASE("a torn last put is dropped, the rest recovered") {
     auto torn = data;
     for (auto i = records - 300; i < records; ++i)
       torn[i] = '\0';
-    write_all(leveldb::Env::Default(), killed_log, torn);
-    CHECK(puts_found(env, dir.path("killed"), sizes) == 299);
+    write_all(leveldb::Env::Default(),
+              killed + "/" + fs::path(store.log).filename().string(), torn);
+    CHECK(puts_found(store.env, killed, sizes) == 299);
   }
   // Closed, the log is cut back to its records.
-  db.reset();
-  CHECK(fs::file_size(log) == records);
-  CHECK(puts_found(env, dir.path("db"), sizes) == 300);
+  store.db.reset();
+  CHECK(fs::file_size(store.log) == records);
+  CHECK(puts_found(store.env, store.dir.path("db"), sizes) == 300);
 }
 
 TEST_CASE("logs with large syncs are appended, not filled") {
   // Filling writes every byte twice; with a megabyte per sync it costs
   // more than the journal commits it saves.
-  temp_dir dir;
-  auto* env = real_files_env();
-  auto opts = options(env);
-  opts.write_buffer_size = 64 << 20; // one log throughout
-  leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(opts, dir.path("db"), &raw).ok());
-  std::unique_ptr<leveldb::DB> db{raw};
-  auto log = log_in(env, dir.path("db"));
-  leveldb::WriteOptions sync;
-  sync.sync = true;
+  real_store store;
   std::vector<size_t> sizes(8, 1 << 20);
-  for (size_t i = 0; i < sizes.size(); ++i)
-    REQUIRE(db->Put(sync, "k" + std::to_string(i),
-                    value_of(static_cast<int>(i), sizes[i]))
-              .ok());
-  auto data = read_all(leveldb::Env::Default(), log);
+  store.put_all(sizes, true);
+  auto data = store.log_data();
   CHECK(readable_log_length(data) == data.size());
   CHECK(data.size() > 8 * (1 << 20));
-  // Small syncs that follow bring the filling back.
-  for (int i = 0; i < 20; ++i)
-    REQUIRE(db->Put(sync, "small", "value").ok());
-  auto records = fs::file_size(log);
-  data = read_all(leveldb::Env::Default(), log);
-  CHECK(readable_log_length(data) < records);
-  CHECK(records - readable_log_length(data) >= (1 << 20));
-  db.reset();
-  fs::copy(dir.path("db"), dir.path("copy"));
-  CHECK(puts_found(env, dir.path("copy"), sizes) == 8);
+  // Small syncs that follow (overwriting the first puts) bring the
+  // filling back.
+  store.put_all(std::vector<size_t>(12, 10), true);
+  data = store.log_data();
+  CHECK(data.size() - readable_log_length(data) >= (1 << 20));
+  store.db.reset();
+  fs::copy(store.dir.path("db"), store.dir.path("copy"));
+  CHECK(puts_found(store.env, store.dir.path("copy"), {10, 10}) == 2);
 }
 
 TEST_CASE("logs that are never synced are appended, not filled") {
-  temp_dir dir;
-  auto* env = real_files_env();
-  auto opts = options(env);
-  opts.write_buffer_size = 64 << 20; // one log throughout
-  leveldb::DB* raw = nullptr;
-  REQUIRE(leveldb::DB::Open(opts, dir.path("db"), &raw).ok());
-  std::unique_ptr<leveldb::DB> db{raw};
-  auto log = log_in(env, dir.path("db"));
-  std::vector<size_t> sizes(64, 64 << 10);
-  for (size_t i = 0; i < sizes.size(); ++i)
-    REQUIRE(db->Put(leveldb::WriteOptions{}, "k" + std::to_string(i),
-                    value_of(static_cast<int>(i), sizes[i]))
-              .ok());
+  real_store store;
+  store.put_all(std::vector<size_t>(64, 64 << 10), false);
   // Only the first write filled ahead; the file has outgrown that.
-  auto data = read_all(leveldb::Env::Default(), log);
+  auto data = store.log_data();
   CHECK(data.size() > 4 * (1 << 20));
   CHECK(readable_log_length(data) == data.size());
 }
