@@ -3,12 +3,14 @@
 #include "storage/log_tail.hpp"
 
 #include <fcntl.h>
+#include <pthread.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <memory>
 
 namespace corvus {
 
@@ -171,6 +173,27 @@ class real_files : public log_tail_env {
 public:
   real_files() : log_tail_env(leveldb::Env::Default()) {
     // nop
+  }
+
+  /// LevelDB runs the flushes and compactions of every store on one thread
+  /// it starts on first need, which would keep the name of the thread that
+  /// needed it first (a database's committer, say).
+  void Schedule(void (*function)(void*), void* arg) override {
+    struct job {
+      void (*function)(void*);
+      void* arg;
+    };
+    target()->Schedule(
+      [](void* scheduled) {
+        std::unique_ptr<job> run{static_cast<job*>(scheduled)};
+        thread_local bool named = false;
+        if (!named) {
+          pthread_setname_np(pthread_self(), "leveldb-bg");
+          named = true;
+        }
+        run->function(run->arg);
+      },
+      new job{function, arg});
   }
 
   leveldb::Status NewWritableFile(const std::string& name,

@@ -36,7 +36,9 @@ public:
 
 /// @returns the Env of stores on real files: LevelDB's default Env, except
 ///          that logs are written into zero-filled space and read as
-///          `log_tail_env` reads them. Lives as long as the process.
+///          `log_tail_env` reads them, and that LevelDB's background
+///          thread (flushes, compactions) is named `leveldb-bg`. Lives as
+///          long as the process.
 leveldb::Env* real_files_env();
 
 } // namespace corvus

@@ -319,3 +319,18 @@ TEST_CASE("logs that are never synced are appended, not filled") {
   CHECK(data.size() > 4 * (1 << 20));
   CHECK(readable_log_length(data) == data.size());
 }
+
+TEST_CASE("LevelDB's background thread is named leveldb-bg") {
+  real_store store;
+  store.put_all(std::vector<size_t>(10, 1000), true);
+  // Flushes the memtable on the background thread and waits for it.
+  store.db->CompactRange(nullptr, nullptr);
+  auto found = false;
+  for (auto& task : fs::directory_iterator("/proc/self/task")) {
+    std::ifstream comm{task.path() / "comm"};
+    std::string name;
+    std::getline(comm, name);
+    found = found || name == "leveldb-bg";
+  }
+  CHECK(found);
+}
