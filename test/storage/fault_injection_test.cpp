@@ -22,15 +22,16 @@ namespace {
 struct fault_fixture {
   mem_env mem;
   fault_env env{mem.env.get()};
-  /// What the stores read their logs through when `zero_filled`.
+  /// What the stores read their logs through when logs are zero-filled.
   log_tail_env tail{&env};
-  /// Logs end in zeros after a crash, as Corvus writes them on real files
-  /// (storage/log_files.hpp); otherwise they are plain appended files.
-  bool zero_filled = false;
+  /// When not 0, logs end in this many zeros after a crash, as Corvus
+  /// writes them on real files (storage/log_files.hpp); otherwise they are
+  /// plain appended files.
+  uint64_t zero_tail = 0;
 
   store_options options(bool sync) {
     auto opts = mem.options();
-    opts.env = zero_filled ? static_cast<leveldb::Env*>(&tail) : &env;
+    opts.env = zero_tail > 0 ? static_cast<leveldb::Env*>(&tail) : &env;
     opts.sync = sync;
     // Small memtables: flushes and compactions happen while writing.
     opts.write_buffer_size = 32 << 10;
@@ -150,10 +151,8 @@ TEST_CASE_FIXTURE(fault_fixture,
                   "synced applies survive crashes; unsynced ones vanish "
                   "whole") {
   std::mt19937_64 rng{20240501};
-  uint64_t zero_tail = 0;
   SUBCASE("appended logs") {}
   SUBCASE("zero-filled logs") {
-    zero_filled = true;
     // Past a block's end, so that intact-looking block starts are searched.
     zero_tail = 40 << 10;
   }
