@@ -6,6 +6,7 @@
 
 #include "runtime/documents/batch_request.hpp"
 #include "runtime/documents/document_id.hpp"
+#include "runtime/text/utf8.hpp"
 #include "runtime/documents/include_paths.hpp"
 #include "runtime/documents/timestamp.hpp"
 #include "runtime/http/conflict_responses.hpp"

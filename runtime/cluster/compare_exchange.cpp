@@ -1,6 +1,7 @@
 #include "runtime/cluster/compare_exchange.hpp"
 
 #include "runtime/documents/document_id.hpp"
+#include "runtime/text/utf8.hpp"
 
 namespace corvus {
 

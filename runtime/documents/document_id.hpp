@@ -18,9 +18,6 @@ inline constexpr size_t max_document_id_bytes = 2048;
 ///          mapping; ASCII takes a fast path). @pre valid UTF-8
 std::string fold_case(std::string_view text);
 
-/// @returns whether `text` is well-formed UTF-8.
-bool is_valid_utf8(std::string_view text);
-
 /// Checks a document id given by a client.
 /// @returns ec::bad_request naming the problem: empty, too long, invalid
 ///          UTF-8, control characters, or a leading '/'.

@@ -1,6 +1,6 @@
 #include "runtime/http/query_string.hpp"
 
-#include "runtime/documents/document_id.hpp"
+#include "runtime/text/utf8.hpp"
 
 #include <charconv>
 #include <strings.h>

@@ -1,22 +1,40 @@
 #include "runtime/json/json.hpp"
 
+#include "runtime/text/utf8.hpp"
+
 #include <rapidjson/error/en.h>
 
 namespace corvus {
 
+namespace detail {
+
+outcome<done> json_input::check(std::string_view what) const {
+  auto at = first_invalid_utf8(text_, true);
+  if (at == std::string_view::npos)
+    return done{};
+  return make_failure(ec::bad_request,
+                      std::string{what} + " is not valid JSON: "
+                        + (text_[at] == '\0' ? "a NUL byte" : "invalid UTF-8")
+                        + " (at byte " + std::to_string(at) + ")");
+}
+
+} // namespace detail
+
 outcome<done> parse_json(std::string_view text, rapidjson::Document& doc,
                          std::string_view what) {
+  detail::json_input input{text};
+  if (auto checked = input.check(what); !checked)
+    return checked.error();
   // Full precision keeps 64-bit etags exact; stop-when-done would accept
   // trailing garbage, so it stays off.
   // Populated through a depth guard, so that no later recursion over the
   // value (Accept, copies) can run out of stack.
   rapidjson::Reader reader;
-  rapidjson::MemoryStream stream{text.data(), text.size()};
+  auto stream = input.stream();
   bool too_deep = false;
   auto generate = [&](rapidjson::Document& handler) {
     depth_guard<rapidjson::Document> guard{handler};
     reader.Parse<rapidjson::kParseFullPrecisionFlag
-                 | rapidjson::kParseValidateEncodingFlag
                  | rapidjson::kParseIterativeFlag>(stream, guard);
     too_deep = guard.too_deep();
     return !reader.HasParseError();

@@ -7,7 +7,6 @@
 #include "runtime/failure.hpp"
 
 #include <rapidjson/document.h>
-#include <rapidjson/memorystream.h>
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
@@ -79,7 +78,7 @@ std::string write_json(Write&& write) {
   return write_json(0, std::forward<Write>(write));
 }
 
-/// Parses `text` into `doc`.
+/// Parses `text` into `doc`; invalid UTF-8 is refused.
 /// @returns ec::bad_request with RapidJSON's reason and byte offset, where
 ///          `what` names the input in the message ("request body").
 outcome<done> parse_json(std::string_view text, rapidjson::Document& doc,
@@ -181,6 +180,35 @@ private:
 /// The failure for input nested deeper than max_json_depth.
 failure json_too_deep_failure(std::string_view what);
 
+namespace detail {
+
+/// A JSON text made ready for RapidJSON's fast path. RapidJSON copies
+/// strings sixteen bytes at a time (SSE2) only from a NUL-terminated
+/// StringStream, and only when it need not check UTF-8 byte by byte as it
+/// goes: that check made string-heavy input (documents, compare-exchange
+/// values) parse five times slower. So the text is checked in one pass
+/// first (UTF-8, and no NUL byte: JSON never holds one, and the copy ends
+/// at the first) and then read from a terminated copy.
+class json_input {
+public:
+  explicit json_input(std::string_view text) : text_(text) {
+    // nop
+  }
+
+  /// @returns ec::bad_request naming the first byte that is not UTF-8 or
+  ///          is NUL.
+  outcome<done> check(std::string_view what) const;
+
+  rapidjson::StringStream stream() const {
+    return rapidjson::StringStream{text_.c_str()};
+  }
+
+private:
+  std::string text_;
+};
+
+} // namespace detail
+
 /// Feeds `text` to a SAX `handler` in one pass, iteratively: numbers arrive
 /// as raw text (RawNumber, so they keep the client's exact spelling),
 /// invalid UTF-8 is refused, and so is nesting beyond max_json_depth.
@@ -189,11 +217,13 @@ failure json_too_deep_failure(std::string_view what);
 template <class Handler>
 outcome<done> parse_sax(std::string_view text, Handler& handler,
                         std::string_view what) {
+  detail::json_input input{text};
+  if (auto checked = input.check(what); !checked)
+    return checked.error();
   rapidjson::Reader reader;
-  rapidjson::MemoryStream stream{text.data(), text.size()};
+  auto stream = input.stream();
   depth_guard<Handler> guard{handler};
   reader.Parse<rapidjson::kParseNumbersAsStringsFlag
-               | rapidjson::kParseValidateEncodingFlag
                | rapidjson::kParseIterativeFlag>(stream, guard);
   if (guard.too_deep())
     return json_too_deep_failure(what);

@@ -19,15 +19,6 @@ TEST_CASE("folding keeps bytes that are not UTF-8") {
   CHECK(fold_case(bad) == std::string{"a\xff" "b"});
 }
 
-TEST_CASE("UTF-8 validation rejects malformed sequences") {
-  CHECK(is_valid_utf8("plain"));
-  CHECK(is_valid_utf8("日本語"));
-  CHECK_FALSE(is_valid_utf8("\xc3"));           // truncated
-  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));       // overlong '/'
-  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));   // surrogate
-  CHECK_FALSE(is_valid_utf8("\xf5\x80\x80\x80")); // beyond U+10FFFF
-}
-
 TEST_CASE("document ids are validated") {
   CHECK(validate_document_id("users/1"));
   CHECK(validate_document_id("ünïcödé"));

@@ -1,0 +1,56 @@
+// UTF-8 checks of whole texts, including the eight-byte ASCII fast path.
+
+#include "runtime/text/utf8.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace corvus;
+
+namespace {
+
+constexpr auto none = std::string_view::npos;
+
+} // namespace
+
+TEST_CASE("UTF-8 validation rejects malformed sequences") {
+  CHECK(is_valid_utf8("plain"));
+  CHECK(is_valid_utf8("日本語"));
+  CHECK(is_valid_utf8(""));
+  CHECK_FALSE(is_valid_utf8("\xc3"));             // truncated
+  CHECK_FALSE(is_valid_utf8("\xc0\xaf"));         // overlong '/'
+  CHECK_FALSE(is_valid_utf8("\xed\xa0\x80"));     // surrogate
+  CHECK_FALSE(is_valid_utf8("\xf5\x80\x80\x80")); // beyond U+10FFFF
+  CHECK_FALSE(is_valid_utf8("\x80"));             // continuation alone
+}
+
+TEST_CASE("the first invalid byte is found wherever it is") {
+  // Every position relative to the eight-byte words, in long ASCII runs.
+  for (size_t at = 0; at < 40; ++at) {
+    std::string text(40, 'a');
+    text[at] = '\xff';
+    CHECK_EQ(first_invalid_utf8(text), at);
+    text[at] = '\xc3'; // a lead byte whose continuation is missing
+    CHECK_EQ(first_invalid_utf8(text), at);
+  }
+  // A sequence split across two words is fine.
+  std::string split = "1234567\xc3\xa9" "abcdefgh";
+  CHECK_EQ(first_invalid_utf8(split), none);
+  CHECK_EQ(first_invalid_utf8(split.substr(0, 8)), 7u); // cut in the middle
+}
+
+TEST_CASE("NUL bytes count only when asked") {
+  for (size_t at = 0; at < 24; ++at) {
+    std::string text(24, 'x');
+    text[at] = '\0';
+    CHECK_EQ(first_invalid_utf8(text), none);
+    CHECK_EQ(first_invalid_utf8(text, true), at);
+  }
+  // Bytes of 0x01 after a zero make the word test fire: the slow path
+  // still finds the zero where it is.
+  std::string ones(16, '\x01');
+  ones[9] = '\0';
+  CHECK_EQ(first_invalid_utf8(ones, true), 9u);
+  CHECK_EQ(first_invalid_utf8(std::string(16, '\x01'), true), none);
+}
