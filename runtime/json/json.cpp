@@ -4,7 +4,34 @@
 
 #include <rapidjson/error/en.h>
 
+#include <cstdint>
+#include <cstring>
+
 namespace corvus {
+
+size_t unescaped_prefix(const char* s, size_t n) {
+  constexpr uint64_t ones = 0x0101010101010101ull;
+  constexpr uint64_t highs = 0x8080808080808080ull;
+  // Whether a word holds a byte below `limit` (at most 128): exact, as
+  // bytes of 128 and more never count.
+  auto has_less = [](uint64_t w, uint64_t limit) {
+    return ((w - ones * limit) & ~w & highs) != 0;
+  };
+  size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    uint64_t w;
+    std::memcpy(&w, s + i, sizeof w);
+    if (has_less(w, 0x20) || has_less(w ^ (ones * '"'), 1)
+        || has_less(w ^ (ones * '\\'), 1))
+      break;
+  }
+  for (; i < n; ++i) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x20 || c == '"' || c == '\\')
+      break;
+  }
+  return i;
+}
 
 namespace detail {
 

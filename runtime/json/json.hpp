@@ -33,12 +33,39 @@ public:
     // nop
   }
 
+  /// Appends bytes that need no escaping (see the writer's string scan).
+  void append(const char* s, size_t n) {
+    out_.append(s, n);
+  }
+
 private:
   std::string& out_;
 };
 
+/// @returns how many bytes from `s` on (at most `n`) a JSON string holds
+///          as they are: none of them a quote, a backslash or a control
+///          character. Eight bytes are tested at a time.
+size_t unescaped_prefix(const char* s, size_t n);
+
 /// A RapidJSON writer producing compact JSON into a std::string.
 using json_writer = rapidjson::Writer<string_sink>;
+
+} // namespace corvus
+
+// RapidJSON's writer puts strings out one byte at a time through Put, unless
+// this scan hands it runs it may copy whole (it has one of its own only for
+// StringBuffer). Strings dominate documents and compare-exchange values.
+template <>
+inline bool rapidjson::Writer<corvus::string_sink>::ScanWriteUnescapedString(
+  rapidjson::StringStream& is, size_t length) {
+  auto done = is.Tell();
+  auto run = corvus::unescaped_prefix(is.src_, length - done);
+  os_->append(is.src_, run);
+  is.src_ += run;
+  return done + run < length;
+}
+
+namespace corvus {
 
 /// Writes `key` as an object key, and `s` as a JSON string (any bytes,
 /// with their length; no terminating NUL needed).

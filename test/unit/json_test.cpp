@@ -1,6 +1,7 @@
-// parse_json and parse_sax: strings copied by the sixteen-byte path come out
-// exactly as written, and what that path cannot check (UTF-8, NUL bytes) is
-// refused before it runs.
+// JSON text in and out. Parsing: strings copied by the sixteen-byte path
+// come out exactly as written, and what that path cannot check (UTF-8, NUL
+// bytes) is refused before it runs. Writing: strings copied in runs come
+// out escaped where they must be, wherever the escape falls.
 
 #include "runtime/json/json.hpp"
 
@@ -87,4 +88,30 @@ TEST_CASE("syntax errors keep RapidJSON's reason and offset") {
   CHECK(error_of(R"({"a":1} {})")
         == "the body is not valid JSON: The document root must not be "
            "followed by other values. (at byte 8)");
+}
+
+TEST_CASE("written strings escape what they must, wherever it falls") {
+  for (size_t at = 0; at < 40; ++at) {
+    for (std::string special :
+         {std::string{"\""}, std::string{"\\"}, std::string{"\n"},
+          std::string{"\x1f"}, std::string{"\0", 1}, std::string{"é"},
+          std::string{"\x7f"}}) {
+      std::string raw(48, 'y');
+      auto value = raw.substr(0, at) + special + raw.substr(at);
+      auto text = write_json([&](json_writer& w) { write_string(w, value); });
+      std::string escaped = special == "\"" ? "\\\""
+                            : special == "\\" ? "\\\\"
+                            : special == "\n" ? "\\n"
+                            : special == "\x1f" ? "\\u001F"
+                            : special == std::string{"\0", 1} ? "\\u0000"
+                                                             : special;
+      CHECK(text == "\"" + raw.substr(0, at) + escaped + raw.substr(at) + "\"");
+      rapidjson::Document doc;
+      REQUIRE(parse_json(text, doc, "t"));
+      CHECK(std::string(doc.GetString(), doc.GetStringLength()) == value);
+    }
+  }
+  CHECK(write_json([](json_writer& w) { write_string(w, ""); }) == "\"\"");
+  CHECK(unescaped_prefix("abcdefgh\"", 9) == 8);
+  CHECK(unescaped_prefix("abc", 2) == 2);
 }
