@@ -1,28 +1,34 @@
 #include "runtime/json/json.hpp"
 
+#include "runtime/text/byte_words.hpp"
 #include "runtime/text/utf8.hpp"
 
 #include <rapidjson/error/en.h>
 
-#include <cstdint>
-#include <cstring>
-
 namespace corvus {
 
+namespace {
+
+failure not_valid_json(std::string_view what, std::string_view reason,
+                       size_t offset) {
+  std::string msg{what};
+  msg += " is not valid JSON: ";
+  msg += reason;
+  msg += " (at byte ";
+  msg += std::to_string(offset);
+  msg += ')';
+  return make_failure(ec::bad_request, std::move(msg));
+}
+
+} // namespace
+
 size_t unescaped_prefix(const char* s, size_t n) {
-  constexpr uint64_t ones = 0x0101010101010101ull;
-  constexpr uint64_t highs = 0x8080808080808080ull;
-  // Whether a word holds a byte below `limit` (at most 128): exact, as
-  // bytes of 128 and more never count.
-  auto has_less = [](uint64_t w, uint64_t limit) {
-    return ((w - ones * limit) & ~w & highs) != 0;
-  };
+  namespace bw = byte_words;
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
-    uint64_t w;
-    std::memcpy(&w, s + i, sizeof w);
-    if (has_less(w, 0x20) || has_less(w ^ (ones * '"'), 1)
-        || has_less(w ^ (ones * '\\'), 1))
+    auto word = bw::load(s + i);
+    if (bw::has_byte_below(word, 0x20) || bw::has_byte(word, '"')
+        || bw::has_byte(word, '\\'))
       break;
   }
   for (; i < n; ++i) {
@@ -39,10 +45,9 @@ outcome<done> json_input::check(std::string_view what) const {
   auto at = first_invalid_utf8(text_, true);
   if (at == std::string_view::npos)
     return done{};
-  return make_failure(ec::bad_request,
-                      std::string{what} + " is not valid JSON: "
-                        + (text_[at] == '\0' ? "a NUL byte" : "invalid UTF-8")
-                        + " (at byte " + std::to_string(at) + ")");
+  return not_valid_json(what,
+                        text_[at] == '\0' ? "a NUL byte" : "invalid UTF-8",
+                        at);
 }
 
 } // namespace detail
@@ -84,13 +89,7 @@ failure json_too_deep_failure(std::string_view what) {
 
 failure json_parse_failure(rapidjson::ParseErrorCode code, size_t offset,
                            std::string_view what) {
-  std::string msg{what};
-  msg += " is not valid JSON: ";
-  msg += rapidjson::GetParseError_En(code);
-  msg += " (at byte ";
-  msg += std::to_string(offset);
-  msg += ')';
-  return make_failure(ec::bad_request, std::move(msg));
+  return not_valid_json(what, rapidjson::GetParseError_En(code), offset);
 }
 
 void append_json_string(std::string& out, std::string_view s) {

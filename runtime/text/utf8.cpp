@@ -1,7 +1,6 @@
 #include "runtime/text/utf8.hpp"
 
-#include <cstdint>
-#include <cstring>
+#include "runtime/text/byte_words.hpp"
 
 namespace corvus {
 
@@ -46,17 +45,14 @@ void encode_utf8(std::string& out, long cp) {
 }
 
 size_t first_invalid_utf8(std::string_view text, bool nul_is_invalid) {
-  constexpr uint64_t high_bits = 0x8080808080808080ull;
-  constexpr uint64_t low_bits = 0x0101010101010101ull;
+  namespace bw = byte_words;
   size_t pos = 0;
   while (pos < text.size()) {
     if (pos + 8 <= text.size()) {
-      uint64_t word;
-      std::memcpy(&word, text.data() + pos, sizeof word);
-      // Eight ASCII bytes; when NUL counts, none of them zero (the test
-      // may flag a non-zero byte after a zero one: the slow path decides).
-      if ((word & high_bits) == 0
-          && !(nul_is_invalid && ((word - low_bits) & high_bits) != 0)) {
+      // Eight ASCII bytes, none of them NUL when NUL counts.
+      auto word = bw::load(text.data() + pos);
+      if (bw::all_ascii(word)
+          && !(nul_is_invalid && bw::has_byte_below(word, 1))) {
         pos += 8;
         continue;
       }

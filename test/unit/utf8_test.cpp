@@ -1,5 +1,6 @@
 // UTF-8 checks of whole texts, including the eight-byte ASCII fast path.
 
+#include "runtime/text/byte_words.hpp"
 #include "runtime/text/utf8.hpp"
 
 #include <doctest/doctest.h>
@@ -53,4 +54,29 @@ TEST_CASE("NUL bytes count only when asked") {
   ones[9] = '\0';
   CHECK_EQ(first_invalid_utf8(ones, true), 9u);
   CHECK_EQ(first_invalid_utf8(std::string(16, '\x01'), true), none);
+}
+
+TEST_CASE("word tests find a byte wherever it is, and only then") {
+  namespace bw = byte_words;
+  // Every byte value at every position, among neighbours that could
+  // borrow (0x00, 0x01) or look negative (0x80 and up).
+  for (int filler : {0x01, 0x20, 0x7f, 0x80, 0xff}) {
+    for (int b = 0; b < 256; ++b) {
+      for (int at = 0; at < 8; ++at) {
+        std::string bytes(8, static_cast<char>(filler));
+        bytes[at] = static_cast<char>(b);
+        auto word = bw::load(bytes.data());
+        auto below = [&](int limit) {
+          for (unsigned char c : bytes)
+            if (c < limit)
+              return true;
+          return false;
+        };
+        CHECK_EQ(bw::has_byte_below(word, 1), below(1));
+        CHECK_EQ(bw::has_byte_below(word, 0x20), below(0x20));
+        CHECK_EQ(bw::has_byte(word, '"'), bytes.find('"') != std::string::npos);
+        CHECK_EQ(bw::all_ascii(word), b < 0x80 && filler < 0x80);
+      }
+    }
+  }
 }
