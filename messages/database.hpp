@@ -51,9 +51,11 @@ struct transaction_answer {
 /// One executed transaction on its way from a database actor to its
 /// committer: its writes (possibly none), the state after it, and its
 /// answer. The committer makes every entry that arrived before a sync
-/// durable with that sync.
+/// durable with that sync. The writes are shared, not copied, with the
+/// database actor, whose transactions read them until they are durable
+/// (a replication batch carries up to 64 MiB of them).
 struct commit_entry {
-  std::vector<document_write> writes;
+  std::shared_ptr<const std::vector<document_write>> writes;
   database_state state;
   transaction_answer answer;
 };

@@ -701,6 +701,16 @@ int64_t document_store::conflict_count() const {
 
 outcome<done> document_store::apply(const std::vector<document_write>& writes,
                                     const database_state& new_state) {
+  std::vector<const document_write*> each;
+  each.reserve(writes.size());
+  for (auto& w : writes)
+    each.push_back(&w);
+  return apply(each, new_state);
+}
+
+outcome<done>
+document_store::apply(const std::vector<const document_write*>& writes,
+                      const database_state& new_state) {
   auto& s = *impl_;
   if (!s.write_failure.empty())
     return make_failure(ec::storage_failure,
@@ -719,7 +729,8 @@ outcome<done> document_store::apply(const std::vector<document_write>& writes,
   s.batch.Clear();
   s.delta_count = 0;
   auto counts = s.counts;
-  for (auto& w : writes) {
+  for (auto* each : writes) {
+    auto& w = *each;
     auto& rec = w.record;
     if (!etags_positive(w))
       return make_failure(ec::internal_error,

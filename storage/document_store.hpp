@@ -142,6 +142,11 @@ public:
   outcome<done> apply(const std::vector<document_write>& writes,
                       const database_state& new_state);
 
+  /// The same for writes held elsewhere (a committer's batch points into
+  /// the transactions it gathered).
+  outcome<done> apply(const std::vector<const document_write*>& writes,
+                      const database_state& new_state);
+
 private:
   struct impl;
   explicit document_store(std::unique_ptr<impl> ptr);

@@ -57,13 +57,12 @@ promise_answer(caf::typed_response_promise<void> rp) {
 outcome<std::optional<document_record>>
 uncommitted_lookup::find(std::string_view key, bool with_body) {
   if (auto i = uncommitted_.find(std::string{key}); i != uncommitted_.end()) {
+    auto& found = i->second.record();
     // A conflict version written last: the id has no live version.
-    if (is_conflict_version(i->second))
+    if (is_conflict_version(found))
       return std::optional<document_record>{};
-    auto found = i->second;
-    if (!with_body)
-      found.json.clear();
-    return std::optional<document_record>{std::move(found)};
+    return std::optional<document_record>{with_body ? found
+                                                    : header_of(found)};
   }
   if (!with_body)
     return store_.find(key);
@@ -112,7 +111,10 @@ void database_instance_state::run_transaction(
     return;
   }
   state = executed->state;
-  for (auto& w : executed->writes) {
+  auto writes = std::make_shared<const std::vector<document_write>>(
+    std::move(executed->writes));
+  for (size_t index = 0; index < writes->size(); ++index) {
+    auto& w = (*writes)[index];
     if (is_conflict_version(w.record) || !w.removed_conflicts.empty()) {
       // What the id's conflicts are after this write, for later readers.
       uncommitted_lookup before{*store, uncommitted, uncommitted_conflicts,
@@ -137,7 +139,7 @@ void database_instance_state::run_transaction(
       uncommitted_conflicts.insert_or_assign(
         w.key, pending_conflicts{w.record.etag, std::move(versions)});
     }
-    uncommitted.insert_or_assign(w.key, w.record);
+    uncommitted.insert_or_assign(w.key, uncommitted_write{writes, index});
     uncommitted_order.emplace_back(w.record.etag, w.key);
     if (local_work)
       local_written = std::max(local_written, w.record.etag);
@@ -145,7 +147,7 @@ void database_instance_state::run_transaction(
   // Even a transaction that wrote nothing goes through the committer: its
   // answer may rest on writes that are not durable yet.
   commit_entry entry;
-  entry.writes = std::move(executed->writes);
+  entry.writes = std::move(writes);
   entry.state = state;
   entry.answer.ok = [answer, result = std::move(executed->result)]() mutable {
     answer(std::move(result));
@@ -164,7 +166,7 @@ void database_instance_state::on_durable(commit_report& report) {
          && uncommitted_order.front().first <= report.last_etag) {
     auto& [etag, key] = uncommitted_order.front();
     if (auto i = uncommitted.find(key);
-        i != uncommitted.end() && i->second.etag == etag)
+        i != uncommitted.end() && i->second.record().etag == etag)
       uncommitted.erase(i);
     if (auto i = uncommitted_conflicts.find(key);
         i != uncommitted_conflicts.end() && i->second.etag == etag)

@@ -63,13 +63,24 @@ struct pending_conflicts {
   std::vector<document_record> versions;
 };
 
+/// A write not yet durable: one of the writes of its transaction, which
+/// the committer holds as well.
+struct uncommitted_write {
+  std::shared_ptr<const std::vector<document_write>> transaction;
+  size_t index = 0;
+
+  const document_record& record() const {
+    return (*transaction)[index].record;
+  }
+};
+
 /// What transactions read: the writes not yet durable first, then the
 /// store.
 class uncommitted_lookup : public document_lookup {
 public:
   uncommitted_lookup(
     const document_store& store,
-    const std::unordered_map<std::string, document_record>& uncommitted,
+    const std::unordered_map<std::string, uncommitted_write>& uncommitted,
     const std::unordered_map<std::string, pending_conflicts>& conflicts,
     int64_t conflict_versions)
     : store_(store),
@@ -87,7 +98,7 @@ public:
 
 private:
   const document_store& store_;
-  const std::unordered_map<std::string, document_record>& uncommitted_;
+  const std::unordered_map<std::string, uncommitted_write>& uncommitted_;
   const std::unordered_map<std::string, pending_conflicts>& conflicts_;
   /// Conflict versions stored or on their way: none means no look-up.
   int64_t conflict_versions_;
@@ -157,7 +168,7 @@ struct database_instance_state {
   /// commits are on their way to disk).
   database_state state;
   /// Every write executed but not yet durable, by key (latest version).
-  std::unordered_map<std::string, document_record> uncommitted;
+  std::unordered_map<std::string, uncommitted_write> uncommitted;
   /// The same writes as (etag, key) in execution order, so that a report
   /// retires exactly what became durable.
   std::deque<std::pair<int64_t, std::string>> uncommitted_order;

@@ -8,7 +8,6 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
-#include <iterator>
 
 namespace corvus {
 
@@ -16,7 +15,7 @@ namespace {
 
 uint64_t bytes_of(const commit_entry& entry) {
   uint64_t n = 0;
-  for (auto& w : entry.writes)
+  for (auto& w : *entry.writes)
     n += w.key.size() + w.record.json.size() + w.record.change_vector.size()
          + 64;
   return n;
@@ -32,13 +31,14 @@ void storage_committer_state::drain() {
   // last one taken carries the state after all of them.
   size_t taken = 0;
   uint64_t bytes = 0;
-  std::vector<document_write> writes;
+  // The entries keep their writes alive until the batch is done.
+  std::vector<const document_write*> writes;
   for (; taken < pending.size() && (taken == 0 || bytes < config.max_batch_bytes);
        ++taken) {
     auto& entry = pending[taken];
     bytes += bytes_of(entry);
-    std::move(entry.writes.begin(), entry.writes.end(),
-              std::back_inserter(writes));
+    for (auto& w : *entry.writes)
+      writes.push_back(&w);
   }
   auto state = pending[taken - 1].state;
   std::vector<commit_entry> batch(std::make_move_iterator(pending.begin()),

@@ -55,6 +55,13 @@ struct document_record {
   }
 };
 
+/// @returns `r` without its body: what a write needs of a version it
+///          replaces, and what a reader asking for no body gets.
+inline document_record header_of(const document_record& r) {
+  return {r.id,           r.collection, r.etag,      r.change_vector,
+          r.last_modified, r.flags,     r.tombstone, {}};
+}
+
 /// One write of a transaction: the new version of a document (a live
 /// document, a tombstone, or a conflict version: `record.flags` has
 /// document_flag::conflicted), the live version it replaces, and the

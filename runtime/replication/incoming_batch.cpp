@@ -132,13 +132,6 @@ outcome<std::string> content_of(const document_record& r) {
          + doc->body;
 }
 
-// @returns `r` without its body (what a write needs of a replaced version).
-document_record header_of(const document_record& r) {
-  auto h = r;
-  h.json.clear();
-  return h;
-}
-
 // Renders the stored JSON of `r` again with its computed metadata set to
 // the record's change vector, time and flags (a version keeps its body and
 // user metadata wherever it is stored).

@@ -104,6 +104,40 @@ TEST_CASE_FIXTURE(database_fixture, "transactions that queue up share one "
   self->send_exit(db, caf::exit_reason::user_shutdown);
 }
 
+TEST_CASE_FIXTURE(database_fixture, "a transaction reads the writes still "
+                                    "on their way to disk") {
+  auto db = spawn_database();
+  auto store = store_of(db);
+  auto syncs_before = env.syncs();
+  auto first = request<transaction_result>(db, put("users/1"));
+  // Checked against the first write, which no sync made durable yet.
+  auto second = request<transaction_result>(
+    db, put("users/1", {cv_expectation::mode::must_match,
+                        "A:1-" + store->state().db_id}));
+  auto stale = request<transaction_result>(
+    db, put("users/1", {cv_expectation::mode::must_match,
+                        "A:1-" + store->state().db_id}));
+  run();
+  auto db_id = store->state().db_id;
+  CHECK(value_of(std::move(**first)).results[0].change_vector
+        == "A:1-" + db_id);
+  CHECK(value_of(std::move(**second)).results[0].change_vector
+        == "A:2-" + db_id);
+  CHECK(error_code_of(**stale) == ec::concurrency_violation);
+  // Both writes of the id went down in one batch, the second replacing the
+  // first: one version and one etag entry are left.
+  CHECK(env.syncs() - syncs_before == 1);
+  auto doc = store->get("users/1");
+  REQUIRE(doc);
+  REQUIRE(*doc);
+  CHECK((*doc)->etag == 2);
+  auto changes = store->changes_since(0, 10);
+  REQUIRE(changes);
+  REQUIRE(changes->size() == 1);
+  CHECK((*changes)[0].record.etag == 2);
+  self->send_exit(db, caf::exit_reason::user_shutdown);
+}
+
 TEST_CASE_FIXTURE(database_fixture, "HiLo ranges are durable like documents") {
   auto db = spawn_database();
   auto range = value_of(ask<hilo_range>(db, hilo_request{"users", 0, 0, "/",

@@ -195,19 +195,19 @@ TEST_CASE("accepted etags per source survive reopening") {
   state.change_vector = "A:0-" + state.db_id;
   state.accepted_etags = {{"8YlB6x2uO0i9qAy6rjaR1w", 17},
                           {"hb0jT0Fq9kS5xJ1wdc7W1g", int64_t{1} << 40}};
-  unwrap(store->apply({}, state));
+  unwrap(store->apply(std::vector<document_write>{}, state));
   CHECK(unwrap(store->stats()).state == state);
   CHECK(unwrap(store->durable_state()) == state);
   store.reset();
   store = open_document_store(m, "/db", false);
   CHECK(store->state() == state);
   state.accepted_etags.erase("8YlB6x2uO0i9qAy6rjaR1w");
-  unwrap(store->apply({}, state));
+  unwrap(store->apply(std::vector<document_write>{}, state));
   CHECK(unwrap(store->stats()).state == state);
   SUBCASE("a source that is no database id is refused") {
     auto bad = state;
     bad.accepted_etags["B"] = 1;
-    auto res = store->apply({}, bad);
+    auto res = store->apply(std::vector<document_write>{}, bad);
     REQUIRE(!res);
     CHECK(res.error().code == ec::internal_error);
     CHECK(store->state() == state);

@@ -249,7 +249,7 @@ TEST_CASE("state-only applies and empty batches") {
   auto store = open_document_store(m);
   auto state = store->state();
   state.change_vector = "A:0-" + state.db_id + ", B:9-8YlB6x2uO0i9qAy6rjaR1w";
-  unwrap(store->apply({}, state));
+  unwrap(store->apply(std::vector<document_write>{}, state));
   CHECK(store->state() == state);
   CHECK(unwrap(store->stats()).state == state);
 }
@@ -264,7 +264,7 @@ TEST_CASE("writes contradicting the store are refused without writing") {
   SUBCASE("another database id") {
     auto state = model.state;
     state.db_id = "AAAAAAAAAAAAAAAAAAAAAA";
-    auto res = store->apply({}, state);
+    auto res = store->apply(std::vector<document_write>{}, state);
     REQUIRE(!res);
     CHECK(res.error().code == ec::internal_error);
   }
