@@ -514,11 +514,11 @@ document_store::get_many(const std::vector<std::string>& keys) const {
 }
 
 outcome<std::optional<document_record>>
-document_store::find(std::string_view key) const {
+document_store::find(std::string_view key, bool with_body) const {
   // Two reads must agree: a concurrent write may turn the document into a
   // tombstone or back between them.
   snapshot_guard snapshot{*impl_->db};
-  auto doc = impl_->read(snapshot.options(), key, false, false);
+  auto doc = impl_->read(snapshot.options(), key, false, with_body);
   if (!doc || *doc)
     return doc;
   return impl_->read(snapshot.options(), key, true, false);

@@ -90,9 +90,11 @@ public:
   outcome<std::vector<std::optional<document_record>>>
   get_many(const std::vector<std::string>& keys) const;
 
-  /// @returns the document or tombstone stored under `key` without its body
-  ///          (what the transaction core needs for its checks).
-  outcome<std::optional<document_record>> find(std::string_view key) const;
+  /// @returns the document or tombstone stored under `key`, without the
+  ///          document's body unless `with_body` (the transaction core's
+  ///          checks need none; replication compares contents).
+  outcome<std::optional<document_record>> find(std::string_view key,
+                                               bool with_body = false) const;
 
   /// @returns live documents in key order, filtered and paged by `req`.
   outcome<std::vector<document_record>>

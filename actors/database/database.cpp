@@ -64,12 +64,7 @@ uncommitted_lookup::find(std::string_view key, bool with_body) {
     return std::optional<document_record>{with_body ? found
                                                     : header_of(found)};
   }
-  if (!with_body)
-    return store_.find(key);
-  auto live = store_.get(key);
-  if (!live || *live)
-    return live;
-  return store_.find(key);
+  return store_.find(key, with_body);
 }
 
 outcome<std::vector<document_record>>

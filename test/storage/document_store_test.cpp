@@ -69,7 +69,7 @@ TEST_CASE("documents round trip with every field") {
   CHECK(many[2]->id == "Users/1-A");
 }
 
-TEST_CASE("find returns the header of documents and tombstones") {
+TEST_CASE("find returns documents and tombstones, bodies on request") {
   mem_env m;
   auto store = open_document_store(m);
   store_model model{store->state()};
@@ -88,6 +88,16 @@ TEST_CASE("find returns the header of documents and tombstones") {
   CHECK(b->tombstone);
   CHECK(b->etag == 3);
   CHECK(!unwrap(store->get("b")));
+  // Asked for bodies: the document's, and a tombstone as before.
+  auto full = unwrap(store->find("a", true));
+  REQUIRE(full);
+  CHECK(full->json.size() > 5000);
+  CHECK(full->etag == 1);
+  auto gone = unwrap(store->find("b", true));
+  REQUIRE(gone);
+  CHECK(gone->tombstone);
+  CHECK(gone->json.empty());
+  CHECK(!unwrap(store->find("missing", true)));
 }
 
 TEST_CASE("changes come in etag order with tombstones and bodies") {
