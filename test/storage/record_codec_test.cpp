@@ -1,6 +1,7 @@
 #include "storage/record_codec.hpp"
 
 #include "storage/keys.hpp"
+#include "test/fixtures/full_record.hpp"
 
 #include <doctest/doctest.h>
 
@@ -8,24 +9,10 @@
 
 using namespace corvus;
 
-namespace {
-
-document_record sample() {
-  document_record rec;
-  rec.id = "Users/1-A";
-  rec.collection = "Users";
-  rec.etag = 0x0102030405060708;
-  rec.change_vector = "A:7-hb0jT0Fq9kS5xJ1wdc7W1g, B:3-8YlB6x2uO0i9qAy6rjaR1w";
-  rec.last_modified = 638500000001234567;
-  rec.flags = 0xdeadbeef;
-  rec.json = R"({"name":"Ann","@metadata":{"@collection":"Users"}})";
-  return rec;
-}
-
-} // namespace
+using test::full_record;
 
 TEST_CASE("record encoding round trips every field") {
-  auto rec = sample();
+  auto rec = full_record();
   std::string buf;
   encode_record(buf, rec);
   CHECK(static_cast<uint8_t>(buf[0]) == record_encoding_version);
@@ -35,7 +22,7 @@ TEST_CASE("record encoding round trips every field") {
 }
 
 TEST_CASE("record encoding keeps unicode ids and binary-looking strings") {
-  auto rec = sample();
+  auto rec = full_record();
   rec.id = "Пользователи/1-Ä/\xF0\x9F\x98\x80";
   rec.collection = std::string{"col\0lection", 11};
   rec.json = std::string{"{\"x\":\"\0\"}", 9};
@@ -60,7 +47,7 @@ TEST_CASE("record encoding of a tombstone with empty strings") {
 }
 
 TEST_CASE("the header decodes without the body") {
-  auto rec = sample();
+  auto rec = full_record();
   std::string buf;
   encode_record(buf, rec);
   document_record out;
@@ -75,7 +62,7 @@ TEST_CASE("the header decodes without the body") {
 
 TEST_CASE("records of unknown versions or cut short are rejected") {
   std::string buf;
-  encode_record(buf, sample());
+  encode_record(buf, full_record());
   document_record out;
   SUBCASE("unknown version") {
     buf[0] = static_cast<char>(record_encoding_version + 1);

@@ -6,6 +6,7 @@
 #include "messages/type_ids.hpp"
 
 #include "test/fixtures/deterministic_fixture.hpp"
+#include "test/fixtures/full_record.hpp"
 
 #include <caf/binary_deserializer.hpp>
 #include <caf/binary_serializer.hpp>
@@ -142,14 +143,7 @@ TEST_CASE_FIXTURE(wire_fixture, "Raft messages round-trip") {
 }
 
 TEST_CASE_FIXTURE(wire_fixture, "replication messages round-trip") {
-  document_record doc;
-  doc.id = "Users/1";
-  doc.collection = "Users";
-  doc.etag = 7;
-  doc.change_vector = "A:7-hb0jT0Fq9kS5xJ1wdc7W1g";
-  doc.last_modified = 123;
-  doc.flags = document_flag::resolved;
-  doc.json = R"({"n":1})";
+  auto doc = test::full_record();
   auto tomb = doc;
   tomb.tombstone = true;
   tomb.json.clear();
