@@ -50,3 +50,37 @@ pairs_line() {
   done
   echo "${out:--}"
 }
+
+# cpu_seconds <pid...>: CPU seconds (user + system) the processes have used
+# so far, together; a pid that is gone counts 0.
+cpu_seconds() {
+  local pid stat f ticks=0
+  for pid in "$@"; do
+    [[ -n "$pid" ]] || continue
+    stat=$(cat "/proc/$pid/stat" 2>/dev/null) || continue
+    # The command name may hold spaces; the fields after it do not. After
+    # the name: state is field 3, utime 14, stime 15 (proc(5)).
+    read -r -a f <<<"${stat##*) }"
+    ticks=$((ticks + f[11] + f[12]))
+  done
+  awk -v t="$ticks" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.2f\n", t / hz }'
+}
+
+# wait_quiet <cores> <pid...>: waits (up to 30 s) until the processes
+# together use less than <cores> over half a second, so that a measured run
+# does not pay for compaction or snapshots an earlier one left behind; sets
+# settled_s to the seconds waited.
+wait_quiet() {
+  local limit=$1 t c0 c1 start
+  shift
+  start=$(date +%s%N)
+  for ((t = 0; t < 60; t++)); do
+    c0=$(cpu_seconds "$@")
+    sleep 0.5
+    c1=$(cpu_seconds "$@")
+    awk -v a="$c0" -v b="$c1" -v l="$limit" \
+      'BEGIN { exit !((b - a) / 0.5 < l) }' && break
+  done
+  settled_s=$(awk -v ns="$(($(date +%s%N) - start))" \
+    'BEGIN { printf "%.1f", ns / 1e9 }')
+}
