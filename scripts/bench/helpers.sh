@@ -84,3 +84,84 @@ wait_quiet() {
   settled_s=$(awk -v ns="$(($(date +%s%N) - start))" \
     'BEGIN { printf "%.1f", ns / 1e9 }')
 }
+
+# The helpers below use the calling script's `log` and `die`, its global
+# `child_pid` (the tool running in its foreground, for its clean-up) and
+# `stop_problems` (what went wrong stopping processes, for its report).
+
+# Sends TERM to every pid given, waits up to `grace` seconds for all, then
+# KILLs what is left, and reaps them. Usage: stop_pids <grace> <pid...>
+stop_pids() {
+  local grace=$1 pid i left rc tag=${system:+ ($system)}
+  shift
+  for pid in "$@"; do
+    alive "$pid" && kill -TERM "$pid" 2>/dev/null || true
+  done
+  for ((i = 0; i < grace * 10; i++)); do
+    left=0
+    for pid in "$@"; do alive "$pid" && left=1; done
+    ((left)) || break
+    sleep 0.1
+  done
+  for pid in "$@"; do
+    if alive "$pid"; then
+      log "pid $pid ignored SIGTERM for ${grace}s; killing it"
+      stop_problems+=("pid $pid$tag ignored SIGTERM for ${grace}s")
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    rc=0
+    wait "$pid" 2>/dev/null || rc=$?
+    # 0, or 143 (TERM) from a program that does not catch it, is a clean
+    # stop; 137 follows the KILL above.
+    if ((rc != 0 && rc != 143 && rc != 137 && rc != 127)); then
+      stop_problems+=("pid $pid$tag exited with status $rc on SIGTERM")
+    fi
+  done
+}
+
+# run_child <stdout file> <stderr file | - | &1> <command...>
+# Runs a command in the background and waits for it, so that the scripts'
+# traps fire at once on Ctrl-C (bash defers traps while a foreground child
+# runs) and the child is known by pid. Background children of a script
+# ignore SIGINT, so clean-up has to stop them itself. The redirections
+# apply to the child only: a trap firing here must still write to the
+# script's stderr. `-` leaves the child's stderr on the script's, `&1`
+# sends it to the stdout file.
+run_child() {
+  local out=$1 err=$2 rc=0
+  shift 2
+  case "$err" in
+    -) "$@" >"$out" & ;;
+    '&1') "$@" >"$out" 2>&1 & ;;
+    *) "$@" >"$out" 2>"$err" & ;;
+  esac
+  child_pid=$!
+  # wait's stderr would carry bash's "Killed" notices for processes a run
+  # kills on purpose (the raft failover runs).
+  wait "$child_pid" 2>/dev/null || rc=$?
+  child_pid=""
+  return "$rc"
+}
+
+# Prints a TCP port nobody listens on (on any address), from a pid-dependent
+# start so that concurrent runs rarely collide; skips the ports given.
+free_port() {
+  local port p taken
+  for ((port = 20000 + $$ % 20000; port < 65000; port++)); do
+    taken=0
+    for p in "$@"; do [[ "$port" == "$p" ]] && taken=1; done
+    ((taken)) && continue
+    if [[ -z "$(ss -Htln "sport = :$port")" ]]; then
+      echo "$port"
+      return 0
+    fi
+  done
+  die "no free TCP port"
+}
+
+# @returns (prints) the string value of "key":"value" in compact JSON.
+json_string() {
+  local json=$1 key=$2
+  [[ "$json" =~ \"$key\":\"([^\"]*)\" ]] || return 1
+  printf '%s\n' "${BASH_REMATCH[1]}"
+}
