@@ -283,6 +283,8 @@ const key_spec key_specs[] = {
   {"storage.sync", +[](node_config& c) -> auto& { return c.storage.sync; }},
   {"storage.compression",
    +[](node_config& c) -> auto& { return c.storage.compression; }},
+  {"storage.id-filter",
+   +[](node_config& c) -> auto& { return c.storage.id_filter; }},
   {"storage.block-cache-size",
    +[](node_config& c) -> auto& { return c.storage.block_cache_size; },
    positive},

@@ -48,6 +48,8 @@ struct node_config {
     bool sync = true;
     /// `storage.compression`: compress document stores' blocks (snappy).
     bool compression = true;
+    /// `storage.id-filter`: keep each store's ids in an in-memory filter.
+    bool id_filter = true;
     /// `storage.block-cache-size`: LevelDB block cache per store, bytes.
     uint64_t block_cache_size = 64ull << 20;
     /// `storage.write-buffer-size`: LevelDB memtable per store, bytes.

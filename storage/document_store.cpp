@@ -1,4 +1,5 @@
 #include "storage/document_store.hpp"
+#include "storage/known_ids.hpp"
 #include "storage/leveldb_options.hpp"
 
 #include "runtime/text/base64.hpp"
@@ -255,6 +256,8 @@ struct document_store::impl {
   std::unique_ptr<leveldb_settings> settings;
   // Declared after the settings it uses (cache, filter), so it closes first.
   std::unique_ptr<leveldb::DB> db;
+  // Declared after the store its build thread reads, so it stops first.
+  std::unique_ptr<known_ids> ids;
 
   // Durable state as of open or the last successful apply. Only the writer
   // reads these; `stats()` reads the persisted copies from a snapshot.
@@ -322,10 +325,13 @@ struct document_store::impl {
   }
 
   // Reads the document (or the tombstone) of `key` with `opts`; nullopt
-  // when absent.
+  // when absent. A snapshot in `opts` must be taken before this call: the
+  // filter of ids answers as of now, which covers any earlier snapshot.
   outcome<std::optional<document_record>>
   read(const leveldb::ReadOptions& opts, std::string_view key, bool tombstone,
        bool with_body) const {
+    if (ids->surely_absent(key))
+      return std::optional<document_record>{};
     std::string k;
     dk::record_key(k, key, tombstone);
     return read_record(opts, k, with_body);
@@ -491,6 +497,10 @@ document_store::open(const std::string& dir, const store_options& opts) {
   ptr->db.reset(raw);
   if (auto loaded = ptr->load(opts.create_if_missing); !loaded)
     return std::move(loaded.error());
+  auto& counts = ptr->counts;
+  ptr->ids = std::make_unique<known_ids>(
+    *ptr->db, dir, counts.documents + counts.tombstones + counts.conflicts,
+    opts.id_filter);
   return std::shared_ptr<document_store>{new document_store(std::move(ptr))};
 }
 
@@ -691,6 +701,10 @@ outcome<database_stats> document_store::stats() const {
   return result;
 }
 
+id_filter_status document_store::id_filter_report() const {
+  return impl_->ids->status();
+}
+
 const database_state& document_store::state() const {
   return impl_->state;
 }
@@ -771,10 +785,13 @@ document_store::apply(const std::vector<const document_write*>& writes,
         s.batch.Delete(s.record_key);
       }
     }
-    if (conflicted)
+    if (conflicted) {
       dk::conflict_key(s.record_key, w.key, rec.change_vector);
-    else
+    } else {
       dk::record_key(s.record_key, w.key, rec.tombstone);
+      // Before LevelDB has it, so that no reader misses it (known_ids.hpp).
+      s.ids->add(w.key);
+    }
     encode_record(s.value, rec);
     s.batch.Put(s.record_key, s.value);
     dk::etag_key(s.index_key, rec.etag);

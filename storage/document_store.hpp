@@ -6,6 +6,7 @@
 // batch each. The key layout is documented in storage/keys.hpp.
 
 #include "runtime/documents/document.hpp"
+#include "runtime/documents/id_filter.hpp"
 #include "runtime/failure.hpp"
 
 #include <cstddef>
@@ -39,6 +40,10 @@ struct store_options {
   size_t block_cache_size = 64 << 20;
   /// LevelDB memtable size, bytes.
   size_t write_buffer_size = 64 << 20;
+  /// Keep the ids the store holds in an in-memory filter (storage/
+  /// known_ids.hpp), so that puts of new ids and reads of absent ones skip
+  /// LevelDB (and the compactions its lookups trigger).
+  bool id_filter = true;
   /// Environment to run on; nullptr = real files (`real_files_env()`,
   /// storage/log_files.hpp). Tests pass an in-memory or fault-injecting
   /// Env. Not owned.
@@ -126,6 +131,10 @@ public:
   /// @returns the number of conflict versions stored, as of the last
   ///          successful `apply` (or open): when 0, no id is in conflict.
   int64_t conflict_count() const;
+
+  /// What the in-memory filter of ids is doing (building, ready, its size,
+  /// lookups it spared), for the introspection console.
+  id_filter_status id_filter_report() const;
 
   /// Applies `writes` in order and records `new_state`, as one write batch,
   /// synced when the options say so. Replaced versions and removed conflict

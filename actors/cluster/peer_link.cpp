@@ -2,7 +2,7 @@
 
 #include "actors/cluster/peer_address.hpp"
 #include "actors/introspection/enlist.hpp"
-#include "actors/thread_name.hpp"
+#include "runtime/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/http/url.hpp"
 #include "runtime/introspection/snapshots.hpp"

@@ -2,7 +2,7 @@
 
 #include "actors/entropy.hpp"
 #include "actors/introspection/enlist.hpp"
-#include "actors/thread_name.hpp"
+#include "runtime/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/cluster/cluster_command_json.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"

@@ -4,7 +4,7 @@
 #include "actors/database/storage_committer.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "actors/replication/inbox.hpp"
-#include "actors/thread_name.hpp"
+#include "runtime/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/introspection/snapshots.hpp"
 #include "runtime/replication/incoming_batch.hpp"

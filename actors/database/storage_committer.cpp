@@ -1,7 +1,7 @@
 #include "actors/database/storage_committer.hpp"
 
 #include "actors/introspection/enlist.hpp"
-#include "actors/thread_name.hpp"
+#include "runtime/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/introspection/snapshots.hpp"
 
@@ -113,6 +113,7 @@ storage_committer_actor::behavior_type storage_committer(
             / st.batches;
       if (st.failed)
         v.failed = st.failed->message;
+      v.id_filter = st.config.store->id_filter_report();
       return to_json(v);
     },
     [self](commit_entry& entry) {

@@ -1,6 +1,6 @@
 #include "actors/http/http_server.hpp"
 
-#include "actors/thread_name.hpp"
+#include "runtime/thread_name.hpp"
 #include "runtime/http/error_body.hpp"
 
 #include <boost/asio/dispatch.hpp>

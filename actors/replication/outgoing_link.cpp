@@ -3,7 +3,7 @@
 #include "actors/clock.hpp"
 #include "actors/cluster/peer_address.hpp"
 #include "actors/introspection/enlist.hpp"
-#include "actors/thread_name.hpp"
+#include "runtime/thread_name.hpp"
 #include "messages/error.hpp"
 #include "runtime/introspection/snapshots.hpp"
 

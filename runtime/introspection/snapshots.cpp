@@ -103,6 +103,15 @@ std::string to_json(const committer_snapshot_view& s) {
     else
       w.String(s.failed.data(),
                static_cast<rapidjson::SizeType>(s.failed.size()));
+    auto& f = s.id_filter;
+    field(w, "IdFilter", f.state);
+    field(w, "IdFilters", f.filters);
+    field(w, "IdFilterCapacity", f.capacity);
+    field(w, "IdFilterMemoryBytes", f.memory_bytes);
+    field(w, "IdFilterScanned", f.scanned);
+    field(w, "IdFilterBuildMs", f.build_ms);
+    field(w, "IdFilterLookupsSpared", f.lookups_spared);
+    field(w, "IdFilterFailure", f.failure);
     w.EndObject();
   });
 }

@@ -5,6 +5,7 @@
 // here as the small JSON objects the console and /admin/actors show. Every
 // numeric field also becomes a metric (see metrics.hpp).
 
+#include "runtime/documents/id_filter.hpp"
 #include "runtime/net/reconnect_schedule.hpp"
 
 #include <cstdint>
@@ -58,6 +59,8 @@ struct committer_snapshot_view {
   int64_t average_commit_micros = 0;
   /// Why the committer stopped committing, or empty.
   std::string failed;
+  /// The store's in-memory filter of ids.
+  id_filter_status id_filter;
 };
 
 /// How a link to another node connects: both kinds of link show it.

@@ -194,6 +194,7 @@ int main(int argc, char** argv) {
   settings.public_url = public_url;
   settings.store.sync = cfg.storage.sync;
   settings.store.compression = cfg.storage.compression;
+  settings.store.id_filter = cfg.storage.id_filter;
   settings.store.block_cache_size = cfg.storage.block_cache_size;
   settings.store.write_buffer_size = cfg.storage.write_buffer_size;
   settings.max_group_commit_bytes = cfg.storage.max_group_commit_bytes;

@@ -28,6 +28,8 @@ inline void check_same(const node_config& x, const node_config& y) {
            y.http.keep_alive_timeout.count());
   CHECK_EQ(x.http.request_timeout.count(), y.http.request_timeout.count());
   CHECK_EQ(x.storage.sync, y.storage.sync);
+  CHECK_EQ(x.storage.compression, y.storage.compression);
+  CHECK_EQ(x.storage.id_filter, y.storage.id_filter);
   CHECK_EQ(x.storage.block_cache_size, y.storage.block_cache_size);
   CHECK_EQ(x.storage.write_buffer_size, y.storage.write_buffer_size);
   CHECK_EQ(x.storage.max_group_commit_bytes,

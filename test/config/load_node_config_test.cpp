@@ -66,6 +66,7 @@ TEST_CASE("--set reads numbers, booleans and quoted strings as HOCON") {
   auto config = loaded({"--set", "http.io-threads=4",
                         "--set", "storage.sync=false",
                         "--set", "storage.compression=false",
+                        "--set", "storage.id-filter=false",
                         "--set", "http.max-body-size=1MiB",
                         "--set", "http.request-timeout=2 minutes",
                         "--set", "logs.level=\"error\""})
@@ -73,6 +74,7 @@ TEST_CASE("--set reads numbers, booleans and quoted strings as HOCON") {
   CHECK_EQ(config.http.io_threads, 4);
   CHECK_EQ(config.storage.sync, false);
   CHECK_EQ(config.storage.compression, false);
+  CHECK_EQ(config.storage.id_filter, false);
   CHECK_EQ(config.http.max_body_size, 1u << 20);
   CHECK_EQ(config.http.request_timeout.count(), 120'000);
   CHECK_EQ(config.logs.level, "error");

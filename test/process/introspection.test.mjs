@@ -84,6 +84,35 @@ test("the actor tree, one actor, and the metrics of a running node", async () =>
   assert.equal((await node.stop()).code, 0);
 });
 
+test("a store's filter of ids: ready at once, built again after a restart", async () => {
+  const node = await startNode();
+  await createDatabase(node.url, "ids");
+  for (let i = 0; i < 20; i++)
+    assert.equal((await put(node.url, "ids", `users/${i}`, { i })).status, 201);
+  const committer = async () =>
+    (await actors(node.url)).Actors.find((a) => a.Kind === "storage-committer").State;
+  let state = await committer();
+  assert.equal(state.IdFilter, "ready");
+  assert.equal(state.IdFilters, 1);
+  assert.equal(state.IdFilterCapacity, 65536);
+  assert.equal(state.IdFilterScanned, 0); // a new store needs no scan
+  const spared = state.IdFilterLookupsSpared;
+  const missing = await http(`${node.url}/databases/ids/docs?id=orders/1`);
+  assert.equal(missing.status, 404);
+  assert.ok((await committer()).IdFilterLookupsSpared > spared);
+
+  await node.restart();
+  for (let i = 0; (state = await committer()).IdFilter === "building" && i < 100; i++)
+    await sleep(100);
+  assert.equal(state.IdFilter, "ready", JSON.stringify(state));
+  assert.equal(state.IdFilterScanned, 20);
+  assert.equal(state.IdFilterFailure, "");
+  const found = await http(`${node.url}/databases/ids/docs?id=users/7`);
+  assert.equal(found.status, 200);
+  assert.equal(found.json.Results[0].i, 7);
+  assert.equal((await node.stop()).code, 0);
+});
+
 const isRoot = process.getuid?.() === 0;
 
 test(

@@ -94,7 +94,13 @@ TEST_CASE("snapshots render their fields") {
   CHECK(json["Batches"] == 2);
   CHECK(json["Failed"].IsNull());
   c.failed = "disk full";
-  CHECK(parse(to_json(c))["Failed"] == "disk full");
+  c.id_filter.state = "building";
+  c.id_filter.scanned = 1234;
+  json = parse(to_json(c));
+  CHECK(json["Failed"] == "disk full");
+  CHECK(json["IdFilter"] == "building");
+  CHECK(json["IdFilterScanned"] == 1234);
+  CHECK(json["IdFilterFailure"] == "");
   node_snapshot_view n;
   n.node_tag = "?";
   CHECK(parse(to_json(n))["NodeTag"] == "?");

@@ -1,8 +1,8 @@
 #pragma once
 
-// Detached actors run on threads of their own; naming them lets operators
-// and profilers (top -H, perf, gdb) tell a database's thread from its
-// committer's or a replication link's.
+// Detached actors and the stores' helper threads run on threads of their
+// own; naming them lets operators and profilers (top -H, perf, gdb) tell a
+// database's thread from its committer's or a replication link's.
 
 #include <pthread.h>
 
