@@ -198,9 +198,10 @@ struct raft_member_state {
   /// of snapshots stays proportional to what is written, however large
   /// the state grows).
   void maybe_compact();
-  /// Compacts the log with a snapshot serialized in the background.
+  /// Compacts the log with a snapshot serialized in the background, taken
+  /// at `started`; the member copied the state in `copying` (for the log).
   void finish_snapshot(raft::index_t index, std::string data,
-                       clock::time_point started);
+                       clock::time_point started, clock::duration copying);
   /// How long one request to a peer may take before it is asked again.
   std::chrono::milliseconds attempt_timeout() const;
   /// Asks `node` until it has applied `index` (answers `done(nullptr)`) or

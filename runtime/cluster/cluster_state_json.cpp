@@ -33,7 +33,8 @@ void write_compare_exchange(json_writer& w,
     write_string(w, db);
     w.Key("Values");
     w.StartArray();
-    for (auto& [key, entry] : values) {
+    for (auto* item : values.sorted()) {
+      auto& [key, entry] = *item;
       w.StartObject();
       w.Key("Key");
       write_string(w, key);
@@ -165,9 +166,10 @@ std::string cluster_state::to_json() const {
   // string grow (and copy) a few dozen times.
   size_t reserve = 4096;
   for (auto& [db, values] : compare_exchange_.databases())
-    for (auto& [key, entry] : values)
+    values.for_each([&reserve](auto& key, auto& entry) {
       reserve += key.size() + entry.value.size() + entry.value.size() / 8
                  + 48;
+    });
   return write_json(reserve, [&](json_writer& w) {
     w.StartObject();
     w.Key("LastIndex");

@@ -27,21 +27,19 @@ compare_exchange_store::put(const put_compare_exchange_command& cmd,
   auto db = fold_case(cmd.database);
   auto key = fold_case(cmd.key);
   auto d = databases_.find(db);
-  auto i = d == databases_.end() ? values::iterator{} : d->second.find(key);
-  if (d == databases_.end() || i == d->second.end()) {
+  auto* entry = d == databases_.end() ? nullptr : d->second.find(key);
+  if (entry == nullptr) {
     // Only index 0 creates (RavenDB-22230); the failed creation reports
     // index 0, which is never an applied index.
     if (cmd.index != 0)
       return {0, {}, false};
-    databases_[std::move(db)].emplace(std::move(key),
-                                      compare_exchange_entry{cmd.value,
-                                                             index});
+    databases_[std::move(db)].assign(std::move(key),
+                                     compare_exchange_entry{cmd.value, index});
     return {index, cmd.value, true};
   }
-  auto& entry = i->second;
-  if (entry.index != cmd.index)
-    return {entry.index, entry.value, false};
-  entry = compare_exchange_entry{cmd.value, index};
+  if (entry->index != cmd.index)
+    return {entry->index, entry->value, false};
+  d->second.assign(std::move(key), compare_exchange_entry{cmd.value, index});
   return {index, cmd.value, true};
 }
 
@@ -52,13 +50,14 @@ compare_exchange_store::remove(const remove_compare_exchange_command& cmd,
   if (db == databases_.end())
     return {index, {}, true};
   auto& values = db->second;
-  auto i = values.find(fold_case(cmd.key));
-  if (i == values.end())
+  auto key = fold_case(cmd.key);
+  auto* entry = values.find(key);
+  if (entry == nullptr)
     return {index, {}, true};
-  if (i->second.index != cmd.index)
-    return {i->second.index, i->second.value, false};
-  compare_exchange_result result{index, std::move(i->second.value), true};
-  values.erase(i);
+  if (entry->index != cmd.index)
+    return {entry->index, entry->value, false};
+  compare_exchange_result result{index, entry->value, true};
+  values.erase(key);
   if (values.empty())
     databases_.erase(db);
   return result;
@@ -74,8 +73,7 @@ compare_exchange_store::find(std::string_view database,
   auto db = databases_.find(fold_case(database));
   if (db == databases_.end())
     return nullptr;
-  auto i = db->second.find(fold_case(key));
-  return i == db->second.end() ? nullptr : &i->second;
+  return db->second.find(fold_case(key));
 }
 
 std::vector<compare_exchange_item>
@@ -100,28 +98,19 @@ compare_exchange_store::list(std::string_view database,
   auto db = databases_.find(fold_case(database));
   if (db == databases_.end())
     return items;
-  auto folded = fold_case(prefix);
-  auto& values = db->second;
-  for (auto i = values.lower_bound(folded);
-       i != values.end() && items.size() < page_size; ++i) {
-    if (i->first.compare(0, folded.size(), folded) != 0)
-      break;
-    if (start > 0) {
-      --start;
-      continue;
-    }
-    items.push_back({i->first, i->second.index, i->second.value});
-  }
+  auto matching = db->second.sorted(fold_case(prefix));
+  for (size_t i = start; i < matching.size() && items.size() < page_size;
+       ++i)
+    items.push_back({matching[i]->first, matching[i]->second.index,
+                     matching[i]->second.value});
   return items;
 }
 
 void compare_exchange_store::restore(std::string folded_database,
                                      std::string folded_key,
                                      compare_exchange_entry entry) {
-  // Snapshots list keys in order: inserting at the end is then constant.
-  auto& values = databases_[std::move(folded_database)];
-  values.insert_or_assign(values.end(), std::move(folded_key),
-                          std::move(entry));
+  databases_[std::move(folded_database)].assign(std::move(folded_key),
+                                               std::move(entry));
 }
 
 size_t compare_exchange_store::size() const {

@@ -35,6 +35,7 @@
 // indexing and backups) and expiration via `@metadata.@expires`.
 
 #include "runtime/cluster/cluster_command.hpp"
+#include "runtime/cluster/compare_exchange_values.hpp"
 #include "runtime/failure.hpp"
 #include "runtime/text/shared_text.hpp"
 
@@ -48,20 +49,6 @@ namespace corvus {
 
 /// Longest compare-exchange key, in UTF-8 bytes.
 inline constexpr size_t max_compare_exchange_key_bytes = 512;
-
-/// One stored value.
-struct compare_exchange_entry {
-  /// JSON object text as the client sent it (`{"Object": ...}`), shared
-  /// by copies of the state.
-  shared_text value;
-  /// Raft index of the last write.
-  int64_t index = 0;
-
-  friend bool operator==(const compare_exchange_entry& x,
-                         const compare_exchange_entry& y) {
-    return x.value == y.value && x.index == y.index;
-  }
-};
 
 /// One value as read back: a lookup by key (missing: index -1, value "") or
 /// a listing entry.
@@ -84,8 +71,8 @@ outcome<done> validate_compare_exchange_key(std::string_view key);
 /// All compare-exchange values of the cluster, per database.
 class compare_exchange_store {
 public:
-  /// Case-folded key → entry.
-  using values = std::map<std::string, compare_exchange_entry>;
+  /// Case-folded key → entry; copies share what neither changed.
+  using values = compare_exchange_values;
 
   /// Applies a put at raft index `index` (see the file comment).
   /// @pre the key and the index are valid.
