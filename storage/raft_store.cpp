@@ -502,16 +502,30 @@ outcome<done> raft_store::save(const raft::ready& r) {
   auto first = first_;
   auto last = last_;
   auto last_term = last_term_;
-  if (last != 0 && r.discard_through >= first) {
-    auto through = std::min(r.discard_through, last);
-    for (auto i = first; i <= through; ++i) {
+  auto discard_to = discard_to_;
+  if (last != 0 && r.discard_through >= last) {
+    // The whole log goes (a snapshot installed past it): at once, since
+    // what came after the snapshot would otherwise follow a gap.
+    for (auto i = first; i <= last; ++i) {
       rk::entry_key(key, i);
       batch.Delete(to_slice(key));
     }
-    if (through == last)
-      first = last = last_term = 0;
-    else
+    first = last = last_term = 0;
+    discard_to = 0;
+  } else if (last != 0) {
+    // Entries a snapshot covers go a bounded number per save: half a
+    // million deletes in one batch held a leader's member past the election
+    // timeout. The log may keep covered entries meanwhile, even across a
+    // restart (the next compaction covers them again).
+    discard_to = std::max(discard_to, r.discard_through);
+    if (discard_to >= first) {
+      auto through = std::min(discard_to, first + max_discards_per_save - 1);
+      for (auto i = first; i <= through; ++i) {
+        rk::entry_key(key, i);
+        batch.Delete(to_slice(key));
+      }
       first = through + 1;
+    }
   }
   if (!r.entries.empty()) {
     auto start = r.entries.front().index;
@@ -540,6 +554,7 @@ outcome<done> raft_store::save(const raft::ready& r) {
   first_ = first;
   last_ = last;
   last_term_ = last_term;
+  discard_to_ = discard_to;
   if (r.new_snapshot) {
     snapshot_index_ = r.new_snapshot->index;
     snapshot_term_ = r.new_snapshot->term;

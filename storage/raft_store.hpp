@@ -80,7 +80,9 @@ public:
   /// the commit index (a later sync makes that durable), whose effect is, in
   /// this order: `new_hard_state` (when set); `new_snapshot` (when set),
   /// replacing the stored one; deleting every entry with an index up to
-  /// `discard_through`; deleting every entry with an index at or past
+  /// `discard_through` (all at once when that is the whole log, else at
+  /// most `max_discards_per_save` per save, oldest first, continuing in the
+  /// saves that follow); deleting every entry with an index at or past
   /// `r.entries.front().index` and storing `r.entries`. Other fields of `r`
   /// are ignored.
   /// @returns ec::internal_error, writing nothing, when the result would be
@@ -165,6 +167,10 @@ private:
   raft::index_t first_ = 0;
   raft::index_t last_ = 0;
   raft::term_t last_term_ = 0;
+  /// Stored entries through this index are covered by a snapshot and being
+  /// deleted, `max_discards_per_save` per save.
+  raft::index_t discard_to_ = 0;
+  static constexpr raft::index_t max_discards_per_save = 10000;
   raft::index_t snapshot_index_ = 0;
   raft::term_t snapshot_term_ = 0;
   /// The hard state as of open or the last successful save.

@@ -323,6 +323,42 @@ TEST_CASE("compaction may keep entries the snapshot covers") {
   unwrap(store->save(append(commands(21, 22, 2))));
 }
 
+TEST_CASE("a large compaction deletes its entries over several saves") {
+  mem_env m;
+  auto store = open_store(m.env.get());
+  const raft::index_t per_save = 10000;
+  unwrap(store->save(append(commands(1, 25000, 1))));
+  raft::ready r;
+  r.new_snapshot = make_snapshot(24000, 1, "upto-24000");
+  r.discard_through = 24000;
+  unwrap(store->save(r));
+  CHECK(store->first_index() == per_save + 1);
+  // A restart keeps what is not deleted yet: the log may hold entries its
+  // snapshot covers.
+  store.reset();
+  store = open_store(m.env.get());
+  auto loaded = unwrap(store->load());
+  CHECK(loaded.snap.index == 24000);
+  CHECK(loaded.entries.front().index == per_save + 1);
+  CHECK(loaded.entries.back().index == 25000);
+  // The next compaction asks again; the saves that follow go on deleting.
+  raft::ready again;
+  again.discard_through = 24000;
+  unwrap(store->save(again));
+  CHECK(store->first_index() == 2 * per_save + 1);
+  raft::index_t i = 25001;
+  for (raft::index_t want : {raft::index_t{24001}, raft::index_t{24001}}) {
+    unwrap(store->save(append(commands(i, i, 1))));
+    CHECK(store->first_index() == want);
+    CHECK(store->last_index() == i++);
+  }
+  store.reset();
+  store = open_store(m.env.get());
+  loaded = unwrap(store->load());
+  CHECK(loaded.entries.front().index == 24001);
+  CHECK(loaded.entries.size() == 25002 - 24000);
+}
+
 TEST_CASE_FIXTURE(modelled_store, "compaction discards the covered "
                                    "entries with a new snapshot") {
   save(append(commands(1, 20, 1)));
