@@ -547,7 +547,9 @@ TEST_CASE("what a save returned survives a crash, exactly") {
     model.save(r);
     unwrap(store->save_tag("A"));
     model.c.tag = "A";
-    CHECK(m.env.unsynced_bytes() == 0);
+    // Not all files: LevelDB may be compacting in the background (seen
+    // once in CI: 732 bytes after a reopen).
+    CHECK(m.env.unsynced_log_bytes() == 0);
     store.reset();
     REQUIRE(m.env.crash(round % 2 == 0 ? &torn : nullptr).ok());
     store = open_store(&m.env);
