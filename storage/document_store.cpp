@@ -325,13 +325,11 @@ struct document_store::impl {
   }
 
   // Reads the document (or the tombstone) of `key` with `opts`; nullopt
-  // when absent. A snapshot in `opts` must be taken before this call: the
-  // filter of ids answers as of now, which covers any earlier snapshot.
+  // when absent. Callers ask `ids` first, once per id (after taking their
+  // snapshot: the filter answers as of now, which covers any earlier one).
   outcome<std::optional<document_record>>
   read(const leveldb::ReadOptions& opts, std::string_view key, bool tombstone,
        bool with_body) const {
-    if (ids->surely_absent(key))
-      return std::optional<document_record>{};
     std::string k;
     dk::record_key(k, key, tombstone);
     return read_record(opts, k, with_body);
@@ -506,6 +504,8 @@ document_store::open(const std::string& dir, const store_options& opts) {
 
 outcome<std::optional<document_record>>
 document_store::get(std::string_view key) const {
+  if (impl_->ids->surely_absent(key))
+    return std::optional<document_record>{};
   return impl_->read(leveldb::ReadOptions{}, key, false, true);
 }
 
@@ -515,6 +515,10 @@ document_store::get_many(const std::vector<std::string>& keys) const {
   std::vector<std::optional<document_record>> result;
   result.reserve(keys.size());
   for (auto& key : keys) {
+    if (impl_->ids->surely_absent(key)) {
+      result.emplace_back();
+      continue;
+    }
     auto rec = impl_->read(snapshot.options(), key, false, true);
     if (!rec)
       return std::move(rec.error());
@@ -528,6 +532,8 @@ document_store::find(std::string_view key, bool with_body) const {
   // Two reads must agree: a concurrent write may turn the document into a
   // tombstone or back between them.
   snapshot_guard snapshot{*impl_->db};
+  if (impl_->ids->surely_absent(key))
+    return std::optional<document_record>{};
   auto doc = impl_->read(snapshot.options(), key, false, with_body);
   if (!doc || *doc)
     return doc;

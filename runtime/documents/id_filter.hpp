@@ -82,7 +82,8 @@ struct id_filter_status {
   /// Ids the build at open has read so far, and how long it took.
   int64_t scanned = 0;
   int64_t build_ms = 0;
-  /// Lookups answered without LevelDB.
+  /// Reads of an id (a load, or the check a put makes) the filter answered
+  /// without LevelDB.
   int64_t lookups_spared = 0;
   /// Why the build failed, or empty.
   std::string failure;
