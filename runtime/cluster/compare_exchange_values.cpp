@@ -57,10 +57,11 @@ compare_exchange_values::sorted(std::string_view prefix) const {
   std::vector<const value_type*> out;
   if (prefix.empty())
     out.reserve(size_);
+  const std::string from{prefix};
   for (auto& s : shards_) {
     if (!s)
       continue;
-    for (auto i = s->lower_bound(std::string{prefix});
+    for (auto i = s->lower_bound(from);
          i != s->end() && i->first.compare(0, prefix.size(), prefix) == 0;
          ++i)
       out.push_back(&*i);
