@@ -1,5 +1,7 @@
 #include "runtime/documents/id_filter.hpp"
 
+#include "runtime/mix64.hpp"
+
 #include <functional>
 
 namespace corvus {
@@ -9,17 +11,6 @@ namespace {
 constexpr size_t block_bits = 512;
 /// Bits set per id: the best count for 10 bits per id is about 7.
 constexpr int bits_per_add = 7;
-
-// A second, independent-looking hash from the first (splitmix64's
-// finaliser), so that the block and the bits within it do not correlate.
-uint64_t remix(uint64_t h) {
-  h ^= h >> 30;
-  h *= 0xbf58476d1ce4e5b9ULL;
-  h ^= h >> 27;
-  h *= 0x94d049bb133111ebULL;
-  h ^= h >> 31;
-  return h;
-}
 
 } // namespace
 
@@ -41,7 +32,9 @@ id_filter::placement id_filter::place(std::string_view id) const {
   // Maps the hash onto [0, blocks_) by its high bits, without a division.
   p.block = static_cast<size_t>(
     (static_cast<unsigned __int128>(h) * blocks_) >> 64);
-  uint64_t bits = remix(h);
+  // A second hash from the first, so that the block and the bits within it
+  // do not correlate.
+  uint64_t bits = mix64(h);
   for (int i = 0; i < bits_per_add; ++i, bits >>= 9) {
     auto bit = bits & (block_bits - 1);
     p.masks[bit / 64] |= uint64_t{1} << (bit % 64);

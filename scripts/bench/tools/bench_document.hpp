@@ -14,6 +14,8 @@
 // digits, spaces and `@.-/`, so a document can be embedded in a shell
 // argument or an SQL literal without escaping.
 
+#include "runtime/mix64.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -31,10 +33,7 @@ public:
 
   /// @returns the next pseudo-random 64-bit value.
   uint64_t next() {
-    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
+    return mix64(state_ += 0x9e3779b97f4a7c15ull);
   }
 
   /// @returns a value in [0, bound); bound must be positive.
