@@ -5,7 +5,7 @@
 #include "runtime/text/base64.hpp"
 #include "storage/keys.hpp"
 #include "storage/leveldb_util.hpp"
-#include "storage/log_files.hpp"
+#include "storage/real_files.hpp"
 #include "storage/record_codec.hpp"
 
 #include <leveldb/cache.h>

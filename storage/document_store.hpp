@@ -45,7 +45,7 @@ struct store_options {
   /// LevelDB (and the compactions its lookups trigger).
   bool id_filter = true;
   /// Environment to run on; nullptr = real files (`real_files_env()`,
-  /// storage/log_files.hpp). Tests pass an in-memory or fault-injecting
+  /// storage/real_files.hpp). Tests pass an in-memory or fault-injecting
   /// Env. Not owned.
   leveldb::Env* env = nullptr;
   /// A block cache shared with other stores (see `make_block_cache`), so

@@ -4,7 +4,7 @@
 // 32 KiB blocks of physical records, each a 7-byte header of masked
 // CRC-32C, length and type, then the payload).
 //
-// Corvus writes logs into zero-filled space (storage/log_files.hpp), so a
+// Corvus writes logs into zero-filled space (storage/real_files.hpp), so a
 // log left by a crash ends in zeros, and the record the crash interrupted
 // is a torn one: its header or payload is cut short by zeros. LevelDB skips
 // zeros, but with paranoid checks it refuses a torn record as corruption,

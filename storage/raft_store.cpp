@@ -3,7 +3,7 @@
 #include "storage/keys.hpp"
 #include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
-#include "storage/log_files.hpp"
+#include "storage/real_files.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -585,20 +585,16 @@ outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
   if (auto status = env()->NewWritableFile(path, &raw); !status.ok())
     return fail(status);
   std::unique_ptr<leveldb::WritableFile> file{raw};
-  // In slices: some Env implementations buffer a whole append. Synced
-  // every 16 MiB: a gigabyte flushed by one sync at the end kept the disk
-  // busy long enough for the log's syncs behind it (every commit's) to
-  // stall a member past the election timeout.
+  // In slices: some Env implementations buffer a whole append, and on real
+  // files each megabyte goes to disk as it is written (storage/
+  // real_files.hpp): a gigabyte flushed by one sync at the end kept the
+  // disk busy long enough for the log's syncs behind it (every commit's)
+  // to stall a member past the election timeout.
   constexpr size_t slice = 1 << 20;
-  constexpr size_t synced_every = 16 << 20;
-  for (size_t at = 0; at < data.size(); at += slice) {
+  for (size_t at = 0; at < data.size(); at += slice)
     if (auto status = file->Append(to_slice(data.substr(at, slice)));
         !status.ok())
       return fail(status);
-    if ((at + slice) % synced_every == 0 && at + slice < data.size())
-      if (auto status = file->Sync(); !status.ok())
-        return fail(status);
-  }
   if (auto status = file->Sync(); !status.ok())
     return fail(status);
   if (auto status = file->Close(); !status.ok())

@@ -25,7 +25,7 @@ struct fault_fixture {
   /// What the stores read their logs through when logs are zero-filled.
   log_tail_env tail{&env};
   /// When not 0, logs end in this many zeros after a crash, as Corvus
-  /// writes them on real files (storage/log_files.hpp); otherwise they are
+  /// writes them on real files (storage/real_files.hpp); otherwise they are
   /// plain appended files.
   uint64_t zero_tail = 0;
 

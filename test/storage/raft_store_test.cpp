@@ -865,7 +865,7 @@ raft::ready random_ready(std::mt19937_64& rng, const raft_model& model,
 
 TEST_CASE("random saves, reopens and crashes match a model") {
   // Logs as LevelDB appends them, or ending in zeros after a crash as
-  // Corvus writes them on real files (storage/log_files.hpp).
+  // Corvus writes them on real files (storage/real_files.hpp).
   uint64_t zero_tail = 0;
   SUBCASE("appended logs") {}
   SUBCASE("zero-filled logs") {
