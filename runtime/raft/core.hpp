@@ -128,7 +128,9 @@ public:
   /// A follower whose next entry comes after `keep_from` still gets
   /// entries instead of a snapshot (the entry at `keep_from` anchors the
   /// log match). Does nothing when `index` is not past the last snapshot.
-  void compact(index_t index, std::string data, index_t keep_from);
+  /// @returns the dropped entries (raft_log::compact).
+  std::deque<entry> compact(index_t index, std::string data,
+                            index_t keep_from);
 
   // -- outputs --------------------------------------------------------------
 

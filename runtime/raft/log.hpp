@@ -96,7 +96,10 @@ public:
   /// Records the owner's snapshot at `snap.index` and drops the entries
   /// before `keep_from`. @pre keep_from <= snap.index + 1, snap.index <=
   /// applied
-  void compact(snapshot snap, index_t keep_from);
+  /// @returns the dropped entries, so that the owner decides where their
+  ///          memory is freed (half a million entries take tens of
+  ///          milliseconds).
+  std::deque<entry> compact(snapshot snap, index_t keep_from);
 
   // -- marks ----------------------------------------------------------------
 

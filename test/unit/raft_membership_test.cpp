@@ -76,6 +76,33 @@ TEST_CASE("a promotable that catches up through a snapshot in a quiet "
   CHECK(now.promotables.empty());
 }
 
+TEST_CASE("a snapshot records the configuration in force at its index") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(net["A"].propose("c" + std::to_string(i)));
+  net.deliver();
+  auto before = net["A"].current_topology();
+  auto at = net["A"].applied();
+  add_fresh_node(net, "D");
+  REQUIRE(net["A"].propose_topology(with_promotable(before, "D")));
+  REQUIRE(net["A"].propose("after"));
+  net.deliver();
+  REQUIRE(net["A"].applied() > at);
+  SUBCASE("taken before the change: the older configuration") {
+    net["A"].compact(at, "state", at + 1);
+    net.drain("A");
+    CHECK(net.members.at("A").storage.durable.snap.config == before);
+  }
+  SUBCASE("taken after it: the newer one") {
+    net["A"].compact(net["A"].applied(), "state", at + 1);
+    net.drain("A");
+    auto& config = net.members.at("A").storage.durable.snap.config;
+    CHECK(config != before);
+    CHECK(config.promotables.count("D") + config.is_voter("D") == 1);
+  }
+}
+
 TEST_CASE("a promotable neither votes nor counts for commit") {
   raft_network net{{"A", "B", "C"}};
   net.elect("A");

@@ -20,7 +20,21 @@ TEST_CASE("compaction keeps a snapshot and the entries after the slack") {
   net.deliver();
   auto applied = net["A"].applied();
   REQUIRE(applied == 22);
-  net["A"].compact(applied, "state@22", 16);
+  // The dropped entries come back whole and in order, for the owner to
+  // free where it likes: fewer than are kept (moved out) and more (the
+  // kept ones are moved instead).
+  auto dropped = net["A"].compact(10, "state@10", 5);
+  REQUIRE(dropped.size() == 4);
+  CHECK(dropped.back().index == 4);
+  CHECK(net["A"].log().first_index() == 5);
+  CHECK(net["A"].log().at(5).data == "c2");
+  dropped = net["A"].compact(applied, "state@22", 16);
+  REQUIRE(dropped.size() == 11);
+  for (size_t i = 0; i < dropped.size(); ++i)
+    CHECK(dropped[i].index == i + 5);
+  CHECK(dropped.back().data == "c12");
+  CHECK(net["A"].log().at(16).data == "c13");
+  CHECK(net["A"].log().last_index() == 22);
   net.drain("A");
   auto& stored = net.members.at("A").storage.durable;
   CHECK(stored.snap.index == 22);
@@ -29,7 +43,7 @@ TEST_CASE("compaction keeps a snapshot and the entries after the slack") {
   CHECK(stored.entries.front().index == 16);
   CHECK(net["A"].log().first_index() == 16);
   // An older snapshot request changes nothing.
-  net["A"].compact(10, "old", 5);
+  CHECK(net["A"].compact(12, "old", 5).empty());
   CHECK_FALSE(net["A"].has_ready());
 }
 
