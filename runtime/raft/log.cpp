@@ -18,6 +18,9 @@ raft_log::raft_log(snapshot snap, std::vector<entry> entries,
   applied_ = snap_.index;
   persisted_ = last_index();
   unpersisted_from_ = last_index() + 1;
+  for (auto& e : entries_)
+    if (e.kind == entry_kind::topology)
+      topology_entries_.push_back(e.index);
   recompute_config();
 }
 
@@ -76,7 +79,7 @@ void raft_log::append(std::vector<entry> fresh) {
   bool topology_changed = false;
   for (auto& e : fresh) {
     topology_changed |= e.kind == entry_kind::topology;
-    entries_.push_back(std::move(e));
+    push(std::move(e));
   }
   if (topology_changed)
     recompute_config();
@@ -109,7 +112,7 @@ std::optional<index_t> raft_log::merge(index_t prev_index, term_t prev_term,
     }
     RAFT_ASSERT(e.index == last_index() + 1);
     topology_changed |= e.kind == entry_kind::topology;
-    entries_.push_back(e);
+    push(e);
   }
   if (topology_changed)
     recompute_config();
@@ -145,6 +148,7 @@ void raft_log::restore(snapshot snap) {
   // Only called when the log does not hold the snapshot's last entry: the
   // whole log is replaced (a log that holds it just commits up to it).
   entries_.clear();
+  topology_entries_.clear();
   snap_ = std::move(snap);
   committed_ = snap_.index;
   applied_ = snap_.index;
@@ -164,6 +168,10 @@ std::deque<entry> raft_log::compact(snapshot snap, index_t keep_from) {
                                                    entries_.size())
                                 : size_t{0};
   auto cut = entries_.begin() + static_cast<std::ptrdiff_t>(drop);
+  topology_entries_.erase(
+    topology_entries_.begin(),
+    std::lower_bound(topology_entries_.begin(), topology_entries_.end(),
+                     first + drop));
   if (drop <= entries_.size() - drop) {
     std::deque<entry> dropped{std::make_move_iterator(entries_.begin()),
                               std::make_move_iterator(cut)};
@@ -187,19 +195,28 @@ std::vector<entry> raft_log::to_apply(size_t max_bytes) const {
 void raft_log::truncate_from(index_t index) {
   while (!entries_.empty() && entries_.back().index >= index)
     entries_.pop_back();
+  while (!topology_entries_.empty() && topology_entries_.back() >= index)
+    topology_entries_.pop_back();
   persisted_ = std::min(persisted_, last_index());
   unpersisted_from_ = std::min(unpersisted_from_, index);
 }
 
+void raft_log::push(entry e) {
+  if (e.kind == entry_kind::topology)
+    topology_entries_.push_back(e.index);
+  entries_.push_back(std::move(e));
+}
+
 void raft_log::recompute_config() {
-  for (auto i = entries_.rbegin(); i != entries_.rend(); ++i) {
-    if (i->kind != entry_kind::topology)
-      continue;
-    if (i->index <= snap_.index)
+  // Only topology entries are looked at: every entry back to the snapshot
+  // is half a million of them at a million values.
+  for (auto i = topology_entries_.rbegin(); i != topology_entries_.rend();
+       ++i) {
+    if (*i <= snap_.index)
       break;
-    if (auto t = topology_from_json(i->data)) {
+    if (auto t = topology_from_json(at(*i).data)) {
       config_ = std::move(*t);
-      config_index_ = i->index;
+      config_index_ = *i;
       return;
     }
   }

@@ -145,10 +145,14 @@ public:
 
 private:
   void truncate_from(index_t index);
+  /// Appends `e` (the next index) and notes it when it is a topology entry.
+  void push(entry e);
   void recompute_config();
 
   snapshot snap_;
   std::deque<entry> entries_;
+  /// The indexes of the topology entries in `entries_`, ascending.
+  std::vector<index_t> topology_entries_;
   index_t committed_ = 0;
   index_t applied_ = 0;
   index_t persisted_ = 0;
