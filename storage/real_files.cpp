@@ -58,9 +58,12 @@ public:
     buffer_.reserve(buffer_limit);
   }
 
+  /// Closes a file its owner did not close (as LevelDB's own files do).
+  /// Here `closing()` is the base's: a class whose own `closing()` matters
+  /// closes the file in its destructor.
   ~buffered_file() override {
     if (fd_ >= 0)
-      ::close(fd_);
+      Close();
   }
 
   leveldb::Status Append(const leveldb::Slice& data) override {
@@ -232,11 +235,6 @@ public:
   static constexpr uint64_t chunk = 1 << 20;
 
   using buffered_file::buffered_file;
-
-  ~paced_file() override {
-    if (fd_ >= 0)
-      Close();
-  }
 
 private:
   void wrote() override {
