@@ -81,10 +81,10 @@ void raft_member_state::finish_snapshot(raft::index_t index, std::string data,
   auto compacting = clock::now();
   // Freeing the previous snapshot's text (up to a gigabyte: 30-65 ms of
   // unmapping measured here) and the entries the snapshot covers (half a
-  // million of them: 80-90 ms, stretched to hundreds by the other threads
-  // sharing the CPUs, which held a leader past the election timeout at a
-  // million values) is left to a thread of its own. It drops the last
-  // reference to the text unless a snapshot send still holds one.
+  // million allocations at a million values, where every millisecond on
+  // this thread is stretched by the other threads sharing the CPUs) is
+  // left to a thread of its own. It drops the last reference to the text
+  // unless a snapshot send still holds one.
   auto previous = core->log().latest_snapshot().data;
   auto dropped = core->compact(index, std::move(data), keep_from);
   try {

@@ -436,8 +436,8 @@ std::deque<entry> core::compact(index_t index, std::string data,
 
 topology core::config_at(index_t index) const {
   // The latest configuration holds from its entry on. Scanning back for it
-  // crossed half a million entries (about 100 ms) when it was older than
-  // the log.
+  // crossed half a million entries when it was older than the log (most of
+  // the 67-112 ms a compaction took at a million values).
   if (log_.config_index() <= index)
     return log_.config();
   for (auto i = std::min(index, log_.last_index()); i >= log_.first_index()

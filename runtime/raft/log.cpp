@@ -9,18 +9,15 @@ namespace corvus::raft {
 
 raft_log::raft_log(snapshot snap, std::vector<entry> entries,
                    index_t committed)
-  : snap_(std::move(snap)),
-    entries_(std::make_move_iterator(entries.begin()),
-             std::make_move_iterator(entries.end())) {
+  : snap_(std::move(snap)) {
+  for (auto& e : entries)
+    push(std::move(e));
   RAFT_ASSERT(entries_.empty() || entries_.front().index <= snap_.index + 1);
   RAFT_ASSERT(entries_.empty() || entries_.back().index >= snap_.index);
   committed_ = std::clamp(committed, snap_.index, last_index());
   applied_ = snap_.index;
   persisted_ = last_index();
   unpersisted_from_ = last_index() + 1;
-  for (auto& e : entries_)
-    if (e.kind == entry_kind::topology)
-      topology_entries_.push_back(e.index);
   recompute_config();
 }
 
