@@ -1,5 +1,6 @@
 #include "config/load_config.hpp"
 
+#include "runtime/documents/compression.hpp"
 #include "runtime/http/url.hpp"
 
 #include "config/embedded_node_conf.hpp"
@@ -199,6 +200,12 @@ std::string log_level(const std::string& x) {
   return "must be one of trace, debug, info, warn, error, off";
 }
 
+std::string compression_choice(const std::string& x) {
+  return parse_compression(x) ? ""
+                              : "must be one of "
+                                  + std::string{compression_words};
+}
+
 // -- the keys -----------------------------------------------------------------
 
 template <class T>
@@ -282,7 +289,8 @@ const key_spec key_specs[] = {
    positive},
   {"storage.sync", +[](node_config& c) -> auto& { return c.storage.sync; }},
   {"storage.compression",
-   +[](node_config& c) -> auto& { return c.storage.compression; }},
+   +[](node_config& c) -> auto& { return c.storage.compression; },
+   compression_choice},
   {"storage.id-filter",
    +[](node_config& c) -> auto& { return c.storage.id_filter; }},
   {"storage.block-cache-size",

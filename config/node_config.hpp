@@ -46,8 +46,9 @@ struct node_config {
   struct storage_section {
     /// `storage.sync`: fsync every transaction before acknowledging it.
     bool sync = true;
-    /// `storage.compression`: compress document stores' blocks (snappy).
-    bool compression = true;
+    /// `storage.compression`: documents, blocks or none
+    /// (runtime/documents/compression.hpp).
+    std::string compression = "documents";
     /// `storage.id-filter`: keep each store's ids in an in-memory filter.
     bool id_filter = true;
     /// `storage.block-cache-size`: LevelDB block cache per store, bytes.

@@ -232,8 +232,9 @@ std::unique_ptr<leveldb_settings> make_leveldb_settings(
   o.block_cache = s->cache.get();
   o.write_buffer_size = opts.write_buffer_size;
   o.filter_policy = s->filter.get();
-  o.compression = opts.compression ? leveldb::kSnappyCompression
-                                   : leveldb::kNoCompression;
+  o.compression = opts.compression == compression::blocks
+                    ? leveldb::kSnappyCompression
+                    : leveldb::kNoCompression;
   return s;
 }
 
@@ -253,6 +254,7 @@ struct document_store::impl {
   std::string dir;
   leveldb::Env* env = nullptr;
   bool sync = true;
+  bool compress_bodies = true;
   std::unique_ptr<leveldb_settings> settings;
   // Declared after the settings it uses (cache, filter), so it closes first.
   std::unique_ptr<leveldb::DB> db;
@@ -365,6 +367,9 @@ struct document_store::impl {
     if (version == dk::pre_replication_format_version) {
       if (auto migrated = migrate_pre_replication(); !migrated)
         return migrated;
+    } else if (version == dk::plain_records_format_version) {
+      if (auto marked = mark_format_current(); !marked)
+        return marked;
     } else if (version != dk::format_version) {
       return make_failure(ec::unsupported_format,
                           "document store " + dir + " has format version "
@@ -414,6 +419,23 @@ struct document_store::impl {
     auto status = db->Write(wopts, &init);
     if (!status.ok())
       return storage_error("document store", dir, "cannot initialize", status);
+    return done{};
+  }
+
+  // Records the current format version in a store of
+  // `dk::plain_records_format_version`, whose keys and values it already
+  // reads as they are (storage/keys.hpp). Synced, like the batch creating a
+  // store: a crash before it leaves the store at version 2, which is fine.
+  outcome<done> mark_format_current() {
+    leveldb::WriteOptions wopts;
+    wopts.sync = true;
+    auto status = db->Put(wopts, to_slice(dk::format_key),
+                          format_value(dk::format_version));
+    if (!status.ok())
+      return storage_error("document store", dir,
+                           "cannot migrate to format version "
+                             + std::to_string(dk::format_version),
+                           status);
     return done{};
   }
 
@@ -481,6 +503,7 @@ document_store::open(const std::string& dir, const store_options& opts) {
   ptr->dir = dir;
   ptr->env = opts.env != nullptr ? opts.env : real_files_env();
   ptr->sync = opts.sync;
+  ptr->compress_bodies = opts.compression == compression::documents;
   // LevelDB's own message for a missing store talks about its options; say
   // what it means for us instead.
   if (!opts.create_if_missing && !ptr->env->FileExists(dir + "/CURRENT"))
@@ -565,10 +588,8 @@ document_store::list(const listing_request& req) const {
     }
     auto value = to_view(iter->value());
     document_record rec;
-    auto body = decode_record_header(value, rec);
-    if (!body || rec.tombstone)
+    if (!decode_record(value, rec) || rec.tombstone)
       return corrupt_record(impl_->dir, key.substr(1));
-    rec.json.assign(value.substr(*body));
     result.push_back(std::move(rec));
   }
   if (!iter->status().ok())
@@ -590,11 +611,10 @@ document_store::conflicts(std::string_view key) const {
       break;
     auto value = to_view(iter->value());
     document_record rec;
-    auto body = decode_record_header(value, rec);
-    if (!body || record_prefix(rec) != dk::conflict_prefix
+    if (!decode_record(value, rec)
+        || record_prefix(rec) != dk::conflict_prefix
         || rec.change_vector != record_key.substr(range.size()))
       return corrupt_record(impl_->dir, record_key);
-    rec.json.assign(value.substr(*body));
     result.push_back(std::move(rec));
   }
   if (!iter->status().ok())
@@ -798,7 +818,7 @@ document_store::apply(const std::vector<const document_write*>& writes,
       // Before LevelDB has it, so that no reader misses it (known_ids.hpp).
       s.ids->add(w.key);
     }
-    encode_record(s.value, rec);
+    encode_record(s.value, rec, s.compress_bodies);
     s.batch.Put(s.record_key, s.value);
     dk::etag_key(s.index_key, rec.etag);
     dk::etag_value(s.value,

@@ -5,6 +5,7 @@
 // database's storage-writer actor) and are applied as one LevelDB write
 // batch each. The key layout is documented in storage/keys.hpp.
 
+#include "runtime/documents/compression.hpp"
 #include "runtime/documents/document.hpp"
 #include "runtime/documents/id_filter.hpp"
 #include "runtime/failure.hpp"
@@ -34,8 +35,9 @@ struct store_options {
   /// counters could then disagree with the documents. Each batch still
   /// survives whole or not at all.
   bool sync = true;
-  /// Compress LevelDB blocks with snappy.
-  bool compression = true;
+  /// What is compressed: each body when written, LevelDB's blocks, or
+  /// nothing (runtime/documents/compression.hpp).
+  corvus::compression compression = compression::documents;
   /// LevelDB block cache, bytes.
   size_t block_cache_size = 64 << 20;
   /// LevelDB memtable size, bytes.

@@ -67,10 +67,19 @@
 // Format version 1 had no `x` keys, `e` values without the transaction end
 //   and a state value of last etag, document count, tombstone count and the
 //   change vector up to its end. Opening such a store migrates it in one
-//   synced batch (so a crash leaves it wholly version 1 or wholly version
-//   2): every `e` value gets its own etag as transaction end (version 1
-//   knew no transactions spanning etags), the state value gets conflict
-//   count 0 and no sources, and `m format` becomes 2.
+//   synced batch (so a crash leaves it wholly version 1 or wholly the
+//   current version): every `e` value gets its own etag as transaction end
+//   (version 1 knew no transactions spanning etags), the state value gets
+//   conflict count 0 and no sources, and `m format` becomes the current
+//   version.
+//
+// Format version 2 differs from 3 only in its records: all of them have
+//   plain bodies (record encoding 1), while version 3 may hold compressed
+//   ones (encoding 2) as well. Opening a version-2 store rewrites `m format`
+//   to 3 in one synced write and nothing else, since this build reads both
+//   encodings; the bump is there so that a build knowing only plain bodies
+//   refuses a store that may hold compressed ones when it opens it, instead
+//   of failing on the first compressed record it reads.
 //
 // SYSTEM STORE (one LevelDB per node, storage/system_store)
 //
@@ -172,7 +181,10 @@ namespace document_keys {
 
 /// The layout version written under `m format`. Bump it whenever a key or
 /// value format in this file changes incompatibly.
-inline constexpr uint32_t format_version = 2;
+inline constexpr uint32_t format_version = 3;
+/// The version whose records all have plain bodies (record_codec.hpp),
+/// which opening migrates to `format_version` by rewriting `m format` alone.
+inline constexpr uint32_t plain_records_format_version = 2;
 /// The version before replication (no conflicts, transaction ends or
 /// sources), which opening migrates to `format_version`.
 inline constexpr uint32_t pre_replication_format_version = 1;

@@ -14,6 +14,7 @@
 #include "config/load_config.hpp"
 #include "messages/error.hpp"
 #include "messages/type_ids.hpp"
+#include "runtime/documents/compression.hpp"
 #include "runtime/http/responses.hpp"
 #include "runtime/http/url.hpp"
 #include "storage/data_dir.hpp"
@@ -193,7 +194,8 @@ int main(int argc, char** argv) {
   settings.data_dir = cfg.data_dir;
   settings.public_url = public_url;
   settings.store.sync = cfg.storage.sync;
-  settings.store.compression = cfg.storage.compression;
+  // Validated when the config was read.
+  settings.store.compression = *parse_compression(cfg.storage.compression);
   settings.store.id_filter = cfg.storage.id_filter;
   settings.store.block_cache_size = cfg.storage.block_cache_size;
   settings.store.write_buffer_size = cfg.storage.write_buffer_size;

@@ -65,7 +65,7 @@ TEST_CASE("--config file, then --set, in increasing precedence") {
 TEST_CASE("--set reads numbers, booleans and quoted strings as HOCON") {
   auto config = loaded({"--set", "http.io-threads=4",
                         "--set", "storage.sync=false",
-                        "--set", "storage.compression=false",
+                        "--set", "storage.compression=blocks",
                         "--set", "storage.id-filter=false",
                         "--set", "http.max-body-size=1MiB",
                         "--set", "http.request-timeout=2 minutes",
@@ -73,7 +73,7 @@ TEST_CASE("--set reads numbers, booleans and quoted strings as HOCON") {
                   .config;
   CHECK_EQ(config.http.io_threads, 4);
   CHECK_EQ(config.storage.sync, false);
-  CHECK_EQ(config.storage.compression, false);
+  CHECK_EQ(config.storage.compression, "blocks");
   CHECK_EQ(config.storage.id_filter, false);
   CHECK_EQ(config.http.max_body_size, 1u << 20);
   CHECK_EQ(config.http.request_timeout.count(), 120'000);

@@ -240,6 +240,19 @@ TEST_CASE("log levels and paths") {
            "/etc/n.conf:1: 'data-dir' must not be empty, got \"\"");
 }
 
+TEST_CASE("storage compression is one of three words") {
+  for (auto word : {"documents", "blocks", "none"})
+    CHECK_EQ(parse(std::string{"storage.compression = "} + word)
+               .storage.compression,
+             word);
+  CHECK_EQ(error_of("storage.compression = zstd"),
+           "/etc/n.conf:1: 'storage.compression' must be one of documents, "
+           "blocks, none, got \"zstd\"");
+  // The boolean of earlier builds is refused, not taken for a word.
+  CHECK_EQ(error_of("storage.compression = true"),
+           "/etc/n.conf:1: 'storage.compression' must be a string, got true");
+}
+
 TEST_CASE("the restart back-off may not start above its cap") {
   CHECK_EQ(parse("database.restart-backoff-initial = 30s")
              .database.restart_backoff_initial.count(),

@@ -43,7 +43,7 @@ void write_format_1(const mem_env& m, const store_model& model) {
   batch.Put(to_slice(dk::db_id_key), model.state.db_id);
   for (auto& [folded, rec] : model.records) {
     dk::record_key(key, folded, rec.tombstone);
-    encode_record(value, rec);
+    encode_record(value, rec, false);
     batch.Put(key, value);
     // Version 1's etag index value is the record key alone.
     std::string record_key = key;
@@ -70,6 +70,16 @@ void write_format_1(const mem_env& m, const store_model& model) {
   value.append(model.state.change_vector);
   batch.Put(to_slice(dk::state_key), value);
   REQUIRE(open_raw(m)->Write({}, &batch).ok());
+}
+
+// @returns the first byte (the encoding version) of the record of
+// document `folded` in "/db" on `m`.
+int record_version(const mem_env& m, const std::string& folded) {
+  std::string key;
+  std::string value;
+  dk::record_key(key, folded, false);
+  REQUIRE(open_raw(m)->Get({}, key, &value).ok());
+  return static_cast<uint8_t>(value.at(0));
 }
 
 // @returns the value of `m format` in "/db" on `m`.
@@ -107,7 +117,7 @@ TEST_CASE("a format 1 store is migrated on open and stays migrated") {
       CHECK(entry.transaction_end == entry.record.etag);
     CHECK(unwrap(store->stats()).conflict_count == 0);
   }
-  CHECK(format_of(m) == std::string{"\x02\0\0\0", 4});
+  CHECK(format_of(m) == std::string{"\x03\0\0\0", 4});
   auto store = open_document_store(m, "/db", false);
   check_store(*store, model);
   model.conflict("users/1", "Users", "{}");
@@ -127,4 +137,39 @@ TEST_CASE("a format 1 store with a broken etag index stays as it was") {
   CHECK(res.error().code == ec::storage_failure);
   CHECK(res.error().message.find("etag 1") != std::string::npos);
   CHECK(format_of(m) == std::string{"\x01\0\0\0", 4});
+}
+
+TEST_CASE("a format 2 store is marked format 3 on open and then also holds "
+          "compressed bodies") {
+  mem_env m;
+  store_model model;
+  std::string long_body = R"({"Notes":")";
+  for (int i = 0; i < 40; ++i)
+    long_body += "amber willow ";
+  long_body += R"("})";
+  {
+    // What a format 2 build wrote: plain bodies only.
+    auto opts = m.options(true);
+    opts.compression = compression::none;
+    auto store = unwrap(document_store::open("/db", opts));
+    model.state = store->state();
+    model.put("notes/1", "Notes", long_body);
+    model.put("notes/2", "Notes", "{}");
+    commit(*store, model);
+  }
+  REQUIRE(open_raw(m)
+            ->Put({}, to_slice(dk::format_key), std::string{"\x02\0\0\0", 4})
+            .ok());
+  CHECK(record_version(m, "notes/1") == record_plain_version);
+  {
+    auto store = open_document_store(m, "/db", false);
+    check_store(*store, model);
+    model.put("notes/3", "Notes", long_body);
+    commit(*store, model);
+  }
+  CHECK(format_of(m) == std::string{"\x03\0\0\0", 4});
+  CHECK(record_version(m, "notes/1") == record_plain_version);
+  CHECK(record_version(m, "notes/3") == record_compressed_version);
+  auto store = open_document_store(m, "/db", false);
+  check_store(*store, model);
 }

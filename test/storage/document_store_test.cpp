@@ -323,15 +323,15 @@ TEST_CASE("a store of an unknown format version is refused") {
     leveldb::DB* raw = nullptr;
     REQUIRE(leveldb::DB::Open(opts, "/db", &raw).ok());
     std::unique_ptr<leveldb::DB> db{raw};
-    std::string version{"\x03\0\0\0", 4};
+    std::string version{"\x04\0\0\0", 4};
     REQUIRE(db->Put({}, std::string{document_keys::format_key}, version).ok());
   }
   auto res = document_store::open("/db", m.options(false));
   REQUIRE(!res);
   CHECK(res.error().code == ec::unsupported_format);
   CHECK(res.error().message
-        == "document store /db has format version 3; this build "
-           "understands version 2");
+        == "document store /db has format version 4; this build "
+           "understands version 3");
 }
 
 TEST_CASE("a LevelDB without our format key is refused") {

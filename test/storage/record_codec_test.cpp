@@ -14,8 +14,8 @@ using test::full_record;
 TEST_CASE("record encoding round trips every field") {
   auto rec = full_record();
   std::string buf;
-  encode_record(buf, rec);
-  CHECK(static_cast<uint8_t>(buf[0]) == record_encoding_version);
+  encode_record(buf, rec, false);
+  CHECK(static_cast<uint8_t>(buf[0]) == record_plain_version);
   document_record out;
   REQUIRE(decode_record(std::string{buf}, out));
   CHECK(out == rec);
@@ -27,7 +27,7 @@ TEST_CASE("record encoding keeps unicode ids and binary-looking strings") {
   rec.collection = std::string{"col\0lection", 11};
   rec.json = std::string{"{\"x\":\"\0\"}", 9};
   std::string buf;
-  encode_record(buf, rec);
+  encode_record(buf, rec, false);
   document_record out;
   REQUIRE(decode_record(std::move(buf), out));
   CHECK(out == rec);
@@ -39,7 +39,7 @@ TEST_CASE("record encoding of a tombstone with empty strings") {
   rec.etag = 1;
   rec.tombstone = true;
   std::string buf;
-  encode_record(buf, rec);
+  encode_record(buf, rec, false);
   CHECK(buf.size() == record_fixed_size + 12 + 1);
   document_record out;
   REQUIRE(decode_record(std::move(buf), out));
@@ -49,7 +49,7 @@ TEST_CASE("record encoding of a tombstone with empty strings") {
 TEST_CASE("the header decodes without the body") {
   auto rec = full_record();
   std::string buf;
-  encode_record(buf, rec);
+  encode_record(buf, rec, false);
   document_record out;
   out.json = "stale";
   auto body = decode_record_header(buf, out);
@@ -60,12 +60,99 @@ TEST_CASE("the header decodes without the body") {
   CHECK(out == rec);
 }
 
+namespace {
+
+// A body of `n` bytes that snappy shrinks well: JSON repeating itself.
+std::string compressible_body(size_t n) {
+  std::string body = "{\"Notes\":\"";
+  while (body.size() + 2 < n)
+    body += "copper beacon ";
+  body.resize(n - 2);
+  return body + "\"}";
+}
+
+// A body of `n` bytes that snappy cannot shrink: a pseudo-random string.
+std::string incompressible_body(size_t n) {
+  std::string body;
+  uint64_t x = 88172645463325252ULL;
+  while (body.size() < n) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    body.push_back(static_cast<char>('!' + x % 90));
+  }
+  return body;
+}
+
+} // namespace
+
+TEST_CASE("a body that compresses well is stored compressed") {
+  auto rec = full_record();
+  rec.json = compressible_body(4000);
+  std::string buf;
+  encode_record(buf, rec, true);
+  CHECK(static_cast<uint8_t>(buf[0]) == record_compressed_version);
+  CHECK(buf.size() < 1000);
+  document_record from_view;
+  REQUIRE(decode_record(std::string_view{buf}, from_view));
+  CHECK(from_view == rec);
+  document_record from_owned;
+  REQUIRE(decode_record(std::move(buf), from_owned));
+  CHECK(from_owned == rec);
+}
+
+TEST_CASE("bodies that compression would not shrink are stored as they are") {
+  auto rec = full_record();
+  std::string buf;
+  SUBCASE("incompressible") { rec.json = incompressible_body(4000); }
+  SUBCASE("shorter than the threshold") { rec.json = compressible_body(40); }
+  SUBCASE("empty (a tombstone)") {
+    rec.json.clear();
+    rec.tombstone = true;
+  }
+  encode_record(buf, rec, true);
+  CHECK(static_cast<uint8_t>(buf[0]) == record_plain_version);
+  document_record out;
+  REQUIRE(decode_record(std::string_view{buf}, out));
+  CHECK(out == rec);
+}
+
+TEST_CASE("the header of a compressed record decodes without the body") {
+  auto rec = full_record();
+  rec.json = compressible_body(2000);
+  std::string buf;
+  encode_record(buf, rec, true);
+  document_record out;
+  auto body = decode_record_header(buf, out);
+  REQUIRE(body);
+  rec.json.clear();
+  CHECK(out == rec);
+}
+
+TEST_CASE("a damaged compressed body is an error, never a guess") {
+  auto rec = full_record();
+  rec.json = compressible_body(2000);
+  std::string buf;
+  encode_record(buf, rec, true);
+  document_record out;
+  auto body = decode_record_header(buf, out);
+  REQUIRE(body);
+  SUBCASE("cut short") { buf.resize(buf.size() - 10); }
+  SUBCASE("length prefix claims more") {
+    // snappy's varint length, first byte: lengths of 2000 take two bytes.
+    buf[*body + 1] = static_cast<char>(0x7f);
+  }
+  SUBCASE("body gone") { buf.resize(*body); }
+  CHECK(!decode_record(std::string_view{buf}, out));
+  CHECK(!decode_record(std::string{buf}, out));
+}
+
 TEST_CASE("records of unknown versions or cut short are rejected") {
   std::string buf;
-  encode_record(buf, full_record());
+  encode_record(buf, full_record(), false);
   document_record out;
   SUBCASE("unknown version") {
-    buf[0] = static_cast<char>(record_encoding_version + 1);
+    buf[0] = static_cast<char>(record_compressed_version + 1);
     CHECK(!decode_record_header(buf, out));
   }
   SUBCASE("unknown kind") {

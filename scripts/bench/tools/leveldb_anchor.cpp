@@ -60,7 +60,9 @@ bool run_test(const anchor_options& opts, const std::string& name,
   corvus::store_options store;
   store.create_if_missing = true;
   // Raw LevelDB writes its logs itself; Corvus's zero-filled logs
-  // (storage/real_files.hpp) are part of what Corvus adds.
+  // (storage/real_files.hpp) are part of what Corvus adds, and so is the
+  // compression of each body (with the default `documents` setting LevelDB
+  // compresses nothing, here as under Corvus).
   store.env = leveldb::Env::Default();
   auto settings = corvus::make_leveldb_settings(store);
   settings->options.error_if_exists = true;
