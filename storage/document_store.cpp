@@ -422,15 +422,14 @@ struct document_store::impl {
     return done{};
   }
 
-  // Records the current format version in a store of
-  // `dk::plain_records_format_version`, whose keys and values it already
-  // reads as they are (storage/keys.hpp). Synced, like the batch creating a
-  // store: a crash before it leaves the store at version 2, which is fine.
-  outcome<done> mark_format_current() {
+  // Writes `migration` with the current format version added, in one
+  // synced batch like the one creating a store, so that a crash leaves the
+  // store wholly in its old format or wholly in the current one.
+  outcome<done> finish_migration(leveldb::WriteBatch& migration) {
+    migration.Put(to_slice(dk::format_key), format_value(dk::format_version));
     leveldb::WriteOptions wopts;
     wopts.sync = true;
-    auto status = db->Put(wopts, to_slice(dk::format_key),
-                          format_value(dk::format_version));
+    auto status = db->Write(wopts, &migration);
     if (!status.ok())
       return storage_error("document store", dir,
                            "cannot migrate to format version "
@@ -439,9 +438,16 @@ struct document_store::impl {
     return done{};
   }
 
+  // Records the current format version in a store of
+  // `dk::plain_records_format_version`, whose keys and values this build
+  // reads as they are (storage/keys.hpp).
+  outcome<done> mark_format_current() {
+    leveldb::WriteBatch migration;
+    return finish_migration(migration);
+  }
+
   // Rewrites a store of `dk::pre_replication_format_version` in the current
-  // format (storage/keys.hpp). One batch, so that a crash leaves it wholly
-  // in one format or the other; synced, like the batch creating a store.
+  // format (storage/keys.hpp), in one batch.
   outcome<done> migrate_pre_replication() {
     leveldb::ReadOptions opts;
     auto status = db->Get(opts, to_slice(dk::state_key), &value);
@@ -475,16 +481,7 @@ struct document_store::impl {
                            "cannot read the etag index", iter->status());
     encode_state(value, old_state, old_counts);
     migration.Put(to_slice(dk::state_key), value);
-    migration.Put(to_slice(dk::format_key), format_value(dk::format_version));
-    leveldb::WriteOptions wopts;
-    wopts.sync = true;
-    status = db->Write(wopts, &migration);
-    if (!status.ok())
-      return storage_error("document store", dir,
-                           "cannot migrate to format version "
-                             + std::to_string(dk::format_version),
-                           status);
-    return done{};
+    return finish_migration(migration);
   }
 };
 
