@@ -84,13 +84,20 @@ std::string incompressible_body(size_t n) {
   return body;
 }
 
+// @returns a record with a body that compresses well, encoded into `buf`
+// with compression asked for.
+document_record encode_compressible(std::string& buf) {
+  auto rec = full_record();
+  rec.json = compressible_body(2000);
+  encode_record(buf, rec, true);
+  return rec;
+}
+
 } // namespace
 
 TEST_CASE("a body that compresses well is stored compressed") {
-  auto rec = full_record();
-  rec.json = compressible_body(4000);
   std::string buf;
-  encode_record(buf, rec, true);
+  auto rec = encode_compressible(buf);
   CHECK(static_cast<uint8_t>(buf[0]) == record_compressed_version);
   CHECK(buf.size() < 1000);
   document_record from_view;
@@ -118,10 +125,8 @@ TEST_CASE("bodies that compression would not shrink are stored as they are") {
 }
 
 TEST_CASE("the header of a compressed record decodes without the body") {
-  auto rec = full_record();
-  rec.json = compressible_body(2000);
   std::string buf;
-  encode_record(buf, rec, true);
+  auto rec = encode_compressible(buf);
   document_record out;
   auto body = decode_record_header(buf, out);
   REQUIRE(body);
@@ -130,10 +135,8 @@ TEST_CASE("the header of a compressed record decodes without the body") {
 }
 
 TEST_CASE("a damaged compressed body is an error, never a guess") {
-  auto rec = full_record();
-  rec.json = compressible_body(2000);
   std::string buf;
-  encode_record(buf, rec, true);
+  encode_compressible(buf);
   document_record out;
   auto body = decode_record_header(buf, out);
   REQUIRE(body);
