@@ -512,7 +512,7 @@ async function spawnHolder(ownNetns) {
  * depends on the pid and the cluster number, so that test files running at
  * once rarely even try the same ones.
  */
-async function freePorts(ips, id) {
+export async function freePorts(ips, id) {
   const canBind = (host, port) =>
     new Promise((resolve) => {
       const server = createServer();
