@@ -111,6 +111,13 @@ test("three nodes form a cluster, come back on the same folders without being ad
   });
   assert.ok([200, 201].includes(created.status), created.text);
   await waitFor(async () => (await databases(2, port)).includes("kept"), { what: "the database on node 3" });
+
+  const again = new Run(dir, port);
+  assert.equal(await again.exited, 1);
+  assert.match(again.err, /another local-cluster runs on .*data; stop it first/);
+  assert.equal(again.nodePids.length, 0, "the second run started no node");
+  assert.ok((await databases(0, port)).includes("kept"), "the first run still serves");
+
   assert.equal(await first.stop(), 0, first.err);
   assert.match(first.out, /stopping the nodes[\s\S]*stopped/);
   for (const ip of ips) {
