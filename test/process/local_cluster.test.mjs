@@ -131,6 +131,12 @@ test("three nodes form a cluster, come back on the same folders without being ad
   assert.deepEqual((await topology(1, port)).Topology.Members, expected);
   assert.ok((await databases(1, port)).includes("kept"));
   assert.equal(await second.stop(), 0, second.err);
+  for (const ip of ips) {
+    // A whole cluster stopping at once used to leave an ended actor
+    // referenced inside CAF, and the process waited out its 5 s bound.
+    const log = readFileSync(path.join(dir, "logs", ip, "corvus-node.log"), "utf8");
+    assert.doesNotMatch(log, /actors still running/, `node ${ip} ended with its actors (both runs)`);
+  }
 });
 
 test("a node that cannot start stops the others, and the run says which and why", async () => {
