@@ -147,7 +147,8 @@ test("a node that cannot start stops the others, and the run says which and why"
     const run = new Run(makeTempDir(), port);
     assert.equal(await run.exited, 1);
     assert.match(run.err, new RegExp(`node 2 \\(${urlOf(1, port).replace(/\./g, "\\.")}\\) exited while starting`));
-    assert.match(run.err, /address|in use/i, "the node's own reason follows");
+    assert.match(run.err, /already in use/, "the node's own reason follows");
+    assert.match(run.err, new RegExp(`listens on port ${port} of 127\\.0\\.0\\.2; choose another port with --port`));
     assert.equal(run.nodePids.length, 3);
     for (const pid of run.nodePids) assert.equal(alive(pid), false, `node pid ${pid} still runs`);
   } finally {
