@@ -1,12 +1,7 @@
-# Shell helpers the benchmark scripts share (sourced, never run).
+# Shell helpers the benchmark scripts share (sourced, never run), on top of
+# those every script shares (alive, stop_pids, json_string).
 
-# True while `pid` runs. An exited child of ours stays a zombie until we
-# wait for it, and `kill -0` would still find it.
-alive() {
-  local state
-  state=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
-  [[ -n "$state" && "$state" != Z* ]]
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../common.sh"
 
 # @returns (prints) the value of `key` in a `key=value ...` line.
 field() {
@@ -89,34 +84,11 @@ wait_quiet() {
 # `child_pid` (the tool running in its foreground, for its clean-up) and
 # `stop_problems` (what went wrong stopping processes, for its report).
 
-# Sends TERM to every pid given, waits up to `grace` seconds for all, then
-# KILLs what is left, and reaps them. Usage: stop_pids <grace> <pid...>
-stop_pids() {
-  local grace=$1 pid i left rc tag=${system:+ ($system)}
-  shift
-  for pid in "$@"; do
-    alive "$pid" && kill -TERM "$pid" 2>/dev/null || true
-  done
-  for ((i = 0; i < grace * 10; i++)); do
-    left=0
-    for pid in "$@"; do alive "$pid" && left=1; done
-    ((left)) || break
-    sleep 0.1
-  done
-  for pid in "$@"; do
-    if alive "$pid"; then
-      log "pid $pid ignored SIGTERM for ${grace}s; killing it"
-      stop_problems+=("pid $pid$tag ignored SIGTERM for ${grace}s")
-      kill -KILL "$pid" 2>/dev/null || true
-    fi
-    rc=0
-    wait "$pid" 2>/dev/null || rc=$?
-    # 0, or 143 (TERM) from a program that does not catch it, is a clean
-    # stop; 137 follows the KILL above.
-    if ((rc != 0 && rc != 143 && rc != 137 && rc != 127)); then
-      stop_problems+=("pid $pid$tag exited with status $rc on SIGTERM")
-    fi
-  done
+# What stop_pids reports goes to the report (`stop_problems`, tagged with
+# the system being stopped); a kill is logged at once as well.
+stop_problem() {
+  if [[ "$1" == killed ]]; then log "$2; killing it"; fi
+  stop_problems+=("$2${system:+ ($system)}")
 }
 
 # run_child <stdout file> <stderr file | - | &1> <command...>
@@ -157,11 +129,4 @@ free_port() {
     fi
   done
   die "no free TCP port"
-}
-
-# @returns (prints) the string value of "key":"value" in compact JSON.
-json_string() {
-  local json=$1 key=$2
-  [[ "$json" =~ \"$key\":\"([^\"]*)\" ]] || return 1
-  printf '%s\n' "${BASH_REMATCH[1]}"
 }
