@@ -84,6 +84,14 @@ std::string check_listen(const std::string& host, uint16_t port) {
   return ec ? ec.message() : std::string{};
 }
 
+/// Ends the process at once, with what is written so far flushed: the
+/// node's stores are closed or crash-safe whenever this is called.
+[[noreturn]] void end_process(spdlog::logger& log, int status) {
+  log.flush();
+  std::fflush(nullptr);
+  std::_Exit(status);
+}
+
 std::string absolute(const std::string& path) {
   std::error_code ec;
   auto p = std::filesystem::absolute(path, ec);
@@ -255,12 +263,10 @@ int main(int argc, char** argv) {
   if (!orderly) {
     log->critical("node ended: {}", describe(reason));
     std::fprintf(stderr, "corvus-node: %s\n", describe(reason).c_str());
-    log->flush();
     // The node failed without stopping its children in order; waiting for
     // them could hang. Everything acknowledged is durable, so the process
     // ends as after a crash.
-    std::fflush(nullptr);
-    std::_Exit(1);
+    end_process(*log, 1);
   }
   log->flush();
   // The node's children hold nothing undurable by now, but a peer link
@@ -269,8 +275,7 @@ int main(int argc, char** argv) {
   std::thread([log] {
     std::this_thread::sleep_for(std::chrono::seconds{5});
     log->warn("actors still running 5 s after the node stopped; exiting");
-    log->flush();
-    std::_Exit(0);
+    end_process(*log, 0);
   }).detach();
   sys.await_all_actors_done();
   // Every actor has ended, and each closed what it owned (CAF destroys an
@@ -280,7 +285,5 @@ int main(int argc, char** argv) {
   // ended Raft member stayed referenced from within CAF (a timer event of
   // its clock, by a scan of the heap) and that wait ran into the bound above
   // in most runs.
-  log->flush();
-  std::fflush(nullptr);
-  std::_Exit(0);
+  end_process(*log, 0);
 }
