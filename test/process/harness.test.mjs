@@ -7,16 +7,15 @@
 // namespace is gone afterwards.
 
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, readlinkSync } from "node:fs";
+import { readlinkSync } from "node:fs";
 import { after, describe, test } from "node:test";
 import { enterNetworkSandbox, run, startCluster, stopAll } from "../support/cluster.mjs";
-import { http } from "../support/corvus_node.mjs";
+import { http, pidAlive } from "../support/corvus_node.mjs";
 
 const sandbox = await enterNetworkSandbox();
 after(stopAll);
 
 const ms = (since) => `${Math.round(performance.now() - since)} ms`;
-const pidAlive = (pid) => existsSync(`/proc/${pid}`) && !/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
 
 /**
  * Who reaches whom: "A>B" for every pair (and "T>A" for the test process).

@@ -12,7 +12,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, test } from "node:test";
 import { freePorts } from "../support/cluster.mjs";
-import { CorvusNode, corvusBinary, http, makeTempDir, stopAll } from "../support/corvus_node.mjs";
+import { CorvusNode, corvusBinary, http, makeTempDir, pidAlive, stopAll } from "../support/corvus_node.mjs";
 import { waitFor } from "./rachis.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -22,22 +22,8 @@ const ips = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
 /** Every process a run started (the script and its nodes), for the clean-up. */
 const started = new Set();
 
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // An exited child not yet reaped is a zombie, not a running node.
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
 after(async () => {
-  for (const pid of started) if (alive(pid)) process.kill(pid, "SIGKILL");
+  for (const pid of started) if (pidAlive(pid)) process.kill(pid, "SIGKILL");
   await stopAll();
 });
 
@@ -78,7 +64,7 @@ class Run {
   async stop() {
     this.child.kill("SIGTERM");
     const code = await this.exited;
-    for (const pid of this.nodePids) assert.equal(alive(pid), false, `node pid ${pid} still runs`);
+    for (const pid of this.nodePids) assert.equal(pidAlive(pid), false, `node pid ${pid} still runs`);
     return code;
   }
 }
@@ -150,7 +136,7 @@ test("a node that cannot start stops the others, and the run says which and why"
     assert.match(run.err, /already in use/, "the node's own reason follows");
     assert.match(run.err, new RegExp(`listens on port ${port} of 127\\.0\\.0\\.2; choose another port with --port`));
     assert.equal(run.nodePids.length, 3);
-    for (const pid of run.nodePids) assert.equal(alive(pid), false, `node pid ${pid} still runs`);
+    for (const pid of run.nodePids) assert.equal(pidAlive(pid), false, `node pid ${pid} still runs`);
   } finally {
     taken.close();
   }

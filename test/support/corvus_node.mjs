@@ -101,6 +101,25 @@ export async function runNode(args, { timeoutMs = 10_000, cwd } = {}) {
 }
 
 /** A corvus-node process on its own data and log dirs; see startNode. */
+/**
+ * The state of process `pid` from /proc/<pid>/stat: "running" (R, S, D:
+ * alive and scheduled), "paused" (T: SIGSTOP) or "exited" (no process, or
+ * a zombie not yet reaped).
+ */
+export function processState(pid) {
+  let stat;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  } catch {
+    return "exited";
+  }
+  const letter = stat.slice(stat.lastIndexOf(")") + 2)[0];
+  return letter === "T" || letter === "t" ? "paused" : letter === "Z" || letter === "X" ? "exited" : "running";
+}
+
+/** Whether process `pid` is still there, running or paused. */
+export const pidAlive = (pid) => processState(pid) !== "exited";
+
 export class CorvusNode {
   /**
    * dataDir / logsDir default to fresh temp dirs; `set` holds --set keys;
@@ -240,15 +259,7 @@ export class CorvusNode {
    */
   processState() {
     const pid = this.child?.pid;
-    if (!pid) return "none";
-    let stat;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    } catch {
-      return "exited";
-    }
-    const letter = stat.slice(stat.lastIndexOf(")") + 2)[0];
-    return letter === "T" || letter === "t" ? "paused" : letter === "Z" || letter === "X" ? "exited" : "running";
+    return pid ? processState(pid) : "none";
   }
 
   /** SIGSTOP: the process freezes (its sockets stay open, nothing answers). */
