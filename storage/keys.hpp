@@ -123,59 +123,14 @@
 // `m format`: written in the synced batch that creates the store (and
 //   rewritten by the one that moves a version-1 snapshot to its file).
 
+#include "runtime/text/byte_order.hpp"
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
 
 namespace corvus {
-
-/// Fixed-width integers inside keys and values, shared by all stores.
-namespace key_bytes {
-
-/// Appends `x` as 8 bytes big-endian.
-inline void append_big_endian(std::string& out, uint64_t x) {
-  for (int shift = 56; shift >= 0; shift -= 8)
-    out.push_back(static_cast<char>((x >> shift) & 0xff));
-}
-
-/// @returns the 8 big-endian bytes at `p` as a number.
-inline uint64_t read_big_endian(const char* p) {
-  uint64_t x = 0;
-  for (int i = 0; i < 8; ++i)
-    x = (x << 8) | static_cast<unsigned char>(p[i]);
-  return x;
-}
-
-/// Appends `x` as 8 bytes little-endian.
-inline void append_little_endian(std::string& out, uint64_t x) {
-  for (int shift = 0; shift < 64; shift += 8)
-    out.push_back(static_cast<char>((x >> shift) & 0xff));
-}
-
-/// @returns the 8 little-endian bytes at `p` as a number.
-inline uint64_t read_little_endian(const char* p) {
-  uint64_t x = 0;
-  for (int i = 7; i >= 0; --i)
-    x = (x << 8) | static_cast<unsigned char>(p[i]);
-  return x;
-}
-
-/// Appends `x` as 4 bytes little-endian.
-inline void append_little_endian32(std::string& out, uint32_t x) {
-  for (int shift = 0; shift < 32; shift += 8)
-    out.push_back(static_cast<char>((x >> shift) & 0xff));
-}
-
-/// @returns the 4 little-endian bytes at `p` as a number.
-inline uint32_t read_little_endian32(const char* p) {
-  uint32_t x = 0;
-  for (int i = 3; i >= 0; --i)
-    x = (x << 8) | static_cast<unsigned char>(p[i]);
-  return x;
-}
-
-} // namespace key_bytes
 
 namespace document_keys {
 
@@ -226,12 +181,12 @@ inline constexpr size_t etag_key_size = 9;
 inline constexpr size_t etag_value_fixed_size = 8;
 
 /// The shared byte helpers, under the names document-store code uses.
-using key_bytes::append_big_endian;
-using key_bytes::append_little_endian;
-using key_bytes::read_big_endian;
-using key_bytes::read_little_endian;
-using key_bytes::append_little_endian32;
-using key_bytes::read_little_endian32;
+using byte_order::append_big_endian;
+using byte_order::append_little_endian;
+using byte_order::read_big_endian;
+using byte_order::read_little_endian;
+using byte_order::append_little_endian32;
+using byte_order::read_little_endian32;
 
 /// Sets `out` to the record key of a document (`tombstone` false) or of a
 /// tombstone under case-folded `key`.
@@ -372,7 +327,7 @@ inline constexpr size_t snapshot_trailer_size = 12;
 inline void entry_key(std::string& out, uint64_t index) {
   out.clear();
   out.push_back(entry_prefix);
-  key_bytes::append_big_endian(out, index);
+  byte_order::append_big_endian(out, index);
 }
 
 } // namespace raft_keys

@@ -24,7 +24,7 @@ namespace corvus {
 
 namespace {
 
-namespace kb = key_bytes;
+namespace kb = byte_order;
 namespace rk = raft_keys;
 
 failure corrupt(const std::string& dir, const std::string& what) {

@@ -110,7 +110,7 @@ caf::error raft_member_state::init() {
     return to_error(contents.error());
   tag = contents->tag;
   if (!contents->snap.empty()) {
-    auto restored = cluster_state::from_json(contents->snap.data);
+    auto restored = cluster_state::decode(contents->snap.data);
     if (!restored)
       return to_error(restored.error());
     machine = std::move(*restored);
@@ -213,7 +213,7 @@ void raft_member_state::drain() {
     for (auto& msg : after_persist)
       send_raft(std::move(msg));
     if (r.installed) {
-      auto restored = cluster_state::from_json(r.new_snapshot->data);
+      auto restored = cluster_state::decode(r.new_snapshot->data);
       if (!restored) {
         settings.log->critical("raft-member {} got a snapshot it cannot "
                                "read: {}",

@@ -52,7 +52,7 @@ void raft_member_state::maybe_compact() {
     // (Linux nice values are per thread, and a detached actor has one).
     if (detached)
       setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-    auto data = std::make_shared<std::string>(copy->to_json());
+    auto data = std::make_shared<std::string>(copy->encode());
     if (auto written = store->write_snapshot_data(now, term, *data); !written)
       log->warn("cannot write the snapshot at index {} ahead: {}", now,
                 written.error().message);

@@ -76,13 +76,13 @@ public:
     return last_index_;
   }
 
-  /// @returns the whole state as JSON, as a Raft snapshot carries it
-  ///          (cluster_state_json.cpp documents the layout).
-  std::string to_json() const;
+  /// @returns the whole state as a Raft snapshot carries it
+  ///          (cluster_state_codec.cpp documents the format).
+  std::string encode() const;
 
-  /// Restores a state written by to_json.
-  /// @returns ec::storage_failure when `text` is not such a state.
-  static outcome<cluster_state> from_json(std::string_view text);
+  /// Restores a state written by encode, in this format or an earlier one.
+  /// @returns ec::storage_failure when `data` is not such a state.
+  static outcome<cluster_state> decode(std::string_view data);
 
   /// Equal states answer every question the same way.
   friend bool operator==(const cluster_state& x, const cluster_state& y) {

@@ -405,7 +405,7 @@ struct cluster_fixture : deterministic_fixture {
                      if (auto* e = machine.compare_exchange().find(db, key))
                        out->entry = *e;
                      out->last_index = machine.last_index();
-                     out->state = machine.to_json();
+                     out->state = machine.encode();
                    }});
     return out;
   }

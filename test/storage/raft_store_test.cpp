@@ -28,7 +28,7 @@ using namespace corvus::test;
 
 namespace {
 
-namespace kb = key_bytes;
+namespace kb = byte_order;
 namespace rk = raft_keys;
 
 using contents = raft_store::contents;

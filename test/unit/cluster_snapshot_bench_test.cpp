@@ -59,21 +59,22 @@ TEST_CASE("snapshot of 100k compare-exchange values" * doctest::skip()) {
     REQUIRE(state.apply(3 + count + i, put_compare_exchange_command{
                                          "again-" + std::to_string(i), "db",
                                          "users/" + std::to_string(i),
-                                         sample_value(i), 3 + i}));
+                                         sample_value(i),
+                                         static_cast<int64_t>(3 + i)}));
   auto changing = seconds_since(start);
   CHECK(!(*copy == state));
   start = std::chrono::steady_clock::now();
-  auto json = state.to_json();
+  auto data = state.encode();
   auto encode = seconds_since(start);
   start = std::chrono::steady_clock::now();
-  auto restored = cluster_state::from_json(json);
+  auto restored = cluster_state::decode(data);
   auto decode = seconds_since(start);
   REQUIRE(restored);
   CHECK(restored->compare_exchange().size() == count);
   CHECK(*restored == state);
-  std::printf("snapshot: %zu values, %.1f MB of values, %.1f MB of JSON; "
+  std::printf("snapshot: %zu values, %.1f MB of values, %.1f MB encoded; "
               "copy %.3f ms, then %zu changes %.3f s; encode %.3f s, decode "
               "%.3f s\n",
-              count, bytes / 1e6, json.size() / 1e6, copying * 1e3, count,
+              count, bytes / 1e6, data.size() / 1e6, copying * 1e3, count,
               changing, encode, decode);
 }

@@ -189,12 +189,12 @@ TEST_CASE("promotables and rehabs leave with their node too") {
   REQUIRE(state.apply(2, create(R"({"DatabaseName":"db"})", 1)));
   // A state as the observer would leave it: A member, B promotable,
   // C rehab.
-  auto json = state.to_json();
+  auto json = state.encode();
   auto members = json.find(R"("Members":["A"])");
   REQUIRE(members != std::string::npos);
   json.replace(json.find(R"("Promotables":[])"), 16, R"("Promotables":["B"])");
   json.replace(json.find(R"("Rehabs":[])"), 11, R"("Rehabs":["C"])");
-  auto restored = cluster_state::from_json(json);
+  auto restored = cluster_state::decode(json);
   REQUIRE(restored);
   auto smaller = cluster_of(1);
   REQUIRE(restored->apply_topology(3, smaller));
@@ -362,7 +362,7 @@ TEST_CASE("an add-node retried with its request id applies once") {
   CHECK(record.etag == 3);
 }
 
-TEST_CASE("the state round-trips through JSON") {
+TEST_CASE("the state round-trips through its snapshot encoding") {
   auto state = with_topology(cluster_of(3, 1, 1));
   REQUIRE(state.apply(2, create(R"({"DatabaseName":"kept","Settings":{"X":"1"},
     "ConflictSolverConfig":{"ResolveToLatest":true},
@@ -374,18 +374,18 @@ TEST_CASE("the state round-trips through JSON") {
   dup.request_id = "r-2";
   REQUIRE_FALSE(state.apply(4, dup));
   REQUIRE(state.apply(5, add_database_node_command{"r-3", "kept", "", 0}));
-  auto restored = cluster_state::from_json(state.to_json());
+  auto restored = cluster_state::decode(state.encode());
   REQUIRE(restored);
   CHECK(*restored == state);
   CHECK(restored->find_database("kept")->other_members.find("ResolveToLatest")
         != std::string::npos);
   CHECK(restored->compare_exchange().find("kept", "users/ayende")->value
         == R"({"Object":{"n":1.50,"s":"\u00e9\n"}})");
-  CHECK(restored->to_json() == state.to_json());
+  CHECK(restored->encode() == state.encode());
 }
 
 TEST_CASE("a state written before the Raft topology is still read") {
-  auto restored = cluster_state::from_json(
+  auto restored = cluster_state::decode(
     R"({"TopologyId":"t-9","LastIndex":2,"Nodes":{"A":"http://a:1"},
         "Databases":[{"Name":"Demo","Disabled":false,"Etag":2,
           "Topology":{"Members":["A"],"Promotables":[],"Rehabs":[],
@@ -399,6 +399,71 @@ TEST_CASE("a state written before the Raft topology is still read") {
   CHECK(restored->find_database("demo") != nullptr);
 }
 
+TEST_CASE("a state written as JSON (format version 1) is still read") {
+  auto restored = cluster_state::decode(
+    R"({"LastIndex":3,"Topology":{"TopologyId":"t-1","LastNodeId":"A",
+          "Members":{"A":"http://a:1"},"Watchers":{},"Promotables":{}},
+        "Databases":[{"Name":"Demo","Disabled":false,"Etag":2,
+          "Topology":{"Members":["A"],"Promotables":[],"Rehabs":[],
+            "PriorityOrder":[],"ReplicationFactor":1,
+            "DynamicNodesDistribution":false},"OtherMembers":{}}],
+        "CompareExchange":[{"Database":"demo","Values":[
+          {"Key":"users/1","Index":3,"Value":"{\"Object\":{\"n\":1.50}}"}]}],
+        "RequestHistory":{"Capacity":8,"Entries":[]}})");
+  REQUIRE(restored);
+  CHECK(restored->last_index() == 3);
+  auto* value = restored->compare_exchange().find("demo", "users/1");
+  REQUIRE(value != nullptr);
+  CHECK(value->index == 3);
+  CHECK(value->value == R"({"Object":{"n":1.50}})");
+  // Written again, it is in the current format and reads back the same.
+  auto again = cluster_state::decode(restored->encode());
+  REQUIRE(again);
+  CHECK(*again == *restored);
+}
+
+TEST_CASE("a damaged snapshot encoding is reported, never half read") {
+  auto state = with_topology(cluster_of(3));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"db"})", 2)));
+  for (int i = 0; i < 3; ++i)
+    REQUIRE(state.apply(3 + i, put_compare_exchange_command{
+                                 "r-" + std::to_string(i), "db",
+                                 "k" + std::to_string(i),
+                                 R"({"Object":")" + std::string(i * 7, 'v')
+                                   + R"("})",
+                                 0}));
+  auto data = state.encode();
+  REQUIRE(cluster_state::decode(data));
+  SUBCASE("cut anywhere") {
+    for (size_t size = 0; size < data.size(); ++size) {
+      CAPTURE(size);
+      auto restored = cluster_state::decode(data.substr(0, size));
+      REQUIRE_FALSE(restored);
+      CHECK(restored.error().code == ec::storage_failure);
+    }
+  }
+  SUBCASE("bytes after the last value") {
+    auto restored = cluster_state::decode(data + "x");
+    REQUIRE_FALSE(restored);
+    CHECK(restored.error().message.find("follow the last") != std::string::npos);
+  }
+  SUBCASE("a count that promises more values than follow") {
+    auto more = data;
+    more.replace(more.find(R"("Count":3)"), 9, R"("Count":4)");
+    auto restored = cluster_state::decode(more);
+    REQUIRE_FALSE(restored);
+    CHECK(restored.error().message.find("end early") != std::string::npos);
+  }
+  SUBCASE("a format a later version wrote") {
+    auto later = data;
+    later.replace(0, later.find('\n'), "corvus-cluster-state 3");
+    auto restored = cluster_state::decode(later);
+    REQUIRE_FALSE(restored);
+    CHECK(restored.error().message.find("corvus-cluster-state 3")
+          != std::string::npos);
+  }
+}
+
 TEST_CASE("a corrupt stored state is reported") {
   for (auto bad :
        {"", "{}", "[]", R"({"LastIndex":1})",
@@ -409,7 +474,7 @@ TEST_CASE("a corrupt stored state is reported") {
             "CompareExchange":[{"Database":"d","Values":[{"Key":"k"}]}]})",
         R"({"LastIndex":1,"Topology":{},"Databases":[],
             "RequestHistory":{"Entries":[{"Id":"x","Outcome":{}}]}})"}) {
-    auto restored = cluster_state::from_json(bad);
+    auto restored = cluster_state::decode(bad);
     REQUIRE_FALSE(restored);
     CHECK(restored.error().code == ec::storage_failure);
   }
