@@ -142,7 +142,7 @@ test("a node that cannot start stops the others, and the run says which and why"
   }
 });
 
-test("the data folder of a single node becomes node 1's, which keeps its databases and founds the cluster", async () => {
+test("the data folder of a single node becomes node 1's, once when two runs start together, and keeps its databases and founds the cluster", async () => {
   const [port] = await freePorts(ips, 43);
   const dir = makeTempDir();
   const data = path.join(dir, "data");
@@ -153,7 +153,15 @@ test("the data folder of a single node becomes node 1's, which keeps its databas
   await single.stop();
   assert.ok(existsSync(path.join(data, "corvus-format.json")));
 
-  const run = new Run(dir, port, ["--nodes", "2"]);
+  // Two runs at once: one moves the stores and runs, the other finds it
+  // running and starts nothing.
+  const runs = [new Run(dir, port, ["--nodes", "2"]), new Run(dir, port, ["--nodes", "2"])];
+  const first = await Promise.race(runs.map((r, i) => r.exited.then(() => i)));
+  const [loser, run] = [runs[first], runs[1 - first]];
+  assert.equal(await loser.exited, 1);
+  assert.match(loser.err, /another local-cluster runs on .*data; stop it first/);
+  assert.doesNotMatch(loser.out, /moving them/);
+  assert.deepEqual(loser.nodePids, []);
   await run.until("ready: a cluster of 2, leader A");
   assert.match(run.out, /holds the stores of a single node; moving them to/);
   assert.ok(existsSync(path.join(data, ips[0], "corvus-format.json")));
