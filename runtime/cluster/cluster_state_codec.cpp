@@ -42,7 +42,7 @@ namespace corvus {
 
 namespace {
 
-/// The first line of a version-2 state, and what any version's starts with.
+/// The first line of a version-2 state; a later version changes the number.
 constexpr std::string_view format_line = "corvus-cluster-state 2\n";
 constexpr std::string_view format_prefix = "corvus-cluster-state ";
 
