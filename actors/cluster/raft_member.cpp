@@ -4,7 +4,7 @@
 #include "actors/introspection/enlist.hpp"
 #include "runtime/thread_name.hpp"
 #include "messages/error.hpp"
-#include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_command_codec.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
 #include "runtime/json/json.hpp"
 

@@ -6,7 +6,7 @@
 #include "actors/http/routes.hpp"
 
 #include "actors/entropy.hpp"
-#include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_command_codec.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
 #include "runtime/http/compare_exchange_requests.hpp"
 #include "runtime/http/compare_exchange_responses.hpp"

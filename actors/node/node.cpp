@@ -6,7 +6,7 @@
 #include "actors/http/gateway.hpp"
 #include "actors/introspection/enlist.hpp"
 #include "actors/introspection/registry.hpp"
-#include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_command_codec.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
 #include "runtime/json/json.hpp"
 #include "messages/error.hpp"

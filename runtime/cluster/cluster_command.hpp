@@ -7,6 +7,7 @@
 // to whoever proposed the command.
 
 #include "runtime/cluster/database_record.hpp"
+#include "runtime/text/shared_text.hpp"
 
 #include <cstdint>
 #include <string>
@@ -87,8 +88,8 @@ struct put_compare_exchange_command {
   /// The key as the client gave it; keys are case-insensitive.
   std::string key;
   /// The stored JSON object text: the request body, `{"Object": ...}` plus
-  /// an optional `@metadata`.
-  std::string value;
+  /// an optional `@metadata`; shared with the stored entry and the result.
+  shared_text value;
   /// The index the client expects the value to have; 0 = must not exist.
   int64_t index = 0;
 
@@ -173,8 +174,8 @@ struct database_node_added {
 /// non-zero index on an absent key gives index 0 and no value.
 struct compare_exchange_result {
   int64_t index = 0;
-  /// JSON object text; "" stands for null.
-  std::string value;
+  /// JSON object text; "" stands for null. Shared with the stored entry.
+  shared_text value;
   /// Whether `index` is the index the command was applied at.
   bool successful = false;
 

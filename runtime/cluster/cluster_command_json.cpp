@@ -169,7 +169,7 @@ outcome<cluster_command> read_put(const rapidjson::Value& doc,
   auto value = required_string(doc, "Value", type);
   if (!value)
     return value.error();
-  cmd->value = std::move(*value);
+  cmd->value = shared_text{std::move(*value)};
   return cluster_command{std::move(*cmd)};
 }
 
@@ -184,7 +184,7 @@ outcome<cluster_command> read_remove(const rapidjson::Value& doc,
 
 } // namespace
 
-std::string encode_command(const cluster_command& cmd) {
+std::string command_to_json(const cluster_command& cmd) {
   return write_json(256, [&](json_writer& w) {
     w.StartObject();
     std::visit([&](auto& c) { write_body(w, c); }, cmd);
@@ -192,7 +192,7 @@ std::string encode_command(const cluster_command& cmd) {
   });
 }
 
-outcome<cluster_command> decode_command(std::string_view text) {
+outcome<cluster_command> command_from_json(std::string_view text) {
   rapidjson::Document doc;
   if (auto parsed = parse_json(text, doc, "the cluster command"); !parsed)
     return parsed.error();

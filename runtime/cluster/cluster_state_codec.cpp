@@ -34,7 +34,7 @@
 #include "runtime/cluster/database_record_json.hpp"
 #include "runtime/documents/document_id.hpp"
 #include "runtime/json/json_fields.hpp"
-#include "runtime/text/byte_order.hpp"
+#include "runtime/text/byte_fields.hpp"
 
 #include <algorithm>
 
@@ -66,13 +66,9 @@ void write_compare_exchange_counts(json_writer& w,
 
 void append_value_record(std::string& out, const std::string& key,
                          const compare_exchange_entry& entry) {
-  byte_order::append_little_endian32(out, static_cast<uint32_t>(key.size()));
-  out += key;
+  append_sized(out, key);
   byte_order::append_little_endian(out, static_cast<uint64_t>(entry.index));
-  auto& value = entry.value.str();
-  byte_order::append_little_endian32(out,
-                                     static_cast<uint32_t>(value.size()));
-  out += value;
+  append_sized(out, entry.value.str());
 }
 
 void write_history(json_writer& w, const request_history& history) {
@@ -152,55 +148,16 @@ outcome<done> read_inline_values(const rapidjson::Value& doc,
   return done{};
 }
 
-/// Reads the length-prefixed fields of version 2's value records.
-class value_records {
-public:
-  explicit value_records(std::string_view bytes) : rest_(bytes) {
-    // nop
-  }
-
-  /// Reads one record; false when the bytes end inside it.
-  bool next(std::string_view& key, int64_t& index, std::string_view& value) {
-    uint32_t size = 0;
-    uint64_t raw_index = 0;
-    if (!fixed32(size) || !bytes(size, key) || !fixed64(raw_index)
-        || !fixed32(size) || !bytes(size, value))
-      return false;
-    index = static_cast<int64_t>(raw_index);
-    return true;
-  }
-
-  bool at_end() const {
-    return rest_.empty();
-  }
-
-private:
-  bool fixed32(uint32_t& x) {
-    if (rest_.size() < 4)
-      return false;
-    x = byte_order::read_little_endian32(rest_.data());
-    rest_.remove_prefix(4);
-    return true;
-  }
-
-  bool fixed64(uint64_t& x) {
-    if (rest_.size() < 8)
-      return false;
-    x = byte_order::read_little_endian(rest_.data());
-    rest_.remove_prefix(8);
-    return true;
-  }
-
-  bool bytes(size_t n, std::string_view& out) {
-    if (rest_.size() < n)
-      return false;
-    out = rest_.substr(0, n);
-    rest_.remove_prefix(n);
-    return true;
-  }
-
-  std::string_view rest_;
-};
+/// Reads one of version 2's value records; false when the bytes end
+/// inside it.
+bool next_value_record(byte_reader& in, std::string_view& key, int64_t& index,
+                       std::string_view& value) {
+  uint64_t raw_index = 0;
+  if (!in.sized(key) || !in.fixed64(raw_index) || !in.sized(value))
+    return false;
+  index = static_cast<int64_t>(raw_index);
+  return true;
+}
 
 /// Version 2: the databases and counts on the JSON line, the values in
 /// `records` after it.
@@ -210,7 +167,7 @@ outcome<done> read_value_records(const rapidjson::Value& doc,
   auto all = doc.FindMember("CompareExchange");
   if (all == doc.MemberEnd() || !all->value.IsArray())
     return make_failure(ec::bad_request, "CompareExchange missing");
-  value_records in{records};
+  byte_reader in{records};
   for (auto& db : all->value.GetArray()) {
     auto name = db.IsObject() ? string_member(db, "Database") : nullptr;
     auto count = db.IsObject() ? db.FindMember("Count") : db.MemberEnd();
@@ -223,7 +180,7 @@ outcome<done> read_value_records(const rapidjson::Value& doc,
     std::string_view value;
     int64_t index = 0;
     for (uint64_t i = 0; i < count->value.GetUint64(); ++i) {
-      if (!in.next(key, index, value))
+      if (!next_value_record(in, key, index, value))
         return make_failure(ec::bad_request,
                             "the compare exchange values of " + database
                               + " end early");

@@ -17,7 +17,7 @@
 
 #include "actors/node/node.hpp"
 
-#include "runtime/cluster/cluster_command_json.hpp"
+#include "runtime/cluster/cluster_command_codec.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
 #include "runtime/documents/document_id.hpp"
 #include "runtime/json/json.hpp"

@@ -1,5 +1,5 @@
-// Cluster commands as log entries: every command survives encode/decode,
-// carries RavenDB's type name and request id, and malformed entries are
+// Cluster commands as JSON: every command survives writing and reading,
+// carries RavenDB's type name and request id, and malformed JSON is
 // refused with ec::bad_request.
 
 #include "runtime/cluster/cluster_command_json.hpp"
@@ -14,17 +14,17 @@ using namespace corvus;
 namespace {
 
 void check_round_trip(const cluster_command& cmd, const char* type) {
-  auto text = encode_command(cmd);
+  auto text = command_to_json(cmd);
   rapidjson::Document doc;
   doc.Parse(text.data(), text.size());
   REQUIRE(doc.IsObject());
   CHECK(std::string{doc["Type"].GetString()} == type);
   CHECK(std::string{doc["UniqueRequestId"].GetString()}
         == request_id_of(cmd));
-  auto decoded = decode_command(text);
+  auto decoded = command_from_json(text);
   REQUIRE(decoded);
   CHECK(*decoded == cmd);
-  CHECK(encode_command(*decoded) == text);
+  CHECK(command_to_json(*decoded) == text);
 }
 
 database_creation sample_creation() {
@@ -66,12 +66,12 @@ TEST_CASE("every command round-trips through its log entry") {
 }
 
 TEST_CASE("RaftRequestId is read when UniqueRequestId is absent") {
-  auto decoded = decode_command(
+  auto decoded = command_from_json(
     R"({"Type":"RemoveCompareExchangeCommand","RaftRequestId":"x",
         "Database":"d","Key":"k","Index":3})");
   REQUIRE(decoded);
   CHECK(request_id_of(*decoded) == "x");
-  auto none = decode_command(
+  auto none = command_from_json(
     R"({"Type":"DeleteDatabaseCommand","DatabaseNames":["d"]})");
   REQUIRE(none);
   CHECK(request_id_of(*none).empty());
@@ -121,11 +121,11 @@ TEST_CASE("malformed log entries are refused") {
                      R"("Database":"d","Index":1} trailing)"},
        }) {
     CAPTURE(bad);
-    auto decoded = decode_command(bad);
+    auto decoded = command_from_json(bad);
     REQUIRE_FALSE(decoded);
     CHECK(decoded.error().code == ec::bad_request);
   }
-  auto good = decode_command(
+  auto good = command_from_json(
     std::string{R"({"Type":"AddDatabaseCommand","Name":"d","Record":)"}
     + record + "}");
   CHECK(good);
