@@ -65,6 +65,16 @@ inline bool rapidjson::Writer<corvus::string_sink>::ScanWriteUnescapedString(
   return done + run < length;
 }
 
+// Likewise raw values (stored JSON embedded as it is, such as a
+// compare-exchange value in every answer to a put): one append instead of a
+// Put per byte, which was 1 % of each busy HTTP thread.
+template <>
+inline bool rapidjson::Writer<corvus::string_sink>::WriteRawValue(
+  const char* json, size_t length) {
+  os_->append(json, length);
+  return true;
+}
+
 namespace corvus {
 
 /// Writes `key` as an object key, and `s` as a JSON string (any bytes,
