@@ -18,6 +18,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -62,13 +63,22 @@ struct peer_down {
   std::string reason;
 };
 
+/// A command applied: the raft index of its entry and what applying it
+/// gave. Handed over in-process as it is; command_reply is its form for
+/// other nodes and actors.
+struct applied_command {
+  int64_t raft_index = 0;
+  /// Empty for a topology change, which has no outcome of its own.
+  std::optional<apply_outcome> result;
+};
+
 /// A cluster command submitted from an HTTP thread (no gateway hop, no
 /// request timer): `done` gets the outcome once applied on this node, or
 /// the failure; it runs in the member's thread and must only hand the
 /// result on.
 struct cluster_submit {
   std::string command;
-  std::function<void(outcome<command_reply>)> done;
+  std::function<void(outcome<applied_command>)> done;
 };
 
 /// Work that ran elsewhere (a blocking probe of a joining node) and comes

@@ -59,8 +59,19 @@ std::set<std::string> hosted_keys(const cluster_state& machine,
   return keys;
 }
 
-std::string outcome_json(const apply_outcome& out) {
-  return write_json([&](json_writer& w) { write_apply_outcome(w, out); });
+/// Delivers an applied command as other nodes and actors get it: the
+/// outcome as JSON (cluster_result_json.hpp).
+raft_member_state::callback<applied_command>
+deliver_reply(caf::typed_response_promise<command_reply> rp) {
+  return [done = deliver_to(rp)](outcome<applied_command> applied) mutable {
+    if (!applied)
+      return done(applied.error());
+    command_reply reply{applied->raft_index, {}};
+    if (applied->result)
+      reply.outcome = write_json(
+        [&](json_writer& w) { write_apply_outcome(w, *applied->result); });
+    done(std::move(reply));
+  };
 }
 
 
@@ -367,11 +378,12 @@ void raft_member_state::complete_proposal(const raft::entry& e,
       pending_submit{std::move(p.command), std::move(p.done), p.deadline});
     return;
   }
-  outcome<command_reply> reply
+  outcome<applied_command> reply
     = p.term == e.term
-        ? outcome<command_reply>{command_reply{
-          static_cast<int64_t>(e.index), out ? outcome_json(*out) : ""}}
-        : outcome<command_reply>{make_failure(
+        ? outcome<applied_command>{applied_command{
+          static_cast<int64_t>(e.index),
+          out ? std::optional<apply_outcome>{*out} : std::nullopt}}
+        : outcome<applied_command>{make_failure(
           ec::not_leader, "the entry was replaced by a new leader's log "
                           "before it committed")};
   completed.push_back([done = std::move(p.done),
@@ -673,7 +685,7 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         return to_error(index.error());
       auto rp = self->make_response_promise<command_reply>();
       st.proposals[*index] = raft_member_state::proposal{
-        st.core->term(), deliver_to(rp), {}, {}};
+        st.core->term(), deliver_reply(rp), {}, {}};
       self->send(self, atom::drain_v);
       return rp;
     },
@@ -713,7 +725,7 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
                      std::string& command) -> caf::result<command_reply> {
       auto rp = self->make_response_promise<command_reply>();
       self->state.submit(raft_member_state::pending_submit{
-        std::move(command), deliver_to(rp), deadline()});
+        std::move(command), deliver_reply(rp), deadline()});
       return rp;
     },
     [self, deadline](atom::topology,

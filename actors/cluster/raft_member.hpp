@@ -101,7 +101,7 @@ struct raft_member_state {
 
   struct proposal {
     raft::term_t term = 0;
-    callback<command_reply> done;
+    callback<applied_command> done;
     /// A command submitted to this member (empty for forwarded commands,
     /// whose forwarder retries, and topology changes): when a new
     /// leader's log replaces its entry before it commits, it is submitted
@@ -113,7 +113,7 @@ struct raft_member_state {
 
   struct pending_submit {
     std::string command;
-    callback<command_reply> done;
+    callback<applied_command> done;
     clock::time_point deadline;
     /// A forward to the leader is out: do not send another.
     bool in_flight = false;

@@ -6,6 +6,7 @@
 
 #include "actors/http/http_client.hpp"
 #include "messages/error.hpp"
+#include "runtime/cluster/cluster_result_json.hpp"
 #include "runtime/http/url.hpp"
 #include "runtime/json/json.hpp"
 
@@ -174,14 +175,24 @@ void raft_member_state::submit(pending_submit p) {
   forward<command_reply>(
     shared->command, shared->deadline,
     [this, shared](command_reply& reply) {
-      // Acknowledged once applied on the node that was asked (§1.8).
       auto done = shared->done;
+      rapidjson::Document doc;
+      std::optional<apply_outcome> result;
+      if (parse_json(reply.outcome, doc, "a command outcome"))
+        result = read_apply_outcome(doc);
+      if (!result)
+        return done(make_failure(ec::internal_error,
+                                 "the leader's command outcome is unreadable: "
+                                   + reply.outcome));
+      // Acknowledged once applied on the node that was asked (§1.8).
       wait_applied(static_cast<raft::index_t>(reply.raft_index),
-                   [done, reply](outcome<raft::index_t> applied) {
-                     if (applied)
-                       done(reply);
+                   [done, applied = applied_command{reply.raft_index,
+                                                    std::move(result)}](
+                     outcome<raft::index_t> at) {
+                     if (at)
+                       done(applied);
                      else
-                       done(applied.error());
+                       done(at.error());
                    });
     },
     [this, shared](const failure* f) {
@@ -389,7 +400,7 @@ void raft_member_state::propose_change(pending_change p,
   if (!index)
     return p.done(index.error());
   auto done = p.done;
-  proposals[*index] = proposal{core->term(), [done](outcome<command_reply> r) {
+  proposals[*index] = proposal{core->term(), [done](outcome<applied_command> r) {
                                  if (r)
                                    done(r->raft_index);
                                  else

@@ -7,13 +7,9 @@
 
 #include "actors/entropy.hpp"
 #include "runtime/cluster/cluster_command_codec.hpp"
-#include "runtime/cluster/cluster_result_json.hpp"
 #include "runtime/http/compare_exchange_requests.hpp"
 #include "runtime/http/compare_exchange_responses.hpp"
 #include "runtime/http/responses.hpp"
-#include "runtime/json/json.hpp"
-
-#include <rapidjson/document.h>
 
 namespace corvus {
 
@@ -39,17 +35,14 @@ void change_topology(const request_ptr& r, topology_request req) {
 }
 
 /// Answers a compare-exchange command's outcome as the client expects it.
-void answer_compare_exchange(const request_ptr& r, const command_reply& reply) {
-  rapidjson::Document doc;
-  std::optional<apply_outcome> out;
-  if (parse_json(reply.outcome, doc, "a command outcome"))
-    out = read_apply_outcome(doc);
+void answer_compare_exchange(const request_ptr& r,
+                             const applied_command& applied) {
+  if (!applied.result)
+    return r->fail(make_failure(ec::internal_error, "no command outcome"));
+  auto& out = *applied.result;
   if (!out)
-    return r->fail(make_failure(ec::internal_error,
-                                "unreadable command outcome"));
-  if (!*out)
-    return r->fail(out->error());
-  auto* result = std::get_if<compare_exchange_result>(&**out);
+    return r->fail(out.error());
+  auto* result = std::get_if<compare_exchange_result>(&*out);
   if (result == nullptr)
     return r->fail(make_failure(ec::internal_error,
                                 "unexpected command outcome"));
@@ -73,7 +66,7 @@ void propose_compare_exchange(const request_ptr& r, cluster_command cmd) {
   auto guard = std::make_shared<detail::unanswered_guard>(r);
   caf::anon_send(
     r->node().member,
-    cluster_submit{encode_command(cmd), [guard](outcome<command_reply> got) {
+    cluster_submit{encode_command(cmd), [guard](outcome<applied_command> got) {
                      auto self = guard->take();
                      self->exchange().post([self, got = std::move(got)] {
                        if (!got)
