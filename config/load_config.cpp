@@ -168,6 +168,16 @@ std::string positive(const T& x) {
   return x > T{} ? std::string{} : "must be greater than 0";
 }
 
+// Bodies end up as strings whose sizes are 32 bits wide: RapidJSON's, and
+// the length prefixes of log entries and snapshots (runtime/text/
+// byte_fields.hpp).
+std::string body_size(const uint64_t& x) {
+  constexpr uint64_t max = 2ull << 30;
+  if (x > 0 && x <= max)
+    return {};
+  return "must be greater than 0 and at most 2GiB";
+}
+
 std::string non_empty(const std::string& x) {
   return x.empty() ? "must not be empty" : "";
 }
@@ -280,7 +290,7 @@ const key_spec key_specs[] = {
    +[](node_config& c) -> auto& { return c.http.io_threads; },
    in_range<1, 64>},
   {"http.max-body-size",
-   +[](node_config& c) -> auto& { return c.http.max_body_size; }, positive},
+   +[](node_config& c) -> auto& { return c.http.max_body_size; }, body_size},
   {"http.keep-alive-timeout",
    +[](node_config& c) -> auto& { return c.http.keep_alive_timeout; },
    positive},

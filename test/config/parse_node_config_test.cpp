@@ -105,8 +105,13 @@ TEST_CASE("sizes: what is refused") {
              expected + text);
   }
   CHECK_EQ(error_of("http.max-body-size = 0"),
-           "/etc/n.conf:1: 'http.max-body-size' must be greater than 0, "
-           "got 0");
+           "/etc/n.conf:1: 'http.max-body-size' must be greater than 0 and "
+           "at most 2GiB, got 0");
+  // Bodies become strings sized in 32 bits.
+  CHECK_EQ(error_of("http.max-body-size = 3GiB"),
+           "/etc/n.conf:1: 'http.max-body-size' must be greater than 0 and "
+           "at most 2GiB, got \"3GiB\"");
+  CHECK_EQ(parse("http.max-body-size = 2GiB").http.max_body_size, 2ull << 30);
 }
 
 TEST_CASE("durations: HOCON durations or plain milliseconds") {
