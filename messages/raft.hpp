@@ -20,6 +20,14 @@
 
 namespace corvus {
 
+/// The version of what members send each other and read from each other's
+/// logs and snapshots. Nodes of different versions do not form a cluster:
+/// the hello is refused, with a message saying why. Raised whenever a
+/// format changes; 2: compare-exchange log entries are binary
+/// (runtime/cluster/cluster_command_codec.hpp) and snapshots are format 2
+/// (runtime/cluster/cluster_state_codec.cpp).
+inline constexpr uint32_t raft_protocol_version = 2;
+
 /// A Raft message on its way between two members, labelled with the
 /// cluster it belongs to: a member drops traffic of another cluster (a
 /// stale peer after a reset, or a mistaken address).
@@ -33,10 +41,14 @@ struct raft_envelope {
 };
 
 /// The first thing a peer link says on a new connection (RavenDB's
-/// RachisHello, §1.4). The receiver refuses another cluster's id, its own
-/// tag as source (a loopback mistake) and an election timeout more than
-/// 10 % off its own; a node that has no tag yet adopts `destination`.
+/// RachisHello, §1.4). The receiver refuses another cluster protocol,
+/// another cluster's id, its own tag as source (a loopback mistake) and an
+/// election timeout more than 10 % off its own; a node that has no tag yet
+/// adopts `destination`.
 struct raft_hello {
+  /// raft_protocol_version of the sender. First on the wire, so that a
+  /// build from before the field misreads the hello and refuses it too.
+  uint32_t protocol = 0;
   std::string topology_id;
   raft::node_tag source;
   raft::node_tag destination;
@@ -44,7 +56,8 @@ struct raft_hello {
   int64_t election_timeout_ms = 0;
 
   friend bool operator==(const raft_hello& x, const raft_hello& y) {
-    return x.topology_id == y.topology_id && x.source == y.source
+    return x.protocol == y.protocol && x.topology_id == y.topology_id
+           && x.source == y.source
            && x.destination == y.destination && x.source_url == y.source_url
            && x.election_timeout_ms == y.election_timeout_ms;
   }
@@ -156,8 +169,9 @@ typename Inspector::result_type inspect(Inspector& f, raft_envelope& x) {
 
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_hello& x) {
-  return f(caf::meta::type_name("corvus::raft_hello"), x.topology_id,
-           x.source, x.destination, x.source_url, x.election_timeout_ms);
+  return f(caf::meta::type_name("corvus::raft_hello"), x.protocol,
+           x.topology_id, x.source, x.destination, x.source_url,
+           x.election_timeout_ms);
 }
 
 template <class Inspector>

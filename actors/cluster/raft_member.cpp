@@ -437,8 +437,8 @@ void raft_member_state::sync_peers() {
     peer_link_settings ls;
     ls.peer_tag = peer_tag;
     ls.peer_url = url;
-    ls.hello = raft_hello{config.topology_id, tag, peer_tag,
-                          settings.public_url,
+    ls.hello = raft_hello{raft_protocol_version, config.topology_id, tag,
+                          peer_tag, settings.public_url,
                           settings.tick_interval.count()
                             * settings.election_ticks};
     ls.member = caf::actor_cast<raft_member_actor>(self);
@@ -462,6 +462,14 @@ raft_peer_actor raft_member_state::leader_handle() const {
 }
 
 outcome<std::string> raft_member_state::hello(const raft_hello& h) {
+  if (h.protocol != raft_protocol_version)
+    return make_failure(ec::bad_request,
+                        "node " + h.source + " at " + h.source_url
+                          + " speaks cluster protocol "
+                          + std::to_string(h.protocol) + ", this node "
+                          + std::to_string(raft_protocol_version)
+                          + ": every node of a cluster must run the same "
+                            "Corvus version");
   auto ours = settings.tick_interval.count() * settings.election_ticks;
   if (h.election_timeout_ms * 10 < ours * 9
       || h.election_timeout_ms * 10 > ours * 11)

@@ -494,6 +494,22 @@ TEST_CASE_FIXTURE(cluster_fixture, "three nodes form a cluster through "
   check_converged(all());
 }
 
+TEST_CASE_FIXTURE(cluster_fixture, "a peer of another cluster protocol is "
+                                   "refused at its hello") {
+  form(3);
+  auto lead = elected(all());
+  REQUIRE(lead == 0);
+  auto s = summary(1);
+  raft_hello h{raft_protocol_version, s->topology.topology_id, "A", "B",
+               nodes[0].url, (tick * 30).count()};
+  // The same hello is accepted as it is: only the version differs below.
+  CHECK(await(request<std::string>(member(1), h)) == "B");
+  h.protocol = raft_protocol_version + 1;
+  CHECK(await_error(request<std::string>(member(1), h)) == ec::bad_request);
+  h.protocol = 0;
+  CHECK(await_error(request<std::string>(member(1), h)) == ec::bad_request);
+}
+
 TEST_CASE_FIXTURE(cluster_fixture, "a database created through a follower "
                                    "starts on all three nodes") {
   form(3);

@@ -136,7 +136,8 @@ TEST_CASE_FIXTURE(wire_fixture, "Raft messages round-trip") {
   m.snap = snap;
   check_round_trip(m);
   check_round_trip(raft_envelope{"8c3f", m});
-  check_round_trip(raft_hello{"8c3f", "A", "B", "http://a:1", 300});
+  check_round_trip(
+    raft_hello{raft_protocol_version, "8c3f", "A", "B", "http://a:1", 300});
   check_round_trip(command_reply{12, R"({"Result":{}})"});
   check_round_trip(topology_request{topology_request::kind::demote,
                                     "http://c:1", "C", true});
