@@ -128,12 +128,14 @@ namespace corvus {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shared_text& x) {
   if constexpr (Inspector::reads_state) {
-    auto text = x.str();
-    return f(text);
+    // Serializers only read: no copy of the text (a snapshot's can be a
+    // gigabyte, and every log entry sent is one).
+    return f(const_cast<std::string&>(x.str()));
   } else {
-    auto text = std::make_shared<std::string>();
-    return f(*text, caf::meta::load_callback([&x, text]() -> caf::error {
-               x = shared_text{std::move(*text)};
+    // The callback runs within this call, once the text is read.
+    std::string text;
+    return f(text, caf::meta::load_callback([&x, &text]() -> caf::error {
+               x = shared_text{std::move(text)};
                return caf::none;
              }));
   }

@@ -76,7 +76,7 @@ bool decode_entry(std::string_view value, raft::entry& e) {
     return false;
   e.term = kb::read_little_endian(value.data());
   e.kind = static_cast<raft::entry_kind>(kind);
-  e.data.assign(value.substr(rk::entry_fixed_size));
+  e.data = shared_text{std::string{value.substr(rk::entry_fixed_size)}};
   return true;
 }
 

@@ -4,6 +4,8 @@
 // positions, terms, node tags, log entries and the hard state every member
 // must persist before it speaks.
 
+#include "runtime/text/shared_text.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -36,7 +38,9 @@ struct entry {
   index_t index = 0;
   term_t term = 0;
   entry_kind kind = entry_kind::command;
-  std::string data;
+  /// Shared by the copies of the entry the log hands out (to persist, to
+  /// send to each follower, to apply), which then cost no copy of the text.
+  shared_text data;
 
   friend bool operator==(const entry& x, const entry& y) {
     return x.index == y.index && x.term == y.term && x.kind == y.kind

@@ -31,9 +31,9 @@ std::string entry_text(const entry& e) {
     case raft::entry_kind::noop:
       return "noop";
     case raft::entry_kind::topology:
-      return "topology " + e.data;
+      return "topology " + e.data.str();
     case raft::entry_kind::command:
-      return e.data;
+      return e.data.str();
   }
   return "?";
 }
@@ -459,8 +459,9 @@ void raft_sim::check(member& m) {
   for (auto index = std::max(log.first_index(), index_t{1});
        index <= c.commit(); ++index) {
     auto& e = log.at(index);
-    auto [i, fresh] = committed_.emplace(index, std::pair{e.term, e.data});
-    if (!fresh && i->second != std::pair{e.term, e.data})
+    auto [i, fresh]
+      = committed_.emplace(index, std::pair{e.term, e.data.str()});
+    if (!fresh && i->second != std::pair{e.term, e.data.str()})
       fail(m.tag + ": committed entry " + std::to_string(index)
            + " changed (term " + std::to_string(i->second.first) + " → "
            + std::to_string(e.term) + ")");
