@@ -400,14 +400,13 @@ void raft_member_state::propose_change(pending_change p,
   if (!index)
     return p.done(index.error());
   auto done = p.done;
-  proposals[*index] = proposal{core->term(), [done](outcome<applied_command> r) {
-                                 if (r)
-                                   done(r->raft_index);
-                                 else
-                                   done(r.error());
-                               },
-                               {},
-                               {}};
+  auto applied = [done](outcome<applied_command> r) {
+    if (r)
+      done(r->raft_index);
+    else
+      done(r.error());
+  };
+  proposals[*index] = proposal{core->term(), std::move(applied), {}, {}};
   self->send(self, atom::drain_v);
 }
 

@@ -41,7 +41,7 @@ bool decode_target(byte_reader& in, Command& c) {
 
 failure truncated(std::string_view type) {
   return make_failure(ec::bad_request,
-                      std::string{type} + ": the log entry ends inside a field");
+                      std::string{type} + ": the entry ends inside a field");
 }
 
 outcome<cluster_command> decode_put(byte_reader in) {

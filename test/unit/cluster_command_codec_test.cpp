@@ -14,7 +14,8 @@ namespace {
 
 // Quotes, an escaped newline, non-ASCII bytes and a NUL: the value is kept
 // byte for byte, whatever it holds.
-const char value_bytes[] = "{\"Object\":\"a \\\"b\\\"\\nc\",\"z\":\"\xc3\xa9\"}\0!";
+const char value_bytes[] = "{\"Object\":\"a \\\"b\\\"\\nc\","
+                           "\"z\":\"\xc3\xa9\"}\0!";
 
 put_compare_exchange_command sample_put() {
   return put_compare_exchange_command{
