@@ -68,8 +68,7 @@ deliver_reply(caf::typed_response_promise<command_reply> rp) {
       return done(applied.error());
     command_reply reply{applied->raft_index, {}};
     if (applied->result)
-      reply.outcome = write_json(
-        [&](json_writer& w) { write_apply_outcome(w, *applied->result); });
+      reply.outcome = apply_outcome_to_json(*applied->result);
     done(std::move(reply));
   };
 }

@@ -176,10 +176,7 @@ void raft_member_state::submit(pending_submit p) {
     shared->command, shared->deadline,
     [this, shared](command_reply& reply) {
       auto done = shared->done;
-      rapidjson::Document doc;
-      std::optional<apply_outcome> result;
-      if (parse_json(reply.outcome, doc, "a command outcome"))
-        result = read_apply_outcome(doc);
+      auto result = apply_outcome_from_json(reply.outcome);
       if (!result)
         return done(make_failure(ec::internal_error,
                                  "the leader's command outcome is unreadable: "

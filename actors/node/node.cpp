@@ -8,7 +8,6 @@
 #include "actors/introspection/registry.hpp"
 #include "runtime/cluster/cluster_command_codec.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
-#include "runtime/json/json.hpp"
 #include "messages/error.hpp"
 #include "runtime/documents/document_id.hpp"
 #include "storage/data_dir.hpp"
@@ -145,10 +144,7 @@ void node_state::propose(
   self->request(member, caf::infinite, atom::propose_v, encode_command(cmd))
     .then(
       [then](command_reply& reply) {
-        rapidjson::Document doc;
-        std::optional<apply_outcome> out;
-        if (parse_json(reply.outcome, doc, "a command outcome"))
-          out = read_apply_outcome(doc);
+        auto out = apply_outcome_from_json(reply.outcome);
         if (!out)
           return then(make_failure(ec::internal_error,
                                    "unreadable command outcome: "

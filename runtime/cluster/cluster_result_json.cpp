@@ -192,4 +192,15 @@ std::optional<apply_outcome> read_apply_outcome(const rapidjson::Value& v) {
   return apply_outcome{std::move(f)};
 }
 
+std::string apply_outcome_to_json(const apply_outcome& out) {
+  return write_json([&](json_writer& w) { write_apply_outcome(w, out); });
+}
+
+std::optional<apply_outcome> apply_outcome_from_json(std::string_view text) {
+  rapidjson::Document doc;
+  if (!parse_json(text, doc, "a command outcome"))
+    return std::nullopt;
+  return read_apply_outcome(doc);
+}
+
 } // namespace corvus

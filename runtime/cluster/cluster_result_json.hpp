@@ -1,7 +1,8 @@
 #pragma once
 
 // Outcomes of applied commands as JSON, for the request history that a
-// snapshot carries: {"Result":{"Type":...}} or {"Error":{"Code","Message",
+// snapshot carries and the replies other nodes and actors get
+// (command_reply): {"Result":{"Type":...}} or {"Error":{"Code","Message",
 // "Fields"}}. Internal to Corvus (RavenDB keeps results in its log history
 // in its own form).
 
@@ -11,6 +12,8 @@
 #include <rapidjson/document.h>
 
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace corvus {
 
@@ -25,5 +28,11 @@ void write_apply_outcome(json_writer& w, const apply_outcome& out);
 
 /// Reads what write_apply_outcome wrote. @returns nullopt when malformed.
 std::optional<apply_outcome> read_apply_outcome(const rapidjson::Value& v);
+
+/// @returns `out` as JSON text (write_apply_outcome).
+std::string apply_outcome_to_json(const apply_outcome& out);
+
+/// Reads apply_outcome_to_json's text. @returns nullopt when malformed.
+std::optional<apply_outcome> apply_outcome_from_json(std::string_view text);
 
 } // namespace corvus

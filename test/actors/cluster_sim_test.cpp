@@ -20,7 +20,6 @@
 #include "runtime/cluster/cluster_command_codec.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
 #include "runtime/documents/document_id.hpp"
-#include "runtime/json/json.hpp"
 #include "storage/data_dir.hpp"
 #include "test/fixtures/deterministic_fixture.hpp"
 #include "test/fixtures/fault_env.hpp"
@@ -127,9 +126,7 @@ struct read_answer {
 };
 
 compare_exchange_result cx_result(const command_reply& reply) {
-  rapidjson::Document doc;
-  REQUIRE(parse_json(reply.outcome, doc, "the outcome"));
-  auto out = read_apply_outcome(doc);
+  auto out = apply_outcome_from_json(reply.outcome);
   REQUIRE(out);
   REQUIRE(*out);
   auto* result = std::get_if<compare_exchange_result>(&**out);

@@ -138,29 +138,24 @@ TEST_CASE("apply outcomes survive their JSON form") {
   record.etag = 3;
   apply_outcome created{cluster_result{
     database_created{3, record, {"http://a:1", "http://b:1"}}}};
-  auto text = write_json([&](json_writer& w) {
-    write_apply_outcome(w, created);
-  });
-  rapidjson::Document doc;
-  REQUIRE(parse_json(text, doc, "test"));
-  auto back = read_apply_outcome(doc);
+  auto back = apply_outcome_from_json(apply_outcome_to_json(created));
   REQUIRE(back);
   REQUIRE(*back);
   CHECK(std::get<database_created>(**back) == std::get<database_created>(*created));
   apply_outcome added{cluster_result{
     database_node_added{4, record, "B", "http://b:1"}}};
-  text = write_json([&](json_writer& w) { write_apply_outcome(w, added); });
-  REQUIRE(parse_json(text, doc, "test"));
-  back = read_apply_outcome(doc);
+  back = apply_outcome_from_json(apply_outcome_to_json(added));
   REQUIRE(back);
   REQUIRE(*back);
   CHECK(std::get<database_node_added>(**back)
         == std::get<database_node_added>(*added));
   apply_outcome failed{make_failure(ec::database_already_exists, "exists")};
-  text = write_json([&](json_writer& w) { write_apply_outcome(w, failed); });
-  REQUIRE(parse_json(text, doc, "test"));
-  back = read_apply_outcome(doc);
+  back = apply_outcome_from_json(apply_outcome_to_json(failed));
   REQUIRE(back);
   REQUIRE_FALSE(*back);
   CHECK(back->error().code == ec::database_already_exists);
+  for (auto bad : {"", "{", "[]", R"({"Result":7})", R"({"Error":{}})"}) {
+    CAPTURE(bad);
+    CHECK_FALSE(apply_outcome_from_json(bad));
+  }
 }
