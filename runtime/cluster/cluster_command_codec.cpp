@@ -10,11 +10,12 @@ namespace {
 constexpr char put_tag = 0x01;
 constexpr char remove_tag = 0x02;
 
+/// @param extra the bytes the caller appends after the index.
 template <class Command>
 std::string encode_target(char tag, const Command& c, size_t extra) {
   std::string out;
-  out.reserve(1 + 4 * 4 + 8 + c.request_id.size() + c.database.size()
-              + c.key.size() + extra);
+  out.reserve(1 + 3 * 4 + c.request_id.size() + c.database.size()
+              + c.key.size() + 8 + extra);
   out.push_back(tag);
   append_sized(out, c.request_id);
   append_sized(out, c.database);
