@@ -111,6 +111,10 @@ struct node_config {
     uint64_t max_append_size = 1ull << 20;
     /// `cluster.max-inflight-appends`: unacknowledged appends per follower.
     int max_inflight_appends = 32;
+    /// `cluster.snapshot-piece-size`: bytes per piece of a snapshot sent.
+    uint64_t snapshot_piece_size = 1ull << 20;
+    /// `cluster.snapshot-pieces-ahead`: unacknowledged snapshot pieces.
+    int snapshot_pieces_ahead = 8;
     /// `cluster.snapshot-every`: applied entries between snapshots.
     uint64_t snapshot_every = 10'000;
     /// `cluster.snapshot-keep`: entries kept in the log behind a snapshot.

@@ -25,8 +25,9 @@ namespace corvus {
 /// the hello is refused, with a message saying why. Raised whenever a
 /// format changes; 2: compare-exchange log entries are binary
 /// (runtime/cluster/cluster_command_codec.hpp) and snapshots are format 2
-/// (runtime/cluster/cluster_state_codec.cpp).
-inline constexpr uint32_t raft_protocol_version = 2;
+/// (runtime/cluster/cluster_state_codec.cpp); 3: snapshots travel in
+/// pieces (raft_snapshot_piece).
+inline constexpr uint32_t raft_protocol_version = 3;
 
 /// A Raft message on its way between two members, labelled with the
 /// cluster it belongs to: a member drops traffic of another cluster (a
@@ -37,6 +38,48 @@ struct raft_envelope {
 
   friend bool operator==(const raft_envelope& x, const raft_envelope& y) {
     return x.topology_id == y.topology_id && x.msg == y.msg;
+  }
+};
+
+/// A piece of a snapshot a leader sends a follower (runtime/raft/
+/// snapshot_transfer.hpp): install_snapshot messages travel this way, never
+/// whole in an envelope.
+struct raft_snapshot_piece {
+  std::string topology_id;
+  raft::node_tag from;
+  raft::node_tag to;
+  /// Tells the sender's transfers apart.
+  uint64_t transfer = 0;
+  /// Where `bytes` go in the snapshot's data, and the data's whole size.
+  uint64_t offset = 0;
+  uint64_t total = 0;
+  /// In the first piece (offset 0): the install_snapshot message without
+  /// its data; default in the others.
+  raft::message header;
+  std::string bytes;
+
+  friend bool operator==(const raft_snapshot_piece& x,
+                         const raft_snapshot_piece& y) {
+    return x.topology_id == y.topology_id && x.from == y.from
+           && x.to == y.to && x.transfer == y.transfer
+           && x.offset == y.offset && x.total == y.total
+           && x.header == y.header && x.bytes == y.bytes;
+  }
+};
+
+/// A follower holds the first `received` bytes of a transfer's snapshot.
+struct raft_snapshot_ack {
+  std::string topology_id;
+  raft::node_tag from;
+  raft::node_tag to;
+  uint64_t transfer = 0;
+  uint64_t received = 0;
+
+  friend bool operator==(const raft_snapshot_ack& x,
+                         const raft_snapshot_ack& y) {
+    return x.topology_id == y.topology_id && x.from == y.from
+           && x.to == y.to && x.transfer == y.transfer
+           && x.received == y.received;
   }
 };
 
@@ -167,6 +210,20 @@ template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, raft_envelope& x) {
   return f(caf::meta::type_name("corvus::raft_envelope"), x.topology_id,
            x.msg);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f,
+                                        raft_snapshot_piece& x) {
+  return f(caf::meta::type_name("corvus::raft_snapshot_piece"),
+           x.topology_id, x.from, x.to, x.transfer, x.offset, x.total,
+           x.header, x.bytes);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, raft_snapshot_ack& x) {
+  return f(caf::meta::type_name("corvus::raft_snapshot_ack"), x.topology_id,
+           x.from, x.to, x.transfer, x.received);
 }
 
 template <class Inspector>

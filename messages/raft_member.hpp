@@ -29,6 +29,9 @@ namespace corvus {
 using raft_peer_actor = caf::typed_actor<
   // Raft protocol traffic, one-way in both directions.
   caf::reacts_to<raft_envelope>,
+  // Snapshots a leader sends, in pieces, and the follower's
+  // acknowledgements of them.
+  caf::reacts_to<raft_snapshot_piece>, caf::reacts_to<raft_snapshot_ack>,
   // A peer link's hello on a new connection; answered with this node's
   // tag. Errors: ec::bad_request (another cluster, the wrong tag, an
   // election timeout more than 10 % off).

@@ -85,5 +85,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(corvus, (corvus::restart_view))
   CAF_ADD_TYPE_ID(corvus, (std::vector<corvus::actor_view>))
   CAF_ADD_TYPE_ID(corvus, (std::vector<corvus::restart_view>))
+  // Last, so that the ids of older types (the hello's) stay as they were.
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft_snapshot_piece))
+  CAF_ADD_TYPE_ID(corvus, (corvus::raft_snapshot_ack))
 
 CAF_END_TYPE_ID_BLOCK(corvus)

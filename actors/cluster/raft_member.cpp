@@ -266,6 +266,8 @@ void raft_member_state::drain() {
     was_leader = is_leader();
     known_leader = core->leader();
     abort_forwards();
+    if (!was_leader)
+      expire_snapshot_transfers(true);
     settings.log->info("raft-member {}: {} in term {}, leader {}", tag,
                        core->state_name(), core->term(),
                        core->leader().empty() ? "unknown" : core->leader());
@@ -299,6 +301,10 @@ void raft_member_state::drain() {
 }
 
 void raft_member_state::send_raft(raft::message msg) {
+  if (msg.type == raft::message_type::install_snapshot) {
+    send_snapshot(std::move(msg));
+    return;
+  }
   auto i = peers.find(msg.to);
   if (i == peers.end() || !i->second.handle())
     return; // Raft resends; a peer we cannot reach yet loses nothing
@@ -507,12 +513,14 @@ outcome<std::string> raft_member_state::hello(const raft_hello& h) {
   return tag;
 }
 
-void raft_member_state::on_envelope(raft_envelope& env) {
-  if (!core || env.msg.to != tag)
-    return;
+bool raft_member_state::of_another_cluster(
+  const std::string& topology_id) const {
   auto& cluster = core->current_topology().topology_id;
-  if (!cluster.empty() && !env.topology_id.empty()
-      && env.topology_id != cluster)
+  return !cluster.empty() && !topology_id.empty() && topology_id != cluster;
+}
+
+void raft_member_state::on_envelope(raft_envelope& env) {
+  if (!core || env.msg.to != tag || of_another_cluster(env.topology_id))
     return;
   if (auto sender = self->current_sender())
     peers[env.msg.from].inbound = caf::actor_cast<raft_peer_actor>(sender);
@@ -555,6 +563,7 @@ void raft_member_state::tick() {
   if (ticks % retry_ticks == 0) {
     retry_submits();
     retry_changes();
+    expire_snapshot_transfers(false);
   }
   drain();
   if (ticks % publish_ticks == 0)
@@ -669,6 +678,13 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     [self](raft_envelope& env) {
       self->state.on_envelope(env);
       self->send(self, atom::drain_v);
+    },
+    [self](raft_snapshot_piece& piece) {
+      self->state.on_snapshot_piece(piece);
+      self->send(self, atom::drain_v);
+    },
+    [self](raft_snapshot_ack& ack) {
+      self->state.on_snapshot_ack(ack);
     },
     [self](raft_hello& h) -> caf::result<std::string> {
       auto answer = self->state.hello(h);
@@ -832,7 +848,9 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
       auto i = st.peers.find(down.tag);
       if (i == st.peers.end())
         return;
-      // Whatever came in from that peer came over the same connection.
+      // Whatever came in from that peer came over the same connection,
+      // and pieces of a snapshot sent over it may be lost.
+      st.outgoing_snapshots.erase(down.tag);
       i->second.remote = nullptr;
       i->second.inbound = nullptr;
       i->second.last_error = std::move(down.reason);

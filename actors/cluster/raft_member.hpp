@@ -14,6 +14,7 @@
 #include "messages/raft_member.hpp"
 #include "runtime/cluster/cluster_state.hpp"
 #include "runtime/raft/core.hpp"
+#include "runtime/raft/snapshot_transfer.hpp"
 #include "storage/raft_store.hpp"
 
 #include <spdlog/logger.h>
@@ -49,6 +50,10 @@ struct raft_member_settings {
   int heartbeat_ticks = 10;
   size_t max_append_bytes = 1 << 20;
   size_t max_inflight = 32;
+  /// Snapshots go to followers in pieces of this size, so many ahead of
+  /// the follower's acknowledgements (runtime/raft/snapshot_transfer.hpp).
+  size_t snapshot_piece_bytes = 1 << 20;
+  size_t snapshot_window_pieces = 8;
   /// Snapshot every so many applied entries, keeping so many entries.
   raft::index_t snapshot_every = 10'000;
   raft::index_t snapshot_keep = 1'000;
@@ -182,7 +187,26 @@ struct raft_member_state {
   void read(std::function<void(outcome<const cluster_state*>)> run);
 
   outcome<std::string> hello(const raft_hello& h);
+  /// @returns whether traffic labelled `topology_id` is of another
+  ///          cluster than this member's (and so dropped).
+  bool of_another_cluster(const std::string& topology_id) const;
   void on_envelope(raft_envelope& env);
+
+  /// Starts sending the install_snapshot message `msg` in pieces, unless
+  /// the same snapshot is already on its way there and moving.
+  void send_snapshot(raft::message msg);
+  /// Sends what the window of the transfer to `to` allows.
+  void send_snapshot_pieces(const raft::node_tag& to);
+  /// Follower side: puts the snapshot together, acknowledges each piece
+  /// and hands the whole message to the core.
+  void on_snapshot_piece(raft_snapshot_piece& piece);
+  /// Leader side: the follower holds more of a snapshot.
+  void on_snapshot_ack(const raft_snapshot_ack& ack);
+  /// Drops transfers that stopped moving (tick), or all of them (no
+  /// longer leader).
+  void expire_snapshot_transfers(bool all);
+  /// How long a transfer may go without an acknowledgement.
+  clock::duration snapshot_stall_timeout() const;
 
   /// Matches peers (and their links) to the topology in force.
   void sync_peers();
@@ -240,6 +264,16 @@ struct raft_member_state {
   std::optional<raft::core> core;
   cluster_state machine;
   std::map<raft::node_tag, peer> peers;
+  /// Snapshots on their way to followers, and when each last moved.
+  struct outgoing_snapshot {
+    raft::snapshot_sender sender;
+    clock::time_point moved;
+  };
+  std::map<raft::node_tag, outgoing_snapshot> outgoing_snapshots;
+  uint64_t next_snapshot_transfer = 1;
+  /// The snapshot a leader is sending this member, and when it last moved.
+  raft::snapshot_receiver incoming_snapshot;
+  clock::time_point incoming_snapshot_moved;
   std::map<raft::index_t, proposal> proposals;
   std::deque<pending_submit> submits;
   /// Forwards in flight → what retries them.

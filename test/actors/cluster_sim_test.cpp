@@ -45,6 +45,7 @@ namespace {
 constexpr auto tick = 10ms;
 constexpr auto operation_timeout = 2s;
 const std::string db = "Orders";
+constexpr size_t snapshot_piece_bytes = 256;
 
 /// The simulated network: who may talk to whom, and the relays. The test
 /// flips the cuts; relays consult them for every message.
@@ -58,6 +59,24 @@ struct switchboard {
   std::map<std::pair<size_t, size_t>, caf::actor> relays;
   size_t forwarded = 0;
   size_t dropped = 0;
+  /// Snapshot traffic seen: pieces and the largest one's bytes, and
+  /// snapshots that travelled whole in an envelope.
+  size_t snapshot_pieces = 0;
+  size_t largest_snapshot_piece = 0;
+  size_t whole_snapshots = 0;
+
+  void count(const caf::type_erased_tuple& content) {
+    if (content.match_elements<raft_snapshot_piece>()) {
+      ++snapshot_pieces;
+      largest_snapshot_piece
+        = std::max(largest_snapshot_piece,
+                   content.get_as<raft_snapshot_piece>(0).bytes.size());
+    } else if (content.match_elements<raft_envelope>()
+               && content.get_as<raft_envelope>(0).msg.type
+                    == raft::message_type::install_snapshot) {
+      ++whole_snapshots;
+    }
+  }
 
   bool open(size_t from, size_t to) const {
     return cuts.count({from, to}) == 0;
@@ -86,6 +105,7 @@ caf::behavior relay(caf::event_based_actor* self,
         return caf::delegated<caf::message>{};
       }
       ++board->forwarded;
+      board->count(x.content());
       return relay->delegate(target, x.move_content_to_message());
     });
   return {
@@ -195,6 +215,9 @@ struct cluster_fixture : deterministic_fixture {
     // every scenario.
     s.raft.snapshot_every = 4;
     s.raft.snapshot_keep = 2;
+    // Installs go in several pieces, more than a window of them.
+    s.raft.snapshot_piece_bytes = snapshot_piece_bytes;
+    s.raft.snapshot_window_pieces = 2;
     s.raft.tick_interval = tick;
     s.raft.election_ticks = 30;
     s.raft.heartbeat_ticks = 10;
@@ -688,6 +711,31 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node restarted on its stores catches "
         return false;
     return true;
   }));
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
+                                   "behind in pieces, never whole") {
+  form(3);
+  create_database(0);
+  stop(2);
+  // Enough for snapshots of several pieces, and for A and B to compact
+  // their logs past what C holds.
+  std::vector<command_reply> writes;
+  for (int i = 0; i < 12; ++i)
+    writes.push_back(await(put_cx(i % 2, "users/" + std::to_string(i),
+                                  R"({"text":")" + std::string(150, 'x')
+                                    + R"("})")));
+  auto pieces_before = board->snapshot_pieces;
+  start(2);
+  REQUIRE(wait_for([&] {
+    return status(2).applied
+           >= static_cast<raft::index_t>(writes.back().raft_index);
+  }));
+  CHECK(board->snapshot_pieces - pieces_before > 2);
+  CHECK(board->largest_snapshot_piece == snapshot_piece_bytes);
+  CHECK(board->whole_snapshots == 0);
+  CHECK(read_done(2, "users/0")->entry.index == writes.front().raft_index);
   check_converged(all());
 }
 

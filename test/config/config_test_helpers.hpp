@@ -38,6 +38,31 @@ inline void check_same(const node_config& x, const node_config& y) {
            y.database.restart_backoff_initial.count());
   CHECK_EQ(x.database.restart_backoff_max.count(),
            y.database.restart_backoff_max.count());
+  auto& xr = x.replication;
+  auto& yr = y.replication;
+  CHECK_EQ(xr.heartbeat.count(), yr.heartbeat.count());
+  CHECK_EQ(xr.reply_timeout.count(), yr.reply_timeout.count());
+  CHECK_EQ(xr.retry_initial.count(), yr.retry_initial.count());
+  CHECK_EQ(xr.retry_factor, yr.retry_factor);
+  CHECK_EQ(xr.retry_max.count(), yr.retry_max.count());
+  CHECK_EQ(xr.window, yr.window);
+  CHECK_EQ(xr.notify_delay.count(), yr.notify_delay.count());
+  CHECK_EQ(xr.max_items, yr.max_items);
+  CHECK_EQ(xr.max_bytes, yr.max_bytes);
+  CHECK_EQ(x.introspection.snapshot_timeout.count(),
+           y.introspection.snapshot_timeout.count());
+  auto& xc = x.cluster;
+  auto& yc = y.cluster;
+  CHECK_EQ(xc.election_timeout.count(), yc.election_timeout.count());
+  CHECK_EQ(xc.tick_interval.count(), yc.tick_interval.count());
+  CHECK_EQ(xc.operation_timeout.count(), yc.operation_timeout.count());
+  CHECK_EQ(xc.connect_timeout.count(), yc.connect_timeout.count());
+  CHECK_EQ(xc.max_append_size, yc.max_append_size);
+  CHECK_EQ(xc.max_inflight_appends, yc.max_inflight_appends);
+  CHECK_EQ(xc.snapshot_piece_size, yc.snapshot_piece_size);
+  CHECK_EQ(xc.snapshot_pieces_ahead, yc.snapshot_pieces_ahead);
+  CHECK_EQ(xc.snapshot_every, yc.snapshot_every);
+  CHECK_EQ(xc.snapshot_keep, yc.snapshot_keep);
   CHECK_EQ(x.scheduler.threads, y.scheduler.threads);
 }
 

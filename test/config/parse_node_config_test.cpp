@@ -195,6 +195,15 @@ TEST_CASE("numbers are range checked") {
   CHECK_EQ(error_of("scheduler.threads = -1"),
            "/etc/n.conf:1: 'scheduler.threads' must be between 0 and 256, "
            "got -1");
+  CHECK_EQ(parse("cluster.snapshot-piece-size = 64KiB")
+             .cluster.snapshot_piece_size,
+           64u << 10);
+  CHECK_EQ(parse("cluster.snapshot-pieces-ahead = 1")
+             .cluster.snapshot_pieces_ahead,
+           1);
+  CHECK_EQ(error_of("cluster.snapshot-pieces-ahead = 0"),
+           "/etc/n.conf:1: 'cluster.snapshot-pieces-ahead' must be between "
+           "1 and 4096, got 0");
   CHECK_EQ(error_of("scheduler.threads = 257"),
            "/etc/n.conf:1: 'scheduler.threads' must be between 0 and 256, "
            "got 257");

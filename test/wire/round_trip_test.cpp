@@ -138,6 +138,12 @@ TEST_CASE_FIXTURE(wire_fixture, "Raft messages round-trip") {
   check_round_trip(raft_envelope{"8c3f", m});
   check_round_trip(
     raft_hello{raft_protocol_version, "8c3f", "A", "B", "http://a:1", 300});
+  auto header = m;
+  header.type = raft::message_type::install_snapshot;
+  header.snap.data = shared_text{};
+  check_round_trip(raft_snapshot_piece{"8c3f", "A", "B", 9, 0, 12, header,
+                                       std::string("\0bytes\xff", 7)});
+  check_round_trip(raft_snapshot_ack{"8c3f", "B", "A", 9, 7});
   check_round_trip(command_reply{12, R"({"Result":{}})"});
   check_round_trip(topology_request{topology_request::kind::demote,
                                     "http://c:1", "C", true});

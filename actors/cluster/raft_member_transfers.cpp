@@ -1,0 +1,119 @@
+// The Raft member's snapshot transfers: a leader sends a follower its
+// snapshot in pieces, a window of them ahead of the acknowledgements
+// (runtime/raft/snapshot_transfer.hpp), so that a large snapshot never
+// holds the connection or the node's network thread for long.
+//
+// The core asks for the snapshot again once a follower has not answered
+// for an election timeout, which a large snapshot outlasts; while the same
+// snapshot is still moving towards that follower, the request is dropped.
+// A transfer that stopped moving (a lost piece, a follower gone) is dropped
+// after snapshot_stall_timeout(), and the core's next request starts over.
+
+#include "actors/cluster/raft_member.hpp"
+
+#include <caf/all.hpp>
+
+namespace corvus {
+
+raft_member_state::clock::duration
+raft_member_state::snapshot_stall_timeout() const {
+  return 10 * settings.election_ticks * settings.tick_interval;
+}
+
+void raft_member_state::send_snapshot(raft::message msg) {
+  auto to = msg.to;
+  if (auto i = outgoing_snapshots.find(to);
+      i != outgoing_snapshots.end() && i->second.sender.repeats(msg))
+    return;
+  settings.log->info("raft-member {} sends node {} the snapshot at index {} "
+                     "({} bytes)",
+                     tag, to, msg.snap.index, msg.snap.data.size());
+  raft::snapshot_sender sender{next_snapshot_transfer++, std::move(msg),
+                               settings.snapshot_piece_bytes,
+                               settings.snapshot_window_pieces};
+  outgoing_snapshots.insert_or_assign(
+    to, outgoing_snapshot{std::move(sender), now()});
+  send_snapshot_pieces(to);
+}
+
+void raft_member_state::send_snapshot_pieces(const raft::node_tag& to) {
+  auto i = outgoing_snapshots.find(to);
+  if (i == outgoing_snapshots.end())
+    return;
+  auto p = peers.find(to);
+  if (p == peers.end() || !p->second.handle()) {
+    // Raft asks again; a peer we cannot reach yet loses nothing.
+    outgoing_snapshots.erase(i);
+    return;
+  }
+  auto& sender = i->second.sender;
+  auto& cluster = core->current_topology().topology_id;
+  for (auto& piece : sender.take_pieces())
+    self->send(p->second.handle(),
+               raft_snapshot_piece{cluster, tag, to, sender.id(),
+                                   piece.offset, sender.total(),
+                                   piece.offset == 0 ? sender.header()
+                                                     : raft::message{},
+                                   std::string{piece.bytes}});
+  if (sender.delivered())
+    outgoing_snapshots.erase(i);
+}
+
+void raft_member_state::on_snapshot_ack(const raft_snapshot_ack& ack) {
+  if (!core || ack.to != tag || of_another_cluster(ack.topology_id))
+    return;
+  auto i = outgoing_snapshots.find(ack.from);
+  if (i == outgoing_snapshots.end()
+      || i->second.sender.id() != ack.transfer
+      || !i->second.sender.acknowledge(ack.received))
+    return;
+  i->second.moved = now();
+  if (i->second.sender.delivered()) {
+    settings.log->info("raft-member {}: node {} received the snapshot at "
+                       "index {}",
+                       tag, ack.from, i->second.sender.header().snap.index);
+    outgoing_snapshots.erase(i);
+    return;
+  }
+  send_snapshot_pieces(ack.from);
+}
+
+void raft_member_state::on_snapshot_piece(raft_snapshot_piece& piece) {
+  if (!core || piece.to != tag || of_another_cluster(piece.topology_id))
+    return;
+  auto& from = peers[piece.from];
+  if (auto sender = self->current_sender())
+    from.inbound = caf::actor_cast<raft_peer_actor>(sender);
+  auto held = incoming_snapshot.take(piece.from, piece.transfer,
+                                     piece.offset, piece.total, piece.bytes,
+                                     piece.header);
+  incoming_snapshot_moved = now();
+  if (held > 0 && from.handle())
+    self->send(from.handle(),
+               raft_snapshot_ack{piece.topology_id, tag, piece.from,
+                                 piece.transfer, held});
+  if (incoming_snapshot.complete())
+    core->step(incoming_snapshot.finish());
+}
+
+void raft_member_state::expire_snapshot_transfers(bool all) {
+  auto now = this->now();
+  for (auto i = outgoing_snapshots.begin(); i != outgoing_snapshots.end();) {
+    if (all || now - i->second.moved > snapshot_stall_timeout()) {
+      if (!all)
+        settings.log->info("raft-member {}: the snapshot for node {} "
+                           "stopped at {} of {} bytes; it is sent again "
+                           "when asked for",
+                           tag, i->first, i->second.sender.acknowledged(),
+                           i->second.sender.total());
+      i = outgoing_snapshots.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  if (incoming_snapshot.receiving()
+      && now - incoming_snapshot_moved > snapshot_stall_timeout())
+    incoming_snapshot.reset();
+}
+
+} // namespace corvus

@@ -1,0 +1,124 @@
+#pragma once
+
+// A snapshot on its way from a leader to a follower, in pieces at given
+// offsets (Raft §7's InstallSnapshot chunks). One message per snapshot
+// held the leader's network thread while it serialized the whole of it:
+// half a gigabyte sent to a joining node kept heartbeats from going out
+// past the election timeout, and the cluster changed leaders twice. Pieces
+// are small, and at most a window of them is unacknowledged, so other
+// traffic goes out between them. Pure: the Raft member sends and receives
+// what these say.
+
+#include "runtime/raft/message.hpp"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace corvus::raft {
+
+/// Sends one install_snapshot message.
+class snapshot_sender {
+public:
+  /// A piece to send: the bytes of the snapshot's data at `offset`.
+  struct piece {
+    uint64_t offset = 0;
+    std::string_view bytes;
+  };
+
+  /// @param id tells this transfer from the sender's others.
+  /// @param msg an install_snapshot message, data and all.
+  /// @param piece_bytes bytes per piece (at least 1).
+  /// @param window_pieces pieces sent ahead of the acknowledgements (at
+  ///        least 1).
+  snapshot_sender(uint64_t id, message msg, size_t piece_bytes,
+                  size_t window_pieces);
+
+  uint64_t id() const {
+    return id_;
+  }
+
+  /// The message without its snapshot's data: what the first piece
+  /// carries besides its bytes.
+  message header() const;
+
+  /// @returns the pieces that may go now, in order, each once; the first
+  ///          call returns at least one (an empty snapshot is one empty
+  ///          piece). The views stay valid while this sender lives.
+  std::vector<piece> take_pieces();
+
+  /// Records that the receiver holds the first `received` bytes.
+  /// @returns false, changing nothing, when it cannot (fewer than already
+  ///          acknowledged, or more than sent).
+  bool acknowledge(uint64_t received);
+
+  /// @returns whether the receiver holds the whole snapshot.
+  bool delivered() const {
+    return started_ && acked_ == total();
+  }
+
+  /// @returns whether `msg` asks for this transfer again: the same
+  ///          snapshot to the same node in the same term.
+  bool repeats(const message& msg) const;
+
+  uint64_t total() const {
+    return msg_.snap.data.size();
+  }
+
+  uint64_t acknowledged() const {
+    return acked_;
+  }
+
+private:
+  uint64_t id_;
+  message msg_;
+  uint64_t piece_bytes_;
+  uint64_t window_bytes_;
+  uint64_t next_ = 0;
+  uint64_t acked_ = 0;
+  bool started_ = false;
+};
+
+/// Puts one snapshot together from its pieces, which must come in order
+/// (they travel over one connection). A first piece (offset 0) starts a
+/// new snapshot and drops any unfinished one.
+class snapshot_receiver {
+public:
+  /// Takes the piece of transfer `id` from `from` at `offset` of `total`
+  /// bytes; `header` counts in a first piece only.
+  /// @returns the bytes held in order (what to acknowledge), or 0 when
+  ///          the piece does not belong (another transfer, a gap, past
+  ///          `total`) and was dropped. A first piece of an empty snapshot
+  ///          also returns 0, and completes it.
+  uint64_t take(const node_tag& from, uint64_t id, uint64_t offset,
+                uint64_t total, std::string_view bytes,
+                const message& header);
+
+  /// @returns whether a whole snapshot is ready for finish().
+  bool complete() const {
+    return receiving_ && data_.size() == total_;
+  }
+
+  /// @returns the install_snapshot message with its data, and forgets it.
+  /// @pre complete()
+  message finish();
+
+  /// @returns whether part of a snapshot is held.
+  bool receiving() const {
+    return receiving_;
+  }
+
+  /// Drops what is held.
+  void reset();
+
+private:
+  bool receiving_ = false;
+  node_tag from_;
+  uint64_t id_ = 0;
+  uint64_t total_ = 0;
+  message header_;
+  std::string data_;
+};
+
+} // namespace corvus::raft

@@ -1,0 +1,149 @@
+// A snapshot sent in pieces (runtime/raft/snapshot_transfer.hpp): the
+// sender keeps a window of pieces unacknowledged, the receiver puts them
+// together in order and drops what does not belong.
+
+#include "runtime/raft/snapshot_transfer.hpp"
+
+#include <doctest/doctest.h>
+
+#include <string>
+
+using namespace corvus;
+using namespace corvus::raft;
+
+namespace {
+
+message install(std::string data, term_t term = 3, index_t index = 40) {
+  message msg;
+  msg.type = message_type::install_snapshot;
+  msg.from = "A";
+  msg.to = "B";
+  msg.term = term;
+  msg.snap.index = index;
+  msg.snap.term = term;
+  msg.snap.config.topology_id = "t";
+  msg.snap.config.members = {{"A", "http://a"}, {"B", "http://b"}};
+  msg.snap.data = shared_text{std::move(data)};
+  return msg;
+}
+
+std::string sample(size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i)
+    out.push_back(static_cast<char>('a' + i * 7 % 26));
+  return out;
+}
+
+} // namespace
+
+TEST_CASE("a sender keeps at most a window of pieces unacknowledged") {
+  // 10 bytes in pieces of 3, two pieces ahead: 0-2, 3-5, then one per ack.
+  snapshot_sender s{7, install(sample(10)), 3, 2};
+  auto first = s.take_pieces();
+  REQUIRE_EQ(first.size(), 2u);
+  CHECK_EQ(first[0].offset, 0u);
+  CHECK_EQ(first[0].bytes, "aho");
+  CHECK_EQ(first[1].offset, 3u);
+  CHECK(s.take_pieces().empty());
+  CHECK(s.acknowledge(3));
+  auto next = s.take_pieces();
+  REQUIRE_EQ(next.size(), 1u);
+  CHECK_EQ(next[0].offset, 6u);
+  CHECK(s.acknowledge(9));
+  auto last = s.take_pieces();
+  REQUIRE_EQ(last.size(), 1u);
+  CHECK_EQ(last[0].offset, 9u);
+  CHECK_EQ(last[0].bytes.size(), 1u);
+  CHECK_FALSE(s.delivered());
+  CHECK(s.acknowledge(10));
+  CHECK(s.delivered());
+  CHECK(s.take_pieces().empty());
+}
+
+TEST_CASE("a sender refuses acknowledgements it cannot have earned") {
+  snapshot_sender s{7, install(sample(10)), 4, 1};
+  CHECK_FALSE(s.acknowledge(0)); // nothing sent yet
+  s.take_pieces();
+  CHECK_FALSE(s.acknowledge(5)); // more than sent
+  CHECK(s.acknowledge(4));
+  CHECK_FALSE(s.acknowledge(2)); // going back
+  CHECK_EQ(s.acknowledged(), 4u);
+}
+
+TEST_CASE("the header is the message without its data") {
+  auto msg = install(sample(10));
+  snapshot_sender s{7, msg, 4, 1};
+  auto h = s.header();
+  CHECK(h.snap.data.empty());
+  h.snap.data = msg.snap.data;
+  CHECK_EQ(h, msg);
+}
+
+TEST_CASE("a repeated request for the same snapshot is recognized") {
+  snapshot_sender s{7, install(sample(10)), 4, 1};
+  CHECK(s.repeats(install("other bytes")));
+  CHECK_FALSE(s.repeats(install(sample(10), 4)));      // a later term
+  CHECK_FALSE(s.repeats(install(sample(10), 3, 41)));  // a newer snapshot
+  auto elsewhere = install(sample(10));
+  elsewhere.to = "C";
+  CHECK_FALSE(s.repeats(elsewhere));
+}
+
+TEST_CASE("pieces sent and acknowledged one by one rebuild the message") {
+  for (size_t size : {0u, 1u, 5u, 6u, 1000u}) {
+    CAPTURE(size);
+    auto msg = install(sample(size));
+    snapshot_sender s{9, msg, 6, 3};
+    snapshot_receiver r;
+    auto rounds = 0;
+    while (!s.delivered()) {
+      auto pieces = s.take_pieces();
+      REQUIRE_FALSE(pieces.empty());
+      for (auto& p : pieces) {
+        auto held = r.take("A", s.id(), p.offset, s.total(), p.bytes,
+                           p.offset == 0 ? s.header() : message{});
+        if (held > 0)
+          CHECK(s.acknowledge(held));
+      }
+      REQUIRE(++rounds < 1000);
+    }
+    REQUIRE(r.complete());
+    CHECK_EQ(r.finish(), msg);
+    CHECK_FALSE(r.receiving());
+  }
+}
+
+TEST_CASE("a receiver drops pieces that do not follow what it holds") {
+  auto msg = install("0123456789");
+  snapshot_sender s{1, msg, 4, 1};
+  auto h = s.header();
+  snapshot_receiver r;
+  // Nothing started: a middle piece is dropped.
+  CHECK_EQ(r.take("A", 1, 4, 10, "4567", message{}), 0u);
+  CHECK_EQ(r.take("A", 1, 0, 10, "0123", h), 4u);
+  CHECK_EQ(r.take("A", 1, 8, 10, "89", message{}), 0u);   // a gap
+  CHECK_EQ(r.take("A", 2, 4, 10, "4567", message{}), 0u); // another transfer
+  CHECK_EQ(r.take("C", 1, 4, 10, "4567", message{}), 0u); // another sender
+  CHECK_EQ(r.take("A", 1, 4, 11, "4567", message{}), 0u); // another size
+  CHECK_EQ(r.take("A", 1, 4, 10, "4567", message{}), 8u);
+  CHECK_FALSE(r.complete());
+  // Past the announced size: the whole snapshot is dropped.
+  CHECK_EQ(r.take("A", 1, 8, 10, "89!", message{}), 0u);
+  CHECK_FALSE(r.receiving());
+}
+
+TEST_CASE("a first piece starts over and drops an unfinished snapshot") {
+  auto older = install("0123456789", 3, 40);
+  auto newer = install("abcdef", 3, 50);
+  snapshot_receiver r;
+  CHECK_EQ(r.take("A", 1, 0, 10, "0123", snapshot_sender{1, older, 4, 1}
+                                            .header()),
+           4u);
+  CHECK_EQ(r.take("A", 2, 0, 6, "abcdef", snapshot_sender{2, newer, 8, 1}
+                                            .header()),
+           6u);
+  REQUIRE(r.complete());
+  CHECK_EQ(r.finish(), newer);
+  // The rest of the older one finds nothing to follow.
+  CHECK_EQ(r.take("A", 1, 4, 10, "4567", message{}), 0u);
+}
