@@ -156,8 +156,10 @@ void core::tick_leader() {
   }
   if (++heartbeat_elapsed_ >= cfg_.heartbeat_ticks) {
     heartbeat_elapsed_ = 0;
-    for (auto& [tag, pr] : progress_)
+    for (auto& [tag, pr] : progress_) {
       pr.probe_sent = false;
+      pr.heartbeat_released = false;
+    }
     // The newest read round rides along, so that a lost round is
     // confirmed by the next heartbeat.
     broadcast_heartbeat(read_rounds_.empty() ? 0 : read_rounds_.back().id);
@@ -813,17 +815,19 @@ void core::handle_heartbeat_response(const message& msg) {
   auto& pr = i->second;
   pr.recent_active = true;
   pr.silent_ticks = 0;
-  pr.probe_sent = false;
-  // Appends in a full pipeline may have been lost: free one slot so that
-  // the next append goes out; if the follower misses entries it rejects it
-  // and the leader probes back to the match point.
-  if (pr.state == progress_state::replicate
-      && pr.paused(cfg_.max_inflight))
-    pr.inflight.pop_front();
   // Behind: an append, even an empty one, makes a follower whose appends
-  // were lost reject it and so reveal where it stands.
-  if (pr.match < log_.last_index())
+  // were lost reject it and so reveal where it stands. Once per heartbeat
+  // period: an unanswered probe may go again, and a full pipeline frees one
+  // slot (its appends may have been lost; if the follower misses entries
+  // it rejects the next one and the leader probes back to the match point).
+  if (pr.match < log_.last_index() && !pr.heartbeat_released) {
+    pr.heartbeat_released = true;
+    pr.probe_sent = false;
+    if (pr.state == progress_state::replicate
+        && pr.paused(cfg_.max_inflight))
+      pr.inflight.pop_front();
     send_append(msg.from, true);
+  }
   if (msg.context != 0)
     confirm_reads(msg.from, msg.context);
 }

@@ -30,6 +30,11 @@ struct progress {
   /// Probe: an append is out and unanswered; cleared by an answer or by
   /// the next heartbeat period.
   bool probe_sent = false;
+  /// A heartbeat answer of this heartbeat period already released an
+  /// append. A follower that stalled answers all the heartbeats it missed
+  /// at once; each releasing another append (up to max_append_bytes each)
+  /// queued a burst for it ahead of every other follower's heartbeat.
+  bool heartbeat_released = false;
   /// Replicate: last index of each unacknowledged append, oldest first.
   std::deque<index_t> inflight;
   /// Snapshot: index of the snapshot being sent.

@@ -152,6 +152,42 @@ TEST_CASE("the in-flight window bounds unacknowledged appends") {
   CHECK(net["B"].last_index() == net["A"].last_index());
 }
 
+TEST_CASE("heartbeat answers release one append per heartbeat period") {
+  // A follower that stalled answers every heartbeat it missed at once;
+  // each answer releasing another append queued a burst for it ahead of
+  // the other followers' traffic.
+  raft_network net{{"A", "B"}};
+  auto cfg = raft_network::config_for("A");
+  cfg.max_inflight = 2;
+  cfg.max_append_bytes = 1;
+  net.restart("A", cfg);
+  net.elect("A");
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(net["A"].propose("c"));
+  net.drain("A");
+  REQUIRE(net.queued(message_type::append).size() == 2);
+  net.in_flight.clear(); // lost: the pipeline stays full
+  auto answer = [&] {
+    message m;
+    m.type = message_type::heartbeat_response;
+    m.from = "B";
+    m.to = "A";
+    m.term = net["A"].term();
+    net["A"].step(m);
+    net.drain("A");
+  };
+  for (int i = 0; i < 5; ++i)
+    answer();
+  CHECK(net.queued(message_type::append).size() == 1);
+  net.in_flight.clear();
+  // The next heartbeat period releases one more.
+  net.tick("A", cfg.heartbeat_ticks);
+  net.in_flight.clear();
+  for (int i = 0; i < 5; ++i)
+    answer();
+  CHECK(net.queued(message_type::append).size() == 1);
+}
+
 TEST_CASE("a commit-only append to a follower that keeps up is not answered") {
   raft_network net{{"A", "B", "C"}};
   net.elect("A");
