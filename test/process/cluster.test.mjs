@@ -221,6 +221,12 @@ describe("three nodes on loopback", () => {
       timeoutMs: 3000,
       what: "the log line of the installed snapshot",
     });
+    // It travelled in pieces of 4 KiB, more than the four sent ahead.
+    const sent = readFileSync(leader.logFile, "utf8").match(
+      new RegExp(`sends node ${follower.name} the snapshot at index \\d+ \\((\\d+) bytes\\)`));
+    assert.ok(sent, "the leader logged sending the snapshot");
+    assert.ok(Number(sent[1]) > 4 * 4096, `a snapshot of ${sent[1]} bytes`);
+    assert.match(readFileSync(leader.logFile, "utf8"), new RegExp(`node ${follower.name} received the snapshot`));
     await assertValues(follower, written, "after catching up through a snapshot");
     assert.equal(await databaseMembers(follower), "A,B,C");
     t.diagnostic(`values checked at ${ms(since)}`);

@@ -20,13 +20,16 @@ import { http, sleep } from "../support/corvus_node.mjs";
  * Settings for every test node: the default election timeout (300 ms),
  * short operation timeouts (so that failures come back quickly), and
  * frequent snapshots so that snapshotting, compaction and catching up
- * through a snapshot run in every scenario.
+ * through a snapshot run in every scenario, sent between the processes in
+ * many small pieces.
  */
 export const testSettings = {
   "cluster.operation-timeout": "3s",
   "cluster.connect-timeout": "1s",
   "cluster.snapshot-every": 50,
   "cluster.snapshot-keep": 10,
+  "cluster.snapshot-piece-size": "4KiB",
+  "cluster.snapshot-pieces-ahead": 4,
 };
 
 export const DB = "demo";
