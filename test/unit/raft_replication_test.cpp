@@ -34,6 +34,21 @@ void set_log(raft_network& net, const node_tag& tag, term_t term,
   net.restart(tag);
 }
 
+/// Makes A the leader of `net` (A and B) with an in-flight window of two
+/// one-entry appends, and gives it ten entries to send.
+/// @returns A's config.
+config leader_with_ten_entries(raft_network& net) {
+  auto cfg = raft_network::config_for("A");
+  cfg.max_inflight = 2;
+  cfg.max_append_bytes = 1;
+  net.restart("A", cfg);
+  net.elect("A");
+  for (int i = 0; i < 10; ++i)
+    REQUIRE(net["A"].propose("c"));
+  net.drain("A");
+  return cfg;
+}
+
 } // namespace
 
 TEST_SUITE("raft §5.3 log replication") {
@@ -139,14 +154,7 @@ TEST_CASE("a restarted follower catches up from its durable log") {
 
 TEST_CASE("the in-flight window bounds unacknowledged appends") {
   raft_network net{{"A", "B"}};
-  auto cfg = raft_network::config_for("A");
-  cfg.max_inflight = 2;
-  cfg.max_append_bytes = 1;
-  net.restart("A", cfg);
-  net.elect("A");
-  for (int i = 0; i < 10; ++i)
-    REQUIRE(net["A"].propose("c"));
-  net.drain("A");
+  leader_with_ten_entries(net);
   CHECK(net.queued(message_type::append).size() == 2);
   net.deliver();
   CHECK(net["B"].last_index() == net["A"].last_index());
@@ -157,14 +165,7 @@ TEST_CASE("heartbeat answers release one append per heartbeat period") {
   // each answer releasing another append queued a burst for it ahead of
   // the other followers' traffic.
   raft_network net{{"A", "B"}};
-  auto cfg = raft_network::config_for("A");
-  cfg.max_inflight = 2;
-  cfg.max_append_bytes = 1;
-  net.restart("A", cfg);
-  net.elect("A");
-  for (int i = 0; i < 10; ++i)
-    REQUIRE(net["A"].propose("c"));
-  net.drain("A");
+  auto cfg = leader_with_ten_entries(net);
   REQUIRE(net.queued(message_type::append).size() == 2);
   net.in_flight.clear(); // lost: the pipeline stays full
   auto answer = [&] {
