@@ -171,9 +171,13 @@ namespace corvus {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shared_text& x) {
   if constexpr (Inspector::reads_state) {
-    // Serializers only read: no copy of the text (a snapshot's can be a
-    // gigabyte, and every log entry sent is one).
-    return f(const_cast<std::string&>(x.str()));
+    // Serializers only read: no copy of a text held as a string (every log
+    // entry sent is one). Text another owner holds (a snapshot's file,
+    // which travels in pieces) is copied.
+    if (auto owned = x.owned_string())
+      return f(const_cast<std::string&>(*owned));
+    std::string copy{x.view()};
+    return f(copy);
   } else {
     // The callback runs within this call, once the text is read.
     std::string text;

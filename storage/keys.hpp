@@ -100,6 +100,7 @@
 //                                    u32 LE n, n bytes topology JSON,
 //                                    u64 LE data size, u32 LE data CRC-32
 //   file snapshot-<index>-<term>  -> the snapshot's data
+//   file partial-<n>-snapshot-<index>-<term> -> the same, while written
 //
 // `l`: one key per log entry. Indices are positive, so big-endian bytes sort
 //   in index order. <kind> is raft::entry_kind's value; <data> runs to the
@@ -116,8 +117,11 @@
 //   next to LevelDB's, named after the snapshot's index and term (decimal)
 //   and synced before the key that names it is written, so that a large
 //   snapshot never passes through LevelDB and can be written while the
-//   member goes on; files of older snapshots are removed once a newer one
-//   is recorded. Absent while the member has none. (Format version 1 kept
+//   member goes on; it is written as partial-<n>-snapshot-... (n tells
+//   apart files written at once) and renamed once whole, so a snapshot's
+//   name never holds part of it (a received snapshot is written as its
+//   pieces arrive). Files of older snapshots are removed once a newer one
+//   is recorded, partial ones when the store opens. Absent while the member has none. (Format version 1 kept
 //   the data inline, after the topology JSON; opening such a store moves
 //   it to a file.)
 // `m format`: written in the synced batch that creates the store (and
@@ -295,6 +299,9 @@ inline constexpr uint32_t format_version = 2;
 inline constexpr uint32_t inline_snapshot_format_version = 1;
 /// Name prefix of snapshot data files.
 inline constexpr std::string_view snapshot_file_prefix = "snapshot-";
+/// Name prefix of snapshot data files being written; a file gets its
+/// snapshot name once whole and synced, and leftovers of a crash go at open.
+inline constexpr std::string_view partial_snapshot_prefix = "partial-";
 
 /// Prefix of log entries.
 inline constexpr char entry_prefix = 'l';

@@ -3,6 +3,7 @@
 #include "storage/keys.hpp"
 #include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
+#include "storage/mapped_text.hpp"
 #include "storage/real_files.hpp"
 
 #include <fcntl.h>
@@ -99,8 +100,8 @@ bool decode_hard_state(std::string_view value, raft::hard_state& hs) {
 /// CRC-32 (IEEE), as Boost.CRC's crc_32_type computed it for earlier
 /// stores; zlib's is about seven times faster, which counts for snapshots
 /// of a hundred megabytes taken while the cluster is busy.
-uint32_t checksum(std::string_view data) {
-  uLong crc = crc32(0L, Z_NULL, 0);
+/// @returns the CRC of the bytes `crc` covered (0 for none) and `data`.
+uint32_t extend_checksum(uLong crc, std::string_view data) {
   // zlib takes lengths as uInt: feed large data in slices.
   constexpr size_t slice = 1u << 30;
   for (size_t at = 0; at < data.size(); at += slice) {
@@ -109,6 +110,10 @@ uint32_t checksum(std::string_view data) {
                 static_cast<uInt>(n));
   }
   return static_cast<uint32_t>(crc);
+}
+
+uint32_t checksum(std::string_view data) {
+  return extend_checksum(0, data);
 }
 
 /// The snapshot's key value: everything but the data, which has a file.
@@ -187,6 +192,7 @@ raft_store::open(const std::string& dir, leveldb::Env* env) {
     return std::move(ok.error());
   if (auto ok = store->read_bounds(); !ok)
     return std::move(ok.error());
+  store->remove_partial_snapshot_files();
   return store;
 }
 
@@ -489,7 +495,7 @@ outcome<done> raft_store::save(const raft::ready& r) {
     }
     if (!crc) {
       auto written
-        = write_snapshot_data(snap.index, snap.term, snap.data.str());
+        = write_snapshot_data(snap.index, snap.term, snap.data.view());
       if (!written) {
         write_failure_ = written.error().message;
         return written.error();
@@ -573,32 +579,74 @@ std::string raft_store::snapshot_path(raft::index_t index,
          + "-" + str(term);
 }
 
-outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
-                                                  raft::term_t term,
-                                                  std::string_view data) const {
-  auto path = snapshot_path(index, term);
-  auto fail = [&](const leveldb::Status& status) {
-    return storage_error("raft store", dir_,
-                         "cannot write the snapshot file " + path, status);
-  };
-  leveldb::WritableFile* raw = nullptr;
-  if (auto status = env()->NewWritableFile(path, &raw); !status.ok())
-    return fail(status);
-  std::unique_ptr<leveldb::WritableFile> file{raw};
+raft_store::snapshot_file::~snapshot_file() {
+  if (finished_)
+    return;
+  file_.reset();
+  env_->RemoveFile(partial_path_);
+}
+
+outcome<done> raft_store::snapshot_file::append(std::string_view bytes) {
   // In slices: some Env implementations buffer a whole append, and on real
   // files each megabyte goes to disk as it is written (storage/
   // real_files.hpp): a gigabyte flushed by one sync at the end kept the
   // disk busy long enough for the log's syncs behind it (every commit's)
   // to stall a member past the election timeout.
   constexpr size_t slice = 1 << 20;
-  for (size_t at = 0; at < data.size(); at += slice)
-    if (auto status = file->Append(to_slice(data.substr(at, slice)));
+  for (size_t at = 0; at < bytes.size(); at += slice)
+    if (auto status = file_->Append(to_slice(bytes.substr(at, slice)));
         !status.ok())
-      return fail(status);
-  if (auto status = file->Sync(); !status.ok())
+      return storage_error("raft store", partial_path_,
+                           "cannot write the snapshot file", status);
+  crc_ = extend_checksum(crc_, bytes);
+  size_ += bytes.size();
+  return done{};
+}
+
+outcome<std::unique_ptr<raft_store::snapshot_file>>
+raft_store::begin_snapshot_data(raft::index_t index, raft::term_t term) const {
+  std::unique_ptr<snapshot_file> file{new snapshot_file};
+  file->env_ = env();
+  file->path_ = snapshot_path(index, term);
+  file->index_ = index;
+  file->term_ = term;
+  {
+    std::lock_guard<std::mutex> guard{fresh_mutex_};
+    file->partial_path_ = dir_ + "/" + std::string{rk::partial_snapshot_prefix}
+                          + str(next_partial_++) + "-"
+                          + file->path_.substr(dir_.size() + 1);
+  }
+  leveldb::WritableFile* raw = nullptr;
+  if (auto status = env()->NewWritableFile(file->partial_path_, &raw);
+      !status.ok()) {
+    file->finished_ = true; // nothing to remove
+    return storage_error("raft store", dir_,
+                         "cannot write the snapshot file "
+                           + file->partial_path_,
+                         status);
+  }
+  file->file_.reset(raw);
+  return file;
+}
+
+outcome<uint32_t>
+raft_store::finish_snapshot_data(snapshot_file& file) const {
+  auto fail = [&](const leveldb::Status& status) {
+    return storage_error("raft store", dir_,
+                         "cannot write the snapshot file " + file.path_,
+                         status);
+  };
+  if (auto status = file.file_->Sync(); !status.ok())
     return fail(status);
-  if (auto status = file->Close(); !status.ok())
+  if (auto status = file.file_->Close(); !status.ok())
     return fail(status);
+  file.file_.reset();
+  // Renaming over a file of the same snapshot is safe even while that one
+  // is mapped: its pages stay until unmapped.
+  if (auto status = env()->RenameFile(file.partial_path_, file.path_);
+      !status.ok())
+    return fail(status);
+  file.finished_ = true;
   // The file's directory entry must be durable too before a key names it.
   // LevelDB's Env cannot sync a directory; on real files this does.
   if (env() == real_files_env()) {
@@ -609,10 +657,40 @@ outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
     if (!synced)
       return fail(leveldb::Status::IOError(dir_, std::strerror(errno)));
   }
-  auto crc = checksum(data);
   std::lock_guard<std::mutex> guard{fresh_mutex_};
-  fresh_snapshots_[path] = crc;
-  return crc;
+  fresh_snapshots_[file.path_] = file.crc_;
+  return file.crc_;
+}
+
+outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
+                                                  raft::term_t term,
+                                                  std::string_view data) const {
+  auto file = begin_snapshot_data(index, term);
+  if (!file)
+    return std::move(file.error());
+  if (auto appended = (*file)->append(data); !appended)
+    return std::move(appended.error());
+  return finish_snapshot_data(**file);
+}
+
+outcome<shared_text> raft_store::snapshot_data(raft::index_t index,
+                                               raft::term_t term) const {
+  auto path = snapshot_path(index, term);
+  if (env() == real_files_env()) {
+    auto mapped = map_file_text(path);
+    if (!mapped)
+      return storage_error("raft store", dir_,
+                           "cannot read the snapshot file " + path + " ("
+                             + mapped.error().message + ")",
+                           leveldb::Status::OK());
+    return mapped;
+  }
+  std::string data;
+  if (auto status = leveldb::ReadFileToString(env(), path, &data);
+      !status.ok())
+    return storage_error("raft store", dir_,
+                         "cannot read the snapshot file " + path, status);
+  return shared_text{std::move(data)};
 }
 
 outcome<done> raft_store::read_snapshot_data(std::string_view meta,
@@ -623,17 +701,15 @@ outcome<done> raft_store::read_snapshot_data(std::string_view meta,
     return corrupt(dir_, "the snapshot is malformed");
   auto size = kb::read_little_endian(rest.data());
   auto crc = kb::read_little_endian32(rest.data() + 8);
-  auto path = snapshot_path(snap.index, snap.term);
-  std::string data;
-  if (auto status = leveldb::ReadFileToString(env(), path, &data);
-      !status.ok())
-    return storage_error("raft store", dir_,
-                         "cannot read the snapshot file " + path, status);
-  if (data.size() != size || checksum(data) != crc)
-    return corrupt(dir_, "the snapshot file " + path + " is damaged ("
-                           + str(data.size()) + " bytes, " + str(size)
-                           + " expected, or a wrong checksum)");
-  snap.data = std::move(data);
+  auto data = snapshot_data(snap.index, snap.term);
+  if (!data)
+    return std::move(data.error());
+  if (data->size() != size || checksum(*data) != crc)
+    return corrupt(dir_, "the snapshot file "
+                           + snapshot_path(snap.index, snap.term)
+                           + " is damaged (" + str(data->size()) + " bytes, "
+                           + str(size) + " expected, or a wrong checksum)");
+  snap.data = std::move(*data);
   return done{};
 }
 
@@ -649,6 +725,15 @@ void raft_store::remove_snapshot_files(const std::string& keep) const {
       fresh_snapshots_.erase(path);
     }
   }
+}
+
+void raft_store::remove_partial_snapshot_files() const {
+  std::vector<std::string> names;
+  if (!env()->GetChildren(dir_, &names).ok())
+    return;
+  for (auto& name : names)
+    if (name.rfind(rk::partial_snapshot_prefix, 0) == 0)
+      env()->RemoveFile(dir_ + "/" + name);
 }
 
 outcome<done> raft_store::migrate_inline_snapshot() {

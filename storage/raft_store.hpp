@@ -6,7 +6,7 @@
 // storage/keys.hpp ("RAFT STORE").
 //
 // One owner (the Raft member) calls it; it is not thread-safe, but for
-// write_snapshot_data. Every save is one LevelDB batch, synced unless it
+// writing and reading snapshot data files. Every save is one LevelDB batch, synced unless it
 // only moves the commit index (ready::needs_sync), so after a crash the
 // store holds what the saves that returned success left, but maybe for the
 // latest commit indexes, never part of a save.
@@ -26,6 +26,7 @@
 namespace leveldb {
 class DB;
 class Env;
+class WritableFile;
 class WriteBatch;
 } // namespace leveldb
 
@@ -97,14 +98,65 @@ public:
   ///          disk.
   outcome<done> save(const raft::ready& r);
 
-  /// Writes the data of the snapshot at `index`/`term` to its file, synced,
-  /// ahead of the save that records it (which then does not write it
-  /// again). Safe to call from another thread than the one saving: a member
-  /// writes a large snapshot while it goes on committing.
+  /// The data file of one snapshot while it is written, a part at a time
+  /// (a snapshot received in pieces goes to disk as it arrives). It is
+  /// written under a name of its own and takes the snapshot's name only
+  /// when finished; one dropped unfinished is removed.
+  class snapshot_file {
+  public:
+    snapshot_file(const snapshot_file&) = delete;
+    snapshot_file& operator=(const snapshot_file&) = delete;
+    ~snapshot_file();
+
+    /// Appends the next `bytes` of the data.
+    outcome<done> append(std::string_view bytes);
+
+    /// @returns the bytes appended so far.
+    uint64_t size() const {
+      return size_;
+    }
+
+  private:
+    friend class raft_store;
+    snapshot_file() = default;
+
+    leveldb::Env* env_ = nullptr;
+    std::unique_ptr<leveldb::WritableFile> file_;
+    std::string partial_path_;
+    std::string path_;
+    raft::index_t index_ = 0;
+    raft::term_t term_ = 0;
+    uint64_t size_ = 0;
+    uint32_t crc_ = 0;
+    bool finished_ = false;
+  };
+
+  /// Starts writing the data file of the snapshot at `index`/`term`, ahead
+  /// of the save that records it. Safe to call from another thread than
+  /// the one saving, as are the calls below: a member writes its own large
+  /// snapshots on a worker while it goes on committing.
+  outcome<std::unique_ptr<snapshot_file>>
+  begin_snapshot_data(raft::index_t index, raft::term_t term) const;
+
+  /// Syncs `file` and gives it its snapshot's name, durably; the save that
+  /// records the snapshot then does not write its data again.
+  /// @returns the data's CRC-32.
+  outcome<uint32_t> finish_snapshot_data(snapshot_file& file) const;
+
+  /// Writes the whole data of the snapshot at `index`/`term` to its file,
+  /// as begin_snapshot_data, append and finish_snapshot_data do.
   /// @returns the data's CRC-32.
   outcome<uint32_t> write_snapshot_data(raft::index_t index,
                                         raft::term_t term,
                                         std::string_view data) const;
+
+  /// @returns the data file of the snapshot at `index`/`term`, written
+  ///          here, as text to keep: mapped into memory on real files, so
+  ///          that the kernel may drop its pages and read them again
+  ///          instead of the process holding a copy; read into memory on
+  ///          other Envs. Not checked against its CRC (load does that).
+  outcome<shared_text> snapshot_data(raft::index_t index,
+                                     raft::term_t term) const;
 
   /// Stores the node's own tag as one synced write. Fails as `save` does
   /// on a write error.
@@ -139,6 +191,8 @@ private:
                                    raft::snapshot& snap) const;
   /// Removes every snapshot file but `keep`'s (failures only cost space).
   void remove_snapshot_files(const std::string& keep) const;
+  /// Removes the partial snapshot files a crash left.
+  void remove_partial_snapshot_files() const;
 
   /// @returns the term of the stored entry at `index`.
   /// @pre `first_ <= index && index <= last_`
@@ -181,6 +235,8 @@ private:
   /// before a crash may be torn).
   mutable std::mutex fresh_mutex_;
   mutable std::map<std::string, uint32_t> fresh_snapshots_;
+  /// Tells apart the partial files of snapshots written at once.
+  mutable uint64_t next_partial_ = 0;
 
   /// LevelDB's text of the first failed write; empty while writes work.
   std::string write_failure_;

@@ -197,6 +197,8 @@ struct raft_member_state {
   void send_snapshot(raft::message msg);
   /// Sends what the window of the transfer to `to` allows.
   void send_snapshot_pieces(const raft::node_tag& to);
+  /// Drops the snapshot being received, and its file.
+  void drop_incoming_snapshot();
   /// Follower side: puts the snapshot together, acknowledges each piece
   /// and hands the whole message to the core.
   void on_snapshot_piece(raft_snapshot_piece& piece);
@@ -224,7 +226,7 @@ struct raft_member_state {
   void maybe_compact();
   /// Compacts the log with a snapshot serialized in the background, taken
   /// at `started`; the member copied the state in `copying` (for the log).
-  void finish_snapshot(raft::index_t index, std::string data,
+  void finish_snapshot(raft::index_t index, shared_text data,
                        clock::time_point started, clock::duration copying);
   /// How long one request to a peer may take before it is asked again.
   std::chrono::milliseconds attempt_timeout() const;
@@ -271,8 +273,10 @@ struct raft_member_state {
   };
   std::map<raft::node_tag, outgoing_snapshot> outgoing_snapshots;
   uint64_t next_snapshot_transfer = 1;
-  /// The snapshot a leader is sending this member, and when it last moved.
+  /// The snapshot a leader is sending this member, the file its pieces go
+  /// to as they arrive, and when it last moved.
   raft::snapshot_receiver incoming_snapshot;
+  std::unique_ptr<raft_store::snapshot_file> incoming_snapshot_file;
   clock::time_point incoming_snapshot_moved;
   std::map<raft::index_t, proposal> proposals;
   std::deque<pending_submit> submits;

@@ -1,6 +1,7 @@
 // The Raft member's snapshots: when to take one, and taking it without
 // stopping the member (a cheap copy of the state, serialized and written
-// to its file on a worker thread; the member then compacts its log).
+// to its file on a worker thread; the member then compacts its log and
+// keeps the file's text, mapped, as its latest snapshot).
 
 #include "actors/cluster/raft_member.hpp"
 
@@ -10,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <optional>
 #include <random>
 #include <system_error>
 #include <thread>
@@ -52,12 +54,24 @@ void raft_member_state::maybe_compact() {
     // (Linux nice values are per thread, and a detached actor has one).
     if (detached)
       setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-    auto data = std::make_shared<std::string>(copy->encode());
-    if (auto written = store->write_snapshot_data(now, term, *data); !written)
+    auto encoded = copy->encode();
+    // The member keeps the file's text (mapped on real files, so the
+    // kernel can drop its pages) rather than this copy. Without a file it
+    // keeps the copy, and the save that records the snapshot writes it.
+    std::optional<shared_text> file_text;
+    if (auto written = store->write_snapshot_data(now, term, encoded);
+        !written)
       log->warn("cannot write the snapshot at index {} ahead: {}", now,
                 written.error().message);
+    else if (auto text = store->snapshot_data(now, term); !text)
+      log->warn("cannot read back the snapshot at index {}: {}", now,
+                text.error().message);
+    else
+      file_text = std::move(*text);
+    auto data = file_text ? std::move(*file_text)
+                          : shared_text{std::move(encoded)};
     worker->send(member, member_task{[this, data, now, started, copying] {
-                   finish_snapshot(now, std::move(*data), started, copying);
+                   finish_snapshot(now, data, started, copying);
                  }});
     worker->quit();
   };
@@ -67,7 +81,7 @@ void raft_member_state::maybe_compact() {
     self->spawn(work);
 }
 
-void raft_member_state::finish_snapshot(raft::index_t index, std::string data,
+void raft_member_state::finish_snapshot(raft::index_t index, shared_text data,
                                         clock::time_point started,
                                         clock::duration copying) {
   snapshot_running = false;

@@ -8,6 +8,10 @@
 // snapshot is still moving towards that follower, the request is dropped.
 // A transfer that stopped moving (a lost piece, a follower gone) is dropped
 // after snapshot_stall_timeout(), and the core's next request starts over.
+//
+// The follower writes each piece to the snapshot's file as it arrives
+// (raft_store::snapshot_file) and keeps the finished file mapped, so that
+// neither the transfer nor the install holds the snapshot in memory.
 
 #include "actors/cluster/raft_member.hpp"
 
@@ -84,16 +88,54 @@ void raft_member_state::on_snapshot_piece(raft_snapshot_piece& piece) {
   auto& from = peers[piece.from];
   if (auto sender = self->current_sender())
     from.inbound = caf::actor_cast<raft_peer_actor>(sender);
-  auto held = incoming_snapshot.take(piece.from, piece.transfer,
-                                     piece.offset, piece.total, piece.bytes,
-                                     piece.header);
+  auto taken = incoming_snapshot.take(piece.from, piece.transfer, piece.offset,
+                                      piece.total, piece.bytes.size(),
+                                      piece.header);
+  if (!incoming_snapshot.receiving()) {
+    drop_incoming_snapshot();
+    return;
+  }
+  if (!taken)
+    return;
   incoming_snapshot_moved = now();
-  if (held > 0 && from.handle())
+  // Each piece goes to the snapshot's file as it arrives; only what is
+  // written is acknowledged.
+  auto failed = [&](const failure& why) {
+    settings.log->error("raft-member {} cannot write the snapshot node {} "
+                        "sends: {}; it is sent again when asked for",
+                        tag, piece.from, why.message);
+    drop_incoming_snapshot();
+  };
+  if (piece.offset == 0) {
+    auto& snap = incoming_snapshot.header().snap;
+    auto file = settings.store->begin_snapshot_data(snap.index, snap.term);
+    if (!file)
+      return failed(file.error());
+    incoming_snapshot_file = std::move(*file);
+  }
+  if (auto written = incoming_snapshot_file->append(piece.bytes); !written)
+    return failed(written.error());
+  if (incoming_snapshot.received() > 0 && from.handle())
     self->send(from.handle(),
                raft_snapshot_ack{piece.topology_id, tag, piece.from,
-                                 piece.transfer, held});
-  if (incoming_snapshot.complete())
-    core->step(incoming_snapshot.finish());
+                                 piece.transfer, incoming_snapshot.received()});
+  if (!incoming_snapshot.complete())
+    return;
+  auto& snap = incoming_snapshot.header().snap;
+  if (auto synced = settings.store->finish_snapshot_data(
+        *incoming_snapshot_file);
+      !synced)
+    return failed(synced.error());
+  auto data = settings.store->snapshot_data(snap.index, snap.term);
+  if (!data)
+    return failed(data.error());
+  incoming_snapshot_file.reset();
+  core->step(incoming_snapshot.finish(std::move(*data)));
+}
+
+void raft_member_state::drop_incoming_snapshot() {
+  incoming_snapshot.reset();
+  incoming_snapshot_file.reset();
 }
 
 void raft_member_state::expire_snapshot_transfers(bool all) {
@@ -113,7 +155,7 @@ void raft_member_state::expire_snapshot_transfers(bool all) {
   }
   if (incoming_snapshot.receiving()
       && now - incoming_snapshot_moved > snapshot_stall_timeout())
-    incoming_snapshot.reset();
+    drop_incoming_snapshot();
 }
 
 } // namespace corvus

@@ -73,7 +73,7 @@ outcome<cluster_command> decode_remove(byte_reader in) {
 
 std::string encode_command(const cluster_command& cmd) {
   if (auto* put = std::get_if<put_compare_exchange_command>(&cmd)) {
-    auto& value = put->value.str();
+    auto value = put->value.view();
     auto out = encode_target(put_tag, *put, 4 + value.size());
     append_sized(out, value);
     return out;

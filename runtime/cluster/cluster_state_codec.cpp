@@ -68,7 +68,7 @@ void append_value_record(std::string& out, const std::string& key,
                          const compare_exchange_entry& entry) {
   append_sized(out, key);
   byte_order::append_little_endian(out, static_cast<uint64_t>(entry.index));
-  append_sized(out, entry.value.str());
+  append_sized(out, entry.value.view());
 }
 
 void write_history(json_writer& w, const request_history& history) {

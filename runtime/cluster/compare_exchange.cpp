@@ -83,7 +83,7 @@ compare_exchange_store::get(std::string_view database,
   items.reserve(keys.size());
   for (auto& key : keys) {
     if (auto* entry = find(database, key))
-      items.push_back({key, entry->index, entry->value});
+      items.push_back({key, entry->index, std::string{entry->value.view()}});
     else
       items.push_back({key, -1, {}});
   }
@@ -102,7 +102,7 @@ compare_exchange_store::list(std::string_view database,
   for (size_t i = start; i < matching.size() && items.size() < page_size;
        ++i)
     items.push_back({matching[i]->first, matching[i]->second.index,
-                     matching[i]->second.value});
+                     std::string{matching[i]->second.value.view()}});
   return items;
 }
 

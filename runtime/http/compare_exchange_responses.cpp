@@ -8,7 +8,7 @@ namespace {
 
 // Stored values are compact JSON objects written by our own writer, so
 // they are embedded as they are.
-void write_value(json_writer& w, const std::string& value) {
+void write_value(json_writer& w, std::string_view value) {
   if (value.empty())
     w.Null();
   else

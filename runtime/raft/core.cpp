@@ -418,7 +418,7 @@ void core::campaign() {
     become_candidate(false);
 }
 
-std::deque<entry> core::compact(index_t index, std::string data,
+std::deque<entry> core::compact(index_t index, shared_text data,
                                 index_t keep_from) {
   auto& current = log_.latest_snapshot();
   if (index <= current.index)

@@ -129,7 +129,7 @@ public:
   /// entries instead of a snapshot (the entry at `keep_from` anchors the
   /// log match). Does nothing when `index` is not past the last snapshot.
   /// @returns the dropped entries (raft_log::compact).
-  std::deque<entry> compact(index_t index, std::string data,
+  std::deque<entry> compact(index_t index, shared_text data,
                             index_t keep_from);
 
   // -- outputs --------------------------------------------------------------

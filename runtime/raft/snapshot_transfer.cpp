@@ -22,7 +22,7 @@ message snapshot_sender::header() const {
 
 std::vector<snapshot_sender::piece> snapshot_sender::take_pieces() {
   std::vector<piece> out;
-  auto data = std::string_view{msg_.snap.data.str()};
+  auto data = msg_.snap.data.view();
   while ((!started_ || next_ < total()) && next_ - acked_ < window_bytes_) {
     auto n = std::min(piece_bytes_, total() - next_);
     out.push_back(piece{next_, data.substr(next_, n)});
@@ -45,10 +45,9 @@ bool snapshot_sender::repeats(const message& msg) const {
          && msg.snap.term == msg_.snap.term;
 }
 
-uint64_t snapshot_receiver::take(const node_tag& from, uint64_t id,
-                                 uint64_t offset, uint64_t total,
-                                 std::string_view bytes,
-                                 const message& header) {
+bool snapshot_receiver::take(const node_tag& from, uint64_t id,
+                             uint64_t offset, uint64_t total, uint64_t size,
+                             const message& header) {
   if (offset == 0) {
     reset();
     receiving_ = true;
@@ -56,25 +55,21 @@ uint64_t snapshot_receiver::take(const node_tag& from, uint64_t id,
     id_ = id;
     total_ = total;
     header_ = header;
-    // The size comes from a peer of the same cluster; still, a damaged
-    // one must not allocate at once what it claims.
-    constexpr uint64_t max_reserve = uint64_t{1} << 30;
-    data_.reserve(std::min(total, max_reserve));
   } else if (!receiving_ || from != from_ || id != id_ || total != total_
-             || offset != data_.size()) {
-    return 0;
+             || offset != received_) {
+    return false;
   }
-  if (bytes.size() > total_ - data_.size()) {
+  if (size > total_ - received_) {
     reset();
-    return 0;
+    return false;
   }
-  data_.append(bytes);
-  return data_.size();
+  received_ += size;
+  return true;
 }
 
-message snapshot_receiver::finish() {
+message snapshot_receiver::finish(shared_text data) {
   auto out = std::move(header_);
-  out.snap.data = shared_text{std::move(data_)};
+  out.snap.data = std::move(data);
   reset();
   return out;
 }
@@ -84,8 +79,8 @@ void snapshot_receiver::reset() {
   from_.clear();
   id_ = 0;
   total_ = 0;
+  received_ = 0;
   header_ = message{};
-  data_ = std::string{};
 }
 
 } // namespace corvus::raft

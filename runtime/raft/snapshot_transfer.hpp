@@ -80,29 +80,42 @@ private:
   bool started_ = false;
 };
 
-/// Puts one snapshot together from its pieces, which must come in order
-/// (they travel over one connection). A first piece (offset 0) starts a
-/// new snapshot and drops any unfinished one.
+/// Follows one snapshot arriving in pieces, which must come in order (they
+/// travel over one connection), and says which to keep: the receiving
+/// member writes the bytes of each piece taken to a file as it arrives, so
+/// a snapshot of a gigabyte is never held whole in memory. A first piece
+/// (offset 0) starts a new snapshot and drops any unfinished one.
 class snapshot_receiver {
 public:
   /// Takes the piece of transfer `id` from `from` at `offset` of `total`
-  /// bytes; `header` counts in a first piece only.
-  /// @returns the bytes held in order (what to acknowledge), or 0 when
-  ///          the piece does not belong (another transfer, a gap, past
-  ///          `total`) and was dropped. A first piece of an empty snapshot
-  ///          also returns 0, and completes it.
-  uint64_t take(const node_tag& from, uint64_t id, uint64_t offset,
-                uint64_t total, std::string_view bytes,
-                const message& header);
+  /// bytes, `size` bytes long; `header` counts in a first piece only.
+  /// @returns whether the piece belongs and its bytes are the next ones;
+  ///          false when it was dropped (another transfer, a gap, past
+  ///          `total`). A first piece that does not fit drops the snapshot
+  ///          it started.
+  bool take(const node_tag& from, uint64_t id, uint64_t offset,
+            uint64_t total, uint64_t size, const message& header);
 
-  /// @returns whether a whole snapshot is ready for finish().
-  bool complete() const {
-    return receiving_ && data_.size() == total_;
+  /// @returns the bytes taken, in order: what to acknowledge.
+  uint64_t received() const {
+    return received_;
   }
 
-  /// @returns the install_snapshot message with its data, and forgets it.
+  /// @returns whether a whole snapshot was taken, ready for finish().
+  bool complete() const {
+    return receiving_ && received_ == total_;
+  }
+
+  /// @returns the header of the snapshot being taken (its index and term
+  ///          name its file).
+  const message& header() const {
+    return header_;
+  }
+
+  /// @returns the install_snapshot message, with `data` (the bytes taken)
+  ///          as its snapshot's data, and forgets the snapshot.
   /// @pre complete()
-  message finish();
+  message finish(shared_text data);
 
   /// @returns whether part of a snapshot is held.
   bool receiving() const {
@@ -117,8 +130,8 @@ private:
   node_tag from_;
   uint64_t id_ = 0;
   uint64_t total_ = 0;
+  uint64_t received_ = 0;
   message header_;
-  std::string data_;
 };
 
 } // namespace corvus::raft

@@ -6,6 +6,11 @@
 // can be serialized on another thread (a Raft snapshot) while the original
 // goes on changing. The text never changes once made, so reading it from
 // several threads is safe.
+//
+// The text is a string of its own, or bytes some other owner keeps alive:
+// a Raft snapshot's data is its file mapped into memory
+// (storage/mapped_text.hpp), which the kernel can drop and read again
+// rather than a copy the process holds.
 
 #include <memory>
 #include <string>
@@ -17,40 +22,53 @@ class shared_text {
 public:
   shared_text() = default;
 
-  shared_text(std::string text)
-    : text_(text.empty() ? nullptr
-                         : std::make_shared<const std::string>(
-                           std::move(text))) {
-    // nop
+  shared_text(std::string text) {
+    if (text.empty())
+      return;
+    auto owned = std::make_shared<const std::string>(std::move(text));
+    string_ = owned.get();
+    text_ = *owned;
+    owner_ = std::move(owned);
   }
 
   shared_text(const char* text) : shared_text(std::string{text}) {
     // nop
   }
 
-  const std::string& str() const {
-    static const std::string none;
-    return text_ ? *text_ : none;
+  /// Text that `owner` keeps valid and unchanged while it lives.
+  shared_text(std::shared_ptr<const void> owner, std::string_view text)
+    : owner_(text.empty() ? nullptr : std::move(owner)), text_(text) {
+    // nop
   }
 
-  operator const std::string&() const {
-    return str();
+  std::string_view view() const {
+    return text_;
   }
 
   operator std::string_view() const {
-    return str();
+    return text_;
+  }
+
+  /// @returns the string holding the text, when it is one (nullptr for
+  ///          text another owner keeps): serializers take it without a
+  ///          copy.
+  const std::string* owned_string() const {
+    return string_;
   }
 
   size_t size() const {
-    return str().size();
+    return text_.size();
   }
 
   bool empty() const {
-    return str().empty();
+    return text_.empty();
   }
 
   friend bool operator==(const shared_text& x, const shared_text& y) {
-    return x.text_ == y.text_ || x.str() == y.str();
+    // Copies share their bytes: no need to compare a gigabyte with itself.
+    return (x.text_.data() == y.text_.data()
+            && x.text_.size() == y.text_.size())
+           || x.text_ == y.text_;
   }
 
   friend bool operator!=(const shared_text& x, const shared_text& y) {
@@ -58,7 +76,7 @@ public:
   }
 
   friend bool operator==(const shared_text& x, std::string_view y) {
-    return x.str() == y;
+    return x.text_ == y;
   }
 
   friend bool operator==(std::string_view x, const shared_text& y) {
@@ -66,11 +84,13 @@ public:
   }
 
   friend bool operator==(const shared_text& x, const char* y) {
-    return x.str() == y;
+    return x.text_ == y;
   }
 
 private:
-  std::shared_ptr<const std::string> text_;
+  std::shared_ptr<const void> owner_;
+  const std::string* string_ = nullptr;
+  std::string_view text_;
 };
 
 } // namespace corvus

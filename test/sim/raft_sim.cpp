@@ -31,9 +31,9 @@ std::string entry_text(const entry& e) {
     case raft::entry_kind::noop:
       return "noop";
     case raft::entry_kind::topology:
-      return "topology " + e.data.str();
+      return "topology " + std::string{e.data.view()};
     case raft::entry_kind::command:
-      return e.data.str();
+      return std::string{e.data.view()};
   }
   return "?";
 }
@@ -45,9 +45,9 @@ std::string encode_state(const std::map<index_t, std::string>& state) {
   return out;
 }
 
-std::map<index_t, std::string> decode_state(const std::string& data) {
+std::map<index_t, std::string> decode_state(std::string_view data) {
   std::map<index_t, std::string> state;
-  std::istringstream in{data};
+  std::istringstream in{std::string{data}};
   std::string line;
   while (std::getline(in, line)) {
     auto tab = line.find('\t');
@@ -460,8 +460,8 @@ void raft_sim::check(member& m) {
        index <= c.commit(); ++index) {
     auto& e = log.at(index);
     auto [i, fresh]
-      = committed_.emplace(index, std::pair{e.term, e.data.str()});
-    if (!fresh && i->second != std::pair{e.term, e.data.str()})
+      = committed_.emplace(index, std::pair{e.term, std::string{e.data.view()}});
+    if (!fresh && i->second != std::pair{e.term, std::string{e.data.view()}})
       fail(m.tag + ": committed entry " + std::to_string(index)
            + " changed (term " + std::to_string(i->second.first) + " → "
            + std::to_string(e.term) + ")");

@@ -9,6 +9,7 @@
 #include "storage/keys.hpp"
 #include "test/fixtures/fault_env.hpp"
 #include "test/fixtures/raft_durable_model.hpp"
+#include "test/fixtures/temp_dir.hpp"
 #include "test/storage/store_model.hpp"
 
 #include <doctest/doctest.h>
@@ -25,6 +26,7 @@
 
 using namespace corvus;
 using namespace corvus::test;
+using corvus::test::temp_dir;
 
 namespace {
 
@@ -209,6 +211,30 @@ struct modelled_store {
     unwrap(store->save(r));
     model.save(r);
     check_holds(*store, model.c);
+  }
+
+  /// Saves a ready that records `snap` and discards the entries through
+  /// `discard_through`.
+  void save_snapshot(raft::snapshot snap, raft::index_t discard_through) {
+    raft::ready r;
+    r.new_snapshot = std::move(snap);
+    r.discard_through = discard_through;
+    save(r);
+  }
+
+  /// @returns the names of the store's files that start with one of
+  ///          `prefixes`, sorted.
+  std::vector<std::string>
+  files_starting(std::initializer_list<std::string_view> prefixes) const {
+    std::vector<std::string> all;
+    REQUIRE(m.env->GetChildren(dir, &all).ok());
+    std::vector<std::string> out;
+    for (auto& name : all)
+      for (auto prefix : prefixes)
+        if (name.rfind(prefix, 0) == 0)
+          out.push_back(name);
+    std::sort(out.begin(), out.end());
+    return out;
   }
 
   /// Reopens the store and checks that it still holds the model.
@@ -677,30 +703,16 @@ TEST_CASE("a corrupt store is reported, not loaded") {
 TEST_CASE_FIXTURE(modelled_store, "a snapshot's data lives in a file of "
                                    "its own, written ahead or by the save") {
   save(append(commands(1, 10, 1)));
-  auto files = [&] {
-    std::vector<std::string> names, snaps;
-    REQUIRE(m.env->GetChildren(dir, &names).ok());
-    for (auto& n : names)
-      if (n.rfind("snapshot-", 0) == 0)
-        snaps.push_back(n);
-    std::sort(snaps.begin(), snaps.end());
-    return snaps;
-  };
+  auto files = [&] { return files_starting({"snapshot-"}); };
   // Written by the save itself (a snapshot installed from a leader).
-  raft::ready first;
-  first.new_snapshot = make_snapshot(5, 1, std::string(3'000'000, 'x'));
-  first.discard_through = 4;
-  save(first);
+  save_snapshot(make_snapshot(5, 1, std::string(3'000'000, 'x')), 4);
   CHECK(files() == std::vector<std::string>{"snapshot-5-1"});
   // Written ahead (a member serializing in the background): the save
   // records it and removes the older file.
   auto later = make_snapshot(8, 1, "later state");
   unwrap(store->write_snapshot_data(later.index, later.term, later.data));
   CHECK(files() == std::vector<std::string>{"snapshot-5-1", "snapshot-8-1"});
-  raft::ready second;
-  second.new_snapshot = later;
-  second.discard_through = 7;
-  save(second);
+  save_snapshot(later, 7);
   CHECK(files() == std::vector<std::string>{"snapshot-8-1"});
   reopen();
   // A damaged file is a corrupt store, named.
@@ -722,6 +734,77 @@ TEST_CASE_FIXTURE(modelled_store, "a snapshot's data lives in a file of "
         != std::string::npos);
 }
 
+TEST_CASE_FIXTURE(modelled_store, "a snapshot written in parts takes its "
+                                   "name only once whole") {
+  save(append(commands(1, 10, 1)));
+  auto names = [&] { return files_starting({"snapshot-", "partial-"}); };
+  auto snap = make_snapshot(7, 1, "first part, second part");
+  auto file = unwrap(store->begin_snapshot_data(7, 1));
+  unwrap(file->append("first part, "));
+  unwrap(file->append("second part"));
+  CHECK_EQ(file->size(), snap.data.size());
+  // While written, the file has a name no load or cleanup takes for a
+  // snapshot's.
+  auto partial = names();
+  REQUIRE_EQ(partial.size(), 1u);
+  CHECK(partial[0].rfind("partial-", 0) == 0);
+  auto crc = unwrap(store->finish_snapshot_data(*file));
+  CHECK_EQ(crc, unwrap(store->write_snapshot_data(99, 9, snap.data)));
+  CHECK(names() == std::vector<std::string>{"snapshot-7-1", "snapshot-99-9"});
+  CHECK(unwrap(store->snapshot_data(7, 1)) == snap.data);
+  // The save records the file as written, and the load finds it whole.
+  save_snapshot(snap, 6);
+  CHECK(names() == std::vector<std::string>{"snapshot-7-1"});
+  reopen();
+}
+
+TEST_CASE_FIXTURE(modelled_store, "a snapshot file dropped unfinished, or "
+                                   "left by a crash, is removed") {
+  auto partial_files = [&] { return files_starting({"partial-"}).size(); };
+  {
+    auto file = unwrap(store->begin_snapshot_data(4, 1));
+    unwrap(file->append("half"));
+    CHECK_EQ(partial_files(), 1u);
+  }
+  CHECK_EQ(partial_files(), 0u);
+  CHECK_FALSE(m.env->FileExists(std::string{dir} + "/snapshot-4-1"));
+  // A crash leaves its partial file behind; the next open removes it.
+  REQUIRE(leveldb::WriteStringToFile(m.env.get(), "half",
+                                     std::string{dir}
+                                       + "/partial-0-snapshot-6-1")
+            .ok());
+  CHECK_EQ(partial_files(), 1u);
+  reopen();
+  CHECK_EQ(partial_files(), 0u);
+}
+
+TEST_CASE("on real files a snapshot's data is its file, mapped") {
+  temp_dir tmp;
+  auto path = tmp.path("raft");
+  auto store = unwrap(raft_store::open(path));
+  unwrap(store->save(append(commands(1, 10, 1))));
+  std::string data(3 << 20, 'x');
+  data.replace(100, 5, "state");
+  raft::ready r;
+  r.new_snapshot = make_snapshot(8, 1, data);
+  r.discard_through = 7;
+  unwrap(store->save(r));
+  // Read back, the text is the file's pages, not a string of the process.
+  auto mapped = unwrap(store->snapshot_data(8, 1));
+  CHECK(mapped.view() == data);
+  CHECK(mapped.owned_string() == nullptr);
+  // Another file of the same name replaces it by renaming: the text
+  // mapped before keeps its bytes (writing into the mapped file would not).
+  unwrap(store->write_snapshot_data(8, 1, std::string(data.size(), 'y')));
+  CHECK(mapped.view() == data);
+  unwrap(store->write_snapshot_data(8, 1, data));
+  store.reset();
+  store = unwrap(raft_store::open(path));
+  auto loaded = unwrap(store->load());
+  CHECK(loaded.snap.data.view() == data);
+  CHECK(loaded.snap.data.owned_string() == nullptr);
+}
+
 TEST_CASE("a store of format version 1 moves its inline snapshot to a "
           "file") {
   mem_env m;
@@ -730,7 +813,7 @@ TEST_CASE("a store of format version 1 moves its inline snapshot to a "
   // Version 1's layout: the data right after the topology JSON.
   auto config = raft::to_json(snap.config);
   auto inline_value = snapshot_head(snap.index, snap.term, config.size())
-                      + config + snap.data.str();
+                      + config + std::string{snap.data.view()};
   tamper(m.env.get(), [&](leveldb::WriteBatch& b) {
     b.Put(std::string{rk::format_key}, std::string{"\x01\0\0\0", 4});
     b.Put(std::string{rk::snapshot_key}, inline_value);

@@ -20,7 +20,7 @@ std::vector<std::string> commands(const std::vector<entry>& entries) {
   std::vector<std::string> out;
   for (auto& e : entries)
     if (e.kind == entry_kind::command)
-      out.push_back(e.data);
+      out.emplace_back(e.data.view());
   return out;
 }
 

@@ -95,20 +95,26 @@ TEST_CASE("pieces sent and acknowledged one by one rebuild the message") {
     auto msg = install(sample(size));
     snapshot_sender s{9, msg, 6, 3};
     snapshot_receiver r;
+    // What the receiving member writes to the snapshot's file.
+    std::string file;
     auto rounds = 0;
     while (!s.delivered()) {
       auto pieces = s.take_pieces();
       REQUIRE_FALSE(pieces.empty());
       for (auto& p : pieces) {
-        auto held = r.take("A", s.id(), p.offset, s.total(), p.bytes,
-                           p.offset == 0 ? s.header() : message{});
-        if (held > 0)
-          CHECK(s.acknowledge(held));
+        if (!r.take("A", s.id(), p.offset, s.total(), p.bytes.size(),
+                    p.offset == 0 ? s.header() : message{}))
+          continue;
+        file.append(p.bytes);
+        CHECK_EQ(r.received(), file.size());
+        if (r.received() > 0)
+          CHECK(s.acknowledge(r.received()));
       }
       REQUIRE(++rounds < 1000);
     }
     REQUIRE(r.complete());
-    CHECK_EQ(r.finish(), msg);
+    CHECK_EQ(r.header().snap.index, msg.snap.index);
+    CHECK_EQ(r.finish(file), msg);
     CHECK_FALSE(r.receiving());
   }
 }
@@ -119,31 +125,32 @@ TEST_CASE("a receiver drops pieces that do not follow what it holds") {
   auto h = s.header();
   snapshot_receiver r;
   // Nothing started: a middle piece is dropped.
-  CHECK_EQ(r.take("A", 1, 4, 10, "4567", message{}), 0u);
-  CHECK_EQ(r.take("A", 1, 0, 10, "0123", h), 4u);
-  CHECK_EQ(r.take("A", 1, 8, 10, "89", message{}), 0u);   // a gap
-  CHECK_EQ(r.take("A", 2, 4, 10, "4567", message{}), 0u); // another transfer
-  CHECK_EQ(r.take("C", 1, 4, 10, "4567", message{}), 0u); // another sender
-  CHECK_EQ(r.take("A", 1, 4, 11, "4567", message{}), 0u); // another size
-  CHECK_EQ(r.take("A", 1, 4, 10, "4567", message{}), 8u);
+  CHECK_FALSE(r.take("A", 1, 4, 10, 4, message{}));
+  CHECK(r.take("A", 1, 0, 10, 4, h));
+  CHECK_EQ(r.received(), 4u);
+  CHECK_FALSE(r.take("A", 1, 8, 10, 2, message{})); // a gap
+  CHECK_FALSE(r.take("A", 2, 4, 10, 4, message{})); // another transfer
+  CHECK_FALSE(r.take("C", 1, 4, 10, 4, message{})); // another sender
+  CHECK_FALSE(r.take("A", 1, 4, 11, 4, message{})); // another size
+  CHECK_EQ(r.received(), 4u);
+  CHECK(r.take("A", 1, 4, 10, 4, message{}));
+  CHECK_EQ(r.received(), 8u);
   CHECK_FALSE(r.complete());
   // Past the announced size: the whole snapshot is dropped.
-  CHECK_EQ(r.take("A", 1, 8, 10, "89!", message{}), 0u);
+  CHECK_FALSE(r.take("A", 1, 8, 10, 3, message{}));
   CHECK_FALSE(r.receiving());
+  CHECK_EQ(r.received(), 0u);
 }
 
 TEST_CASE("a first piece starts over and drops an unfinished snapshot") {
   auto older = install("0123456789", 3, 40);
   auto newer = install("abcdef", 3, 50);
   snapshot_receiver r;
-  CHECK_EQ(r.take("A", 1, 0, 10, "0123", snapshot_sender{1, older, 4, 1}
-                                            .header()),
-           4u);
-  CHECK_EQ(r.take("A", 2, 0, 6, "abcdef", snapshot_sender{2, newer, 8, 1}
-                                            .header()),
-           6u);
+  CHECK(r.take("A", 1, 0, 10, 4, snapshot_sender{1, older, 4, 1}.header()));
+  CHECK(r.take("A", 2, 0, 6, 6, snapshot_sender{2, newer, 8, 1}.header()));
+  CHECK_EQ(r.received(), 6u);
   REQUIRE(r.complete());
-  CHECK_EQ(r.finish(), newer);
+  CHECK_EQ(r.finish("abcdef"), newer);
   // The rest of the older one finds nothing to follow.
-  CHECK_EQ(r.take("A", 1, 4, 10, "4567", message{}), 0u);
+  CHECK_FALSE(r.take("A", 1, 4, 10, 4, message{}));
 }
