@@ -20,7 +20,8 @@
 
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
 import { after, afterEach, describe, test } from "node:test";
 import { enterNetworkSandbox, stopAll } from "../support/cluster.mjs";
 import { http, sleep } from "../support/corvus_node.mjs";
@@ -227,6 +228,11 @@ describe("three nodes on loopback", () => {
     assert.ok(sent, "the leader logged sending the snapshot");
     assert.ok(Number(sent[1]) > 4 * 4096, `a snapshot of ${sent[1]} bytes`);
     assert.match(readFileSync(leader.logFile, "utf8"), new RegExp(`node ${follower.name} received the snapshot`));
+    // The pieces went to the snapshot's file as they came, which took the
+    // snapshot's name once whole.
+    const raftFiles = readdirSync(path.join(follower.dataDir, "raft"));
+    assert.ok(raftFiles.some((f) => f.startsWith(`snapshot-${state.SnapshotIndex}-`)), `raft files: ${raftFiles.join(" ")}`);
+    assert.deepEqual(raftFiles.filter((f) => f.startsWith("partial-")), []);
     await assertValues(follower, written, "after catching up through a snapshot");
     assert.equal(await databaseMembers(follower), "A,B,C");
     t.diagnostic(`values checked at ${ms(since)}`);
