@@ -600,6 +600,17 @@ raft_status raft_member_state::status() const {
         ps.match = f.match;
         ps.silent_ms = f.silent_ticks * settings.tick_interval.count();
       }
+    if (auto i = outgoing_snapshots.find(peer_tag);
+        i != outgoing_snapshots.end()) {
+      auto& sender = i->second.sender;
+      ps.snapshot = peer_status::snapshot_transfer{
+        true, sender.index(), sender.total(), sender.acknowledged()};
+    } else if (incoming_snapshot.receiving()
+               && incoming_snapshot.sender() == peer_tag) {
+      ps.snapshot = peer_status::snapshot_transfer{
+        false, incoming_snapshot.header().snap.index,
+        incoming_snapshot.total(), incoming_snapshot.received()};
+    }
     if (!p.url.empty())
       st.peers.push_back(std::move(ps));
   }

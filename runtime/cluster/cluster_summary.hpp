@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,18 @@ struct peer_status {
   std::string replication;
   raft::index_t match = 0;
   int64_t silent_ms = 0;
+  /// A snapshot on its way between this node and that one, while it moves.
+  struct snapshot_transfer {
+    /// This node sends it (the leader); otherwise it receives it.
+    bool sending = false;
+    /// The index the snapshot covers, and its data's size.
+    raft::index_t index = 0;
+    uint64_t size = 0;
+    /// The bytes the receiver holds: acknowledged on the sending side,
+    /// written to the snapshot's file on the receiving side.
+    uint64_t held = 0;
+  };
+  std::optional<snapshot_transfer> snapshot;
 };
 
 /// The Raft member's own state.

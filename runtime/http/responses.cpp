@@ -363,6 +363,19 @@ std::string render_cluster_topology(const cluster_summary& cluster,
         write_key(w, "SilentMs");
         w.Int64(p.silent_ms);
       }
+      if (p.snapshot) {
+        // A snapshot transfer's progress, while it moves.
+        auto& t = *p.snapshot;
+        write_key(w, t.sending ? "SendingSnapshot" : "ReceivingSnapshot");
+        w.StartObject();
+        write_key(w, "Index");
+        w.Uint64(t.index);
+        write_key(w, "Size");
+        w.Uint64(t.size);
+        write_key(w, t.sending ? "Acknowledged" : "Received");
+        w.Uint64(t.held);
+        w.EndObject();
+      }
       w.EndObject();
     }
     w.EndObject();

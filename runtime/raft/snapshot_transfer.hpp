@@ -66,6 +66,11 @@ public:
     return msg_.snap.data.size();
   }
 
+  /// @returns the index the snapshot covers.
+  index_t index() const {
+    return msg_.snap.index;
+  }
+
   uint64_t acknowledged() const {
     return acked_;
   }
@@ -99,6 +104,16 @@ public:
   /// @returns the bytes taken, in order: what to acknowledge.
   uint64_t received() const {
     return received_;
+  }
+
+  /// @returns the size of the snapshot being taken.
+  uint64_t total() const {
+    return total_;
+  }
+
+  /// @returns the node sending the snapshot being taken.
+  const node_tag& sender() const {
+    return from_;
   }
 
   /// @returns whether a whole snapshot was taken, ready for finish().

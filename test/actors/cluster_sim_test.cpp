@@ -64,6 +64,8 @@ struct switchboard {
   size_t snapshot_pieces = 0;
   size_t largest_snapshot_piece = 0;
   size_t whole_snapshots = 0;
+  /// Snapshot acknowledgements are lost (a transfer stops moving).
+  bool lose_snapshot_acks = false;
 
   void count(const caf::type_erased_tuple& content) {
     if (content.match_elements<raft_snapshot_piece>()) {
@@ -99,7 +101,9 @@ caf::behavior relay(caf::event_based_actor* self,
     [board, from, to](caf::scheduled_actor* relay,
                       caf::message_view& x) -> caf::result<caf::message> {
       auto& target = board->members[to];
-      if (!board->open(from, to) || !target) {
+      auto lost_ack = board->lose_snapshot_acks
+                      && x.content().match_elements<raft_snapshot_ack>();
+      if (!board->open(from, to) || !target || lost_ack) {
         ++board->dropped;
         // Lost on the wire: no answer, a request times out.
         return caf::delegated<caf::message>{};
@@ -715,7 +719,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node restarted on its stores catches "
 }
 
 TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
-                                   "behind in pieces, never whole") {
+                                   "behind in pieces, never whole, and "
+                                   "shows its progress on the way") {
   form(3);
   create_database(0);
   stop(2);
@@ -727,10 +732,43 @@ TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
                                   R"({"text":")" + std::string(150, 'x')
                                     + R"("})")));
   auto pieces_before = board->snapshot_pieces;
+  // First the transfer stalls with the window sent and nothing
+  // acknowledged: both sides show how far it got.
+  board->lose_snapshot_acks = true;
   start(2);
+  auto transfer = [&](size_t node, const std::string& peer) {
+    for (auto& p : status(node).peers)
+      if (p.tag == peer)
+        return p.snapshot;
+    return std::optional<peer_status::snapshot_transfer>{};
+  };
+  auto leader = elected(all());
+  auto leader_tag = status(leader).node_tag;
+  auto c_tag = status(2).node_tag;
+  // Each node publishes its status now and then.
   REQUIRE(wait_for([&] {
-    return status(2).applied
-           >= static_cast<raft::index_t>(writes.back().raft_index);
+    auto received = transfer(2, leader_tag);
+    return received && received->held == 2 * snapshot_piece_bytes
+           && transfer(leader, c_tag);
+  }));
+  auto sent = transfer(leader, c_tag);
+  CHECK(sent->sending);
+  CHECK_EQ(sent->held, 0u);
+  CHECK(sent->size > 2 * snapshot_piece_bytes);
+  auto received = transfer(2, leader_tag);
+  CHECK_FALSE(received->sending);
+  CHECK_EQ(received->size, sent->size);
+  CHECK_EQ(received->index, sent->index);
+  // Then it is dropped as stalled, sent again, and delivered.
+  board->lose_snapshot_acks = false;
+  REQUIRE(wait_for(
+    [&] {
+      return status(2).applied
+             >= static_cast<raft::index_t>(writes.back().raft_index);
+    },
+    30s));
+  CHECK(wait_for([&] {
+    return !transfer(leader, c_tag) && !transfer(2, leader_tag);
   }));
   CHECK(board->snapshot_pieces - pieces_before > 2);
   CHECK(board->largest_snapshot_piece == snapshot_piece_bytes);

@@ -94,6 +94,19 @@ TEST_CASE("topologies carry Database and an Etag") {
   CHECK(two["NodeTag"] == "B");
   CHECK(two["Etag"] == 7);
   CHECK(two["Status"]["A"]["Connected"] == true);
+  CHECK_FALSE(two["Status"]["A"].HasMember("ReceivingSnapshot"));
+  // A snapshot on its way shows its progress, on either side.
+  auto& a = joined.raft.peers.back();
+  a.snapshot = peer_status::snapshot_transfer{false, 40, 1000, 256};
+  auto receiving = parse(render_cluster_topology(joined, "http://b:1"));
+  auto& got = receiving["Status"]["A"]["ReceivingSnapshot"];
+  CHECK(got["Index"] == 40);
+  CHECK(got["Size"] == 1000);
+  CHECK(got["Received"] == 256);
+  CHECK_FALSE(receiving["Status"]["A"].HasMember("SendingSnapshot"));
+  a.snapshot = peer_status::snapshot_transfer{true, 40, 1000, 512};
+  auto sending = parse(render_cluster_topology(joined, "http://b:1"));
+  CHECK(sending["Status"]["A"]["SendingSnapshot"]["Acknowledged"] == 512);
 }
 
 TEST_CASE("include paths walk objects and arrays") {
