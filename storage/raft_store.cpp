@@ -608,8 +608,6 @@ raft_store::begin_snapshot_data(raft::index_t index, raft::term_t term) const {
   std::unique_ptr<snapshot_file> file{new snapshot_file};
   file->env_ = env();
   file->path_ = snapshot_path(index, term);
-  file->index_ = index;
-  file->term_ = term;
   {
     std::lock_guard<std::mutex> guard{fresh_mutex_};
     file->partial_path_ = dir_ + "/" + std::string{rk::partial_snapshot_prefix}

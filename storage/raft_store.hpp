@@ -6,10 +6,11 @@
 // storage/keys.hpp ("RAFT STORE").
 //
 // One owner (the Raft member) calls it; it is not thread-safe, but for
-// writing and reading snapshot data files. Every save is one LevelDB batch, synced unless it
-// only moves the commit index (ready::needs_sync), so after a crash the
-// store holds what the saves that returned success left, but maybe for the
-// latest commit indexes, never part of a save.
+// writing and reading snapshot data files. Every save is one LevelDB
+// batch, synced unless it only moves the commit index
+// (ready::needs_sync), so after a crash the store holds what the saves
+// that returned success left, but maybe for the latest commit indexes,
+// never part of a save.
 
 #include "runtime/failure.hpp"
 #include "runtime/raft/ready.hpp"
@@ -124,8 +125,6 @@ public:
     std::unique_ptr<leveldb::WritableFile> file_;
     std::string partial_path_;
     std::string path_;
-    raft::index_t index_ = 0;
-    raft::term_t term_ = 0;
     uint64_t size_ = 0;
     uint32_t crc_ = 0;
     bool finished_ = false;
