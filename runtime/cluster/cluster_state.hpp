@@ -81,8 +81,13 @@ public:
   std::string encode() const;
 
   /// Restores a state written by encode, in this format or an earlier one.
+  /// The compare-exchange values of the current format stay parts of
+  /// `data`, sharing it: a state restored from a snapshot mapped from its
+  /// file keeps its values in that file's pages (which the kernel may
+  /// drop and read again) until they change, and keeps the file's pages
+  /// (its disk space, once the file is removed) meanwhile.
   /// @returns ec::storage_failure when `data` is not such a state.
-  static outcome<cluster_state> decode(std::string_view data);
+  static outcome<cluster_state> decode(const shared_text& data);
 
   /// Equal states answer every question the same way.
   friend bool operator==(const cluster_state& x, const cluster_state& y) {

@@ -160,8 +160,10 @@ bool next_value_record(byte_reader& in, std::string_view& key, int64_t& index,
 }
 
 /// Version 2: the databases and counts on the JSON line, the values in
-/// `records` after it.
+/// `records` after it, a part of `data`. Each value is kept as its part
+/// of `data` rather than a copy.
 outcome<done> read_value_records(const rapidjson::Value& doc,
+                                 const shared_text& data,
                                  std::string_view records,
                                  compare_exchange_store& store) {
   auto all = doc.FindMember("CompareExchange");
@@ -184,8 +186,7 @@ outcome<done> read_value_records(const rapidjson::Value& doc,
         return make_failure(ec::bad_request,
                             "the compare exchange values of " + database
                               + " end early");
-      store.restore(database, std::string{key},
-                    {std::string{value}, index});
+      store.restore(database, std::string{key}, {data.part(value), index});
     }
   }
   if (!in.at_end())
@@ -267,8 +268,9 @@ std::string cluster_state::encode() const {
   return out;
 }
 
-outcome<cluster_state> cluster_state::decode(std::string_view data) {
+outcome<cluster_state> cluster_state::decode(const shared_text& text) {
   // Version 1 is one JSON object; version 2 starts with its format line.
+  auto data = text.view();
   auto json = data;
   std::string_view records;
   bool version_2 = data.substr(0, format_line.size()) == format_line;
@@ -319,7 +321,8 @@ outcome<cluster_state> cluster_state::decode(std::string_view data) {
     state.databases_.emplace(std::move(key), std::move(*record));
   }
   auto values = version_2
-                  ? read_value_records(doc, records, state.compare_exchange_)
+                  ? read_value_records(doc, text, records,
+                                       state.compare_exchange_)
                   : read_inline_values(doc, state.compare_exchange_);
   if (!values)
     return corrupt(values.error().message);

@@ -45,6 +45,14 @@ public:
     return text_;
   }
 
+  /// @returns `within`, a part of this text, as text of its own that
+  ///          shares this one's owner (a value decoded out of a snapshot
+  ///          keeps the snapshot's bytes instead of a copy).
+  /// @pre `within` lies inside view()
+  shared_text part(std::string_view within) const {
+    return shared_text{owner_, within};
+  }
+
   operator std::string_view() const {
     return text_;
   }

@@ -7,6 +7,8 @@
 
 #include <doctest/doctest.h>
 
+#include <optional>
+
 using namespace corvus;
 
 namespace {
@@ -382,6 +384,28 @@ TEST_CASE("the state round-trips through its snapshot encoding") {
   CHECK(restored->compare_exchange().find("kept", "users/ayende")->value
         == R"({"Object":{"n":1.50,"s":"\u00e9\n"}})");
   CHECK(restored->encode() == state.encode());
+}
+
+TEST_CASE("restored values share the snapshot's bytes, which they keep") {
+  auto state = with_topology(cluster_of(1, 1, 1));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"kept"})", 2)));
+  REQUIRE(state.apply(3, put_compare_exchange_command{
+                           "r-1", "kept", "k", R"({"Object":{"n":1}})", 0}));
+  std::optional<cluster_state> restored;
+  std::string_view bytes;
+  {
+    shared_text data{state.encode()};
+    bytes = data.view();
+    auto decoded = cluster_state::decode(data);
+    REQUIRE(decoded);
+    restored = std::move(*decoded);
+  }
+  // The snapshot's text is gone but for what the value holds of it.
+  auto value = restored->compare_exchange().find("kept", "k")->value.view();
+  CHECK(value == R"({"Object":{"n":1}})");
+  CHECK(value.data() >= bytes.data());
+  CHECK(value.data() + value.size() <= bytes.data() + bytes.size());
+  CHECK(*restored == state);
 }
 
 TEST_CASE("a state written before the Raft topology is still read") {
