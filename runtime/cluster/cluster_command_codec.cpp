@@ -45,7 +45,9 @@ failure truncated(std::string_view type) {
                       std::string{type} + ": the entry ends inside a field");
 }
 
-outcome<cluster_command> decode_put(byte_reader in) {
+/// `data` is the whole entry the reader reads: the value stays a part of
+/// it instead of a copy.
+outcome<cluster_command> decode_put(const shared_text& data, byte_reader in) {
   constexpr std::string_view type = "AddOrUpdateCompareExchangeCommand";
   put_compare_exchange_command c;
   std::string_view value;
@@ -54,7 +56,7 @@ outcome<cluster_command> decode_put(byte_reader in) {
   if (!in.at_end())
     return make_failure(ec::bad_request,
                         std::string{type} + ": bytes follow the value");
-  c.value = shared_text{std::string{value}};
+  c.value = data.part(value);
   return cluster_command{std::move(c)};
 }
 
@@ -83,9 +85,10 @@ std::string encode_command(const cluster_command& cmd) {
   return command_to_json(cmd);
 }
 
-outcome<cluster_command> decode_command(std::string_view data) {
+outcome<cluster_command> decode_command(const shared_text& entry) {
+  auto data = entry.view();
   if (!data.empty() && data.front() == put_tag)
-    return decode_put(byte_reader{data.substr(1)});
+    return decode_put(entry, byte_reader{data.substr(1)});
   if (!data.empty() && data.front() == remove_tag)
     return decode_remove(byte_reader{data.substr(1)});
   return command_from_json(data);

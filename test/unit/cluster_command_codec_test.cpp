@@ -50,6 +50,13 @@ TEST_CASE("compare-exchange commands are binary log entries") {
     *decode_command(encode_command(sample_put())));
   CHECK(put.value.size() == sizeof value_bytes - 1);
   CHECK(put.value == sample_put().value);
+  // The value is the entry's own bytes, not a copy of them.
+  shared_text entry{encode_command(sample_put())};
+  auto shared = std::get<put_compare_exchange_command>(*decode_command(entry));
+  auto whole = entry.view();
+  auto value = shared.value.view();
+  CHECK(value.data() >= whole.data());
+  CHECK(value.data() + value.size() == whole.data() + whole.size());
 }
 
 TEST_CASE("other commands are JSON log entries") {
