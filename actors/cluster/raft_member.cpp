@@ -917,6 +917,20 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         w.Uint64(st.reads.size());
         w.Key("TcpUrl");
         w.String(st.tcp_url.c_str());
+        // Snapshots on their way, for the console's raft view.
+        std::string transfers;
+        for (auto& p : status.peers)
+          if (auto& t = p.snapshot) {
+            if (!transfers.empty())
+              transfers += ", ";
+            transfers += (t->sending ? "to " : "from ") + p.tag + ": "
+                         + std::to_string(t->held) + " of "
+                         + std::to_string(t->size) + " bytes";
+          }
+        if (!transfers.empty()) {
+          w.Key("SnapshotTransfers");
+          w.String(transfers.c_str());
+        }
         w.EndObject();
       });
     },

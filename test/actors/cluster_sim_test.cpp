@@ -759,6 +759,12 @@ TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
   CHECK_FALSE(received->sending);
   CHECK_EQ(received->size, sent->size);
   CHECK_EQ(received->index, sent->index);
+  // The console's raft view shows the same.
+  auto c_state = value_of(ask<std::string>(member(2), atom::snapshot_v));
+  CHECK(c_state.find("\"SnapshotTransfers\":\"from " + leader_tag + ": "
+                     + std::to_string(2 * snapshot_piece_bytes) + " of "
+                     + std::to_string(sent->size) + " bytes\"")
+        != std::string::npos);
   // Then it is dropped as stalled, sent again, and delivered.
   board->lose_snapshot_acks = false;
   REQUIRE(wait_for(
