@@ -26,6 +26,7 @@
 
 #include <spdlog/sinks/stdout_sinks.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -346,6 +347,51 @@ struct cluster_fixture : deterministic_fixture {
         return std::nullopt;
     }
     return found;
+  }
+
+  /// @returns the snapshot transfer between `node` and `peer` (a tag), as
+  ///          `node` last published it.
+  std::optional<peer_status::snapshot_transfer>
+  transfer(size_t node, const std::string& peer) const {
+    for (auto& p : status(node).peers)
+      if (p.tag == peer)
+        return p.snapshot;
+    return std::nullopt;
+  }
+
+  /// With node `behind` stopped, writes enough values on the others for
+  /// snapshots of several pieces and for their logs to be compacted past
+  /// what it holds, then starts it with snapshot acknowledgements lost, so
+  /// that its transfer stalls once the window is sent.
+  /// @returns the writes.
+  std::vector<command_reply> stall_snapshot_to(size_t behind) {
+    stop(behind);
+    std::vector<command_reply> writes;
+    auto writers = all_but(behind);
+    for (size_t i = 0; i < 12; ++i)
+      writes.push_back(await(put_cx(writers[i % writers.size()],
+                                    "users/" + std::to_string(i),
+                                    R"({"text":")" + std::string(150, 'x')
+                                      + R"("})")));
+    board->lose_snapshot_acks = true;
+    start(behind);
+    return writes;
+  }
+
+  /// @returns the names of the files in node `i`'s raft store that start
+  ///          with `prefix`.
+  std::vector<std::string> raft_files(size_t i,
+                                      const std::string& prefix) const {
+    std::vector<std::string> names;
+    REQUIRE(nodes[i]
+              .disk->mem->GetChildren(raft_store_dir("/data"), &names)
+              .ok());
+    names.erase(std::remove_if(names.begin(), names.end(),
+                               [&](const std::string& n) {
+                                 return n.rfind(prefix, 0) != 0;
+                               }),
+                names.end());
+    return names;
   }
 
   std::vector<size_t> all() const {
@@ -723,25 +769,10 @@ TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
                                    "shows its progress on the way") {
   form(3);
   create_database(0);
-  stop(2);
-  // Enough for snapshots of several pieces, and for A and B to compact
-  // their logs past what C holds.
-  std::vector<command_reply> writes;
-  for (int i = 0; i < 12; ++i)
-    writes.push_back(await(put_cx(i % 2, "users/" + std::to_string(i),
-                                  R"({"text":")" + std::string(150, 'x')
-                                    + R"("})")));
   auto pieces_before = board->snapshot_pieces;
   // First the transfer stalls with the window sent and nothing
   // acknowledged: both sides show how far it got.
-  board->lose_snapshot_acks = true;
-  start(2);
-  auto transfer = [&](size_t node, const std::string& peer) {
-    for (auto& p : status(node).peers)
-      if (p.tag == peer)
-        return p.snapshot;
-    return std::optional<peer_status::snapshot_transfer>{};
-  };
+  auto writes = stall_snapshot_to(2);
   auto leader = elected(all());
   auto leader_tag = status(leader).node_tag;
   auto c_tag = status(2).node_tag;
@@ -780,6 +811,35 @@ TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
   CHECK(board->largest_snapshot_piece == snapshot_piece_bytes);
   CHECK(board->whole_snapshots == 0);
   CHECK(read_done(2, "users/0")->entry.index == writes.front().raft_index);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a node stopped while a snapshot comes "
+                                   "in keeps no part of it and gets it "
+                                   "whole later") {
+  form(3);
+  create_database(0);
+  auto writes = stall_snapshot_to(2);
+  auto leader_tag = status(elected(all())).node_tag;
+  REQUIRE(wait_for([&] {
+    auto received = transfer(2, leader_tag);
+    return received && received->held > 0;
+  }));
+  // The pieces so far are in a file of their own, not yet the snapshot's.
+  CHECK_EQ(raft_files(2, "partial-").size(), 1u);
+  stop(2);
+  CHECK(raft_files(2, "partial-").empty());
+  board->lose_snapshot_acks = false;
+  start(2);
+  REQUIRE(wait_for(
+    [&] {
+      return status(2).applied
+             >= static_cast<raft::index_t>(writes.back().raft_index);
+    },
+    30s));
+  CHECK(raft_files(2, "partial-").empty());
+  CHECK_FALSE(raft_files(2, "snapshot-").empty());
+  CHECK(read_done(2, "users/11")->entry.index == writes.back().raft_index);
   check_converged(all());
 }
 
