@@ -674,15 +674,11 @@ outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
 outcome<shared_text> raft_store::snapshot_data(raft::index_t index,
                                                raft::term_t term) const {
   auto path = snapshot_path(index, term);
-  if (env() == real_files_env()) {
-    auto mapped = map_file_text(path);
-    if (!mapped)
-      return storage_error("raft store", dir_,
-                           "cannot read the snapshot file " + path + " ("
-                             + mapped.error().message + ")",
-                           leveldb::Status::OK());
-    return mapped;
-  }
+  // A file that cannot be mapped (a filesystem without mmap) is read
+  // instead; one that cannot be opened fails below as well.
+  if (env() == real_files_env())
+    if (auto mapped = map_file_text(path))
+      return mapped;
   std::string data;
   if (auto status = leveldb::ReadFileToString(env(), path, &data);
       !status.ok())

@@ -153,7 +153,8 @@ public:
   ///          here, as text to keep: mapped into memory on real files, so
   ///          that the kernel may drop its pages and read them again
   ///          instead of the process holding a copy; read into memory on
-  ///          other Envs. Not checked against its CRC (load does that).
+  ///          other Envs, or when the file cannot be mapped. Not checked
+  ///          against its CRC (load does that).
   outcome<shared_text> snapshot_data(raft::index_t index,
                                      raft::term_t term) const;
 
