@@ -199,8 +199,8 @@ struct raft_member_state {
   void send_snapshot_pieces(const raft::node_tag& to);
   /// Drops the snapshot being received, and its file.
   void drop_incoming_snapshot();
-  /// Follower side: puts the snapshot together, acknowledges each piece
-  /// and hands the whole message to the core.
+  /// Follower side: writes each piece to the snapshot's file, acknowledges
+  /// it, and hands the finished snapshot (its file, mapped) to the core.
   void on_snapshot_piece(raft_snapshot_piece& piece);
   /// Leader side: the follower holds more of a snapshot.
   void on_snapshot_ack(const raft_snapshot_ack& ack);
