@@ -36,10 +36,9 @@ void raft_member_state::maybe_compact() {
   applied_bytes = 0;
   snapshot_jitter = std::uniform_real_distribution<double>{0, 0.5}(rng);
   // The copy shares its large values with the state (shared_text), so it
-  // is cheap; serializing it, and writing it to its file
-  // (raft_store::write_snapshot_data), runs on a thread of its own while
-  // this member goes on committing and applying; the member then only
-  // records it.
+  // is cheap; serializing it into its file (raft_store::snapshot_file)
+  // runs on a thread of its own while this member goes on committing and
+  // applying; the member then only records it.
   auto started = clock::now();
   auto copy = std::make_shared<const cluster_state>(machine);
   auto copying = clock::now() - started;
@@ -54,22 +53,35 @@ void raft_member_state::maybe_compact() {
     // (Linux nice values are per thread, and a detached actor has one).
     if (detached)
       setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
-    auto encoded = copy->encode();
-    // The member keeps the file's text (mapped on real files, so the
-    // kernel can drop its pages) rather than this copy. Without a file it
-    // keeps the copy, and the save that records the snapshot writes it.
+    // The encoding goes to the snapshot's file a slice at a time, and the
+    // member keeps the file's text (mapped on real files, so the kernel
+    // can drop its pages): no copy of the whole state is ever held. When
+    // the file cannot be written, the member keeps an encoding in memory,
+    // and the save that records the snapshot writes it.
+    std::optional<failure> failed;
+    auto file = store->begin_snapshot_data(now, term);
+    if (!file)
+      failed = file.error();
+    else
+      copy->encode_to([&](std::string_view part) {
+        if (failed)
+          return;
+        if (auto appended = (*file)->append(part); !appended)
+          failed = appended.error();
+      });
+    if (!failed)
+      if (auto finished = store->finish_snapshot_data(**file); !finished)
+        failed = finished.error();
     std::optional<shared_text> file_text;
-    if (auto written = store->write_snapshot_data(now, term, encoded);
-        !written)
+    if (failed)
       log->warn("cannot write the snapshot at index {} ahead: {}", now,
-                written.error().message);
+                failed->message);
     else if (auto text = store->snapshot_data(now, term); !text)
       log->warn("cannot read back the snapshot at index {}: {}", now,
                 text.error().message);
     else
       file_text = std::move(*text);
-    auto data = file_text ? std::move(*file_text)
-                          : shared_text{std::move(encoded)};
+    auto data = file_text ? std::move(*file_text) : shared_text{copy->encode()};
     worker->send(member, member_task{[this, data, now, started, copying] {
                    finish_snapshot(now, data, started, copying);
                  }});

@@ -16,6 +16,7 @@
 #include "runtime/raft/types.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -80,6 +81,13 @@ public:
   ///          (cluster_state_codec.cpp documents the format).
   std::string encode() const;
 
+  /// Hands the same encoding to `sink` in order, in slices of about
+  /// `slice` bytes (one value record may make a slice larger): a member
+  /// writes its snapshot to the file as it encodes it, rather than
+  /// holding all of it in memory first.
+  void encode_to(const std::function<void(std::string_view)>& sink,
+                 size_t slice = 1 << 20) const;
+
   /// Restores a state written by encode, in this format or an earlier one.
   /// The compare-exchange values of the current format stay parts of
   /// `data`, sharing it: a state restored from a snapshot mapped from its
@@ -97,6 +105,14 @@ public:
   }
 
 private:
+  /// The encoding's line of JSON (all but the compare-exchange values).
+  std::string encode_header() const;
+  /// Appends the encoding, with `header` as its JSON line, to `out`, and
+  /// hands `out` to `flush` (which empties it) whenever it holds `slice`
+  /// bytes or more before the next value.
+  void encode_into(std::string& out, const std::string& header, size_t slice,
+                   const std::function<void(std::string&)>& flush) const;
+
   /// Validate, then change the state; a failure leaves it as it was.
   apply_outcome apply_one(int64_t index, const create_database_command& cmd);
   apply_outcome apply_one(int64_t index, const delete_databases_command& cmd);

@@ -37,6 +37,7 @@
 #include "runtime/text/byte_fields.hpp"
 
 #include <algorithm>
+#include <limits>
 
 namespace corvus {
 
@@ -230,8 +231,8 @@ outcome<request_history> read_history(const rapidjson::Value& doc) {
 
 } // namespace
 
-std::string cluster_state::encode() const {
-  auto header = write_json([&](json_writer& w) {
+std::string cluster_state::encode_header() const {
+  return write_json([&](json_writer& w) {
     w.StartObject();
     w.Key("LastIndex");
     w.Uint64(last_index_);
@@ -247,6 +248,27 @@ std::string cluster_state::encode() const {
     write_history(w, history_);
     w.EndObject();
   });
+}
+
+void cluster_state::encode_into(
+  std::string& out, const std::string& header, size_t slice,
+  const std::function<void(std::string&)>& flush) const {
+  out += format_line;
+  out += header;
+  out += '\n';
+  // In key order: the keys a client writes in sequence come back in the
+  // order their values were allocated, so the copying reads memory
+  // sequentially (faster than the shards' own order, measured).
+  for (auto& [db, values] : compare_exchange_.databases())
+    for (auto* item : values.sorted()) {
+      if (out.size() >= slice)
+        flush(out);
+      append_value_record(out, item->first, item->second);
+    }
+}
+
+std::string cluster_state::encode() const {
+  auto header = encode_header();
   // Reserved whole, so that a gigabyte of values is not copied again each
   // time the string outgrows its buffer.
   auto size = format_line.size() + header.size() + 1;
@@ -256,16 +278,20 @@ std::string cluster_state::encode() const {
     });
   std::string out;
   out.reserve(size);
-  out += format_line;
-  out += header;
-  out += '\n';
-  // In key order: the keys a client writes in sequence come back in the
-  // order their values were allocated, so the copying reads memory
-  // sequentially (faster than the shards' own order, measured).
-  for (auto& [db, values] : compare_exchange_.databases())
-    for (auto* item : values.sorted())
-      append_value_record(out, item->first, item->second);
+  encode_into(out, header, std::numeric_limits<size_t>::max(), {});
   return out;
+}
+
+void cluster_state::encode_to(
+  const std::function<void(std::string_view)>& sink, size_t slice) const {
+  auto header = encode_header();
+  std::string out;
+  out.reserve(std::max(slice, header.size()) + (64 << 10));
+  encode_into(out, header, slice, [&sink](std::string& full) {
+    sink(full);
+    full.clear();
+  });
+  sink(out);
 }
 
 outcome<cluster_state> cluster_state::decode(const shared_text& text) {

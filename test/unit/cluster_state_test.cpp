@@ -8,6 +8,7 @@
 #include <doctest/doctest.h>
 
 #include <optional>
+#include <vector>
 
 using namespace corvus;
 
@@ -384,6 +385,31 @@ TEST_CASE("the state round-trips through its snapshot encoding") {
   CHECK(restored->compare_exchange().find("kept", "users/ayende")->value
         == R"({"Object":{"n":1.50,"s":"\u00e9\n"}})");
   CHECK(restored->encode() == state.encode());
+}
+
+TEST_CASE("the encoding also comes in slices, the same bytes in order") {
+  auto state = with_topology(cluster_of(1, 1, 1));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"kept"})", 2)));
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(state.apply(3 + i, put_compare_exchange_command{
+                                 "r-" + std::to_string(i), "kept",
+                                 "k" + std::to_string(i),
+                                 R"({"Object":{"n":)" + std::to_string(i)
+                                   + "}}",
+                                 0}));
+  std::vector<std::string> slices;
+  state.encode_to(
+    [&](std::string_view part) { slices.emplace_back(part); }, 100);
+  CHECK(slices.size() > 3);
+  std::string joined;
+  for (auto& part : slices) {
+    // A slice stops at the first value that takes it to 100 bytes or more
+    // (the first also holds the JSON line).
+    if (&part != &slices.front())
+      CHECK(part.size() < 100 + 64);
+    joined += part;
+  }
+  CHECK(joined == state.encode());
 }
 
 TEST_CASE("restored values share the snapshot's bytes, which they keep") {
