@@ -67,9 +67,18 @@ public:
   }
 
   leveldb::Status Append(const leveldb::Slice& data) override {
-    buffer_.append(data.data(), data.size());
-    return buffer_.size() >= buffer_limit ? write_buffer()
-                                          : leveldb::Status::OK();
+    // Bytes that would fill the buffer on their own (a snapshot's pieces
+    // and slices, a megabyte each) go to the file as they are, after what
+    // the buffer holds: copying them into it first cost the receiver of a
+    // snapshot a tenth of its time.
+    if (data.size() < buffer_limit) {
+      buffer_.append(data.data(), data.size());
+      return buffer_.size() >= buffer_limit ? write_buffer()
+                                            : leveldb::Status::OK();
+    }
+    if (auto status = write_buffer(); !status.ok())
+      return status;
+    return write(data.data(), data.size());
   }
 
   leveldb::Status Flush() override {
@@ -136,13 +145,19 @@ private:
   leveldb::Status write_buffer() {
     if (buffer_.empty())
       return leveldb::Status::OK();
-    if (auto status = writing(buffer_.size()); !status.ok())
+    auto status = write(buffer_.data(), buffer_.size());
+    if (status.ok())
+      buffer_.clear();
+    return status;
+  }
+
+  /// Writes `size` bytes at the end of what was written, with the hooks.
+  leveldb::Status write(const char* data, size_t size) {
+    if (auto status = writing(size); !status.ok())
       return status;
-    if (auto status = write_at(buffer_.data(), buffer_.size(), written_);
-        !status.ok())
+    if (auto status = write_at(data, size, written_); !status.ok())
       return status;
-    written_ += buffer_.size();
-    buffer_.clear();
+    written_ += size;
     wrote();
     return leveldb::Status::OK();
   }
