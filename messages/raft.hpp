@@ -13,10 +13,12 @@
 #include <caf/error.hpp>
 #include <caf/meta/load_callback.hpp>
 #include <caf/meta/type_name.hpp>
+#include <caf/serializer.hpp>
 
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 namespace corvus {
 
@@ -56,7 +58,8 @@ struct raft_snapshot_piece {
   /// In the first piece (offset 0): the install_snapshot message without
   /// its data; default in the others.
   raft::message header;
-  std::string bytes;
+  /// On the leader, a part of its snapshot's text (the mapped file).
+  shared_text bytes;
 
   friend bool operator==(const raft_snapshot_piece& x,
                          const raft_snapshot_piece& y) {
@@ -167,15 +170,25 @@ typename Inspector::result_type inspect(Inspector& f, topology& x) {
 
 namespace corvus {
 
-/// Shared text travels as its string.
+/// Shared text travels as a string does.
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, shared_text& x) {
-  if constexpr (Inspector::reads_state) {
-    // Serializers only read: no copy of a text held as a string (every log
-    // entry sent is one). Text another owner holds (a snapshot's file,
-    // which travels in pieces) is copied.
-    if (auto owned = x.owned_string())
-      return f(const_cast<std::string&>(*owned));
+  if constexpr (std::is_base_of_v<caf::serializer, Inspector>) {
+    // The bytes go out as CAF writes a string (its length, then its bytes)
+    // straight from where they are, whoever holds them: a log entry's
+    // string, or the mapped file of a snapshot sent in pieces, which a
+    // string would have copied a megabyte at a time.
+    auto text = x.view();
+    auto size = text.size();
+    return caf::error::eval([&] { return f.begin_sequence(size); },
+                            [&] {
+                              return size == 0
+                                       ? caf::error{}
+                                       : f.apply_raw(size, const_cast<char*>(
+                                                             text.data()));
+                            },
+                            [&] { return f.end_sequence(); });
+  } else if constexpr (Inspector::reads_state) {
     std::string copy{x.view()};
     return f(copy);
   } else {

@@ -58,7 +58,7 @@ void raft_member_state::send_snapshot_pieces(const raft::node_tag& to) {
                                    piece.offset, sender.total(),
                                    piece.offset == 0 ? sender.header()
                                                      : raft::message{},
-                                   std::string{piece.bytes}});
+                                   std::move(piece.bytes)});
   if (sender.delivered())
     outgoing_snapshots.erase(i);
 }
@@ -113,7 +113,7 @@ void raft_member_state::on_snapshot_piece(raft_snapshot_piece& piece) {
       return failed(file.error());
     incoming_snapshot_file = std::move(*file);
   }
-  if (auto written = incoming_snapshot_file->append(piece.bytes); !written)
+  if (auto written = incoming_snapshot_file->append(piece.bytes.view()); !written)
     return failed(written.error());
   if (incoming_snapshot.received() > 0 && from.handle())
     self->send(from.handle(),

@@ -22,10 +22,10 @@ message snapshot_sender::header() const {
 
 std::vector<snapshot_sender::piece> snapshot_sender::take_pieces() {
   std::vector<piece> out;
-  auto data = msg_.snap.data.view();
+  auto& data = msg_.snap.data;
   while ((!started_ || next_ < total()) && next_ - acked_ < window_bytes_) {
     auto n = std::min(piece_bytes_, total() - next_);
-    out.push_back(piece{next_, data.substr(next_, n)});
+    out.push_back(piece{next_, data.part(data.view().substr(next_, n))});
     next_ += n;
     started_ = true;
   }

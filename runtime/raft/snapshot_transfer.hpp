@@ -10,6 +10,7 @@
 // what these say.
 
 #include "runtime/raft/message.hpp"
+#include "runtime/text/shared_text.hpp"
 
 #include <cstdint>
 #include <string>
@@ -21,10 +22,11 @@ namespace corvus::raft {
 /// Sends one install_snapshot message.
 class snapshot_sender {
 public:
-  /// A piece to send: the bytes of the snapshot's data at `offset`.
+  /// A piece to send: the bytes of the snapshot's data at `offset`, which
+  ///  keep the data's owner alive (a mapped file) until they are sent.
   struct piece {
     uint64_t offset = 0;
-    std::string_view bytes;
+    shared_text bytes;
   };
 
   /// @param id tells this transfer from the sender's others.
@@ -45,7 +47,7 @@ public:
 
   /// @returns the pieces that may go now, in order, each once; the first
   ///          call returns at least one (an empty snapshot is one empty
-  ///          piece). The views stay valid while this sender lives.
+  ///          piece).
   std::vector<piece> take_pieces();
 
   /// Records that the receiver holds the first `received` bytes.

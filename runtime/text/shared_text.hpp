@@ -58,8 +58,7 @@ public:
   }
 
   /// @returns the string holding the text, when it is one (nullptr for
-  ///          text another owner keeps): serializers take it without a
-  ///          copy.
+  ///          text another owner keeps, such as a mapped file).
   const std::string* owned_string() const {
     return string_;
   }

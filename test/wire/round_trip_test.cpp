@@ -143,10 +143,42 @@ TEST_CASE_FIXTURE(wire_fixture, "Raft messages round-trip") {
   header.snap.data = shared_text{};
   check_round_trip(raft_snapshot_piece{"8c3f", "A", "B", 9, 0, 12, header,
                                        std::string("\0bytes\xff", 7)});
+  // A piece as a leader sends it: part of a text another owner holds.
+  auto held = std::make_shared<const std::string>("..whole snapshot..");
+  shared_text snapshot{held, *held};
+  check_round_trip(raft_snapshot_piece{
+    "8c3f", "A", "B", 9, 2, 19, {}, snapshot.part(snapshot.view().substr(2, 5))});
   check_round_trip(raft_snapshot_ack{"8c3f", "B", "A", 9, 7});
   check_round_trip(command_reply{12, R"({"Result":{}})"});
   check_round_trip(topology_request{topology_request::kind::demote,
                                     "http://c:1", "C", true});
+}
+
+TEST_CASE_FIXTURE(wire_fixture,
+                  "shared text goes out as a string does, whoever holds it") {
+  auto held = std::make_shared<const std::string>("a mapped file, say");
+  std::string nul_and_high("\0x\xff", 3);
+  for (auto& text :
+       {shared_text{held, std::string_view{*held}.substr(2, 6)},
+        shared_text{nul_and_high}, shared_text{}}) {
+    std::vector<char> as_text;
+    std::vector<char> as_string;
+    {
+      caf::binary_serializer sink{sys, as_text};
+      auto copy = text;
+      REQUIRE_FALSE(sink(copy));
+    }
+    {
+      caf::binary_serializer sink{sys, as_string};
+      std::string copy{text.view()};
+      REQUIRE_FALSE(sink(copy));
+    }
+    CHECK(as_text == as_string);
+    shared_text back;
+    caf::binary_deserializer source{sys, as_text};
+    REQUIRE_FALSE(source(back));
+    CHECK(back == text.view());
+  }
 }
 
 TEST_CASE_FIXTURE(wire_fixture, "replication messages round-trip") {
