@@ -369,6 +369,11 @@ const key_spec key_specs[] = {
   {"cluster.max-inflight-appends",
    +[](node_config& c) -> auto& { return c.cluster.max_inflight_appends; },
    in_range<1, 4096>},
+  {"cluster.max-inflight-append-size",
+   +[](node_config& c) -> auto& {
+     return c.cluster.max_inflight_append_size;
+   },
+   positive},
   {"cluster.snapshot-piece-size",
    +[](node_config& c) -> auto& { return c.cluster.snapshot_piece_size; },
    positive},

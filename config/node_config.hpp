@@ -111,6 +111,9 @@ struct node_config {
     uint64_t max_append_size = 1ull << 20;
     /// `cluster.max-inflight-appends`: unacknowledged appends per follower.
     int max_inflight_appends = 32;
+    /// `cluster.max-inflight-append-size`: unacknowledged bytes of entries
+    /// per follower.
+    uint64_t max_inflight_append_size = 8ull << 20;
     /// `cluster.snapshot-piece-size`: bytes per piece of a snapshot sent.
     uint64_t snapshot_piece_size = 1ull << 20;
     /// `cluster.snapshot-pieces-ahead`: unacknowledged snapshot pieces.

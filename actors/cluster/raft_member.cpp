@@ -109,6 +109,7 @@ void raft_member_state::start_core(raft::durable_state durable) {
   cfg.seed = settings.seed;
   cfg.max_append_bytes = settings.max_append_bytes;
   cfg.max_inflight = settings.max_inflight;
+  cfg.max_inflight_bytes = settings.max_inflight_bytes;
   core.emplace(cfg, std::move(durable));
 }
 

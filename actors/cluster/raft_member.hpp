@@ -50,6 +50,7 @@ struct raft_member_settings {
   int heartbeat_ticks = 10;
   size_t max_append_bytes = 1 << 20;
   size_t max_inflight = 32;
+  size_t max_inflight_bytes = 8 << 20;
   /// Snapshots go to followers in pieces of this size, so many ahead of
   /// the follower's acknowledgements (runtime/raft/snapshot_transfer.hpp).
   size_t snapshot_piece_bytes = 1 << 20;

@@ -234,6 +234,7 @@ int main(int argc, char** argv) {
   rs.heartbeat_ticks = std::max(1, rs.election_ticks / 3);
   rs.max_append_bytes = cfg.cluster.max_append_size;
   rs.max_inflight = static_cast<size_t>(cfg.cluster.max_inflight_appends);
+  rs.max_inflight_bytes = cfg.cluster.max_inflight_append_size;
   rs.snapshot_piece_bytes = cfg.cluster.snapshot_piece_size;
   rs.snapshot_window_pieces
     = static_cast<size_t>(cfg.cluster.snapshot_pieces_ahead);

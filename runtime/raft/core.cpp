@@ -824,8 +824,8 @@ void core::handle_heartbeat_response(const message& msg) {
     pr.heartbeat_released = true;
     pr.probe_sent = false;
     if (pr.state == progress_state::replicate
-        && pr.paused(cfg_.max_inflight))
-      pr.inflight.pop_front();
+        && pr.paused(cfg_.max_inflight, cfg_.max_inflight_bytes))
+      pr.forget_oldest();
     send_append(msg.from, true);
   }
   if (msg.context != 0)
@@ -834,7 +834,7 @@ void core::handle_heartbeat_response(const message& msg) {
 
 bool core::send_append(const node_tag& to, bool allow_empty) {
   auto& pr = progress_.at(to);
-  if (pr.paused(cfg_.max_inflight))
+  if (pr.paused(cfg_.max_inflight, cfg_.max_inflight_bytes))
     return false;
   auto prev_term = pr.next > 0 ? log_.term_at(pr.next - 1) : std::nullopt;
   if (pr.next < log_.first_index() || !prev_term) {
@@ -868,7 +868,10 @@ bool core::send_append(const node_tag& to, bool allow_empty) {
   // because answers may have been lost).
   msg.quiet = !carries_entries && pr.state == progress_state::replicate
               && msg.index <= pr.match;
-  pr.sent(carries_entries ? msg.entries.back().index : msg.index);
+  size_t bytes = 0;
+  for (auto& e : msg.entries)
+    bytes += e.data.size();
+  pr.sent(carries_entries ? msg.entries.back().index : msg.index, bytes);
   send(std::move(msg));
   return carries_entries;
 }

@@ -45,6 +45,11 @@ struct config {
   size_t max_append_bytes = 1 << 20;
   /// Append messages in flight per follower before the leader waits.
   size_t max_inflight = 256;
+  /// Bytes of entries in flight per follower before the leader waits. A
+  /// follower catching up would otherwise get max_inflight full appends
+  /// at once, queued on the leader's way out ahead of the heartbeats to
+  /// the others.
+  size_t max_inflight_bytes = 8 << 20;
 };
 
 /// The role a core plays right now.

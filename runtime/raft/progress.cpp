@@ -51,6 +51,7 @@ void progress::become_probe() {
   state = progress_state::probe;
   probe_sent = false;
   inflight.clear();
+  inflight_bytes = 0;
   pending_snapshot = 0;
 }
 
@@ -60,6 +61,7 @@ void progress::become_replicate() {
   next = match + 1;
   probe_sent = false;
   inflight.clear();
+  inflight_bytes = 0;
   pending_snapshot = 0;
 }
 
@@ -69,25 +71,28 @@ void progress::become_snapshot(index_t snapshot_index) {
   pending_snapshot = snapshot_index;
   probe_sent = false;
   inflight.clear();
+  inflight_bytes = 0;
 }
 
-bool progress::paused(size_t max_inflight) const {
+bool progress::paused(size_t max_inflight, size_t max_bytes) const {
   switch (state) {
     case progress_state::probe:
       return probe_sent;
     case progress_state::replicate:
-      return inflight.size() >= max_inflight;
+      return inflight.size() >= max_inflight
+             || (!inflight.empty() && inflight_bytes >= max_bytes);
     case progress_state::snapshot:
       return true;
   }
   return true;
 }
 
-void progress::sent(index_t last) {
+void progress::sent(index_t last, size_t bytes) {
   if (state == progress_state::replicate) {
     if (last >= next) {
       next = last + 1;
-      inflight.push_back(last);
+      inflight.push_back({last, bytes});
+      inflight_bytes += bytes;
     }
   } else if (state == progress_state::probe) {
     probe_sent = true;
@@ -95,8 +100,15 @@ void progress::sent(index_t last) {
 }
 
 void progress::acknowledge(index_t index) {
-  while (!inflight.empty() && inflight.front() <= index)
-    inflight.pop_front();
+  while (!inflight.empty() && inflight.front().last <= index)
+    forget_oldest();
+}
+
+void progress::forget_oldest() {
+  if (inflight.empty())
+    return;
+  inflight_bytes -= inflight.front().bytes;
+  inflight.pop_front();
 }
 
 } // namespace corvus::raft

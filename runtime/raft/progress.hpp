@@ -6,13 +6,15 @@
 //   probe     - the match point is unknown; one append per heartbeat until
 //               the follower accepts one;
 //   replicate - the follower keeps up; appends are pipelined, at most
-//               `max_inflight` unacknowledged;
+//               `max_inflight` unacknowledged and about `max_bytes` of
+//               entries in them;
 //   snapshot  - the follower needs entries the leader compacted away; a
 //               snapshot is on its way, nothing else is sent.
 
 #include "runtime/raft/topology.hpp"
 #include "runtime/raft/types.hpp"
 
+#include <cstddef>
 #include <deque>
 
 namespace corvus::raft {
@@ -35,8 +37,14 @@ struct progress {
   /// at once; each releasing another append (up to max_append_bytes each)
   /// queued a burst for it ahead of every other follower's heartbeat.
   bool heartbeat_released = false;
-  /// Replicate: last index of each unacknowledged append, oldest first.
-  std::deque<index_t> inflight;
+  /// An unacknowledged append: its last index and its entries' bytes.
+  struct sent_append {
+    index_t last = 0;
+    size_t bytes = 0;
+  };
+  /// Replicate: the unacknowledged appends, oldest first, and their bytes.
+  std::deque<sent_append> inflight;
+  size_t inflight_bytes = 0;
   /// Snapshot: index of the snapshot being sent.
   index_t pending_snapshot = 0;
   /// Answered since the leader last checked for a quorum.
@@ -59,15 +67,20 @@ struct progress {
   void become_replicate();
   void become_snapshot(index_t snapshot_index);
 
-  /// @returns whether nothing more may be sent now.
-  bool paused(size_t max_inflight) const;
+  /// @returns whether nothing more may be sent now: in replicate, once
+  ///          `max_inflight` appends or `max_bytes` of entries are
+  ///          unacknowledged (one append always may go).
+  bool paused(size_t max_inflight, size_t max_bytes) const;
 
   /// Records an append whose last entry is `last` (`last` < next for an
-  /// append without entries).
-  void sent(index_t last);
+  /// append without entries), carrying `bytes` of entries.
+  void sent(index_t last, size_t bytes);
 
   /// Drops inflight appends up to `index` (they were acknowledged).
   void acknowledge(index_t index);
+
+  /// Forgets the oldest unacknowledged append (it may have been lost).
+  void forget_oldest();
 };
 
 } // namespace corvus::raft

@@ -59,6 +59,7 @@ inline void check_same(const node_config& x, const node_config& y) {
   CHECK_EQ(xc.connect_timeout.count(), yc.connect_timeout.count());
   CHECK_EQ(xc.max_append_size, yc.max_append_size);
   CHECK_EQ(xc.max_inflight_appends, yc.max_inflight_appends);
+  CHECK_EQ(xc.max_inflight_append_size, yc.max_inflight_append_size);
   CHECK_EQ(xc.snapshot_piece_size, yc.snapshot_piece_size);
   CHECK_EQ(xc.snapshot_pieces_ahead, yc.snapshot_pieces_ahead);
   CHECK_EQ(xc.snapshot_every, yc.snapshot_every);

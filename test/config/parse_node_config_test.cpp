@@ -198,6 +198,9 @@ TEST_CASE("numbers are range checked") {
   CHECK_EQ(parse("cluster.snapshot-piece-size = 64KiB")
              .cluster.snapshot_piece_size,
            64u << 10);
+  CHECK_EQ(parse("cluster.max-inflight-append-size = 2MiB")
+             .cluster.max_inflight_append_size,
+           2u << 20);
   CHECK_EQ(parse("cluster.snapshot-pieces-ahead = 1")
              .cluster.snapshot_pieces_ahead,
            1);

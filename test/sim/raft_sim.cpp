@@ -74,6 +74,7 @@ sim_options varied_options(size_t members, uint64_t seed) {
   opts.max_inflight = 1 + rng() % 8;
   opts.compact_every = 10 + rng() % 60;
   opts.compaction_slack = rng() % 10;
+  opts.max_inflight_bytes = 1 + rng() % 512;
   return opts;
 }
 
@@ -146,6 +147,7 @@ void raft_sim::start_member(const node_tag& tag) {
   cfg.seed = seed_ * 1000003 + std::hash<std::string>{}(tag) + m.restarts;
   cfg.max_append_bytes = opts_.max_append_bytes;
   cfg.max_inflight = opts_.max_inflight;
+  cfg.max_inflight_bytes = opts_.max_inflight_bytes;
   m.core = std::make_unique<raft::core>(cfg, m.storage.durable);
   // The state machine restarts from the snapshot; the core hands out the
   // committed entries after it again.

@@ -51,6 +51,7 @@ struct sim_options {
   /// Core limits: small values force many small appends.
   size_t max_append_bytes = 64;
   size_t max_inflight = 4;
+  size_t max_inflight_bytes = 256;
 };
 
 /// @returns options for `members` members whose fault rates, delays and

@@ -160,6 +160,41 @@ TEST_CASE("the in-flight window bounds unacknowledged appends") {
   CHECK(net["B"].last_index() == net["A"].last_index());
 }
 
+TEST_CASE("the in-flight bytes bound a follower catching up") {
+  // Appends of 100 bytes, up to 256 of them in flight: without a bound on
+  // bytes a follower far behind would get them all at once.
+  raft_network net{{"A", "B"}};
+  auto cfg = raft_network::config_for("A");
+  cfg.max_append_bytes = 100;
+  cfg.max_inflight_bytes = 350;
+  net.restart("A", cfg);
+  net.elect("A");
+  net.deliver();
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(net["A"].propose(std::string(100, 'x')));
+  net.drain("A");
+  // Three appends reach 300 bytes, the fourth passes the bound.
+  CHECK(net.queued(message_type::append).size() == 4);
+  net.deliver();
+  CHECK(net["B"].last_index() == net["A"].last_index());
+}
+
+TEST_CASE("one append is in flight however large") {
+  raft_network net{{"A", "B"}};
+  auto cfg = raft_network::config_for("A");
+  cfg.max_append_bytes = 100;
+  cfg.max_inflight_bytes = 1;
+  net.restart("A", cfg);
+  net.elect("A");
+  net.deliver();
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(net["A"].propose(std::string(100, 'y')));
+  net.drain("A");
+  CHECK(net.queued(message_type::append).size() == 1);
+  net.deliver();
+  CHECK(net["B"].last_index() == net["A"].last_index());
+}
+
 TEST_CASE("heartbeat answers release one append per heartbeat period") {
   // A follower that stalled answers every heartbeat it missed at once;
   // each answer releasing another append queued a burst for it ahead of
