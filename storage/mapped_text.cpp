@@ -1,6 +1,7 @@
 #include "storage/mapped_text.hpp"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,7 +37,29 @@ failure cannot(const char* what, const std::string& path) {
                                              + std::strerror(errno));
 }
 
+void on_unreadable_mapping(int, siginfo_t*, void*) {
+  // Only async-signal-safe calls here: write(2), then the default action.
+  static const char message[]
+    = "corvus: a file mapped into memory (a Raft snapshot or a LevelDB "
+      "table) could not be read: the disk failed, or the file was cut short "
+      "by something other than Corvus. The node stops; check the disk and "
+      "the data directory, then start it again.\n";
+  // The handler is reset on entry (SA_RESETHAND): raising the signal again
+  // ends the process as the fault would have.
+  auto written = ::write(STDERR_FILENO, message, sizeof message - 1);
+  (void) written;
+  ::raise(SIGBUS);
+}
+
 } // namespace
+
+void report_unreadable_mappings() {
+  struct sigaction action {};
+  action.sa_sigaction = on_unreadable_mapping;
+  action.sa_flags = SA_SIGINFO | SA_RESETHAND;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(SIGBUS, &action, nullptr);
+}
 
 outcome<shared_text> map_file_text(const std::string& path) {
   auto fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);

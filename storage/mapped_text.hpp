@@ -21,4 +21,11 @@ namespace corvus {
 ///          when it cannot be opened or mapped.
 outcome<shared_text> map_file_text(const std::string& path);
 
+/// Makes a mapped file that cannot be read (a disk error, or the file cut
+/// short underneath) stop the process with a message on stderr saying so,
+/// instead of a bare "Bus error": the kernel signals SIGBUS on such a read,
+/// and nothing can go on from it. Snapshots and LevelDB's tables are both
+/// read through mappings. Call once, early in main.
+void report_unreadable_mappings();
+
 } // namespace corvus

@@ -18,6 +18,7 @@
 #include "runtime/http/responses.hpp"
 #include "runtime/http/url.hpp"
 #include "storage/data_dir.hpp"
+#include "storage/mapped_text.hpp"
 #include "storage/raft_store.hpp"
 #include "storage/system_store.hpp"
 
@@ -108,6 +109,7 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGINT);
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  report_unreadable_mappings();
 
   auto loaded = load_node_config(argc, argv);
   if (!loaded)
