@@ -587,6 +587,8 @@ raft_store::snapshot_file::~snapshot_file() {
 }
 
 outcome<done> raft_store::snapshot_file::append(std::string_view bytes) {
+  if (failed_)
+    return *failed_;
   // In slices: some Env implementations buffer a whole append, and on real
   // files each megabyte goes to disk as it is written (storage/
   // real_files.hpp): a gigabyte flushed by one sync at the end kept the
@@ -595,11 +597,12 @@ outcome<done> raft_store::snapshot_file::append(std::string_view bytes) {
   constexpr size_t slice = 1 << 20;
   for (size_t at = 0; at < bytes.size(); at += slice)
     if (auto status = file_->Append(to_slice(bytes.substr(at, slice)));
-        !status.ok())
-      return storage_error("raft store", partial_path_,
-                           "cannot write the snapshot file", status);
+        !status.ok()) {
+      failed_ = storage_error("raft store", partial_path_,
+                              "cannot write the snapshot file", status);
+      return *failed_;
+    }
   crc_ = extend_checksum(crc_, bytes);
-  size_ += bytes.size();
   return done{};
 }
 
@@ -634,6 +637,8 @@ raft_store::finish_snapshot_data(snapshot_file& file) const {
                          "cannot write the snapshot file " + file.path_,
                          status);
   };
+  if (file.failed_)
+    return *file.failed_;
   if (auto status = file.file_->Sync(); !status.ok())
     return fail(status);
   if (auto status = file.file_->Close(); !status.ok())
@@ -666,8 +671,7 @@ outcome<uint32_t> raft_store::write_snapshot_data(raft::index_t index,
   auto file = begin_snapshot_data(index, term);
   if (!file)
     return std::move(file.error());
-  if (auto appended = (*file)->append(data); !appended)
-    return std::move(appended.error());
+  (*file)->append(data); // a failure fails the finish
   return finish_snapshot_data(**file);
 }
 

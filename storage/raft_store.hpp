@@ -19,6 +19,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -102,7 +103,8 @@ public:
   /// The data file of one snapshot while it is written, a part at a time
   /// (a snapshot received in pieces goes to disk as it arrives). It is
   /// written under a name of its own and takes the snapshot's name only
-  /// when finished; one dropped unfinished is removed.
+  /// when finished; one dropped unfinished is removed. The first failed
+  /// append fails every later one, and finish_snapshot_data.
   class snapshot_file {
   public:
     snapshot_file(const snapshot_file&) = delete;
@@ -112,11 +114,6 @@ public:
     /// Appends the next `bytes` of the data.
     outcome<done> append(std::string_view bytes);
 
-    /// @returns the bytes appended so far.
-    uint64_t size() const {
-      return size_;
-    }
-
   private:
     friend class raft_store;
     snapshot_file() = default;
@@ -125,8 +122,8 @@ public:
     std::unique_ptr<leveldb::WritableFile> file_;
     std::string partial_path_;
     std::string path_;
-    uint64_t size_ = 0;
     uint32_t crc_ = 0;
+    std::optional<failure> failed_;
     bool finished_ = false;
   };
 

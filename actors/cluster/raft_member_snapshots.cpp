@@ -58,24 +58,18 @@ void raft_member_state::maybe_compact() {
     // can drop its pages): no copy of the whole state is ever held. When
     // the file cannot be written, the member keeps an encoding in memory,
     // and the save that records the snapshot writes it.
-    std::optional<failure> failed;
-    auto file = store->begin_snapshot_data(now, term);
-    if (!file)
-      failed = file.error();
-    else
-      copy->encode_to([&](std::string_view part) {
-        if (failed)
-          return;
-        if (auto appended = (*file)->append(part); !appended)
-          failed = appended.error();
-      });
-    if (!failed)
-      if (auto finished = store->finish_snapshot_data(**file); !finished)
-        failed = finished.error();
+    auto written = [&]() -> outcome<uint32_t> {
+      auto file = store->begin_snapshot_data(now, term);
+      if (!file)
+        return std::move(file.error());
+      // A failed append fails the finish.
+      copy->encode_to([&](std::string_view part) { (*file)->append(part); });
+      return store->finish_snapshot_data(**file);
+    }();
     std::optional<shared_text> file_text;
-    if (failed)
+    if (!written)
       log->warn("cannot write the snapshot at index {} ahead: {}", now,
-                failed->message);
+                written.error().message);
     else if (auto text = store->snapshot_data(now, term); !text)
       log->warn("cannot read back the snapshot at index {}: {}", now,
                 text.error().message);
