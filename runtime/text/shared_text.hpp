@@ -26,7 +26,6 @@ public:
     if (text.empty())
       return;
     auto owned = std::make_shared<const std::string>(std::move(text));
-    string_ = owned.get();
     text_ = *owned;
     owner_ = std::move(owned);
   }
@@ -55,12 +54,6 @@ public:
 
   operator std::string_view() const {
     return text_;
-  }
-
-  /// @returns the string holding the text, when it is one (nullptr for
-  ///          text another owner keeps, such as a mapped file).
-  const std::string* owned_string() const {
-    return string_;
   }
 
   size_t size() const {
@@ -96,7 +89,6 @@ public:
 
 private:
   std::shared_ptr<const void> owner_;
-  const std::string* string_ = nullptr;
   std::string_view text_;
 };
 

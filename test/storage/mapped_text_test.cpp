@@ -2,6 +2,7 @@
 // node says when a mapped file cannot be read.
 
 #include "storage/mapped_text.hpp"
+#include "test/fixtures/mapped_file_of.hpp"
 #include "test/fixtures/temp_dir.hpp"
 
 #include <doctest/doctest.h>
@@ -16,6 +17,7 @@
 #include <string>
 
 using namespace corvus;
+using corvus::test::mapped_file_of;
 using corvus::test::temp_dir;
 
 namespace {
@@ -36,7 +38,8 @@ TEST_CASE("a mapped file's text is its bytes") {
   auto text = map_file_text(path);
   REQUIRE(text);
   CHECK(text->view() == data);
-  CHECK(text->owned_string() == nullptr);
+  CHECK(mapped_file_of(text->view().data()) == path);
+  CHECK(mapped_file_of(data.data()).empty());
   write_file(dir.path("empty"), "");
   auto empty = map_file_text(dir.path("empty"));
   REQUIRE(empty);

@@ -8,6 +8,7 @@
 
 #include "storage/keys.hpp"
 #include "test/fixtures/fault_env.hpp"
+#include "test/fixtures/mapped_file_of.hpp"
 #include "test/fixtures/raft_durable_model.hpp"
 #include "test/fixtures/temp_dir.hpp"
 #include "test/storage/store_model.hpp"
@@ -816,7 +817,7 @@ TEST_CASE("on real files a snapshot's data is its file, mapped") {
   // Read back, the text is the file's pages, not a string of the process.
   auto mapped = unwrap(store->snapshot_data(8, 1));
   CHECK(mapped.view() == data);
-  CHECK(mapped.owned_string() == nullptr);
+  CHECK(mapped_file_of(mapped.view().data()) == path + "/snapshot-8-1");
   // Another file of the same name replaces it by renaming: the text
   // mapped before keeps its bytes (writing into the mapped file would not).
   unwrap(store->write_snapshot_data(8, 1, std::string(data.size(), 'y')));
@@ -826,7 +827,8 @@ TEST_CASE("on real files a snapshot's data is its file, mapped") {
   store = unwrap(raft_store::open(path));
   auto loaded = unwrap(store->load());
   CHECK(loaded.snap.data.view() == data);
-  CHECK(loaded.snap.data.owned_string() == nullptr);
+  CHECK(mapped_file_of(loaded.snap.data.view().data())
+        == path + "/snapshot-8-1");
 }
 
 TEST_CASE("a store of format version 1 moves its inline snapshot to a "
