@@ -50,8 +50,7 @@ void progress::become_probe() {
     next = match + 1;
   state = progress_state::probe;
   probe_sent = false;
-  inflight.clear();
-  inflight_bytes = 0;
+  forget_inflight();
   pending_snapshot = 0;
 }
 
@@ -60,8 +59,7 @@ void progress::become_replicate() {
   state = progress_state::replicate;
   next = match + 1;
   probe_sent = false;
-  inflight.clear();
-  inflight_bytes = 0;
+  forget_inflight();
   pending_snapshot = 0;
 }
 
@@ -70,8 +68,7 @@ void progress::become_snapshot(index_t snapshot_index) {
   state = progress_state::snapshot;
   pending_snapshot = snapshot_index;
   probe_sent = false;
-  inflight.clear();
-  inflight_bytes = 0;
+  forget_inflight();
 }
 
 bool progress::paused(size_t max_inflight, size_t max_bytes) const {
@@ -102,6 +99,11 @@ void progress::sent(index_t last, size_t bytes) {
 void progress::acknowledge(index_t index) {
   while (!inflight.empty() && inflight.front().last <= index)
     forget_oldest();
+}
+
+void progress::forget_inflight() {
+  inflight.clear();
+  inflight_bytes = 0;
 }
 
 void progress::forget_oldest() {

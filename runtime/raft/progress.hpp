@@ -81,6 +81,9 @@ struct progress {
 
   /// Forgets the oldest unacknowledged append (it may have been lost).
   void forget_oldest();
+
+  /// Forgets every unacknowledged append (the state changes).
+  void forget_inflight();
 };
 
 } // namespace corvus::raft
