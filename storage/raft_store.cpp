@@ -192,7 +192,8 @@ raft_store::open(const std::string& dir, leveldb::Env* env) {
     return std::move(ok.error());
   if (auto ok = store->read_bounds(); !ok)
     return std::move(ok.error());
-  store->remove_partial_snapshot_files();
+  // Leftovers of snapshot files a crash interrupted.
+  store->remove_files(rk::partial_snapshot_prefix);
   return store;
 }
 
@@ -564,7 +565,8 @@ outcome<done> raft_store::save(const raft::ready& r) {
   if (r.new_snapshot) {
     snapshot_index_ = r.new_snapshot->index;
     snapshot_term_ = r.new_snapshot->term;
-    remove_snapshot_files(snapshot_path(snapshot_index_, snapshot_term_));
+    remove_files(rk::snapshot_file_prefix,
+                 snapshot_path(snapshot_index_, snapshot_term_));
   }
   return done{};
 }
@@ -711,27 +713,19 @@ outcome<done> raft_store::read_snapshot_data(std::string_view meta,
   return done{};
 }
 
-void raft_store::remove_snapshot_files(const std::string& keep) const {
+void raft_store::remove_files(std::string_view prefix,
+                              const std::string& keep) const {
   std::vector<std::string> names;
   if (!env()->GetChildren(dir_, &names).ok())
     return;
   for (auto& name : names) {
     auto path = dir_ + "/" + name;
-    if (name.rfind(rk::snapshot_file_prefix, 0) == 0 && path != keep) {
+    if (name.rfind(prefix, 0) == 0 && path != keep) {
       env()->RemoveFile(path);
       std::lock_guard<std::mutex> guard{fresh_mutex_};
       fresh_snapshots_.erase(path);
     }
   }
-}
-
-void raft_store::remove_partial_snapshot_files() const {
-  std::vector<std::string> names;
-  if (!env()->GetChildren(dir_, &names).ok())
-    return;
-  for (auto& name : names)
-    if (name.rfind(rk::partial_snapshot_prefix, 0) == 0)
-      env()->RemoveFile(dir_ + "/" + name);
 }
 
 outcome<done> raft_store::migrate_inline_snapshot() {

@@ -186,10 +186,10 @@ private:
   /// Reads and checks the data file of the snapshot `meta` describes.
   outcome<done> read_snapshot_data(std::string_view meta,
                                    raft::snapshot& snap) const;
-  /// Removes every snapshot file but `keep`'s (failures only cost space).
-  void remove_snapshot_files(const std::string& keep) const;
-  /// Removes the partial snapshot files a crash left.
-  void remove_partial_snapshot_files() const;
+  /// Removes the store's files whose names start with `prefix`, but the
+  /// one at path `keep` (failures only cost space).
+  void remove_files(std::string_view prefix,
+                    const std::string& keep = {}) const;
 
   /// @returns the term of the stored entry at `index`.
   /// @pre `first_ <= index && index <= last_`
