@@ -49,6 +49,22 @@ config leader_with_ten_entries(raft_network& net) {
   return cfg;
 }
 
+/// Makes A the leader of `net` (A and B), sending appends of one 100-byte
+/// entry with at most `inflight_bytes` of them in flight, and gives it
+/// `count` such entries to send.
+void leader_with_entries_of_100_bytes(raft_network& net, size_t inflight_bytes,
+                                      int count) {
+  auto cfg = raft_network::config_for("A");
+  cfg.max_append_bytes = 100;
+  cfg.max_inflight_bytes = inflight_bytes;
+  net.restart("A", cfg);
+  net.elect("A");
+  net.deliver();
+  for (int i = 0; i < count; ++i)
+    REQUIRE(net["A"].propose(std::string(100, 'x')));
+  net.drain("A");
+}
+
 } // namespace
 
 TEST_SUITE("raft §5.3 log replication") {
@@ -164,15 +180,7 @@ TEST_CASE("the in-flight bytes bound a follower catching up") {
   // Appends of 100 bytes, up to 256 of them in flight: without a bound on
   // bytes a follower far behind would get them all at once.
   raft_network net{{"A", "B"}};
-  auto cfg = raft_network::config_for("A");
-  cfg.max_append_bytes = 100;
-  cfg.max_inflight_bytes = 350;
-  net.restart("A", cfg);
-  net.elect("A");
-  net.deliver();
-  for (int i = 0; i < 20; ++i)
-    REQUIRE(net["A"].propose(std::string(100, 'x')));
-  net.drain("A");
+  leader_with_entries_of_100_bytes(net, 350, 20);
   // Three appends reach 300 bytes, the fourth passes the bound.
   CHECK(net.queued(message_type::append).size() == 4);
   net.deliver();
@@ -181,15 +189,7 @@ TEST_CASE("the in-flight bytes bound a follower catching up") {
 
 TEST_CASE("one append is in flight however large") {
   raft_network net{{"A", "B"}};
-  auto cfg = raft_network::config_for("A");
-  cfg.max_append_bytes = 100;
-  cfg.max_inflight_bytes = 1;
-  net.restart("A", cfg);
-  net.elect("A");
-  net.deliver();
-  for (int i = 0; i < 5; ++i)
-    REQUIRE(net["A"].propose(std::string(100, 'y')));
-  net.drain("A");
+  leader_with_entries_of_100_bytes(net, 1, 5);
   CHECK(net.queued(message_type::append).size() == 1);
   net.deliver();
   CHECK(net["B"].last_index() == net["A"].last_index());
