@@ -349,6 +349,13 @@ struct cluster_fixture : deterministic_fixture {
     return found;
   }
 
+  /// @returns whether node `i` applies the entry at `index` within `limit`.
+  bool applies(size_t i, int64_t index, caf::timespan limit = 5s) {
+    return wait_for(
+      [&] { return status(i).applied >= static_cast<raft::index_t>(index); },
+      limit);
+  }
+
   /// @returns the snapshot transfer between `node` and `peer` (a tag), as
   ///          `node` last published it.
   std::optional<peer_status::snapshot_transfer>
@@ -747,10 +754,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node restarted on its stores catches "
   auto inst = nodes[2].directory->current()->databases.find("orders");
   REQUIRE(inst != nodes[2].directory->current()->databases.end());
   CHECK(inst->second->ready());
-  REQUIRE(wait_for([&] {
-    return status(2).applied
-           >= static_cast<raft::index_t>(overwrite.raft_index);
-  }));
+  REQUIRE(applies(2, overwrite.raft_index));
   auto seen = read_done(2, "users/1");
   CHECK(seen->entry.index == overwrite.raft_index);
   CHECK(read_done(2, "users/2")->entry.index == while_down.raft_index);
@@ -798,12 +802,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
         != std::string::npos);
   // Then it is dropped as stalled, sent again, and delivered.
   board->lose_snapshot_acks = false;
-  REQUIRE(wait_for(
-    [&] {
-      return status(2).applied
-             >= static_cast<raft::index_t>(writes.back().raft_index);
-    },
-    30s));
+  REQUIRE(applies(2, writes.back().raft_index, 30s));
   CHECK(wait_for([&] {
     return !transfer(leader, c_tag) && !transfer(2, leader_tag);
   }));
@@ -831,12 +830,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node stopped while a snapshot comes "
   CHECK(raft_files(2, "partial-").empty());
   board->lose_snapshot_acks = false;
   start(2);
-  REQUIRE(wait_for(
-    [&] {
-      return status(2).applied
-             >= static_cast<raft::index_t>(writes.back().raft_index);
-    },
-    30s));
+  REQUIRE(applies(2, writes.back().raft_index, 30s));
   CHECK(raft_files(2, "partial-").empty());
   CHECK_FALSE(raft_files(2, "snapshot-").empty());
   CHECK(read_done(2, "users/11")->entry.index == writes.back().raft_index);
