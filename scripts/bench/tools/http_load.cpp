@@ -41,6 +41,9 @@
 // with their time relative to the kill. Exit status 1 when no write
 // succeeds within --failover-limit seconds of the kill.
 //
+// --ops N ends the measured run once N requests succeeded (the requests
+// then in flight still complete, uncounted); --duration stays its limit.
+//
 // --populate N writes ids {prefix}0..N-1 in batches of --batch-size before
 // the run; with --populate-only the tool stops after that, having printed
 // its `phase=populate` line.
@@ -138,6 +141,7 @@ struct load_options {
   unsigned batch_size = 100;
   double duration_s = 10;
   double warmup_s = 2;
+  uint64_t max_ops = 0; // --ops: end after this many counted (0: none)
   size_t doc_size = 1024;
   std::string id_prefix;
   uint64_t key_space = 0;
@@ -424,6 +428,57 @@ std::string verify_body(run_mode mode, const std::string& body,
   return {};
 }
 
+/// @returns the CPU seconds (user + system) this process has used.
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+}
+
+/// @returns the CPU seconds (user + system) process `pid` has used, from
+///          /proc, or 0 when it cannot be read.
+double process_cpu_seconds(int pid) {
+  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
+  std::string stat{std::istreambuf_iterator<char>{in}, {}};
+  // The command name may hold spaces; the fields after it do not.
+  auto close = stat.rfind(')');
+  if (close == std::string::npos)
+    return 0;
+  std::istringstream fields{stat.substr(close + 2)};
+  std::string field;
+  unsigned long long utime = 0;
+  unsigned long long stime = 0;
+  // After the name: state is field 3, utime 14, stime 15 (proc(5)).
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14)
+      utime = std::stoull(field);
+    else if (i == 15)
+      stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime)
+         / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+/// Notes the CPU time of this process and of the servers (summed) at one
+/// end of the measured window.
+void sample_cpu(const run_state& run, double& client, double& server) {
+  client = cpu_seconds();
+  server = 0;
+  for (int pid : run.opts->server_pids)
+    server += process_cpu_seconds(pid);
+}
+
+/// Ends the measured window: requests completing from now on are not
+/// counted, and connections stop after their request in flight.
+void end_measuring(run_state& run) {
+  run.current = phase::stopping;
+  run.measure_end = clock_type::now();
+  sample_cpu(run, run.cpu_at_end, run.server_cpu_at_end);
+}
+
 /// One keep-alive connection with at most one request in flight.
 class connection {
 public:
@@ -586,6 +641,8 @@ private:
         run_.latencies_us.push_back(static_cast<uint32_t>(
           std::chrono::duration_cast<std::chrono::microseconds>(now - sent_at_)
             .count()));
+        if (run_.ops == run_.opts->max_ops && !run_.populating)
+          end_measuring(run_);
       }
     }
     ++responses_;
@@ -660,49 +717,6 @@ private:
   bool finished_ = false;
 };
 
-/// @returns the CPU seconds (user + system) this process has used.
-double cpu_seconds() {
-  rusage usage{};
-  getrusage(RUSAGE_SELF, &usage);
-  auto seconds = [](const timeval& t) {
-    return static_cast<double>(t.tv_sec) + t.tv_usec / 1e6;
-  };
-  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
-}
-
-/// @returns the CPU seconds (user + system) process `pid` has used, from
-///          /proc, or 0 when it cannot be read.
-double process_cpu_seconds(int pid) {
-  std::ifstream in{"/proc/" + std::to_string(pid) + "/stat"};
-  std::string stat{std::istreambuf_iterator<char>{in}, {}};
-  // The command name may hold spaces; the fields after it do not.
-  auto close = stat.rfind(')');
-  if (close == std::string::npos)
-    return 0;
-  std::istringstream fields{stat.substr(close + 2)};
-  std::string field;
-  unsigned long long utime = 0;
-  unsigned long long stime = 0;
-  // After the name: state is field 3, utime 14, stime 15 (proc(5)).
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14)
-      utime = std::stoull(field);
-    else if (i == 15)
-      stime = std::stoull(field);
-  }
-  return static_cast<double>(utime + stime)
-         / static_cast<double>(sysconf(_SC_CLK_TCK));
-}
-
-/// Notes the CPU time of this process and of the servers (summed) at one
-/// end of the measured window.
-void sample_cpu(const run_state& run, double& client, double& server) {
-  client = cpu_seconds();
-  server = 0;
-  for (int pid : run.opts->server_pids)
-    server += process_cpu_seconds(pid);
-}
-
 /// Drives all connections until the run ends; returns the elapsed seconds
 /// of the counted part.
 double drive(run_state& run, net::io_context& io) {
@@ -753,11 +767,9 @@ double drive(run_state& run, net::io_context& io) {
       sample_cpu(run, run.cpu_at_start, run.server_cpu_at_start);
       phase_timer.expires_at(run.measure_start + to_duration(opts.duration_s));
       phase_timer.async_wait([&](error_code ec) {
-        if (ec)
+        if (ec || run.current == phase::stopping) // --ops reached first
           return;
-        run.current = phase::stopping;
-        run.measure_end = clock_type::now();
-        sample_cpu(run, run.cpu_at_end, run.server_cpu_at_end);
+        end_measuring(run);
       });
     });
   }
@@ -1485,6 +1497,9 @@ int main(int argc, char** argv) {
      "measured seconds")
     ("warmup", po::value(&opts.warmup_s)->default_value(2),
      "seconds run before measuring")
+    ("ops", po::value(&opts.max_ops)->default_value(0),
+     "end the measured run once this many requests succeeded, even"
+     " before --duration (0: no such end)")
     ("doc-size", po::value(&opts.doc_size)->default_value(1024),
      "bytes per document, or per value in the key-value modes")
     ("id-prefix", po::value(&opts.id_prefix)->default_value("bench/"),
