@@ -242,6 +242,7 @@ void raft_member_state::drain() {
                                               static_cast<int64_t>(
                                                 r.new_snapshot->index)});
       ++version;
+      applied_bytes = 0;
       settings.log->info("raft-member {} installed a snapshot at index {}",
                          tag, r.new_snapshot->index);
     }

@@ -194,8 +194,14 @@ struct raft_member_state {
   void on_envelope(raft_envelope& env);
 
   /// Starts sending the install_snapshot message `msg` in pieces, unless
-  /// the same snapshot is already on its way there and moving.
+  /// the same snapshot is already on its way there and moving, or a
+  /// fresher one is to go instead.
   void send_snapshot(raft::message msg);
+  /// @returns whether node `to` should get a fresher snapshot than `snap`
+  ///          (much was applied since it); asks for one unless it is being
+  ///          taken.
+  bool fresher_snapshot_first(const raft::snapshot& snap,
+                              const raft::node_tag& to);
   /// Sends what the window of the transfer to `to` allows.
   void send_snapshot_pieces(const raft::node_tag& to);
   /// Drops the snapshot being received, and its file.
@@ -223,7 +229,7 @@ struct raft_member_state {
   /// applied since the last snapshot: `snapshot_every` entries, and at
   /// least as many bytes of entries as the last snapshot had (so the cost
   /// of snapshots stays proportional to what is written, however large
-  /// the state grows).
+  /// the state grows); or at once when a follower waits for a fresh one.
   void maybe_compact();
   /// Compacts the log with a snapshot serialized in the background, taken
   /// at `started`; the member copied the state in `copying` (for the log).
@@ -303,6 +309,11 @@ struct raft_member_state {
   uint64_t applied_bytes = 0;
   /// A snapshot is being serialized on another thread.
   bool snapshot_running = false;
+  /// A follower waits for a snapshot fresher than the latest.
+  bool fresh_snapshot_wanted = false;
+  /// The index of the last snapshot taken because a follower waited: sent
+  /// however much is applied after it.
+  raft::index_t fresh_for_sending = 0;
   /// This member's random share added to the snapshot thresholds.
   double snapshot_jitter = 0;
   std::mt19937_64 rng;

@@ -18,6 +18,27 @@
 
 namespace corvus {
 
+bool raft_member_state::fresher_snapshot_first(const raft::snapshot& snap,
+                                               const raft::node_tag& to) {
+  if (snapshot_running)
+    return true; // the latest is stale, or no snapshot would be running
+  // A follower sent an old snapshot then needs every entry since, each
+  // persisted and applied on its own: in `raft-join`, a snapshot 360,000
+  // entries old cost the new node 4 s and 7.8 s of CPU after it arrived,
+  // where encoding the whole state takes the leader's worker 1-4 s. Once
+  // the entries since make up half the snapshot's size, a fresh one goes
+  // instead; one per wait, so that a busy leader still sends.
+  if (applied_bytes < snap.data.size() / 2 || snap.index == fresh_for_sending)
+    return false;
+  if (!fresh_snapshot_wanted)
+    settings.log->info("raft-member {}: node {} needs a snapshot, and the "
+                       "latest (index {}, {} bytes) is {} bytes of entries "
+                       "behind; a fresh one is taken first",
+                       tag, to, snap.index, snap.data.size(), applied_bytes);
+  fresh_snapshot_wanted = true;
+  return true;
+}
+
 void raft_member_state::maybe_compact() {
   if (snapshot_running)
     return;
@@ -29,9 +50,13 @@ void raft_member_state::maybe_compact() {
   auto stretch = [this](uint64_t x) {
     return x + static_cast<uint64_t>(static_cast<double>(x) * snapshot_jitter);
   };
-  if (now < snap.index + stretch(settings.snapshot_every)
-      || applied_bytes < stretch(snap.data.size()))
+  if (fresh_snapshot_wanted && now > snap.index) {
+    fresh_snapshot_wanted = false;
+    fresh_for_sending = now;
+  } else if (now < snap.index + stretch(settings.snapshot_every)
+             || applied_bytes < stretch(snap.data.size())) {
     return;
+  }
   snapshot_running = true;
   applied_bytes = 0;
   snapshot_jitter = std::uniform_real_distribution<double>{0, 0.5}(rng);

@@ -26,6 +26,10 @@ raft_member_state::snapshot_stall_timeout() const {
 
 void raft_member_state::send_snapshot(raft::message msg) {
   auto to = msg.to;
+  // The core asks again while the follower stays silent, and by then the
+  // fresher snapshot may be there.
+  if (fresher_snapshot_first(msg.snap, to))
+    return;
   if (auto i = outgoing_snapshots.find(to);
       i != outgoing_snapshots.end() && i->second.sender.repeats(msg))
     return;

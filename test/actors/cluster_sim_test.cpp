@@ -163,6 +163,8 @@ struct cluster_fixture : deterministic_fixture {
   std::shared_ptr<switchboard> board = std::make_shared<switchboard>();
   std::vector<sim_node> nodes;
   int next_request = 0;
+  /// Applied entries after which a node started from now on snapshots.
+  uint64_t snapshot_every = 4;
 
   cluster_fixture() {
     board->sys = &sys;
@@ -218,7 +220,7 @@ struct cluster_fixture : deterministic_fixture {
     s.raft.detached_snapshots = false;
     // Snapshots (serialized by a worker actor) and installs happen in
     // every scenario.
-    s.raft.snapshot_every = 4;
+    s.raft.snapshot_every = snapshot_every;
     s.raft.snapshot_keep = 2;
     // Installs go in several pieces, more than a window of them.
     s.raft.snapshot_piece_bytes = snapshot_piece_bytes;
@@ -810,6 +812,47 @@ TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
   CHECK(board->largest_snapshot_piece == snapshot_piece_bytes);
   CHECK(board->whole_snapshots == 0);
   CHECK(read_done(2, "users/0")->entry.index == writes.front().raft_index);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a node sent a snapshot gets a fresh "
+                                   "one when the latest is far behind") {
+  form(3);
+  create_database(0);
+  stop(2);
+  // Node 2 misses entries that its peers' snapshots then compact away.
+  auto write = [&](size_t node, int from, int to) {
+    std::vector<command_reply> writes;
+    for (int i = from; i < to; ++i)
+      writes.push_back(await(put_cx(node, "users/" + std::to_string(i),
+                                    R"({"text":")" + std::string(150, 'x')
+                                      + R"("})")));
+    return writes;
+  };
+  write(0, 0, 12);
+  // From now on the periodic snapshots never come, so the latest one
+  // stays where it is while as much again is written.
+  snapshot_every = 1'000'000;
+  stop(0);
+  stop(1);
+  start(0);
+  start(1);
+  auto leader = elected({0, 1});
+  auto snapshot_index = [&](size_t i) {
+    raft::index_t latest = 0;
+    for (auto& name : raft_files(i, "snapshot-"))
+      latest = std::max<raft::index_t>(latest, std::stoull(name.substr(9)));
+    return latest;
+  };
+  auto old_snapshot = snapshot_index(leader);
+  REQUIRE(old_snapshot > 0);
+  auto writes = write(leader, 12, 24);
+  CHECK_EQ(snapshot_index(leader), old_snapshot);
+  start(2);
+  REQUIRE(applies(2, writes.back().raft_index, 30s));
+  // The snapshot it got was taken for it, past every write.
+  CHECK(snapshot_index(leader) >= writes.back().raft_index);
+  CHECK(snapshot_index(2) >= writes.back().raft_index);
   check_converged(all());
 }
 
