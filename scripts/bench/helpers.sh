@@ -130,3 +130,44 @@ free_port() {
   done
   die "no free TCP port"
 }
+
+# etcd members on 127.0.0.<i>, for the benchmarks that measure against
+# etcd. The calling script sets etcd_client_port, etcd_peer_port and
+# etcd_work (where member m<i> keeps its data dir and its log, m<i>.log),
+# and etcd_prefix when its gateway is not at /v3/.
+etcd_prefix=/v3
+etcd_url() { echo "http://127.0.0.$1:$etcd_client_port"; }
+etcd_peer_url() { echo "http://127.0.0.$1:$etcd_peer_port"; }
+
+# etcd_launch <i> <initial cluster> <new|existing> [etcd flag...]: starts
+# member m<i> in the background; its pid is then in $!. The --initial-*
+# flags only matter on a first start: a restart reads the membership from
+# the data dir.
+etcd_launch() {
+  local i=$1 cluster=$2 state=$3
+  shift 3
+  etcd --name "m$i" --data-dir "$etcd_work/m$i" \
+    --listen-peer-urls "$(etcd_peer_url "$i")" \
+    --initial-advertise-peer-urls "$(etcd_peer_url "$i")" \
+    --listen-client-urls "$(etcd_url "$i")" \
+    --advertise-client-urls "$(etcd_url "$i")" \
+    --initial-cluster "$cluster" --initial-cluster-state "$state" \
+    --initial-cluster-token "corvus-bench-$$" \
+    --logger=zap --log-outputs=stderr "$@" \
+    >>"$etcd_work/m$i.log" 2>&1 &
+}
+
+# etcd_cluster <i...>: the --initial-cluster list of those members.
+etcd_cluster() {
+  local i out=""
+  for i in "$@"; do out+="${out:+,}m$i=$(etcd_peer_url "$i")"; done
+  echo "$out"
+}
+
+# etcd_post <i> <path> <body> [seconds]: POSTs to member <i>'s JSON
+# gateway; prints the answer's body, or nothing unless it answered 200.
+etcd_post() {
+  curl -sf --max-time "${4:-2}" -X POST -d "$3" \
+    "$(etcd_url "$1")$etcd_prefix/$2" 2>/dev/null || true
+}
+etcd_status() { etcd_post "$1" maintenance/status '{}'; }
