@@ -28,7 +28,8 @@ bool raft_member_state::fresher_snapshot_first(const raft::snapshot& snap,
   // where encoding the whole state takes the leader's worker 1-4 s. Once
   // the entries since make up half the snapshot's size, a fresh one goes
   // instead; one per wait, so that a busy leader still sends.
-  if (applied_bytes < snap.data.size() / 2 || snap.index == fresh_for_sending)
+  if (applied_bytes == 0 || applied_bytes < snap.data.size() / 2
+      || snap.index == fresh_for_sending)
     return false;
   if (!fresh_snapshot_wanted)
     settings.log->info("raft-member {}: node {} needs a snapshot, and the "
