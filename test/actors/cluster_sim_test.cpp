@@ -387,6 +387,26 @@ struct cluster_fixture : deterministic_fixture {
     return writes;
   }
 
+  /// Writes compare-exchange values users/<from> .. users/<to - 1>, 150
+  /// bytes each, through node `i`. @returns the writes.
+  std::vector<command_reply> write_values(size_t i, int from, int to) {
+    std::vector<command_reply> writes;
+    for (int n = from; n < to; ++n)
+      writes.push_back(await(put_cx(i, "users/" + std::to_string(n),
+                                    R"({"text":")" + std::string(150, 'x')
+                                      + R"("})")));
+    return writes;
+  }
+
+  /// @returns the index of the latest snapshot file in node `i`'s raft
+  ///          store (0: none).
+  raft::index_t latest_snapshot(size_t i) const {
+    raft::index_t latest = 0;
+    for (auto& name : raft_files(i, "snapshot-")) // snapshot-<index>-<term>
+      latest = std::max<raft::index_t>(latest, std::stoull(name.substr(9)));
+    return latest;
+  }
+
   /// @returns the names of the files in node `i`'s raft store that start
   ///          with `prefix`.
   std::vector<std::string> raft_files(size_t i,
@@ -821,15 +841,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node sent a snapshot gets a fresh "
   create_database(0);
   stop(2);
   // Node 2 misses entries that its peers' snapshots then compact away.
-  auto write = [&](size_t node, int from, int to) {
-    std::vector<command_reply> writes;
-    for (int i = from; i < to; ++i)
-      writes.push_back(await(put_cx(node, "users/" + std::to_string(i),
-                                    R"({"text":")" + std::string(150, 'x')
-                                      + R"("})")));
-    return writes;
-  };
-  write(0, 0, 12);
+  write_values(0, 0, 12);
   // From now on the periodic snapshots never come, so the latest one
   // stays where it is while as much again is written.
   snapshot_every = 1'000'000;
@@ -838,21 +850,20 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node sent a snapshot gets a fresh "
   start(0);
   start(1);
   auto leader = elected({0, 1});
-  auto snapshot_index = [&](size_t i) {
-    raft::index_t latest = 0;
-    for (auto& name : raft_files(i, "snapshot-"))
-      latest = std::max<raft::index_t>(latest, std::stoull(name.substr(9)));
-    return latest;
-  };
-  auto old_snapshot = snapshot_index(leader);
+  auto old_snapshot = latest_snapshot(leader);
   REQUIRE(old_snapshot > 0);
-  auto writes = write(leader, 12, 24);
-  CHECK_EQ(snapshot_index(leader), old_snapshot);
+  auto writes = write_values(leader, 12, 24);
+  // While node 2 is down nobody takes a fresh snapshot for it: the core
+  // asks for a node's snapshot when the node rejects an append, or when a
+  // new snapshot compacted away the entries it needs next (a fresh one
+  // then), never as the latest ages.
+  pass(2s);
+  CHECK_EQ(latest_snapshot(leader), old_snapshot);
   start(2);
   REQUIRE(applies(2, writes.back().raft_index, 30s));
   // The snapshot it got was taken for it, past every write.
-  CHECK(snapshot_index(leader) >= writes.back().raft_index);
-  CHECK(snapshot_index(2) >= writes.back().raft_index);
+  CHECK(latest_snapshot(leader) >= writes.back().raft_index);
+  CHECK(latest_snapshot(2) >= writes.back().raft_index);
   check_converged(all());
 }
 
