@@ -418,6 +418,16 @@ void core::campaign() {
     become_candidate(false);
 }
 
+void core::snapshot_not_sent(const node_tag& to) {
+  if (role_ != role::leader)
+    return;
+  auto i = progress_.find(to);
+  if (i == progress_.end() || i->second.state != progress_state::snapshot)
+    return;
+  i->second.become_probe();
+  send_append(to, true);
+}
+
 std::deque<entry> core::compact(index_t index, shared_text data,
                                 index_t keep_from) {
   auto& current = log_.latest_snapshot();

@@ -128,6 +128,12 @@ public:
   /// Starts an election now (a member only), skipping the trial round.
   void campaign();
 
+  /// The snapshot the leader last asked the owner to send `to` did not go
+  /// (the owner held it back to take a fresher one): `to` goes back to
+  /// probing, and the probe sent now asks for the latest snapshot again.
+  /// Nothing unless this node leads and `to` waits for a snapshot.
+  void snapshot_not_sent(const node_tag& to);
+
   /// Records a snapshot the owner took of its state machine at `index`
   /// (≤ applied) and drops the entries before `keep_from` (≤ index + 1).
   /// A follower whose next entry comes after `keep_from` still gets

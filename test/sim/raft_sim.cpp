@@ -22,6 +22,8 @@ struct raft_sim::member {
   int restarts = 0;
   /// Read id → the highest index committed anywhere when it was asked.
   std::map<uint64_t, index_t> reads;
+  /// Followers whose snapshot this member held back (hold_snapshot).
+  std::set<node_tag> held_snapshots;
 };
 
 namespace {
@@ -75,6 +77,7 @@ sim_options varied_options(size_t members, uint64_t seed) {
   opts.compact_every = 10 + rng() % 60;
   opts.compaction_slack = rng() % 10;
   opts.max_inflight_bytes = 1 + rng() % 512;
+  opts.hold_snapshot = pick(0, 0.5);
   return opts;
 }
 
@@ -163,6 +166,7 @@ void raft_sim::crash(const node_tag& tag) {
   if (!m.core)
     return;
   m.core.reset();
+  m.held_snapshots.clear();
   // What was written without a sync is lost: the commit index may fall
   // back (never below what a synced write recorded).
   m.storage.crash();
@@ -259,9 +263,16 @@ void raft_sim::step_once(bool faults, bool load) {
       m->core->read_index(id);
     }
   }
-  for (auto& [tag, m] : members_)
-    if (m->core)
-      m->core->tick();
+  for (auto& [tag, m] : members_) {
+    if (!m->core)
+      continue;
+    m->core->tick();
+    if (!m->held_snapshots.empty() && roll() < opts_.report_held) {
+      for (auto& to : m->held_snapshots)
+        m->core->snapshot_not_sent(to);
+      m->held_snapshots.clear();
+    }
+  }
   deliver_due();
   for (auto& [tag, m] : members_)
     if (m->core)
@@ -393,6 +404,11 @@ void raft_sim::drain(member& m) {
            + std::to_string(m.storage.durable.state.commit));
     m.durable_commit = m.storage.durable.state.commit;
     for (auto& msg : r.messages) {
+      if (msg.type == raft::message_type::install_snapshot
+          && roll() < opts_.hold_snapshot) {
+        m.held_snapshots.insert(msg.to);
+        continue;
+      }
       auto copies = roll() < opts_.duplicate ? 2 : 1;
       for (int c = 0; c < copies; ++c) {
         auto delay = static_cast<int64_t>(rng_() % (opts_.max_delay + 1));

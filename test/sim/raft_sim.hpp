@@ -52,6 +52,11 @@ struct sim_options {
   size_t max_append_bytes = 64;
   size_t max_inflight = 4;
   size_t max_inflight_bytes = 256;
+  /// Chance that a member holds back a snapshot its core asks it to send,
+  /// and per step that it reports the ones it holds as not sent
+  /// (core::snapshot_not_sent), as a member taking a fresher one does.
+  double hold_snapshot = 0;
+  double report_held = 0.1;
 };
 
 /// @returns options for `members` members whose fault rates, delays and

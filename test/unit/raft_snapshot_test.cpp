@@ -78,6 +78,50 @@ TEST_CASE("a follower behind the compacted log receives the snapshot") {
   CHECK(net.members.at("C").applied.back().data == "after");
 }
 
+TEST_CASE("a snapshot held back is asked for again, the latest by then") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  net.isolated["C"] = true;
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(net["A"].propose("c" + std::to_string(i)));
+  net.deliver();
+  net["A"].compact(net["A"].applied(), "old", net["A"].applied() + 1);
+  net.drain("A");
+  net.isolated.clear();
+  // The leader asks for C's snapshot; its owner holds it back.
+  std::vector<message> held;
+  auto hold = [&](const message& m) {
+    if (m.type != message_type::install_snapshot)
+      return true;
+    held.push_back(m);
+    return false;
+  };
+  for (int i = 0; i < 10 && held.empty(); ++i) {
+    for (auto& t : {"A", "B", "C"})
+      net[t].tick();
+    net.deliver(hold);
+  }
+  REQUIRE(held.size() == 1);
+  CHECK(held[0].snap.data == "old");
+  // Meanwhile more commits, and the owner takes a fresh snapshot.
+  for (int i = 0; i < 5; ++i)
+    REQUIRE(net["A"].propose("d" + std::to_string(i)));
+  net.deliver(hold);
+  net["A"].compact(net["A"].applied(), "fresh", net["A"].applied() + 1);
+  net.drain("A");
+  net["A"].snapshot_not_sent("C");
+  net.drain("A");
+  auto asked = net.queued(message_type::install_snapshot);
+  REQUIRE(asked.size() == 1);
+  CHECK(asked[0].to == "C");
+  CHECK(asked[0].snap.data == "fresh");
+  net.deliver();
+  CHECK(net["C"].applied() == net["A"].applied());
+  // A follower that waits for no snapshot is left alone.
+  net["A"].snapshot_not_sent("B");
+  CHECK_FALSE(net["A"].has_ready());
+}
+
 TEST_CASE("a follower within the slack gets entries, not a snapshot") {
   raft_network net{{"A", "B", "C"}};
   net.elect("A");
