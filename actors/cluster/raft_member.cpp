@@ -602,6 +602,7 @@ raft_status raft_member_state::status() const {
         ps.match = f.match;
         ps.silent_ms = f.silent_ticks * settings.tick_interval.count();
       }
+    ps.preparing_snapshot = fresh_snapshot_for.count(peer_tag) > 0;
     if (auto i = outgoing_snapshots.find(peer_tag);
         i != outgoing_snapshots.end()) {
       auto& sender = i->second.sender;
@@ -922,7 +923,11 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         // Snapshots on their way, for the console's raft view.
         std::string transfers;
         for (auto& p : status.peers)
-          if (auto& t = p.snapshot) {
+          if (p.preparing_snapshot) {
+            if (!transfers.empty())
+              transfers += ", ";
+            transfers += "to " + p.tag + ": taking a fresh snapshot first";
+          } else if (auto& t = p.snapshot) {
             if (!transfers.empty())
               transfers += ", ";
             transfers += (t->sending ? "to " : "from ") + p.tag + ": "

@@ -26,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -311,6 +312,8 @@ struct raft_member_state {
   bool snapshot_running = false;
   /// A follower waits for a snapshot fresher than the latest.
   bool fresh_snapshot_wanted = false;
+  /// The followers waiting for it (shown in their status).
+  std::set<raft::node_tag> fresh_snapshot_for;
   /// The index of the last snapshot taken because a follower waited: sent
   /// however much is applied after it.
   raft::index_t fresh_for_sending = 0;

@@ -20,8 +20,10 @@ namespace corvus {
 
 bool raft_member_state::fresher_snapshot_first(const raft::snapshot& snap,
                                                const raft::node_tag& to) {
-  if (snapshot_running)
-    return true; // the latest is stale, or no snapshot would be running
+  if (snapshot_running) {
+    fresh_snapshot_for.insert(to); // the latest is stale, or none would run
+    return true;
+  }
   // A follower sent an old snapshot then needs every entry since, each
   // persisted and applied on its own: in `raft-join`, a snapshot 360,000
   // entries old cost the new node 4 s and 7.8 s of CPU after it arrived,
@@ -37,6 +39,7 @@ bool raft_member_state::fresher_snapshot_first(const raft::snapshot& snap,
                        "behind; a fresh one is taken first",
                        tag, to, snap.index, snap.data.size(), applied_bytes);
   fresh_snapshot_wanted = true;
+  fresh_snapshot_for.insert(to);
   return true;
 }
 
@@ -139,6 +142,9 @@ void raft_member_state::finish_snapshot(raft::index_t index, shared_text data,
   } catch (const std::system_error&) {
     // No thread to spare: they are freed here.
   }
+  // Whoever waits for it needs not wait for the core to ask again.
+  for (auto& to : fresh_snapshot_for)
+    core->snapshot_not_sent(to);
   auto done = clock::now();
   using std::chrono::microseconds;
   using std::chrono::milliseconds;

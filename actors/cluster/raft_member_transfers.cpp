@@ -26,10 +26,10 @@ raft_member_state::snapshot_stall_timeout() const {
 
 void raft_member_state::send_snapshot(raft::message msg) {
   auto to = msg.to;
-  // The core asks again while the follower stays silent, and by then the
-  // fresher snapshot may be there.
+  // The core asks again once it is taken (finish_snapshot).
   if (fresher_snapshot_first(msg.snap, to))
     return;
+  fresh_snapshot_for.erase(to);
   if (auto i = outgoing_snapshots.find(to);
       i != outgoing_snapshots.end() && i->second.sender.repeats(msg))
     return;
@@ -143,6 +143,8 @@ void raft_member_state::drop_incoming_snapshot() {
 }
 
 void raft_member_state::expire_snapshot_transfers(bool all) {
+  if (all)
+    fresh_snapshot_for.clear();
   auto now = this->now();
   for (auto i = outgoing_snapshots.begin(); i != outgoing_snapshots.end();) {
     if (all || now - i->second.moved > snapshot_stall_timeout()) {

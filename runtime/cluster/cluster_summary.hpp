@@ -45,6 +45,8 @@ struct peer_status {
     uint64_t held = 0;
   };
   std::optional<snapshot_transfer> snapshot;
+  /// This node (the leader) takes a fresh snapshot to send that one.
+  bool preparing_snapshot = false;
 };
 
 /// The Raft member's own state.

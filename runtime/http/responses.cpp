@@ -363,6 +363,10 @@ std::string render_cluster_topology(const cluster_summary& cluster,
         write_key(w, "SilentMs");
         w.Int64(p.silent_ms);
       }
+      if (p.preparing_snapshot) {
+        write_key(w, "PreparingSnapshot");
+        w.Bool(true);
+      }
       if (p.snapshot) {
         // A snapshot transfer's progress, while it moves.
         auto& t = *p.snapshot;

@@ -107,6 +107,13 @@ TEST_CASE("topologies carry Database and an Etag") {
   a.snapshot = peer_status::snapshot_transfer{true, 40, 1000, 512};
   auto sending = parse(render_cluster_topology(joined, "http://b:1"));
   CHECK(sending["Status"]["A"]["SendingSnapshot"]["Acknowledged"] == 512);
+  CHECK_FALSE(sending["Status"]["A"].HasMember("PreparingSnapshot"));
+  // Before it goes, while the leader takes a fresh one for that node.
+  a.snapshot.reset();
+  a.preparing_snapshot = true;
+  auto preparing = parse(render_cluster_topology(joined, "http://b:1"));
+  CHECK(preparing["Status"]["A"]["PreparingSnapshot"] == true);
+  CHECK_FALSE(preparing["Status"]["A"].HasMember("SendingSnapshot"));
 }
 
 TEST_CASE("include paths walk objects and arrays") {
