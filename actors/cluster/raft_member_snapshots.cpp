@@ -27,9 +27,11 @@ bool raft_member_state::fresher_snapshot_first(const raft::snapshot& snap,
   // A follower sent an old snapshot then needs every entry since, each
   // persisted and applied on its own: in `raft-join`, a snapshot 360,000
   // entries old cost the new node 4 s and 7.8 s of CPU after it arrived,
-  // where encoding the whole state takes the leader's worker 1-4 s. Once
-  // the entries since make up half the snapshot's size, a fresh one goes
-  // instead; one per wait, so that a busy leader still sends.
+  // where encoding the whole state takes the leader's worker 1-4 s at
+  // lower priority. Once the entries since make up half the snapshot's
+  // size, a fresh one goes instead (even at worst in wall time, and the
+  // joining node's CPU and log writes spared: where-the-time-goes.md);
+  // one per wait, so that a busy leader still sends.
   if (applied_bytes == 0 || applied_bytes < snap.data.size() / 2
       || snap.index == fresh_for_sending)
     return false;
@@ -142,7 +144,7 @@ void raft_member_state::finish_snapshot(raft::index_t index, shared_text data,
   } catch (const std::system_error&) {
     // No thread to spare: they are freed here.
   }
-  // Whoever waits for it needs not wait for the core to ask again.
+  // Whoever waits for it need not wait for the core to ask again.
   for (auto& to : fresh_snapshot_for)
     core->snapshot_not_sent(to);
   auto done = clock::now();
