@@ -10,6 +10,23 @@ using namespace corvus;
 using namespace corvus::raft;
 using corvus::test::raft_network;
 
+namespace {
+
+/// A leads A, B and C; C missed 20 commands, which A's snapshot `state`
+/// then compacted away; C is back on the network.
+void compacted_past_c(raft_network& net, const std::string& state) {
+  net.elect("A");
+  net.isolated["C"] = true;
+  for (int i = 0; i < 20; ++i)
+    REQUIRE(net["A"].propose("c" + std::to_string(i)));
+  net.deliver();
+  net["A"].compact(net["A"].applied(), state, net["A"].applied() + 1);
+  net.drain("A");
+  net.isolated.clear();
+}
+
+} // namespace
+
 TEST_SUITE("raft §7 log compaction") {
 
 TEST_CASE("compaction keeps a snapshot and the entries after the slack") {
@@ -49,14 +66,7 @@ TEST_CASE("compaction keeps a snapshot and the entries after the slack") {
 
 TEST_CASE("a follower behind the compacted log receives the snapshot") {
   raft_network net{{"A", "B", "C"}};
-  net.elect("A");
-  net.isolated["C"] = true;
-  for (int i = 0; i < 20; ++i)
-    REQUIRE(net["A"].propose("c" + std::to_string(i)));
-  net.deliver();
-  net["A"].compact(net["A"].applied(), "state", net["A"].applied() + 1);
-  net.drain("A");
-  net.isolated.clear();
+  compacted_past_c(net, "state");
   bool snapshot_sent = false;
   for (int i = 0; i < 10; ++i) {
     for (auto& t : {"A", "B", "C"})
@@ -80,14 +90,7 @@ TEST_CASE("a follower behind the compacted log receives the snapshot") {
 
 TEST_CASE("a snapshot held back is asked for again, the latest by then") {
   raft_network net{{"A", "B", "C"}};
-  net.elect("A");
-  net.isolated["C"] = true;
-  for (int i = 0; i < 20; ++i)
-    REQUIRE(net["A"].propose("c" + std::to_string(i)));
-  net.deliver();
-  net["A"].compact(net["A"].applied(), "old", net["A"].applied() + 1);
-  net.drain("A");
-  net.isolated.clear();
+  compacted_past_c(net, "old");
   // The leader asks for C's snapshot; its owner holds it back.
   std::vector<message> held;
   auto hold = [&](const message& m) {
