@@ -208,8 +208,17 @@ struct raft_member_state {
   /// Drops the snapshot being received, and its file.
   void drop_incoming_snapshot();
   /// Follower side: writes each piece to the snapshot's file, acknowledges
-  /// it, and hands the finished snapshot (its file, mapped) to the core.
+  /// it, and has the finished snapshot (its file, mapped) decoded.
   void on_snapshot_piece(raft_snapshot_piece& piece);
+  /// Decodes the snapshot of `msg` (an install_snapshot message) on a
+  /// worker, then hands `msg` to the core with the decoded state at hand
+  /// (install_decoded). Meanwhile the member goes on answering.
+  void decode_then_install(raft::message msg);
+  /// The worker's result for decoding_snapshot.
+  void install_decoded(outcome<cluster_state> decoded);
+  /// Makes the state decoded from `snap` (installed by the core) the state
+  /// machine.
+  void install(const raft::snapshot& snap);
   /// Leader side: the follower holds more of a snapshot.
   void on_snapshot_ack(const raft_snapshot_ack& ack);
   /// Drops transfers that stopped moving (tick), or all of them (no
@@ -274,7 +283,10 @@ struct raft_member_state {
   std::optional<raft::core> core;
   cluster_state machine;
   std::map<raft::node_tag, peer> peers;
-  /// Snapshots on their way to followers, and when each last moved.
+  /// Snapshots on their way to followers, and when each last moved. One
+  /// delivered stays until the follower's answer shows it installed (it
+  /// decodes it meanwhile, and answers the leader's probes as before), so
+  /// that the core's requests in between do not send it again.
   struct outgoing_snapshot {
     raft::snapshot_sender sender;
     clock::time_point moved;
@@ -286,6 +298,13 @@ struct raft_member_state {
   raft::snapshot_receiver incoming_snapshot;
   std::unique_ptr<raft_store::snapshot_file> incoming_snapshot_file;
   clock::time_point incoming_snapshot_moved;
+  /// A received snapshot's install_snapshot message while a worker decodes
+  /// its data (pieces of other snapshots are dropped meanwhile: a new file
+  /// of the same snapshot would replace the one being read), when that
+  /// began, and then the decoded state, for the drain that installs it.
+  std::optional<raft::message> decoding_snapshot;
+  clock::time_point decoding_started;
+  std::optional<cluster_state> decoded_state;
   std::map<raft::index_t, proposal> proposals;
   std::deque<pending_submit> submits;
   /// Forwards in flight → what retries them.

@@ -8,10 +8,16 @@
 // snapshot is still moving towards that follower, the request is dropped.
 // A transfer that stopped moving (a lost piece, a follower gone) is dropped
 // after snapshot_stall_timeout(), and the core's next request starts over.
+// A delivered one is kept until the follower's answers show it installed
+// (or, failing that, as long as a stalled one): the follower decodes it
+// first and answers the leader meanwhile, and on each of those answers the
+// core asks for the snapshot again.
 //
 // The follower writes each piece to the snapshot's file as it arrives
 // (raft_store::snapshot_file) and keeps the finished file mapped, so that
-// neither the transfer nor the install holds the snapshot in memory.
+// neither the transfer nor the install holds the snapshot in memory. A
+// worker decodes the file before the core installs it
+// (raft_member_snapshots.cpp).
 
 #include "actors/cluster/raft_member.hpp"
 
@@ -63,8 +69,6 @@ void raft_member_state::send_snapshot_pieces(const raft::node_tag& to) {
                                    piece.offset == 0 ? sender.header()
                                                      : raft::message{},
                                    std::move(piece.bytes)});
-  if (sender.delivered())
-    outgoing_snapshots.erase(i);
 }
 
 void raft_member_state::on_snapshot_ack(const raft_snapshot_ack& ack) {
@@ -77,17 +81,18 @@ void raft_member_state::on_snapshot_ack(const raft_snapshot_ack& ack) {
     return;
   i->second.moved = now();
   if (i->second.sender.delivered()) {
+    // Kept until the node installed it (expire_snapshot_transfers).
     settings.log->info("raft-member {}: node {} received the snapshot at "
                        "index {}",
                        tag, ack.from, i->second.sender.header().snap.index);
-    outgoing_snapshots.erase(i);
     return;
   }
   send_snapshot_pieces(ack.from);
 }
 
 void raft_member_state::on_snapshot_piece(raft_snapshot_piece& piece) {
-  if (!core || piece.to != tag || of_another_cluster(piece.topology_id))
+  if (!core || piece.to != tag || of_another_cluster(piece.topology_id)
+      || decoding_snapshot)
     return;
   auto& from = peers[piece.from];
   if (auto sender = self->current_sender())
@@ -134,7 +139,7 @@ void raft_member_state::on_snapshot_piece(raft_snapshot_piece& piece) {
   if (!data)
     return failed(data.error());
   incoming_snapshot_file.reset();
-  core->step(incoming_snapshot.finish(std::move(*data)));
+  decode_then_install(incoming_snapshot.finish(std::move(*data)));
 }
 
 void raft_member_state::drop_incoming_snapshot() {
@@ -146,14 +151,31 @@ void raft_member_state::expire_snapshot_transfers(bool all) {
   if (all)
     fresh_snapshot_for.clear();
   auto now = this->now();
+  auto followers = core ? core->followers()
+                        : std::vector<raft::follower_status>{};
+  auto installed = [&](const raft::node_tag& to, raft::index_t index) {
+    for (auto& f : followers)
+      if (f.tag == to)
+        return f.match >= index;
+    return false;
+  };
   for (auto i = outgoing_snapshots.begin(); i != outgoing_snapshots.end();) {
-    if (all || now - i->second.moved > snapshot_stall_timeout()) {
-      if (!all)
+    auto& sender = i->second.sender;
+    auto stalled = now - i->second.moved > snapshot_stall_timeout();
+    if (all || (sender.delivered() && installed(i->first, sender.index()))) {
+      i = outgoing_snapshots.erase(i);
+    } else if (stalled) {
+      if (sender.delivered())
+        settings.log->info("raft-member {}: node {} did not install the "
+                           "snapshot at index {} it received; it is sent "
+                           "again when asked for",
+                           tag, i->first, sender.index());
+      else
         settings.log->info("raft-member {}: the snapshot for node {} "
                            "stopped at {} of {} bytes; it is sent again "
                            "when asked for",
-                           tag, i->first, i->second.sender.acknowledged(),
-                           i->second.sender.total());
+                           tag, i->first, sender.acknowledged(),
+                           sender.total());
       i = outgoing_snapshots.erase(i);
     } else {
       ++i;

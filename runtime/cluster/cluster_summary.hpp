@@ -33,7 +33,8 @@ struct peer_status {
   std::string replication;
   raft::index_t match = 0;
   int64_t silent_ms = 0;
-  /// A snapshot on its way between this node and that one, while it moves.
+  /// A snapshot on its way between this node and that one, from the first
+  /// piece until the receiver installed it.
   struct snapshot_transfer {
     /// This node sends it (the leader); otherwise it receives it.
     bool sending = false;
@@ -43,6 +44,8 @@ struct peer_status {
     /// The bytes the receiver holds: acknowledged on the sending side,
     /// written to the snapshot's file on the receiving side.
     uint64_t held = 0;
+    /// Receiving side: the snapshot is whole, and being installed.
+    bool installing = false;
   };
   std::optional<snapshot_transfer> snapshot;
   /// This node (the leader) takes a fresh snapshot to send that one.

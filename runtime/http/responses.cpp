@@ -368,7 +368,7 @@ std::string render_cluster_topology(const cluster_summary& cluster,
         w.Bool(true);
       }
       if (p.snapshot) {
-        // A snapshot transfer's progress, while it moves.
+        // A snapshot transfer's progress, until it is installed.
         auto& t = *p.snapshot;
         write_key(w, t.sending ? "SendingSnapshot" : "ReceivingSnapshot");
         w.StartObject();
@@ -378,6 +378,10 @@ std::string render_cluster_topology(const cluster_summary& cluster,
         w.Uint64(t.size);
         write_key(w, t.sending ? "Acknowledged" : "Received");
         w.Uint64(t.held);
+        if (t.installing) {
+          write_key(w, "Installing");
+          w.Bool(true);
+        }
         w.EndObject();
       }
       w.EndObject();

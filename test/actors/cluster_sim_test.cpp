@@ -34,6 +34,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -67,6 +68,21 @@ struct switchboard {
   size_t whole_snapshots = 0;
   /// Snapshot acknowledgements are lost (a transfer stops moving).
   bool lose_snapshot_acks = false;
+  /// The first piece of every snapshot arrives damaged (its first byte
+  /// changed), and how many did.
+  bool damage_snapshots = false;
+  size_t damaged_snapshots = 0;
+
+  void maybe_damage(caf::message& msg) {
+    if (!damage_snapshots || !msg.match_elements<raft_snapshot_piece>()
+        || msg.get_as<raft_snapshot_piece>(0).offset != 0)
+      return;
+    auto& piece = msg.get_mutable_as<raft_snapshot_piece>(0);
+    std::string bytes{piece.bytes.view()};
+    bytes[0] = '#';
+    piece.bytes = shared_text{std::move(bytes)};
+    ++damaged_snapshots;
+  }
 
   void count(const caf::type_erased_tuple& content) {
     if (content.match_elements<raft_snapshot_piece>()) {
@@ -111,7 +127,9 @@ caf::behavior relay(caf::event_based_actor* self,
       }
       ++board->forwarded;
       board->count(x.content());
-      return relay->delegate(target, x.move_content_to_message());
+      auto msg = x.move_content_to_message();
+      board->maybe_damage(msg);
+      return relay->delegate(target, std::move(msg));
     });
   return {
     [](caf::close_atom) {
@@ -150,6 +168,13 @@ struct read_answer {
   std::string state;
 };
 
+/// The worker that decodes a snapshot a node received (raft_member).
+bool is_snapshot_decoder(caf::resumable& job) {
+  auto* actor = dynamic_cast<caf::local_actor*>(&job);
+  return actor != nullptr
+         && std::string_view{actor->name()} == "snapshot-decoder";
+}
+
 compare_exchange_result cx_result(const command_reply& reply) {
   auto out = apply_outcome_from_json(reply.outcome);
   REQUIRE(out);
@@ -175,6 +200,7 @@ struct cluster_fixture : deterministic_fixture {
   }
 
   ~cluster_fixture() {
+    held = nullptr; // a failed check may leave a worker held
     for (auto& n : nodes)
       if (n.actor)
         self->send_exit(n.actor, caf::exit_reason::user_shutdown);
@@ -866,6 +892,86 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node sent a snapshot gets a fresh "
   // The snapshot it got was taken for it, past every write.
   CHECK(latest_snapshot(leader) >= writes.back().raft_index);
   CHECK(latest_snapshot(2) >= writes.back().raft_index);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a node decoding a snapshot answers its "
+                                   "leader meanwhile and is not sent it "
+                                   "again") {
+  form(3);
+  create_database(0);
+  auto leader = elected(all());
+  auto follower = leader == 0 ? 1 : 0;
+  auto behind = 3 - leader - follower;
+  stop(behind);
+  auto writes = write_values(leader, 0, 12);
+  // The snapshot arrives whole; its decoder waits.
+  held = is_snapshot_decoder;
+  start(behind);
+  REQUIRE(wait_for([&] {
+    return std::any_of(sched.jobs.begin(), sched.jobs.end(),
+                       [](caf::resumable* job) {
+                         return is_snapshot_decoder(*job);
+                       });
+  }));
+  auto pieces = board->snapshot_pieces;
+  auto lead = status(leader);
+  // Now the leader's only majority is with the node decoding: it keeps
+  // hearing from it, three election timeouts long, and sends nothing again.
+  stop(follower);
+  pass(1s);
+  CHECK(status(leader).state == "Leader");
+  CHECK(status(leader).term == lead.term);
+  CHECK(board->snapshot_pieces == pieces);
+  CHECK(status(behind).applied < writes.back().raft_index);
+  auto behind_tag = status(behind).node_tag;
+  auto sent = transfer(leader, behind_tag);
+  REQUIRE(sent);
+  CHECK(sent->held == sent->size);
+  auto received = transfer(behind, lead.node_tag);
+  REQUIRE(received);
+  CHECK(received->installing);
+  CHECK(received->held == received->size);
+  CHECK(value_of(ask<std::string>(member(behind), atom::snapshot_v))
+          .find(std::to_string(sent->size) + " bytes, installing")
+        != std::string::npos);
+  held = nullptr;
+  REQUIRE(applies(behind, writes.back().raft_index));
+  CHECK(read_done(behind, "users/0")->entry.index
+        == writes.front().raft_index);
+  // The two commit together.
+  auto after = await(put_cx(leader, "after", R"({"n":1})"));
+  CHECK(after.raft_index > writes.back().raft_index);
+  CHECK(wait_for([&] {
+    return !transfer(leader, behind_tag) && !transfer(behind, lead.node_tag);
+  }));
+  start(follower);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a snapshot that arrives unreadable is "
+                                   "dropped, and sent again") {
+  form(3);
+  create_database(0);
+  auto leader = elected(all());
+  auto behind = leader == 2 ? 1 : 2;
+  stop(behind);
+  auto writes = write_values(leader, 0, 12);
+  board->damage_snapshots = true;
+  start(behind);
+  auto node = member(behind);
+  REQUIRE(wait_for([&] { return board->damaged_snapshots > 0; }));
+  pass(1s);
+  CHECK_EQ(board->damaged_snapshots, 1u);
+  CHECK(status(behind).applied < writes.back().raft_index);
+  // The leader holds it as delivered until it stalls (ten election
+  // timeouts), then sends it again when its core asks.
+  board->damage_snapshots = false;
+  REQUIRE(applies(behind, writes.back().raft_index, 5s));
+  // The node's member carried on throughout.
+  CHECK(member(behind) == node);
+  CHECK(read_done(behind, "users/11")->entry.index
+        == writes.back().raft_index);
   check_converged(all());
 }
 

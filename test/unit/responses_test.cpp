@@ -88,7 +88,7 @@ TEST_CASE("topologies carry Database and an Etag") {
   joined.raft.node_tag = "B";
   joined.raft.state = "Follower";
   joined.raft.leader = "A";
-  joined.raft.peers.push_back({"A", "http://a:1", true, "", "", 0, 0});
+  joined.raft.peers.push_back({"A", "http://a:1", true, "", "", 0, 0, {}, false});
   auto two = parse(render_cluster_topology(joined, "http://b:1"));
   CHECK(two["Leader"] == "A");
   CHECK(two["NodeTag"] == "B");
@@ -103,7 +103,12 @@ TEST_CASE("topologies carry Database and an Etag") {
   CHECK(got["Index"] == 40);
   CHECK(got["Size"] == 1000);
   CHECK(got["Received"] == 256);
+  CHECK_FALSE(got.HasMember("Installing"));
   CHECK_FALSE(receiving["Status"]["A"].HasMember("SendingSnapshot"));
+  // Whole, while the node installs it.
+  a.snapshot = peer_status::snapshot_transfer{false, 40, 1000, 1000, true};
+  auto installing = parse(render_cluster_topology(joined, "http://b:1"));
+  CHECK(installing["Status"]["A"]["ReceivingSnapshot"]["Installing"] == true);
   a.snapshot = peer_status::snapshot_transfer{true, 40, 1000, 512};
   auto sending = parse(render_cluster_topology(joined, "http://b:1"));
   CHECK(sending["Status"]["A"]["SendingSnapshot"]["Acknowledged"] == 512);
