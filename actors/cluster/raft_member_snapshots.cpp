@@ -21,8 +21,12 @@ namespace corvus {
 
 namespace {
 
-/// The worker that decodes a received snapshot (named, so that a test can
-/// hold it back).
+// The workers that write the member's snapshots and decode received ones
+// (named, so that a test can hold them back).
+struct snapshot_writer_state {
+  static inline const char* name = "snapshot-writer";
+};
+
 struct snapshot_decoder_state {
   static inline const char* name = "snapshot-decoder";
 };
@@ -90,7 +94,7 @@ void raft_member_state::maybe_compact() {
   auto log = settings.log;
   auto detached = settings.detached_snapshots;
   auto work = [this, copy, term, member, store, log, now, started, copying,
-               detached](caf::event_based_actor* worker) {
+               detached](caf::stateful_actor<snapshot_writer_state>* worker) {
     // Behind the member, the HTTP threads and the network for the CPU
     // (Linux nice values are per thread, and a detached actor has one).
     if (detached)
@@ -135,7 +139,8 @@ void raft_member_state::finish_snapshot(raft::index_t index, shared_text data,
   snapshot_running = false;
   // A snapshot installed from the leader meanwhile may have overtaken it,
   // and one being decoded will: recording this one would remove that one's
-  // file (raft_store keeps the latest snapshot's file only).
+  // file (raft_store keeps the latest snapshot's only), which the install
+  // would then write again from memory, on this thread.
   if (!core || shutting_down || index <= core->log().latest_snapshot().index
       || (decoding_snapshot && index < decoding_snapshot->snap.index))
     return;

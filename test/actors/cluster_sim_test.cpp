@@ -168,11 +168,20 @@ struct read_answer {
   std::string state;
 };
 
-/// The worker that decodes a snapshot a node received (raft_member).
-bool is_snapshot_decoder(caf::resumable& job) {
+/// @returns whether `job` is an actor named `name`.
+bool is_actor_named(caf::resumable& job, std::string_view name) {
   auto* actor = dynamic_cast<caf::local_actor*>(&job);
-  return actor != nullptr
-         && std::string_view{actor->name()} == "snapshot-decoder";
+  return actor != nullptr && actor->name() == name;
+}
+
+/// The workers of a Raft member that write its snapshots and decode those
+/// it receives.
+bool is_snapshot_writer(caf::resumable& job) {
+  return is_actor_named(job, "snapshot-writer");
+}
+
+bool is_snapshot_decoder(caf::resumable& job) {
+  return is_actor_named(job, "snapshot-decoder");
 }
 
 compare_exchange_result cx_result(const command_reply& reply) {
@@ -188,8 +197,10 @@ struct cluster_fixture : deterministic_fixture {
   std::shared_ptr<switchboard> board = std::make_shared<switchboard>();
   std::vector<sim_node> nodes;
   int next_request = 0;
-  /// Applied entries after which a node started from now on snapshots.
+  /// Applied entries after which a node started from now on snapshots,
+  /// unless it has a setting of its own.
   uint64_t snapshot_every = 4;
+  std::map<size_t, uint64_t> snapshot_every_of;
 
   cluster_fixture() {
     board->sys = &sys;
@@ -246,7 +257,9 @@ struct cluster_fixture : deterministic_fixture {
     s.raft.detached_snapshots = false;
     // Snapshots (serialized by a worker actor) and installs happen in
     // every scenario.
-    s.raft.snapshot_every = snapshot_every;
+    auto own = snapshot_every_of.find(i);
+    s.raft.snapshot_every = own != snapshot_every_of.end() ? own->second
+                                                           : snapshot_every;
     s.raft.snapshot_keep = 2;
     // Installs go in several pieces, more than a window of them.
     s.raft.snapshot_piece_bytes = snapshot_piece_bytes;
@@ -340,6 +353,12 @@ struct cluster_fixture : deterministic_fixture {
   ec await_error(const answer<Result>& out, caf::timespan limit = 5s) {
     REQUIRE(wait_for([&] { return out->has_value(); }, limit));
     return error_code_of(**out);
+  }
+
+  /// @returns whether a job `is` names waits to run (held back).
+  bool waiting(bool (*is)(caf::resumable&)) const {
+    return std::any_of(sched.jobs.begin(), sched.jobs.end(),
+                       [is](caf::resumable* job) { return is(*job); });
   }
 
   // -- what the nodes publish -----------------------------------------------
@@ -908,12 +927,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node decoding a snapshot answers its "
   // The snapshot arrives whole; its decoder waits.
   held = is_snapshot_decoder;
   start(behind);
-  REQUIRE(wait_for([&] {
-    return std::any_of(sched.jobs.begin(), sched.jobs.end(),
-                       [](caf::resumable* job) {
-                         return is_snapshot_decoder(*job);
-                       });
-  }));
+  REQUIRE(wait_for([&] { return waiting(is_snapshot_decoder); }));
   auto pieces = board->snapshot_pieces;
   auto lead = status(leader);
   // Now the leader's only majority is with the node decoding: it keeps
@@ -946,6 +960,53 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node decoding a snapshot answers its "
     return !transfer(leader, behind_tag) && !transfer(behind, lead.node_tag);
   }));
   start(follower);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a node's own snapshot finished while it "
+                                   "decodes a newer one leaves that one's "
+                                   "file") {
+  // Node 2 takes no snapshot of its own until it restarts.
+  snapshot_every_of[2] = 1'000'000;
+  form(3);
+  create_database(0);
+  auto leader = elected(all());
+  REQUIRE(leader != 2);
+  write_values(leader, 0, 6);
+  stop(2);
+  auto writes = write_values(leader, 6, 18);
+  // It restarts with a snapshot of what it holds due at once, whose writer
+  // waits; then the leader's snapshot arrives, and its decoder waits.
+  snapshot_every_of[2] = 4;
+  held = [](caf::resumable& job) {
+    return is_snapshot_writer(job) || is_snapshot_decoder(job);
+  };
+  start(2);
+  REQUIRE(wait_for([&] {
+    return waiting(is_snapshot_writer) && waiting(is_snapshot_decoder);
+  }));
+  // Its own snapshot is written first. Recording it would remove the file
+  // of the one being decoded (a store keeps its latest snapshot's only),
+  // which the install would then write again from memory: a gigabyte, on
+  // the member's thread.
+  held = is_snapshot_decoder;
+  run();
+  CHECK_FALSE(waiting(is_snapshot_writer));
+  pass(1s); // a status is published
+  auto decoding = transfer(2, status(leader).node_tag);
+  REQUIRE(decoding);
+  REQUIRE(decoding->installing);
+  CHECK_EQ(raft_files(2, "snapshot-" + std::to_string(decoding->index) + "-")
+             .size(),
+           1u);
+  held = nullptr;
+  REQUIRE(applies(2, writes.back().raft_index));
+  // The node starts again from what it installed.
+  stop(2);
+  start(2);
+  CHECK(status(2).applied >= static_cast<raft::index_t>(
+                                writes.back().raft_index));
+  CHECK(read_done(2, "users/17")->entry.index == writes.back().raft_index);
   check_converged(all());
 }
 
