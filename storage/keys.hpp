@@ -302,6 +302,9 @@ inline constexpr std::string_view snapshot_file_prefix = "snapshot-";
 /// Name prefix of snapshot data files being written; a file gets its
 /// snapshot name once whole and synced, and leftovers of a crash go at open.
 inline constexpr std::string_view partial_snapshot_prefix = "partial-";
+/// Name prefix of snapshot data files on their way out (renamed at once,
+/// removed on a thread of their own); leftovers of a crash go at open.
+inline constexpr std::string_view removed_snapshot_prefix = "removed-";
 
 /// Prefix of log entries.
 inline constexpr char entry_prefix = 'l';

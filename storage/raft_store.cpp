@@ -1,5 +1,6 @@
 #include "storage/raft_store.hpp"
 
+#include "runtime/elsewhere.hpp"
 #include "storage/keys.hpp"
 #include "storage/leveldb_util.hpp"
 #include "storage/leveldb_options.hpp"
@@ -194,6 +195,7 @@ raft_store::open(const std::string& dir, leveldb::Env* env) {
     return std::move(ok.error());
   // Leftovers of snapshot files a crash interrupted.
   store->remove_files(rk::partial_snapshot_prefix);
+  store->remove_files(rk::removed_snapshot_prefix);
   return store;
 }
 
@@ -718,14 +720,37 @@ void raft_store::remove_files(std::string_view prefix,
   std::vector<std::string> names;
   if (!env()->GetChildren(dir_, &names).ok())
     return;
+  // A snapshot file's blocks are freed as it is removed, unless it is still
+  // mapped: 140 ms for half a gigabyte here, on the caller's thread (the
+  // Raft member's, which then sent no heartbeats, and a follower called an
+  // election), with other threads' syncs held up to 50 ms. Real files are
+  // renamed at once, so that no new file of the same name can be taken for
+  // them, and removed on a thread of their own.
+  auto elsewhere = env() == real_files_env()
+                   && prefix != rk::removed_snapshot_prefix;
+  std::vector<std::string> renamed;
   for (auto& name : names) {
     auto path = dir_ + "/" + name;
-    if (name.rfind(prefix, 0) == 0 && path != keep) {
-      env()->RemoveFile(path);
+    if (name.rfind(prefix, 0) != 0 || path == keep)
+      continue;
+    std::string to;
+    {
       std::lock_guard<std::mutex> guard{fresh_mutex_};
       fresh_snapshots_.erase(path);
+      if (elsewhere)
+        to = dir_ + "/" + std::string{rk::removed_snapshot_prefix}
+             + str(next_partial_++) + "-" + name;
     }
+    if (elsewhere && env()->RenameFile(path, to).ok())
+      renamed.push_back(std::move(to));
+    else
+      env()->RemoveFile(path);
   }
+  if (!renamed.empty())
+    run_elsewhere([env = env(), renamed = std::move(renamed)] {
+      for (auto& path : renamed)
+        env->RemoveFile(path);
+    });
 }
 
 outcome<done> raft_store::migrate_inline_snapshot() {

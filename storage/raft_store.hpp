@@ -187,7 +187,8 @@ private:
   outcome<done> read_snapshot_data(std::string_view meta,
                                    raft::snapshot& snap) const;
   /// Removes the store's files whose names start with `prefix`, but the
-  /// one at path `keep` (failures only cost space).
+  /// one at path `keep`: on real files, renamed at once and removed on a
+  /// thread of its own (failures only cost space).
   void remove_files(std::string_view prefix,
                     const std::string& keep = {}) const;
 

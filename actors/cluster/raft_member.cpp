@@ -5,7 +5,7 @@
 #include "messages/error.hpp"
 #include "runtime/cluster/cluster_command_codec.hpp"
 #include "runtime/cluster/cluster_result_json.hpp"
-#include "runtime/free_elsewhere.hpp"
+#include "runtime/elsewhere.hpp"
 #include "runtime/json/json.hpp"
 #include "runtime/raft/assert.hpp"
 #include "runtime/thread_name.hpp"
@@ -214,7 +214,20 @@ void raft_member_state::drain() {
         after_persist.push_back(std::move(msg));
     }
     if (r.needs_persist()) {
-      if (auto saved = settings.store->save(r); !saved) {
+      auto saving = clock::now();
+      auto saved = settings.store->save(r);
+      // Nothing goes out while this thread saves; a long save starves the
+      // heartbeats (and shows in the logs of a leader change).
+      if (auto took = clock::now() - saving; took > slow_turn())
+        settings.log->warn("raft-member {} took {} ms to persist {} "
+                           "entries{}",
+                           tag,
+                           std::chrono::duration_cast<
+                             std::chrono::milliseconds>(took)
+                             .count(),
+                           r.entries.size(),
+                           r.new_snapshot ? " and a snapshot" : "");
+      if (!saved) {
         // Nothing may be sent or applied that is not durable: the member
         // dies, and the node escalates.
         settings.log->critical("raft-member {} cannot persist: {}", tag,
@@ -537,12 +550,52 @@ void raft_member_state::on_envelope(raft_envelope& env) {
   if (auto sender = self->current_sender())
     peers[env.msg.from].inbound = caf::actor_cast<raft_peer_actor>(sender);
   core->step(env.msg);
+  if (env.msg.from == core->leader())
+    heard_from_leader();
+}
+
+void raft_member_state::heard_from_leader() {
+  auto now = this->now();
+  if (leader_silence_reported && core->leader() == silent_leader)
+    settings.log->info("raft-member {}: heard from leader {} again after {} "
+                       "ms",
+                       tag, silent_leader,
+                       std::chrono::duration_cast<std::chrono::milliseconds>(
+                         now - last_heard_from_leader)
+                         .count());
+  silent_leader = core->leader();
+  last_heard_from_leader = now;
+  leader_silence_reported = false;
+}
+
+void raft_member_state::watch_leader_silence() {
+  if (!core || is_leader() || core->leader().empty()
+      || core->leader() != silent_leader || leader_silence_reported)
+    return;
+  // Half a heartbeat period late is worth a line (the leader or this node
+  // was held up, or the network lost its messages): a follower may give
+  // up on its leader from ⅔ of the election timeout on (two heartbeat
+  // periods by default).
+  auto silent = now() - last_heard_from_leader;
+  if (silent <= 3 * settings.heartbeat_ticks * settings.tick_interval / 2)
+    return;
+  leader_silence_reported = true;
+  settings.log->info("raft-member {}: no word from leader {} for {} ms", tag,
+                     silent_leader,
+                     std::chrono::duration_cast<std::chrono::milliseconds>(
+                       silent)
+                       .count());
+}
+
+raft_member_state::clock::duration raft_member_state::slow_turn() const {
+  return settings.election_ticks * settings.tick_interval / 3;
 }
 
 void raft_member_state::tick() {
   ++ticks;
   if (core)
     core->tick();
+  watch_leader_silence();
   auto now = this->now();
   for (auto i = waiters.begin(); i != waiters.end();) {
     if (now < i->second.deadline) {

@@ -193,6 +193,13 @@ struct raft_member_state {
   ///          cluster than this member's (and so dropped).
   bool of_another_cluster(const std::string& topology_id) const;
   void on_envelope(raft_envelope& env);
+  /// Follower side: a message of the leader arrived (ends a silence).
+  void heard_from_leader();
+  /// Logs once when the leader has been silent for one and a half
+  /// heartbeat periods.
+  void watch_leader_silence();
+  /// A third of the election timeout: a save that takes longer is logged.
+  clock::duration slow_turn() const;
 
   /// Starts sending the install_snapshot message `msg` in pieces, unless
   /// the same snapshot is already on its way there and moving, or a
@@ -340,6 +347,11 @@ struct raft_member_state {
   double snapshot_jitter = 0;
   std::mt19937_64 rng;
   clock::time_point leader_since;
+  /// Follower side: the leader last heard from, when, and whether its
+  /// silence since was logged.
+  raft::node_tag silent_leader;
+  clock::time_point last_heard_from_leader;
+  bool leader_silence_reported = false;
   /// Role and leader as of the last drain (changes are logged, and
   /// whatever waited for a leader is retried).
   bool was_leader = false;

@@ -5,7 +5,7 @@
 // one received from the leader, decoded on a worker thread as well.
 
 #include "actors/cluster/raft_member.hpp"
-#include "runtime/free_elsewhere.hpp"
+#include "runtime/elsewhere.hpp"
 
 #include <caf/all.hpp>
 

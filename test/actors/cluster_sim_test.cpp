@@ -24,6 +24,7 @@
 #include "test/fixtures/deterministic_fixture.hpp"
 #include "test/fixtures/fault_env.hpp"
 
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
 
 #include <algorithm>
@@ -33,6 +34,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -197,6 +199,15 @@ struct cluster_fixture : deterministic_fixture {
   std::shared_ptr<switchboard> board = std::make_shared<switchboard>();
   std::vector<sim_node> nodes;
   int next_request = 0;
+  /// What the nodes log, once capture_log() was called.
+  std::ostringstream log_lines;
+
+  /// Nodes started from now on log into log_lines.
+  void capture_log() {
+    log = std::make_shared<spdlog::logger>(
+      "sim", std::make_shared<spdlog::sinks::ostream_sink_mt>(log_lines));
+  }
+
   /// Applied entries after which a node started from now on snapshots,
   /// unless it has a setting of its own.
   uint64_t snapshot_every = 4;
@@ -912,6 +923,35 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node sent a snapshot gets a fresh "
   CHECK(latest_snapshot(leader) >= writes.back().raft_index);
   CHECK(latest_snapshot(2) >= writes.back().raft_index);
   check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a follower logs how long its leader "
+                                   "was silent") {
+  capture_log();
+  form(3);
+  auto leader = elected(all());
+  auto follower = leader == 0 ? 1 : 0;
+  auto lead = status(leader);
+  auto tag = status(follower).node_tag;
+  pass(1s);
+  CHECK(log_lines.str().find("no word from leader") == std::string::npos);
+  // Longer than one and a half heartbeat periods, shorter than a
+  // follower's election timeout.
+  board->cuts.insert({leader, follower});
+  REQUIRE(wait_for(
+    [&] {
+      return log_lines.str().find("raft-member " + tag
+                                  + ": no word from leader " + lead.node_tag
+                                  + " for 1")
+             != std::string::npos;
+    },
+    190ms));
+  heal();
+  pass(200ms);
+  CHECK(status(leader).term == lead.term);
+  CHECK(log_lines.str().find("raft-member " + tag + ": heard from leader "
+                             + lead.node_tag + " again after ")
+        != std::string::npos);
 }
 
 TEST_CASE_FIXTURE(cluster_fixture, "a node decoding a snapshot answers its "

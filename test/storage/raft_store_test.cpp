@@ -23,10 +23,14 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace corvus;
@@ -833,6 +837,40 @@ TEST_CASE("on real files a snapshot's data is its file, mapped") {
   CHECK(loaded.snap.data.view() == data);
   CHECK(mapped_file_of(loaded.snap.data.view().data())
         == path + "/snapshot-8-1");
+}
+
+TEST_CASE("on real files a replaced snapshot's file is removed on a thread "
+          "of its own") {
+  temp_dir tmp;
+  auto path = tmp.path("raft");
+  auto store = unwrap(raft_store::open(path));
+  unwrap(store->save(append(commands(1, 10, 1))));
+  auto names = [&](std::string_view prefix) {
+    std::vector<std::string> out;
+    for (auto& f : std::filesystem::directory_iterator(path)) {
+      auto name = f.path().filename().string();
+      if (name.rfind(prefix, 0) == 0)
+        out.push_back(name);
+    }
+    return out;
+  };
+  raft::ready first;
+  first.new_snapshot = make_snapshot(5, 1, std::string(1 << 20, 'a'));
+  unwrap(store->save(first));
+  raft::ready second;
+  second.new_snapshot = make_snapshot(8, 1, std::string(1 << 20, 'b'));
+  unwrap(store->save(second));
+  // Gone from its name at once; its blocks go a little later.
+  CHECK(names("snapshot-") == std::vector<std::string>{"snapshot-8-1"});
+  for (int i = 0; i < 500 && !names("removed-").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CHECK(names("removed-").empty());
+  // One a crash left behind goes at open.
+  std::ofstream{path + "/removed-3-snapshot-5-1"} << "old";
+  store.reset();
+  store = unwrap(raft_store::open(path));
+  CHECK(names("removed-").empty());
+  CHECK(unwrap(store->load()).snap.data.view() == std::string(1 << 20, 'b'));
 }
 
 TEST_CASE("a snapshot file that cannot be mapped is read instead") {
