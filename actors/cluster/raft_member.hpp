@@ -248,6 +248,10 @@ struct raft_member_state {
   /// of snapshots stays proportional to what is written, however large
   /// the state grows); or at once when a follower waits for a fresh one.
   void maybe_compact();
+  /// Spawns a worker (a function-based actor) of the member's snapshots:
+  /// on a thread of its own, or on the scheduler (detached_snapshots).
+  template <class Work>
+  void spawn_worker(Work work);
   /// Compacts the log with a snapshot serialized in the background, taken
   /// at `started`; the member copied the state in `copying` (for the log).
   void finish_snapshot(raft::index_t index, shared_text data,

@@ -33,6 +33,14 @@ struct snapshot_decoder_state {
 
 } // namespace
 
+template <class Work>
+void raft_member_state::spawn_worker(Work work) {
+  if (settings.detached_snapshots)
+    self->spawn<caf::detached>(std::move(work));
+  else
+    self->spawn(std::move(work));
+}
+
 bool raft_member_state::fresher_snapshot_first(const raft::snapshot& snap,
                                                const raft::node_tag& to) {
   if (snapshot_running) {
@@ -127,10 +135,7 @@ void raft_member_state::maybe_compact() {
                  }});
     worker->quit();
   };
-  if (detached)
-    self->spawn<caf::detached>(work);
-  else
-    self->spawn(work);
+  spawn_worker(std::move(work));
 }
 
 void raft_member_state::finish_snapshot(raft::index_t index, shared_text data,
@@ -193,10 +198,7 @@ void raft_member_state::decode_then_install(raft::message msg) {
                  }});
     worker->quit();
   };
-  if (settings.detached_snapshots)
-    self->spawn<caf::detached>(work);
-  else
-    self->spawn(work);
+  spawn_worker(std::move(work));
 }
 
 void raft_member_state::install_decoded(outcome<cluster_state> decoded) {
