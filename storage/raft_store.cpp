@@ -29,6 +29,24 @@ namespace {
 namespace kb = byte_order;
 namespace rk = raft_keys;
 
+/// Removes `paths`, on real files on a thread of its own: a file's blocks
+/// are freed as it goes unless it is still mapped, 140 ms for half a
+/// gigabyte here, on the caller's thread (the Raft member's, which then
+/// sent no heartbeats, and a follower called an election), with other
+/// threads' syncs held up to 50 ms. In memory (the simulations) at once.
+void remove_elsewhere(leveldb::Env* env, std::vector<std::string> paths) {
+  if (env != real_files_env()) {
+    for (auto& path : paths)
+      env->RemoveFile(path);
+    return;
+  }
+  if (!paths.empty())
+    run_elsewhere([env, paths = std::move(paths)] {
+      for (auto& path : paths)
+        env->RemoveFile(path);
+    });
+}
+
 failure corrupt(const std::string& dir, const std::string& what) {
   return make_failure(ec::storage_failure,
                       "raft store " + dir + " is corrupt: " + what);
@@ -193,7 +211,8 @@ raft_store::open(const std::string& dir, leveldb::Env* env) {
     return std::move(ok.error());
   if (auto ok = store->read_bounds(); !ok)
     return std::move(ok.error());
-  // Leftovers of snapshot files a crash interrupted.
+  // Leftovers of snapshot files a crash interrupted (at once: new partial
+  // files of this process may take their names).
   store->remove_files(rk::partial_snapshot_prefix);
   store->remove_files(rk::removed_snapshot_prefix);
   return store;
@@ -567,8 +586,7 @@ outcome<done> raft_store::save(const raft::ready& r) {
   if (r.new_snapshot) {
     snapshot_index_ = r.new_snapshot->index;
     snapshot_term_ = r.new_snapshot->term;
-    remove_files(rk::snapshot_file_prefix,
-                 snapshot_path(snapshot_index_, snapshot_term_));
+    discard_snapshot_files(snapshot_path(snapshot_index_, snapshot_term_));
   }
   return done{};
 }
@@ -587,7 +605,7 @@ raft_store::snapshot_file::~snapshot_file() {
   if (finished_)
     return;
   file_.reset();
-  env_->RemoveFile(partial_path_);
+  remove_elsewhere(env_, {partial_path_});
 }
 
 outcome<done> raft_store::snapshot_file::append(std::string_view bytes) {
@@ -715,42 +733,45 @@ outcome<done> raft_store::read_snapshot_data(std::string_view meta,
   return done{};
 }
 
-void raft_store::remove_files(std::string_view prefix,
-                              const std::string& keep) const {
+std::vector<std::string>
+raft_store::files_starting(std::string_view prefix,
+                           const std::string& keep) const {
   std::vector<std::string> names;
+  std::vector<std::string> paths;
   if (!env()->GetChildren(dir_, &names).ok())
-    return;
-  // A snapshot file's blocks are freed as it is removed, unless it is still
-  // mapped: 140 ms for half a gigabyte here, on the caller's thread (the
-  // Raft member's, which then sent no heartbeats, and a follower called an
-  // election), with other threads' syncs held up to 50 ms. Real files are
-  // renamed at once, so that no new file of the same name can be taken for
-  // them, and removed on a thread of their own.
-  auto elsewhere = env() == real_files_env()
-                   && prefix != rk::removed_snapshot_prefix;
-  std::vector<std::string> renamed;
+    return paths;
+  std::lock_guard<std::mutex> guard{fresh_mutex_};
   for (auto& name : names) {
     auto path = dir_ + "/" + name;
     if (name.rfind(prefix, 0) != 0 || path == keep)
       continue;
-    std::string to;
-    {
-      std::lock_guard<std::mutex> guard{fresh_mutex_};
-      fresh_snapshots_.erase(path);
-      if (elsewhere)
-        to = dir_ + "/" + std::string{rk::removed_snapshot_prefix}
-             + str(next_partial_++) + "-" + name;
-    }
-    if (elsewhere && env()->RenameFile(path, to).ok())
-      renamed.push_back(std::move(to));
-    else
-      env()->RemoveFile(path);
+    fresh_snapshots_.erase(path);
+    paths.push_back(std::move(path));
   }
-  if (!renamed.empty())
-    run_elsewhere([env = env(), renamed = std::move(renamed)] {
-      for (auto& path : renamed)
-        env->RemoveFile(path);
-    });
+  return paths;
+}
+
+void raft_store::remove_files(std::string_view prefix) const {
+  for (auto& path : files_starting(prefix, {}))
+    env()->RemoveFile(path);
+}
+
+void raft_store::discard_snapshot_files(const std::string& keep) const {
+  auto paths = files_starting(rk::snapshot_file_prefix, keep);
+  // Renamed first, so that no new file of the same name can be taken for
+  // one on its way out.
+  if (env() == real_files_env())
+    for (auto& path : paths) {
+      std::string to;
+      {
+        std::lock_guard<std::mutex> guard{fresh_mutex_};
+        to = dir_ + "/" + std::string{rk::removed_snapshot_prefix}
+             + str(next_partial_++) + "-" + path.substr(dir_.size() + 1);
+      }
+      if (env()->RenameFile(path, to).ok())
+        path = std::move(to);
+    }
+  remove_elsewhere(env(), std::move(paths));
 }
 
 outcome<done> raft_store::migrate_inline_snapshot() {

@@ -186,11 +186,17 @@ private:
   /// Reads and checks the data file of the snapshot `meta` describes.
   outcome<done> read_snapshot_data(std::string_view meta,
                                    raft::snapshot& snap) const;
-  /// Removes the store's files whose names start with `prefix`, but the
-  /// one at path `keep`: on real files, renamed at once and removed on a
-  /// thread of its own (failures only cost space).
-  void remove_files(std::string_view prefix,
-                    const std::string& keep = {}) const;
+  /// @returns the paths of the store's files whose names start with
+  ///          `prefix`, but `keep`, and forgets them as fresh snapshots.
+  std::vector<std::string> files_starting(std::string_view prefix,
+                                          const std::string& keep) const;
+  /// Removes the store's files whose names start with `prefix`, at once
+  /// (at open; failures only cost space).
+  void remove_files(std::string_view prefix) const;
+  /// Removes every snapshot file but the one at path `keep`, renamed at
+  /// once and removed on a thread of its own on real files (a save must
+  /// not wait for it).
+  void discard_snapshot_files(const std::string& keep) const;
 
   /// @returns the term of the stored entry at `index`.
   /// @pre `first_ <= index && index <= last_`

@@ -839,8 +839,8 @@ TEST_CASE("on real files a snapshot's data is its file, mapped") {
         == path + "/snapshot-8-1");
 }
 
-TEST_CASE("on real files a replaced snapshot's file is removed on a thread "
-          "of its own") {
+TEST_CASE("on real files replaced and unfinished snapshot files are removed "
+          "on a thread of their own") {
   temp_dir tmp;
   auto path = tmp.path("raft");
   auto store = unwrap(raft_store::open(path));
@@ -865,6 +865,15 @@ TEST_CASE("on real files a replaced snapshot's file is removed on a thread "
   for (int i = 0; i < 500 && !names("removed-").empty(); ++i)
     std::this_thread::sleep_for(std::chrono::milliseconds{10});
   CHECK(names("removed-").empty());
+  // So does a snapshot file dropped unfinished (a transfer given up).
+  {
+    auto partial = unwrap(store->begin_snapshot_data(9, 1));
+    unwrap(partial->append(std::string(1 << 20, 'c')));
+    CHECK(names("partial-").size() == 1);
+  }
+  for (int i = 0; i < 500 && !names("partial-").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds{10});
+  CHECK(names("partial-").empty());
   // One a crash left behind goes at open.
   std::ofstream{path + "/removed-3-snapshot-5-1"} << "old";
   store.reset();
