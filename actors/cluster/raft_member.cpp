@@ -245,6 +245,8 @@ void raft_member_state::drain() {
       apply(e);
       applied_bytes += e.data.size();
     }
+    if (auto dropped = machine.take_dropped(); !dropped.empty())
+      free_elsewhere(std::move(dropped));
     for (auto& rs : r.read_states)
       if (auto i = reads.find(rs.context); i != reads.end())
         i->second.index = std::max<raft::index_t>(rs.index, 1);

@@ -20,6 +20,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace corvus {
 
@@ -65,6 +66,12 @@ public:
   /// Every compare-exchange value, per database.
   const compare_exchange_store& compare_exchange() const {
     return compare_exchange_;
+  }
+
+  /// @returns the compare-exchange values of databases deleted since the
+  ///          last call (compare_exchange_store::take_dropped).
+  std::vector<compare_exchange_values> take_dropped() {
+    return compare_exchange_.take_dropped();
   }
 
   /// Outcomes of the recent commands that carried a request id.

@@ -64,7 +64,11 @@ compare_exchange_store::remove(const remove_compare_exchange_command& cmd,
 }
 
 void compare_exchange_store::drop_database(std::string_view database) {
-  databases_.erase(fold_case(database));
+  auto db = databases_.find(fold_case(database));
+  if (db == databases_.end())
+    return;
+  dropped_.push_back(std::move(db->second));
+  databases_.erase(db);
 }
 
 const compare_exchange_entry*
@@ -90,20 +94,10 @@ compare_exchange_store::get(std::string_view database,
   return items;
 }
 
-std::vector<compare_exchange_item>
-compare_exchange_store::list(std::string_view database,
-                             std::string_view prefix, size_t start,
-                             size_t page_size) const {
-  std::vector<compare_exchange_item> items;
+compare_exchange_values
+compare_exchange_store::values_of(std::string_view database) const {
   auto db = databases_.find(fold_case(database));
-  if (db == databases_.end())
-    return items;
-  auto matching = db->second.sorted(fold_case(prefix));
-  for (size_t i = start; i < matching.size() && items.size() < page_size;
-       ++i)
-    items.push_back({matching[i]->first, matching[i]->second.index,
-                     std::string{matching[i]->second.value.view()}});
-  return items;
+  return db == databases_.end() ? values{} : db->second;
 }
 
 void compare_exchange_store::restore(std::string folded_database,
@@ -118,6 +112,17 @@ size_t compare_exchange_store::size() const {
   for (auto& [db, values] : databases_)
     n += values.size();
   return n;
+}
+
+std::vector<compare_exchange_item>
+list_compare_exchange(const compare_exchange_values& values,
+                      std::string_view prefix, size_t start,
+                      size_t page_size) {
+  std::vector<compare_exchange_item> items;
+  for (auto* item : values.sorted(fold_case(prefix), start, page_size))
+    items.push_back({item->first, item->second.index,
+                     std::string{item->second.value.view()}});
+  return items;
 }
 
 } // namespace corvus

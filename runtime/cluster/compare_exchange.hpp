@@ -43,6 +43,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace corvus {
@@ -83,8 +84,16 @@ public:
   compare_exchange_result remove(const remove_compare_exchange_command& cmd,
                                  int64_t index);
 
-  /// Drops every value of `database` (any casing).
+  /// Drops every value of `database` (any casing). They wait in
+  /// take_dropped() to be freed: freeing 775,000 values takes 600 ms,
+  /// longer than an election timeout, and the Raft member must not.
   void drop_database(std::string_view database);
+
+  /// @returns the values dropped since the last call, to be freed on a
+  ///          thread that has the time.
+  std::vector<values> take_dropped() {
+    return std::exchange(dropped_, {});
+  }
 
   /// @returns the entry of `key` in `database` (any casing), or nullptr.
   const compare_exchange_entry* find(std::string_view database,
@@ -95,13 +104,10 @@ public:
   std::vector<compare_exchange_item>
   get(std::string_view database, const std::vector<std::string>& keys) const;
 
-  /// @returns the values whose folded key starts with the folded `prefix`,
-  ///          in key order, skipping `start` and returning at most
-  ///          `page_size`; keys come back case-folded, as RavenDB's do.
-  std::vector<compare_exchange_item> list(std::string_view database,
-                                          std::string_view prefix,
-                                          size_t start,
-                                          size_t page_size) const;
+  /// @returns the values of `database` (any casing; none when it has
+  ///          none) as a copy that shares them: cheap to take, and safe to
+  ///          read on another thread while this store goes on changing.
+  values values_of(std::string_view database) const;
 
   /// Case-folded database name → its values (databases without values
   /// are absent).
@@ -123,6 +129,15 @@ public:
 
 private:
   std::map<std::string, values> databases_;
+  std::vector<values> dropped_;
 };
+
+/// @returns the entries of `values` whose key starts with the case-folded
+///          `prefix`, in key order, skipping `start` and returning at most
+///          `page_size`; keys come back case-folded, as RavenDB's do.
+std::vector<compare_exchange_item>
+list_compare_exchange(const compare_exchange_values& values,
+                      std::string_view prefix, size_t start,
+                      size_t page_size);
 
 } // namespace corvus

@@ -53,21 +53,41 @@ void compare_exchange_values::erase(const std::string& key) {
 }
 
 std::vector<const compare_exchange_values::value_type*>
-compare_exchange_values::sorted(std::string_view prefix) const {
-  std::vector<const value_type*> out;
-  if (prefix.empty())
-    out.reserve(size_);
+compare_exchange_values::sorted(std::string_view prefix, size_t start,
+                                size_t count) const {
+  auto matches = [prefix](const std::string& key) {
+    return key.compare(0, prefix.size(), prefix) == 0;
+  };
+  // Each shard is ordered, so a k-way merge of their matching runs yields
+  // the keys in order without looking at the ones past the page.
+  struct run {
+    shard::const_iterator at, end;
+  };
+  std::vector<run> runs;
   const std::string from{prefix};
-  for (auto& s : shards_) {
-    if (!s)
-      continue;
-    for (auto i = s->lower_bound(from);
-         i != s->end() && i->first.compare(0, prefix.size(), prefix) == 0;
-         ++i)
-      out.push_back(&*i);
+  for (auto& s : shards_)
+    if (s)
+      if (auto i = s->lower_bound(from); i != s->end() && matches(i->first))
+        runs.push_back({i, s->end()});
+  auto later = [](const run& x, const run& y) {
+    return x.at->first > y.at->first;
+  };
+  std::make_heap(runs.begin(), runs.end(), later);
+  std::vector<const value_type*> out;
+  if (prefix.empty() && start == 0)
+    out.reserve(std::min(size_, count));
+  for (size_t skipped = 0; !runs.empty() && out.size() < count;) {
+    std::pop_heap(runs.begin(), runs.end(), later);
+    auto& next = runs.back();
+    if (skipped < start)
+      ++skipped;
+    else
+      out.push_back(&*next.at);
+    if (++next.at != next.end && matches(next.at->first))
+      std::push_heap(runs.begin(), runs.end(), later);
+    else
+      runs.pop_back();
   }
-  std::sort(out.begin(), out.end(),
-            [](auto* x, auto* y) { return x->first < y->first; });
   return out;
 }
 

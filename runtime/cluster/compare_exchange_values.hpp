@@ -15,6 +15,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -72,8 +73,13 @@ public:
   }
 
   /// @returns the entries whose key starts with `prefix` (all when empty),
-  ///          in key order; valid until the next change.
-  std::vector<const value_type*> sorted(std::string_view prefix = {}) const;
+  ///          in key order, past the first `start` of them and at most
+  ///          `count`; valid until the next change. A page costs what it
+  ///          skips and returns, not what the prefix matches: the shards'
+  ///          ordered runs are merged only as far as needed.
+  std::vector<const value_type*>
+  sorted(std::string_view prefix = {}, size_t start = 0,
+         size_t count = std::numeric_limits<size_t>::max()) const;
 
   friend bool operator==(const compare_exchange_values& x,
                          const compare_exchange_values& y);

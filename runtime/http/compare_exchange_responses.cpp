@@ -55,16 +55,19 @@ std::string render_compare_exchange_values(
 }
 
 std::optional<std::string>
-answer_compare_exchange_get(const compare_exchange_store& store,
-                            std::string_view database,
-                            const compare_exchange_query& query) {
-  if (query.keys.empty())
-    return render_compare_exchange_values(
-      store.list(database, query.starts_with, query.start, query.page_size));
+answer_compare_exchange_lookup(const compare_exchange_store& store,
+                               std::string_view database,
+                               const compare_exchange_query& query) {
   auto items = store.get(database, query.keys);
   if (items.size() == 1 && items.front().value.empty())
     return std::nullopt;
   return render_compare_exchange_values(items);
+}
+
+std::string answer_compare_exchange_listing(const compare_exchange_values& values,
+                                            const compare_exchange_query& query) {
+  return render_compare_exchange_values(list_compare_exchange(
+    values, query.starts_with, query.start, query.page_size));
 }
 
 } // namespace corvus

@@ -33,11 +33,18 @@ std::string render_compare_exchange_result(const compare_exchange_result& r);
 std::string
 render_compare_exchange_values(const std::vector<compare_exchange_item>& items);
 
-/// Answers a GET from the cluster state's values of `database`.
+/// Answers a GET that names keys (`query.keys` not empty) from the
+/// cluster state's values of `database`.
 /// @returns the 200 body, or nullopt for a 404 (one key, not found).
 std::optional<std::string>
-answer_compare_exchange_get(const compare_exchange_store& store,
-                            std::string_view database,
-                            const compare_exchange_query& query);
+answer_compare_exchange_lookup(const compare_exchange_store& store,
+                               std::string_view database,
+                               const compare_exchange_query& query);
+
+/// Answers a GET that lists by prefix (no keys) from one database's values:
+/// a page of any size, so callers run it off the Raft member's thread on a
+/// copy (compare_exchange_store::values_of).
+std::string answer_compare_exchange_listing(const compare_exchange_values& values,
+                                            const compare_exchange_query& query);
 
 } // namespace corvus

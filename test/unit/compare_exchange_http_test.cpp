@@ -112,21 +112,19 @@ TEST_CASE("GET answers list Key, Value and Index; one missing key is 404") {
   store.restore("db", "users/1", {R"({"Object":1})", 4});
   store.restore("db", "users/2", {R"({"Object":2})", 5});
   store.restore("db", "zeta", {R"({"Object":3})", 6});
-  auto listing = answer_compare_exchange_get(
-    store, "DB", compare_exchange_query{{}, "Users/", 1, 10});
-  REQUIRE(listing);
-  CHECK(*listing
+  auto listing = answer_compare_exchange_listing(
+    store.values_of("DB"), compare_exchange_query{{}, "Users/", 1, 10});
+  CHECK(listing
         == R"({"Results":[{"Key":"users/2","Value":{"Object":2},"Index":5}]})");
-  auto by_keys = answer_compare_exchange_get(
+  auto by_keys = answer_compare_exchange_lookup(
     store, "db", keys_query({"USERS/1", "nope"}));
   REQUIRE(by_keys);
   CHECK(*by_keys
         == R"({"Results":[{"Key":"USERS/1","Value":{"Object":1},"Index":4},)"
            R"({"Key":"nope","Value":null,"Index":-1}]})");
-  CHECK_FALSE(answer_compare_exchange_get(store, "db",
-                                          keys_query({"nope"})));
-  auto empty = answer_compare_exchange_get(store, "other",
-                                           compare_exchange_query{});
-  REQUIRE(empty);
-  CHECK(*empty == R"({"Results":[]})");
+  CHECK_FALSE(answer_compare_exchange_lookup(store, "db",
+                                             keys_query({"nope"})));
+  auto empty = answer_compare_exchange_listing(store.values_of("other"),
+                                               compare_exchange_query{});
+  CHECK(empty == R"({"Results":[]})");
 }

@@ -5,6 +5,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <string>
 #include <thread>
@@ -49,6 +50,46 @@ TEST_CASE("values are found, replaced, removed and listed in key order") {
   size_t visited = 0;
   v.for_each([&visited](auto&, auto&) { ++visited; });
   CHECK(visited == 3);
+}
+
+TEST_CASE("a page of a listing is the same slice of the whole, in order") {
+  // Keys spread over every shard; the page is merged from their runs.
+  compare_exchange_values v;
+  std::vector<std::string> users;
+  for (int i = 0; i < 5000; ++i) {
+    auto key = "users/" + std::to_string(i * 7919 % 5000);
+    v.assign(key, entry(i));
+    v.assign("orders/" + std::to_string(i), entry(i));
+  }
+  for (auto* item : v.sorted("users/"))
+    users.push_back(item->first);
+  REQUIRE(users.size() == 5000);
+  CHECK(std::is_sorted(users.begin(), users.end()));
+  auto page = [&v](size_t start, size_t count) {
+    std::vector<std::string> keys;
+    for (auto* item : v.sorted("users/", start, count))
+      keys.push_back(item->first);
+    return keys;
+  };
+  for (auto [start, count] : {std::pair<size_t, size_t>{0, 1},
+                              {0, 1000},
+                              {1, 1},
+                              {2500, 10},
+                              {4990, 100},
+                              {5000, 1},
+                              {7000, 5}}) {
+    CAPTURE(start);
+    CAPTURE(count);
+    auto from = std::min(start, users.size());
+    auto to = std::min(users.size(), from + count);
+    CHECK(page(start, count)
+          == std::vector<std::string>(users.begin() + from,
+                                      users.begin() + to));
+  }
+  CHECK(page(0, 0).empty());
+  CHECK(keys_of(v).size() == 10000);
+  CHECK(keys_of(v).front() == "orders/0");
+  CHECK(keys_of(v, "users/4999") == std::vector<std::string>{"users/4999"});
 }
 
 TEST_CASE("a copy keeps its values while the original changes, and back") {
