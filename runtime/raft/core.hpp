@@ -257,6 +257,10 @@ private:
   void reject_vote(const message& msg, bool not_in_topology);
   void handle_vote_request(const message& msg);
   void handle_vote_response(const message& msg);
+  /// @returns whether `msg` is a trial vote from a rival that started its
+  ///          trial in the same tick as this member, with the same log and
+  ///          a larger tag: the tie goes to the smaller tag.
+  bool rival_loses_tie(const message& msg) const;
   bool log_up_to_date(index_t last_index, term_t last_term) const;
   size_t grants() const;
   size_t rejections() const;

@@ -106,6 +106,48 @@ TEST_CASE("pre-vote: an isolated member does not raise its term") {
   CHECK(net["C"].leader() == "A");
 }
 
+TEST_CASE("pre-vote: two members whose trials start together do not split") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  auto term = net["A"].term();
+  net.isolated["A"] = true; // the leader is gone
+  // B and C start their trials in the same tick, neither having heard the
+  // other's: each would grant the other's, and both would stand for the
+  // same term. The tie goes to the smaller tag, and one round elects it.
+  while (net["B"].current_role() != role::pre_candidate)
+    net.tick("B");
+  while (net["C"].current_role() != role::pre_candidate)
+    net.tick("C");
+  net.deliver();
+  CHECK(net["B"].current_role() == role::leader);
+  CHECK(net["B"].term() == term + 1);
+  CHECK(net["C"].leader() == "B");
+  CHECK(net["C"].term() == term + 1);
+}
+
+TEST_CASE("pre-vote: a trial past its first tick grants a rival with the same "
+          "log") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  auto term = net["A"].term();
+  net.isolated["A"] = true;
+  // B's trial has gone on for a tick (its own requests lost) when C's
+  // starts: B grants C's as any member would, so a member that cannot win
+  // does not hold others back.
+  while (net["B"].current_role() != role::pre_candidate)
+    net.tick("B");
+  net.in_flight.clear();
+  net.tick("B");
+  REQUIRE(net["B"].current_role() == role::pre_candidate);
+  net.in_flight.clear();
+  while (net["C"].current_role() != role::pre_candidate)
+    net.tick("C");
+  net.deliver();
+  CHECK(net["C"].current_role() == role::leader);
+  CHECK(net["C"].term() == term + 1);
+  CHECK(net["B"].leader() == "C");
+}
+
 TEST_CASE("leader stickiness: votes are refused while the leader is heard") {
   raft_network net{{"A", "B", "C"}};
   net.elect("A");
