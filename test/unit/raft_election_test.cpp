@@ -106,18 +106,32 @@ TEST_CASE("pre-vote: an isolated member does not raise its term") {
   CHECK(net["C"].leader() == "A");
 }
 
+namespace {
+
+/// Ticks `tag` alone until it starts a trial vote; what it sends waits.
+void tick_until_trial(raft_network& net, const node_tag& tag) {
+  while (net[tag].current_role() != role::pre_candidate)
+    net.tick(tag);
+}
+
+/// A three-member cluster whose leader A is elected, then gone.
+/// @returns A's term.
+term_t lose_leader(raft_network& net) {
+  net.elect("A");
+  net.isolated["A"] = true;
+  return net["A"].term();
+}
+
+} // namespace
+
 TEST_CASE("pre-vote: two members whose trials start together do not split") {
   raft_network net{{"A", "B", "C"}};
-  net.elect("A");
-  auto term = net["A"].term();
-  net.isolated["A"] = true; // the leader is gone
+  auto term = lose_leader(net);
   // B and C start their trials in the same tick, neither having heard the
   // other's: each would grant the other's, and both would stand for the
   // same term. The tie goes to the smaller tag, and one round elects it.
-  while (net["B"].current_role() != role::pre_candidate)
-    net.tick("B");
-  while (net["C"].current_role() != role::pre_candidate)
-    net.tick("C");
+  tick_until_trial(net, "B");
+  tick_until_trial(net, "C");
   net.deliver();
   CHECK(net["B"].current_role() == role::leader);
   CHECK(net["B"].term() == term + 1);
@@ -128,20 +142,15 @@ TEST_CASE("pre-vote: two members whose trials start together do not split") {
 TEST_CASE("pre-vote: a trial past its first tick grants a rival with the same "
           "log") {
   raft_network net{{"A", "B", "C"}};
-  net.elect("A");
-  auto term = net["A"].term();
-  net.isolated["A"] = true;
+  auto term = lose_leader(net);
   // B's trial has gone on for a tick (its own requests lost) when C's
   // starts: B grants C's as any member would, so a member that cannot win
   // does not hold others back.
-  while (net["B"].current_role() != role::pre_candidate)
-    net.tick("B");
-  net.in_flight.clear();
+  tick_until_trial(net, "B");
   net.tick("B");
   REQUIRE(net["B"].current_role() == role::pre_candidate);
   net.in_flight.clear();
-  while (net["C"].current_role() != role::pre_candidate)
-    net.tick("C");
+  tick_until_trial(net, "C");
   net.deliver();
   CHECK(net["C"].current_role() == role::leader);
   CHECK(net["C"].term() == term + 1);
