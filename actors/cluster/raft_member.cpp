@@ -221,11 +221,7 @@ void raft_member_state::drain() {
       if (auto took = clock::now() - saving; took > slow_turn())
         settings.log->warn("raft-member {} took {} ms to persist {} "
                            "entries{}",
-                           tag,
-                           std::chrono::duration_cast<
-                             std::chrono::milliseconds>(took)
-                             .count(),
-                           r.entries.size(),
+                           tag, ms(took), r.entries.size(),
                            r.new_snapshot ? " and a snapshot" : "");
       if (!saved) {
         // Nothing may be sent or applied that is not durable: the member
@@ -313,16 +309,10 @@ void raft_member_state::install(const raft::snapshot& snap) {
                                           static_cast<int64_t>(snap.index)});
   ++version;
   applied_bytes = 0;
-  using std::chrono::duration_cast;
   settings.log->info("raft-member {} installed a snapshot at index {} "
                      "(decoded in {} ms, the member's own share {} us)",
-                     tag, snap.index,
-                     duration_cast<std::chrono::milliseconds>(
-                       started - decoding_started)
-                       .count(),
-                     duration_cast<std::chrono::microseconds>(clock::now()
-                                                              - started)
-                       .count());
+                     tag, snap.index, ms(started - decoding_started),
+                     us(clock::now() - started));
 }
 
 void raft_member_state::send_raft(raft::message msg) {
@@ -561,10 +551,7 @@ void raft_member_state::heard_from_leader() {
   if (leader_silence_reported && core->leader() == silent_leader)
     settings.log->info("raft-member {}: heard from leader {} again after {} "
                        "ms",
-                       tag, silent_leader,
-                       std::chrono::duration_cast<std::chrono::milliseconds>(
-                         now - last_heard_from_leader)
-                         .count());
+                       tag, silent_leader, ms(now - last_heard_from_leader));
   silent_leader = core->leader();
   last_heard_from_leader = now;
   leader_silence_reported = false;
@@ -583,10 +570,7 @@ void raft_member_state::watch_leader_silence() {
     return;
   leader_silence_reported = true;
   settings.log->info("raft-member {}: no word from leader {} for {} ms", tag,
-                     silent_leader,
-                     std::chrono::duration_cast<std::chrono::milliseconds>(
-                       silent)
-                       .count());
+                     silent_leader, ms(silent));
 }
 
 raft_member_state::clock::duration raft_member_state::slow_turn() const {
@@ -649,9 +633,7 @@ raft_status raft_member_state::status() const {
     st.applied = core->applied();
     st.last_index = core->last_index();
     if (is_leader())
-      st.leadership_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                           now() - leader_since)
-                           .count();
+      st.leadership_ms = ms(now() - leader_since);
   }
   auto followers = core ? core->followers()
                         : std::vector<raft::follower_status>{};

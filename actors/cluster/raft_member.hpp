@@ -86,6 +86,14 @@ struct node_identity {
 
 struct raft_member_state {
   using clock = std::chrono::steady_clock;
+  /// Whole milliseconds and microseconds of `d`, as logs and status show
+  /// durations.
+  static int64_t ms(clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(d).count();
+  }
+  static int64_t us(clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+  }
   ~raft_member_state();
   template <class T>
   using callback = std::function<void(outcome<T>)>;

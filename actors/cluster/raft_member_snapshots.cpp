@@ -165,20 +165,13 @@ void raft_member_state::finish_snapshot(raft::index_t index, shared_text data,
   for (auto& to : fresh_snapshot_for)
     core->snapshot_not_sent(to);
   auto done = clock::now();
-  using std::chrono::microseconds;
-  using std::chrono::milliseconds;
-  auto us = [](clock::duration d) {
-    return std::chrono::duration_cast<microseconds>(d).count();
-  };
   // The member's own share (the copy before, the compaction after) holds up
   // its heartbeats and commits; the rest ran on the worker.
   settings.log->info("raft-member {} took a snapshot at index {} ({} bytes, "
                      "{} ms; the member itself {} us copying the state, {} us "
                      "compacting the log)",
-                     tag, index, bytes,
-                     std::chrono::duration_cast<milliseconds>(done - started)
-                       .count(),
-                     us(copying), us(done - compacting));
+                     tag, index, bytes, ms(done - started), us(copying),
+                     us(done - compacting));
 }
 
 void raft_member_state::decode_then_install(raft::message msg) {
