@@ -186,7 +186,7 @@ void get_compare_exchange(const request_ptr& r) {
       if (query.keys.empty()) {
         // A listing may be the whole state (a gigabyte): the member only
         // takes a copy that shares the values, and the HTTP thread pages
-        // and renders it. Done here, 775,000 values held the member for
+        // and renders it. Done by the member, 775,000 values held it for
         // 530 ms even for a page of one.
         return self->exchange().post(
           [self, values = store.values_of(database), query] {
