@@ -87,7 +87,7 @@ compare_exchange_store::get(std::string_view database,
   items.reserve(keys.size());
   for (auto& key : keys) {
     if (auto* entry = find(database, key))
-      items.push_back({key, entry->index, std::string{entry->value.view()}});
+      items.push_back({key, entry->index, entry->value});
     else
       items.push_back({key, -1, {}});
   }
@@ -120,8 +120,7 @@ list_compare_exchange(const compare_exchange_values& values,
                       size_t page_size) {
   std::vector<compare_exchange_item> items;
   for (auto* item : values.sorted(fold_case(prefix), start, page_size))
-    items.push_back({item->first, item->second.index,
-                     std::string{item->second.value.view()}});
+    items.push_back({item->first, item->second.index, item->second.value});
   return items;
 }
 

@@ -56,8 +56,9 @@ inline constexpr size_t max_compare_exchange_key_bytes = 512;
 struct compare_exchange_item {
   std::string key;
   int64_t index = -1;
-  /// JSON object text; "" = null (the key does not exist).
-  std::string value;
+  /// JSON object text, shared with the store's entry (a listing copies no
+  /// values); "" = null (the key does not exist).
+  shared_text value;
 
   friend bool operator==(const compare_exchange_item& x,
                          const compare_exchange_item& y) {

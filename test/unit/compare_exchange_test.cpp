@@ -133,6 +133,11 @@ TEST_CASE_FIXTURE(fixture, "values are read by key, many keys or prefix") {
   CHECK(keys(list("shop", "", 0, all)).size() == 5);
   CHECK(list("other", "", 0, all).empty());
   CHECK(store.get("other", {"k"}).front().index == -1);
+  // Lookups and listings share the stored values' bytes: a listing of a
+  // large state costs no second copy of it.
+  auto stored = store.find("shop", "users/2")->value.view().data();
+  CHECK(some[0].value.view().data() == stored);
+  CHECK(list("shop", "users/2", 0, 1).front().value.view().data() == stored);
 }
 
 TEST_CASE_FIXTURE(fixture, "deleting the database deletes its values") {
