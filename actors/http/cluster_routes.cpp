@@ -164,6 +164,9 @@ void get_rachis_waitfor(const request_ptr& r) {
                    atom::wait_v, *index);
 }
 
+/// How much of a listing's JSON is made and sent at a time.
+constexpr size_t listing_piece_bytes = 1 << 20;
+
 void get_compare_exchange(const request_ptr& r) {
   if (!database_exists(r))
     return;
@@ -186,12 +189,16 @@ void get_compare_exchange(const request_ptr& r) {
       if (query.keys.empty()) {
         // A listing may be the whole state (a gigabyte): the member only
         // takes a copy that shares the values, and the HTTP thread pages
-        // and renders it. Done by the member, 775,000 values held it for
-        // 530 ms even for a page of one.
+        // it and renders it a megabyte at a time as the client takes it.
+        // Done by the member, 775,000 values held it for 530 ms even for a
+        // page of one.
         return self->exchange().post(
           [self, values = store.values_of(database), query] {
-            self->reply_json(200,
-                             answer_compare_exchange_listing(values, query));
+            std::shared_ptr<compare_exchange_results> results
+              = answer_compare_exchange_listing(values, query);
+            self->reply_json_in_pieces(200, [results] {
+              return results->next(listing_piece_bytes);
+            });
           });
       }
       auto body = answer_compare_exchange_lookup(store, database, query);

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -41,6 +42,10 @@ empty_reply(unsigned status,
   return r;
 }
 
+/// Makes a response body a piece at a time: each call returns the next
+/// piece, and nothing once the body is complete.
+using http_pieces = std::function<std::optional<std::string>()>;
+
 class http_exchange {
 public:
   virtual ~http_exchange() = default;
@@ -58,6 +63,13 @@ public:
 
   /// Sends `reply`; later calls are ignored. Thread-safe.
   virtual void respond(http_reply reply) = 0;
+
+  /// Sends `head`'s status and headers, then a body made a piece at a time
+  /// (chunked): `next` runs on this exchange's I/O thread and each piece
+  /// is written before the next is asked for, so that other connections
+  /// of the thread get their turns in between; nothing (nullopt) ends the
+  /// body. Like `respond`, only the first answer counts. Thread-safe.
+  virtual void respond_in_pieces(http_reply head, http_pieces next) = 0;
 
   /// Runs `fn` on this exchange's I/O thread (for rendering replies off the
   /// actor threads).

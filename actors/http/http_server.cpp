@@ -63,6 +63,10 @@ public:
 
   void send(http_reply reply);
 
+  /// Sends `head` and then, chunked, the pieces `next` makes.
+  void send_in_pieces(http_reply head,
+                      http_pieces next);
+
   void post(std::function<void()> fn) {
     net::post(stream_.get_executor(), std::move(fn));
   }
@@ -72,6 +76,14 @@ private:
   void on_read(beast::error_code ec);
   /// Answers a request that is not dispatched, then closes.
   void refuse(const failure& why, std::string target);
+  /// The response `reply` stands for: status, our headers and its own.
+  template <class Body>
+  http::response<Body> head_of(const http_reply& reply, bool keep) const;
+  /// Writes the pieces of a chunked body from `next` on, then its end.
+  void write_pieces(std::shared_ptr<http_pieces> next,
+                    bool keep, unsigned status);
+  /// Counts the request as answered, then reads the next one or closes.
+  void finish(beast::error_code ec, bool keep, unsigned status);
   void close();
   void drain();
 
@@ -106,6 +118,17 @@ public:
       return;
     session_->post([s = session_, r = std::move(reply)]() mutable {
       s->send(std::move(r));
+    });
+  }
+
+  void respond_in_pieces(
+    http_reply head,
+    http_pieces next) override {
+    if (responded_.exchange(true))
+      return;
+    session_->post([s = session_, h = std::move(head),
+                    n = std::move(next)]() mutable {
+      s->send_in_pieces(std::move(h), std::move(n));
     });
   }
 
@@ -371,17 +394,23 @@ void session::refuse(const failure& why, std::string target) {
                   render_error_body(why, target)));
 }
 
-void session::send(http_reply reply) {
-  http::response<http::string_body> res{
-    static_cast<http::status>(reply.status), 11};
+template <class Body>
+http::response<Body> session::head_of(const http_reply& reply,
+                                      bool keep) const {
+  http::response<Body> res{static_cast<http::status>(reply.status), 11};
   res.set(http::field::server, server_->settings().product);
   res.set("Raven-Server-Version", server_->settings().raven_version);
   if (!reply.content_type.empty())
     res.set(http::field::content_type, reply.content_type);
   for (auto& [name, value] : reply.headers)
     res.set(name, value);
-  bool keep = keep_alive_ && !server_->stopping();
   res.keep_alive(keep);
+  return res;
+}
+
+void session::send(http_reply reply) {
+  bool keep = keep_alive_ && !server_->stopping();
+  auto res = head_of<http::string_body>(reply, keep);
   auto body_size = reply.body.size();
   res.body() = std::move(reply.body);
   res.prepare_payload();
@@ -396,13 +425,62 @@ void session::send(http_reply reply) {
   http::async_write(stream_, *msg,
                     [self = shared_from_this(), msg, keep,
                      status](beast::error_code ec, std::size_t) {
-                      self->server_->request_done(
-                        status, std::chrono::steady_clock::now()
-                                  - self->started_);
-                      if (ec || !keep)
-                        return self->close();
-                      self->read();
+                      self->finish(ec, keep, status);
                     });
+}
+
+void session::send_in_pieces(
+  http_reply head, http_pieces next) {
+  bool keep = keep_alive_ && !server_->stopping();
+  auto res = std::make_shared<http::response<http::empty_body>>(
+    head_of<http::empty_body>(head, keep));
+  res->chunked(true);
+  auto writer = std::make_shared<http::response_serializer<http::empty_body>>(
+    *res);
+  auto pieces = std::make_shared<http_pieces>(std::move(next));
+  auto status = head.status;
+  // A long body is bounded by its client's pace, not by the time since the
+  // request: each write gets the keep-alive timeout of its own.
+  stream_.expires_after(server_->settings().keep_alive_timeout);
+  http::async_write_header(
+    stream_, *writer,
+    [self = shared_from_this(), res, writer, pieces, keep,
+     status](beast::error_code ec, std::size_t) {
+      // A HEAD answer has the headers only.
+      if (ec || self->head_)
+        return self->finish(ec, keep, status);
+      self->write_pieces(pieces, keep, status);
+    });
+}
+
+void session::write_pieces(
+  std::shared_ptr<http_pieces> next,
+  bool keep, unsigned status) {
+  auto piece = (*next)();
+  stream_.expires_after(server_->settings().keep_alive_timeout);
+  if (!piece) {
+    net::async_write(stream_, http::make_chunk_last(),
+                     [self = shared_from_this(), keep,
+                      status](beast::error_code ec, std::size_t) {
+                       self->finish(ec, keep, status);
+                     });
+    return;
+  }
+  auto text = std::make_shared<std::string>(std::move(*piece));
+  net::async_write(stream_, http::make_chunk(net::buffer(*text)),
+                   [self = shared_from_this(), text, next, keep,
+                    status](beast::error_code ec, std::size_t) {
+                     if (ec)
+                       return self->finish(ec, keep, status);
+                     self->write_pieces(next, keep, status);
+                   });
+}
+
+void session::finish(beast::error_code ec, bool keep, unsigned status) {
+  server_->request_done(status, std::chrono::steady_clock::now() - started_);
+  if (ec || !keep)
+    return close();
+  read();
 }
 
 void session::close() {

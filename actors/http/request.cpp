@@ -4,6 +4,7 @@
 #include "runtime/http/error_body.hpp"
 
 #include <charconv>
+#include <deque>
 
 namespace corvus {
 
@@ -36,10 +37,36 @@ request::request(std::shared_ptr<http_exchange> ex,
   // nop
 }
 
-void request::reply(http_reply r) {
+void request::add_route_headers(http_reply& r) const {
   if (refresh_topology_)
     r.headers.emplace_back("Refresh-Topology", "true");
+}
+
+void request::reply(http_reply r) {
+  add_route_headers(r);
   ex_->respond(std::move(r));
+}
+
+void request::reply_json_in_pieces(
+  unsigned status, http_pieces next) {
+  auto first = next();
+  auto second = first ? next() : std::nullopt;
+  if (!second)
+    return reply_json(status, first.value_or(""));
+  auto head = json_reply(status, {});
+  add_route_headers(head);
+  auto ahead = std::make_shared<std::deque<std::string>>();
+  ahead->push_back(std::move(*first));
+  ahead->push_back(std::move(*second));
+  ex_->respond_in_pieces(
+    std::move(head),
+    [ahead, next = std::move(next)]() -> std::optional<std::string> {
+      if (ahead->empty())
+        return next();
+      auto piece = std::move(ahead->front());
+      ahead->pop_front();
+      return piece;
+    });
 }
 
 void request::reply_json(unsigned status, std::string body) {

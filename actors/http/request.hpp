@@ -80,6 +80,13 @@ public:
 
   void reply_json(unsigned status, std::string body);
 
+  /// Answers with JSON that `next` makes a piece at a time (nothing ends
+  /// it; see http_exchange::respond_in_pieces): a body of one piece goes
+  /// as a plain answer, a longer one chunked, so that a large answer never
+  /// sits in memory whole.
+  void reply_json_in_pieces(unsigned status,
+                            http_pieces next);
+
   /// An answer without a body (204, or 404 for a missing document).
   void reply_empty(unsigned status);
 
@@ -139,6 +146,9 @@ public:
   void when_loaded(std::function<void()> then);
 
 private:
+  /// Adds the headers every answer of a database route needs.
+  void add_route_headers(http_reply& r) const;
+
   std::shared_ptr<http_exchange> ex_;
   const http_services& services_;
   query_string query_;

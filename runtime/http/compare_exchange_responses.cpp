@@ -2,6 +2,8 @@
 
 #include "runtime/json/json.hpp"
 
+#include <limits>
+
 namespace corvus {
 
 namespace {
@@ -30,28 +32,47 @@ std::string render_compare_exchange_result(const compare_exchange_result& r) {
   });
 }
 
-std::string render_compare_exchange_values(
-  const std::vector<compare_exchange_item>& items) {
-  size_t reserve = 16;
-  for (auto& i : items)
-    reserve += i.key.size() + i.value.size() + 48;
-  return write_json(reserve, [&](json_writer& w) {
+compare_exchange_results::compare_exchange_results(
+  std::vector<compare_exchange_item> items)
+  : items_(std::move(items)) {
+  // nop
+}
+
+std::optional<std::string> compare_exchange_results::next(size_t bytes) {
+  if (done_)
+    return std::nullopt;
+  auto& w = writer_;
+  if (rendered_ == 0 && out_.empty()) {
     w.StartObject();
     w.Key("Results");
     w.StartArray();
-    for (auto& i : items) {
-      w.StartObject();
-      w.Key("Key");
-      w.String(i.key.data(), static_cast<rapidjson::SizeType>(i.key.size()));
-      w.Key("Value");
-      write_value(w, i.value);
-      w.Key("Index");
-      w.Int64(i.index);
-      w.EndObject();
-    }
+  }
+  for (; rendered_ < items_.size() && out_.size() < bytes; ++rendered_) {
+    auto& i = items_[rendered_];
+    w.StartObject();
+    w.Key("Key");
+    write_string(w, i.key);
+    w.Key("Value");
+    write_value(w, i.value);
+    w.Key("Index");
+    w.Int64(i.index);
+    w.EndObject();
+  }
+  if (rendered_ == items_.size()) {
     w.EndArray();
     w.EndObject();
-  });
+    done_ = true;
+  }
+  // The writer keeps its place in the document; only the text moves on.
+  std::string piece;
+  piece.swap(out_);
+  return piece;
+}
+
+std::string
+render_compare_exchange_values(std::vector<compare_exchange_item> items) {
+  return *compare_exchange_results{std::move(items)}.next(
+    std::numeric_limits<size_t>::max());
 }
 
 std::optional<std::string>
@@ -61,12 +82,13 @@ answer_compare_exchange_lookup(const compare_exchange_store& store,
   auto items = store.get(database, query.keys);
   if (items.size() == 1 && items.front().value.empty())
     return std::nullopt;
-  return render_compare_exchange_values(items);
+  return render_compare_exchange_values(std::move(items));
 }
 
-std::string answer_compare_exchange_listing(const compare_exchange_values& values,
-                                            const compare_exchange_query& query) {
-  return render_compare_exchange_values(list_compare_exchange(
+std::unique_ptr<compare_exchange_results>
+answer_compare_exchange_listing(const compare_exchange_values& values,
+                                const compare_exchange_query& query) {
+  return std::make_unique<compare_exchange_results>(list_compare_exchange(
     values, query.starts_with, query.start, query.page_size));
 }
 

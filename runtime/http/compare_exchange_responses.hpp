@@ -18,7 +18,9 @@
 #include "runtime/cluster/cluster_command.hpp"
 #include "runtime/cluster/compare_exchange.hpp"
 #include "runtime/http/compare_exchange_requests.hpp"
+#include "runtime/json/json.hpp"
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,9 +31,33 @@ namespace corvus {
 /// The body answering a compare-exchange PUT or DELETE.
 std::string render_compare_exchange_result(const compare_exchange_result& r);
 
-/// `{"Results":[...]}` for a GET.
-std::string
-render_compare_exchange_values(const std::vector<compare_exchange_item>& items);
+/// `{"Results":[...]}` for a GET, rendered a piece at a time: a listing
+/// may be the whole state (a gigabyte), which then never sits in memory as
+/// one text. The items share the stored values' bytes.
+class compare_exchange_results {
+public:
+  explicit compare_exchange_results(std::vector<compare_exchange_item> items);
+
+  compare_exchange_results(const compare_exchange_results&) = delete;
+  compare_exchange_results& operator=(const compare_exchange_results&)
+    = delete;
+
+  /// @returns the next piece of the text: whole items until it holds at
+  ///          least `bytes` (the last piece may hold less), or nothing once
+  ///          all of it was returned.
+  std::optional<std::string> next(size_t bytes);
+
+private:
+  std::vector<compare_exchange_item> items_;
+  size_t rendered_ = 0;
+  bool done_ = false;
+  std::string out_;
+  string_sink sink_{out_};
+  json_writer writer_{sink_};
+};
+
+/// `{"Results":[...]}` for a GET, as one text.
+std::string render_compare_exchange_values(std::vector<compare_exchange_item> items);
 
 /// Answers a GET that names keys (`query.keys` not empty) from the
 /// cluster state's values of `database`.
@@ -43,8 +69,9 @@ answer_compare_exchange_lookup(const compare_exchange_store& store,
 
 /// Answers a GET that lists by prefix (no keys) from one database's values:
 /// a page of any size, so callers run it off the Raft member's thread on a
-/// copy (compare_exchange_store::values_of).
-std::string answer_compare_exchange_listing(const compare_exchange_values& values,
-                                            const compare_exchange_query& query);
+/// copy (compare_exchange_store::values_of), and send it in pieces.
+std::unique_ptr<compare_exchange_results>
+answer_compare_exchange_listing(const compare_exchange_values& values,
+                                const compare_exchange_query& query);
 
 } // namespace corvus

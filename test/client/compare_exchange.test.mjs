@@ -71,6 +71,25 @@ describe("compare-exchange", () => {
     assert.deepEqual(Object.keys(page), ["orders/2", "orders/3"]);
   });
 
+  test("a listing larger than one piece of the answer arrives whole", async () => {
+    // 1,200 values of 1 KB: the answer (about 1.3 MB) goes out chunked, a
+    // megabyte at a time.
+    const text = "v".repeat(1024);
+    for (let first = 0; first < 1200; first += 100) {
+      const batch = [];
+      for (let n = first; n < first + 100; ++n)
+        batch.push(put(`big/${String(n).padStart(4, "0")}`, { n, text }, 0));
+      await Promise.all(batch);
+    }
+    const all = await store.operations.send(
+      new GetCompareExchangeValuesOperation({ startWith: "big/" }));
+    const keys = Object.keys(all);
+    assert.equal(keys.length, 1200);
+    assert.equal(keys[0], "big/0000");
+    assert.equal(keys[1199], "big/1199");
+    assert.deepEqual(all["big/0777"].value, { n: 777, text });
+  });
+
   test("a delete needs the current index", async () => {
     const current = await get("orders/1");
     const wrong = await store.operations.send(
