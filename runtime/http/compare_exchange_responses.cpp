@@ -42,7 +42,8 @@ std::optional<std::string> compare_exchange_results::next(size_t bytes) {
   if (done_)
     return std::nullopt;
   auto& w = writer_;
-  if (rendered_ == 0 && out_.empty()) {
+  if (!started_) {
+    started_ = true;
     w.StartObject();
     w.Key("Results");
     w.StartArray();

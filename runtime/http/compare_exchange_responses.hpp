@@ -50,6 +50,7 @@ public:
 private:
   std::vector<compare_exchange_item> items_;
   size_t rendered_ = 0;
+  bool started_ = false;
   bool done_ = false;
   std::string out_;
   string_sink sink_{out_};
@@ -57,7 +58,8 @@ private:
 };
 
 /// `{"Results":[...]}` for a GET, as one text.
-std::string render_compare_exchange_values(std::vector<compare_exchange_item> items);
+std::string
+render_compare_exchange_values(std::vector<compare_exchange_item> items);
 
 /// Answers a GET that names keys (`query.keys` not empty) from the
 /// cluster state's values of `database`.
