@@ -114,14 +114,24 @@ size_t compare_exchange_store::size() const {
   return n;
 }
 
-std::vector<compare_exchange_item>
-list_compare_exchange(const compare_exchange_values& values,
-                      std::string_view prefix, size_t start,
-                      size_t page_size) {
-  std::vector<compare_exchange_item> items;
-  for (auto* item : values.sorted(fold_case(prefix), start, page_size))
-    items.push_back({item->first, item->second.index, item->second.value});
-  return items;
+compare_exchange_listing::compare_exchange_listing(
+  compare_exchange_values values, std::string_view prefix, size_t start,
+  size_t page_size)
+  : values_(std::move(values)),
+    walk_(values_, fold_case(prefix)),
+    left_(page_size) {
+  walk_.skip(start);
+}
+
+std::optional<compare_exchange_item> compare_exchange_listing::next() {
+  if (left_ == 0)
+    return std::nullopt;
+  auto* item = walk_.next();
+  if (item == nullptr)
+    return std::nullopt;
+  --left_;
+  return compare_exchange_item{item->first, item->second.index,
+                               item->second.value};
 }
 
 } // namespace corvus

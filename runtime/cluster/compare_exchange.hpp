@@ -41,6 +41,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -133,12 +134,30 @@ private:
   std::vector<values> dropped_;
 };
 
-/// @returns the entries of `values` whose key starts with the case-folded
-///          `prefix`, in key order, skipping `start` and returning at most
-///          `page_size`; keys come back case-folded, as RavenDB's do.
-std::vector<compare_exchange_item>
-list_compare_exchange(const compare_exchange_values& values,
-                      std::string_view prefix, size_t start,
-                      size_t page_size);
+/// A listing by prefix: the entries of one database's values whose key
+/// starts with the case-folded prefix, in key order, past the first `start`
+/// and at most `page_size`, one at a time, so that a listing of the whole
+/// state is never gathered at once. Keys come back case-folded, as
+/// RavenDB's do; values share the stored bytes.
+class compare_exchange_listing {
+public:
+  /// @param values a copy of the database's values (values_of), which the
+  ///        listing keeps: it stays valid while the store changes.
+  compare_exchange_listing(compare_exchange_values values,
+                           std::string_view prefix, size_t start,
+                           size_t page_size);
+
+  compare_exchange_listing(const compare_exchange_listing&) = delete;
+  compare_exchange_listing& operator=(const compare_exchange_listing&)
+    = delete;
+
+  /// @returns the next item, or nothing past the last.
+  std::optional<compare_exchange_item> next();
+
+private:
+  compare_exchange_values values_;
+  compare_exchange_values::ordered_walk walk_;
+  size_t left_;
+};
 
 } // namespace corvus

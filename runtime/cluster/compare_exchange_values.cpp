@@ -55,40 +55,54 @@ void compare_exchange_values::erase(const std::string& key) {
 std::vector<const compare_exchange_values::value_type*>
 compare_exchange_values::sorted(std::string_view prefix, size_t start,
                                 size_t count) const {
-  auto matches = [prefix](const std::string& key) {
-    return key.compare(0, prefix.size(), prefix) == 0;
-  };
-  // Each shard is ordered, so a k-way merge of their matching runs yields
-  // the keys in order without looking at the ones past the page.
-  struct run {
-    shard::const_iterator at, end;
-  };
-  std::vector<run> runs;
-  const std::string from{prefix};
-  for (auto& s : shards_)
-    if (s)
-      if (auto i = s->lower_bound(from); i != s->end() && matches(i->first))
-        runs.push_back({i, s->end()});
-  auto later = [](const run& x, const run& y) {
-    return x.at->first > y.at->first;
-  };
-  std::make_heap(runs.begin(), runs.end(), later);
+  ordered_walk walk{*this, prefix};
+  walk.skip(start);
   std::vector<const value_type*> out;
   if (prefix.empty() && start == 0)
     out.reserve(std::min(size_, count));
-  for (size_t skipped = 0; !runs.empty() && out.size() < count;) {
-    std::pop_heap(runs.begin(), runs.end(), later);
-    auto& next = runs.back();
-    if (skipped < start)
-      ++skipped;
-    else
-      out.push_back(&*next.at);
-    if (++next.at != next.end && matches(next.at->first))
-      std::push_heap(runs.begin(), runs.end(), later);
-    else
-      runs.pop_back();
-  }
+  for (const value_type* item; out.size() < count && (item = walk.next());)
+    out.push_back(item);
   return out;
+}
+
+compare_exchange_values::ordered_walk::ordered_walk(
+  const compare_exchange_values& values, std::string_view prefix)
+  : prefix_(prefix) {
+  for (auto& s : values.shards_)
+    if (s)
+      if (auto i = s->lower_bound(prefix_); i != s->end() && matches(i->first))
+        runs_.push_back({i, s->end()});
+  std::make_heap(runs_.begin(), runs_.end(), later);
+}
+
+const compare_exchange_values::value_type*
+compare_exchange_values::ordered_walk::next() {
+  if (runs_.empty())
+    return nullptr;
+  std::pop_heap(runs_.begin(), runs_.end(), later);
+  auto& top = runs_.back();
+  auto* item = &*top.at;
+  if (++top.at != top.end && matches(top.at->first))
+    std::push_heap(runs_.begin(), runs_.end(), later);
+  else
+    runs_.pop_back();
+  return item;
+}
+
+void compare_exchange_values::ordered_walk::skip(size_t n) {
+  for (; n > 0 && next(); --n) {
+    // Each next() moves one entry on.
+  }
+}
+
+bool compare_exchange_values::ordered_walk::matches(
+  const std::string& key) const {
+  return key.compare(0, prefix_.size(), prefix_) == 0;
+}
+
+bool compare_exchange_values::ordered_walk::later(const run& x,
+                                                  const run& y) {
+  return x.at->first > y.at->first;
 }
 
 bool operator==(const compare_exchange_values& x,

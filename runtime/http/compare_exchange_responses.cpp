@@ -32,8 +32,7 @@ std::string render_compare_exchange_result(const compare_exchange_result& r) {
   });
 }
 
-compare_exchange_results::compare_exchange_results(
-  std::vector<compare_exchange_item> items)
+compare_exchange_results::compare_exchange_results(item_source items)
   : items_(std::move(items)) {
   // nop
 }
@@ -48,21 +47,22 @@ std::optional<std::string> compare_exchange_results::next(size_t bytes) {
     w.Key("Results");
     w.StartArray();
   }
-  for (; rendered_ < items_.size() && out_.size() < bytes; ++rendered_) {
-    auto& i = items_[rendered_];
+  while (out_.size() < bytes) {
+    auto item = items_();
+    if (!item) {
+      w.EndArray();
+      w.EndObject();
+      done_ = true;
+      break;
+    }
     w.StartObject();
     w.Key("Key");
-    write_string(w, i.key);
+    write_string(w, item->key);
     w.Key("Value");
-    write_value(w, i.value);
+    write_value(w, item->value);
     w.Key("Index");
-    w.Int64(i.index);
+    w.Int64(item->index);
     w.EndObject();
-  }
-  if (rendered_ == items_.size()) {
-    w.EndArray();
-    w.EndObject();
-    done_ = true;
   }
   // The writer keeps its place in the document; only the text moves on.
   std::string piece;
@@ -72,8 +72,14 @@ std::optional<std::string> compare_exchange_results::next(size_t bytes) {
 
 std::string
 render_compare_exchange_values(std::vector<compare_exchange_item> items) {
-  return *compare_exchange_results{std::move(items)}.next(
-    std::numeric_limits<size_t>::max());
+  size_t at = 0;
+  compare_exchange_results results{
+    [&]() -> std::optional<compare_exchange_item> {
+      if (at == items.size())
+        return std::nullopt;
+      return std::move(items[at++]);
+    }};
+  return *results.next(std::numeric_limits<size_t>::max());
 }
 
 std::optional<std::string>
@@ -87,10 +93,12 @@ answer_compare_exchange_lookup(const compare_exchange_store& store,
 }
 
 std::unique_ptr<compare_exchange_results>
-answer_compare_exchange_listing(const compare_exchange_values& values,
+answer_compare_exchange_listing(compare_exchange_values values,
                                 const compare_exchange_query& query) {
-  return std::make_unique<compare_exchange_results>(list_compare_exchange(
-    values, query.starts_with, query.start, query.page_size));
+  auto listing = std::make_shared<compare_exchange_listing>(
+    std::move(values), query.starts_with, query.start, query.page_size);
+  return std::make_unique<compare_exchange_results>(
+    [listing] { return listing->next(); });
 }
 
 } // namespace corvus

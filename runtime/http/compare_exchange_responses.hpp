@@ -20,6 +20,7 @@
 #include "runtime/http/compare_exchange_requests.hpp"
 #include "runtime/json/json.hpp"
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,10 +34,13 @@ std::string render_compare_exchange_result(const compare_exchange_result& r);
 
 /// `{"Results":[...]}` for a GET, rendered a piece at a time: a listing
 /// may be the whole state (a gigabyte), which then never sits in memory as
-/// one text. The items share the stored values' bytes.
+/// one text, nor as items. The items share the stored values' bytes.
 class compare_exchange_results {
 public:
-  explicit compare_exchange_results(std::vector<compare_exchange_item> items);
+  /// Each call returns the next item to render, nothing after the last.
+  using item_source = std::function<std::optional<compare_exchange_item>()>;
+
+  explicit compare_exchange_results(item_source items);
 
   compare_exchange_results(const compare_exchange_results&) = delete;
   compare_exchange_results& operator=(const compare_exchange_results&)
@@ -48,8 +52,7 @@ public:
   std::optional<std::string> next(size_t bytes);
 
 private:
-  std::vector<compare_exchange_item> items_;
-  size_t rendered_ = 0;
+  item_source items_;
   bool started_ = false;
   bool done_ = false;
   std::string out_;
@@ -71,9 +74,10 @@ answer_compare_exchange_lookup(const compare_exchange_store& store,
 
 /// Answers a GET that lists by prefix (no keys) from one database's values:
 /// a page of any size, so callers run it off the Raft member's thread on a
-/// copy (compare_exchange_store::values_of), and send it in pieces.
+/// copy (compare_exchange_store::values_of), which the answer keeps, and
+/// send it in pieces.
 std::unique_ptr<compare_exchange_results>
-answer_compare_exchange_listing(const compare_exchange_values& values,
+answer_compare_exchange_listing(compare_exchange_values values,
                                 const compare_exchange_query& query);
 
 } // namespace corvus

@@ -122,8 +122,12 @@ TEST_CASE_FIXTURE(fixture, "values are read by key, many keys or prefix") {
   // Listed keys come back lower-cased, in byte order.
   auto list = [&store](std::string_view db, std::string_view prefix,
                        size_t start, size_t page_size) {
-    return list_compare_exchange(store.values_of(db), prefix, start,
-                                 page_size);
+    compare_exchange_listing listing{store.values_of(db), prefix, start,
+                                     page_size};
+    std::vector<compare_exchange_item> items;
+    while (auto item = listing.next())
+      items.push_back(std::move(*item));
+    return items;
   };
   CHECK(keys(list("shop", "USERS/", 0, all))
         == std::vector<std::string>{"users/1", "users/2", "users/3"});
@@ -138,6 +142,34 @@ TEST_CASE_FIXTURE(fixture, "values are read by key, many keys or prefix") {
   auto stored = store.find("shop", "users/2")->value.view().data();
   CHECK(some[0].value.view().data() == stored);
   CHECK(list("shop", "users/2", 0, 1).front().value.view().data() == stored);
+}
+
+TEST_CASE_FIXTURE(fixture, "a listing under way keeps what it started on") {
+  // The HTTP thread sends a large listing a piece at a time while the Raft
+  // member goes on changing the values.
+  for (int i = 0; i < 2000; ++i)
+    put("k/" + std::to_string(10000 + i), 0);
+  compare_exchange_listing listing{
+    state.compare_exchange().values_of("shop"), "K/", 5, 1000};
+  auto first = listing.next();
+  REQUIRE(first);
+  CHECK(first->key == "k/10005");
+  auto index = first->index;
+  for (int i = 0; i < 2000; i += 2) {
+    auto key = "k/" + std::to_string(10000 + i);
+    apply(remove_compare_exchange_command{
+      {}, "shop", key, state.compare_exchange().find("shop", key)->index});
+  }
+  put("k/10007", state.compare_exchange().find("shop", "k/10007")->index,
+      R"({"Object":2})");
+  size_t seen = 1;
+  while (auto item = listing.next()) {
+    CHECK(item->key == "k/" + std::to_string(10005 + seen));
+    CHECK(item->index == index + static_cast<int64_t>(seen));
+    CHECK(item->value == R"({"Object":1})");
+    ++seen;
+  }
+  CHECK(seen == 1000);
 }
 
 TEST_CASE_FIXTURE(fixture, "deleting the database deletes its values") {
