@@ -53,14 +53,12 @@ void compare_exchange_values::erase(const std::string& key) {
 }
 
 std::vector<const compare_exchange_values::value_type*>
-compare_exchange_values::sorted(std::string_view prefix, size_t start,
-                                size_t count) const {
+compare_exchange_values::sorted(std::string_view prefix) const {
   ordered_walk walk{*this, prefix};
-  walk.skip(start);
   std::vector<const value_type*> out;
-  if (prefix.empty() && start == 0)
-    out.reserve(std::min(size_, count));
-  for (const value_type* item; out.size() < count && (item = walk.next());)
+  if (prefix.empty())
+    out.reserve(size_);
+  while (auto* item = walk.next())
     out.push_back(item);
   return out;
 }

@@ -15,7 +15,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <limits>
 #include <map>
 #include <memory>
 #include <string>
@@ -73,50 +72,18 @@ public:
   }
 
   /// @returns the entries whose key starts with `prefix` (all when empty),
-  ///          in key order, past the first `start` of them and at most
-  ///          `count`; valid until the next change (see `ordered_walk`).
-  std::vector<const value_type*>
-  sorted(std::string_view prefix = {}, size_t start = 0,
-         size_t count = std::numeric_limits<size_t>::max()) const;
+  ///          in key order; valid until the next change.
+  std::vector<const value_type*> sorted(std::string_view prefix = {}) const;
+
+  /// The entries whose key starts with a prefix, in key order, one at a
+  /// time (below).
+  class ordered_walk;
 
   friend bool operator==(const compare_exchange_values& x,
                          const compare_exchange_values& y);
 
 private:
   using shard = std::map<std::string, compare_exchange_entry>;
-
-public:
-  /// The entries whose key starts with a prefix, in key order, one at a
-  /// time: each shard is ordered, and their matching runs are merged only
-  /// as far as the walk goes, so a page costs what it skips and returns,
-  /// not what the prefix matches. Valid while the values it walks do not
-  /// change (a copy of them does not).
-  class ordered_walk {
-  public:
-    ordered_walk(const compare_exchange_values& values,
-                 std::string_view prefix);
-
-    /// @returns the next entry, or null past the last.
-    const value_type* next();
-
-    /// Passes over the next `n` entries (fewer when the walk ends first).
-    void skip(size_t n);
-
-  private:
-    struct run {
-      shard::const_iterator at, end;
-    };
-
-    bool matches(const std::string& key) const;
-    /// Orders the heap: a run is later when its next key is larger.
-    static bool later(const run& x, const run& y);
-
-    std::string prefix_;
-    /// A heap whose top is the run with the smallest next key.
-    std::vector<run> runs_;
-  };
-
-private:
 
   static size_t shard_of(const std::string& key);
   /// @returns shard `i`, cloned first when a copy of this store shares it.
@@ -125,6 +92,34 @@ private:
   /// Empty until the first value arrives; a null shard is an empty one.
   std::vector<std::shared_ptr<shard>> shards_;
   size_t size_ = 0;
+};
+
+/// Each shard is ordered, and their runs that match the prefix are merged
+/// only as far as the walk goes, so a page costs what it skips and returns,
+/// not what the prefix matches. Valid while the values it walks do not
+/// change (a copy of them does not).
+class compare_exchange_values::ordered_walk {
+public:
+  ordered_walk(const compare_exchange_values& values, std::string_view prefix);
+
+  /// @returns the next entry, or null past the last.
+  const value_type* next();
+
+  /// Passes over the next `n` entries (fewer when the walk ends first).
+  void skip(size_t n);
+
+private:
+  struct run {
+    shard::const_iterator at, end;
+  };
+
+  bool matches(const std::string& key) const;
+  /// Orders the heap: a run is later when its next key is larger.
+  static bool later(const run& x, const run& y);
+
+  std::string prefix_;
+  /// A heap whose top is the run with the smallest next key.
+  std::vector<run> runs_;
 };
 
 } // namespace corvus
