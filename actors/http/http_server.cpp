@@ -64,8 +64,7 @@ public:
   void send(http_reply reply);
 
   /// Sends `head` and then, chunked, the pieces `next` makes.
-  void send_in_pieces(http_reply head,
-                      http_pieces next);
+  void send_in_pieces(http_reply head, http_pieces next);
 
   void post(std::function<void()> fn) {
     net::post(stream_.get_executor(), std::move(fn));
@@ -80,8 +79,8 @@ private:
   template <class Body>
   http::response<Body> head_of(const http_reply& reply, bool keep) const;
   /// Writes the pieces of a chunked body from `next` on, then its end.
-  void write_pieces(std::shared_ptr<http_pieces> next,
-                    bool keep, unsigned status);
+  void write_pieces(std::shared_ptr<http_pieces> next, bool keep,
+                    unsigned status);
   /// Counts the request as answered, then reads the next one or closes.
   void finish(beast::error_code ec, bool keep, unsigned status);
   void close();
@@ -121,9 +120,7 @@ public:
     });
   }
 
-  void respond_in_pieces(
-    http_reply head,
-    http_pieces next) override {
+  void respond_in_pieces(http_reply head, http_pieces next) override {
     if (responded_.exchange(true))
       return;
     session_->post([s = session_, h = std::move(head),
@@ -429,8 +426,7 @@ void session::send(http_reply reply) {
                     });
 }
 
-void session::send_in_pieces(
-  http_reply head, http_pieces next) {
+void session::send_in_pieces(http_reply head, http_pieces next) {
   bool keep = keep_alive_ && !server_->stopping();
   auto res = std::make_shared<http::response<http::empty_body>>(
     head_of<http::empty_body>(head, keep));
@@ -453,9 +449,8 @@ void session::send_in_pieces(
     });
 }
 
-void session::write_pieces(
-  std::shared_ptr<http_pieces> next,
-  bool keep, unsigned status) {
+void session::write_pieces(std::shared_ptr<http_pieces> next, bool keep,
+                           unsigned status) {
   auto piece = (*next)();
   stream_.expires_after(server_->settings().keep_alive_timeout);
   if (!piece) {

@@ -47,8 +47,7 @@ void request::reply(http_reply r) {
   ex_->respond(std::move(r));
 }
 
-void request::reply_json_in_pieces(
-  unsigned status, http_pieces next) {
+void request::reply_json_in_pieces(unsigned status, http_pieces next) {
   auto first = next();
   auto second = first ? next() : std::nullopt;
   if (!second)

@@ -84,8 +84,7 @@ public:
   /// it; see http_exchange::respond_in_pieces): a body of one piece goes
   /// as a plain answer, a longer one chunked, so that a large answer never
   /// sits in memory whole.
-  void reply_json_in_pieces(unsigned status,
-                            http_pieces next);
+  void reply_json_in_pieces(unsigned status, http_pieces next);
 
   /// An answer without a body (204, or 404 for a missing document).
   void reply_empty(unsigned status);
