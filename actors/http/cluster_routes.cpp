@@ -164,9 +164,6 @@ void get_rachis_waitfor(const request_ptr& r) {
                    atom::wait_v, *index);
 }
 
-/// How much of a listing's JSON is made and sent at a time.
-constexpr size_t listing_piece_bytes = 1 << 20;
-
 void get_compare_exchange(const request_ptr& r) {
   if (!database_exists(r))
     return;
@@ -194,10 +191,10 @@ void get_compare_exchange(const request_ptr& r) {
         // page of one.
         return self->exchange().post(
           [self, values = store.values_of(database), query] {
-            std::shared_ptr<compare_exchange_results> results
+            std::shared_ptr<results_in_pieces> results
               = answer_compare_exchange_listing(values, query);
             self->reply_json_in_pieces(200, [results] {
-              return results->next(listing_piece_bytes);
+              return results->next(http_piece_bytes);
             });
           });
       }

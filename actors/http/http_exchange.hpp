@@ -4,6 +4,9 @@
 // handlers compile fast and stay readable. The HTTP server creates it on an
 // I/O thread; the reply may be sent from any thread, exactly once.
 
+#include "runtime/failure.hpp"
+
+#include <cstddef>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -43,8 +46,12 @@ empty_reply(unsigned status,
 }
 
 /// Makes a response body a piece at a time: each call returns the next
-/// piece, and nothing once the body is complete.
-using http_pieces = std::function<std::optional<std::string>()>;
+/// piece, nothing once the body is complete, or the failure that keeps it
+/// from being completed.
+using http_pieces = std::function<outcome<std::optional<std::string>>()>;
+
+/// How much of a body made in pieces is made and sent at a time.
+inline constexpr size_t http_piece_bytes = 1 << 20;
 
 class http_exchange {
 public:
@@ -68,7 +75,9 @@ public:
   /// (chunked): `next` runs on this exchange's I/O thread and each piece
   /// is written before the next is asked for, so that other connections
   /// of the thread get their turns in between; nothing (nullopt) ends the
-  /// body. Like `respond`, only the first answer counts. Thread-safe.
+  /// body. A failing piece closes the connection without ending the body,
+  /// so that the client sees the answer cut short, not complete. Like
+  /// `respond`, only the first answer counts. Thread-safe.
   virtual void respond_in_pieces(http_reply head, http_pieces next) = 0;
 
   /// Runs `fn` on this exchange's I/O thread (for rendering replies off the

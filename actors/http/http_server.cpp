@@ -452,8 +452,13 @@ void session::send_in_pieces(http_reply head, http_pieces next) {
 void session::write_pieces(std::shared_ptr<http_pieces> next, bool keep,
                            unsigned status) {
   auto piece = (*next)();
+  // A body that cannot be finished must not look finished: no last chunk,
+  // and the connection goes.
+  if (!piece)
+    return finish(beast::error_code{net::error::operation_aborted}, false,
+                  status);
   stream_.expires_after(server_->settings().keep_alive_timeout);
-  if (!piece) {
+  if (!*piece) {
     net::async_write(stream_, http::make_chunk_last(),
                      [self = shared_from_this(), keep,
                       status](beast::error_code ec, std::size_t) {
@@ -461,7 +466,7 @@ void session::write_pieces(std::shared_ptr<http_pieces> next, bool keep,
                      });
     return;
   }
-  auto text = std::make_shared<std::string>(std::move(*piece));
+  auto text = std::make_shared<std::string>(std::move(**piece));
   net::async_write(stream_, http::make_chunk(net::buffer(*text)),
                    [self = shared_from_this(), text, next, keep,
                     status](beast::error_code ec, std::size_t) {

@@ -48,22 +48,35 @@ void request::reply(http_reply r) {
 }
 
 void request::reply_json_in_pieces(unsigned status, http_pieces next) {
+  // Until two pieces are made, the answer can still be a plain one: a
+  // failure then gets its error answer, and one piece its Content-Length.
   auto first = next();
-  auto second = first ? next() : std::nullopt;
+  if (!first)
+    return fail(first.error());
+  auto second = *first ? next() : std::optional<std::string>{};
   if (!second)
-    return reply_json(status, first.value_or(""));
+    return fail(second.error());
+  if (!*second)
+    return reply_json(status, first->value_or(""));
   auto head = json_reply(status, {});
   add_route_headers(head);
   auto ahead = std::make_shared<std::deque<std::string>>();
-  ahead->push_back(std::move(*first));
-  ahead->push_back(std::move(*second));
+  ahead->push_back(std::move(**first));
+  ahead->push_back(std::move(**second));
   ex_->respond_in_pieces(
     std::move(head),
-    [ahead, next = std::move(next)]() -> std::optional<std::string> {
-      if (ahead->empty())
-        return next();
-      auto piece = std::move(ahead->front());
-      ahead->pop_front();
+    [ahead, next = std::move(next), log = services_.log,
+     what = ex_->method + " " + ex_->target]()
+      -> outcome<std::optional<std::string>> {
+      if (!ahead->empty()) {
+        auto piece = std::move(ahead->front());
+        ahead->pop_front();
+        return std::optional<std::string>{std::move(piece)};
+      }
+      auto piece = next();
+      if (!piece && log)
+        log->error("http: the answer to {} is cut short: {}", what,
+                   piece.error().message);
       return piece;
     });
 }

@@ -2,8 +2,6 @@
 
 #include "runtime/json/json.hpp"
 
-#include <limits>
-
 namespace corvus {
 
 namespace {
@@ -15,6 +13,17 @@ void write_value(json_writer& w, std::string_view value) {
     w.Null();
   else
     w.RawValue(value.data(), value.size(), rapidjson::kObjectType);
+}
+
+void write_item(json_writer& w, const compare_exchange_item& item) {
+  w.StartObject();
+  w.Key("Key");
+  write_string(w, item.key);
+  w.Key("Value");
+  write_value(w, item.value);
+  w.Key("Index");
+  w.Int64(item.index);
+  w.EndObject();
 }
 
 } // namespace
@@ -32,54 +41,16 @@ std::string render_compare_exchange_result(const compare_exchange_result& r) {
   });
 }
 
-compare_exchange_results::compare_exchange_results(item_source items)
-  : items_(std::move(items)) {
-  // nop
-}
-
-std::optional<std::string> compare_exchange_results::next(size_t bytes) {
-  if (done_)
-    return std::nullopt;
-  auto& w = writer_;
-  if (!started_) {
-    started_ = true;
-    w.StartObject();
-    w.Key("Results");
-    w.StartArray();
-  }
-  while (out_.size() < bytes) {
-    auto item = items_();
-    if (!item) {
-      w.EndArray();
-      w.EndObject();
-      done_ = true;
-      break;
-    }
-    w.StartObject();
-    w.Key("Key");
-    write_string(w, item->key);
-    w.Key("Value");
-    write_value(w, item->value);
-    w.Key("Index");
-    w.Int64(item->index);
-    w.EndObject();
-  }
-  // The writer keeps its place in the document; only the text moves on.
-  std::string piece;
-  piece.swap(out_);
-  return piece;
-}
-
 std::string
 render_compare_exchange_values(std::vector<compare_exchange_item> items) {
   size_t at = 0;
-  compare_exchange_results results{
-    [&]() -> std::optional<compare_exchange_item> {
-      if (at == items.size())
-        return std::nullopt;
-      return std::move(items[at++]);
-    }};
-  return *results.next(std::numeric_limits<size_t>::max());
+  results_in_pieces results{[&](json_writer& w) -> outcome<bool> {
+    if (at == items.size())
+      return false;
+    write_item(w, items[at++]);
+    return true;
+  }};
+  return *results.whole();
 }
 
 std::optional<std::string>
@@ -92,13 +63,19 @@ answer_compare_exchange_lookup(const compare_exchange_store& store,
   return render_compare_exchange_values(std::move(items));
 }
 
-std::unique_ptr<compare_exchange_results>
+std::unique_ptr<results_in_pieces>
 answer_compare_exchange_listing(compare_exchange_values values,
                                 const compare_exchange_query& query) {
   auto listing = std::make_shared<compare_exchange_listing>(
     std::move(values), query.starts_with, query.start, query.page_size);
-  return std::make_unique<compare_exchange_results>(
-    [listing] { return listing->next(); });
+  return std::make_unique<results_in_pieces>(
+    [listing](json_writer& w) -> outcome<bool> {
+      auto item = listing->next();
+      if (!item)
+        return false;
+      write_item(w, *item);
+      return true;
+    });
 }
 
 } // namespace corvus

@@ -18,6 +18,7 @@
 #include "runtime/cluster/cluster_command.hpp"
 #include "runtime/cluster/compare_exchange.hpp"
 #include "runtime/http/compare_exchange_requests.hpp"
+#include "runtime/http/results_in_pieces.hpp"
 #include "runtime/json/json.hpp"
 
 #include <functional>
@@ -31,34 +32,6 @@ namespace corvus {
 
 /// The body answering a compare-exchange PUT or DELETE.
 std::string render_compare_exchange_result(const compare_exchange_result& r);
-
-/// `{"Results":[...]}` for a GET, rendered a piece at a time: a listing
-/// may be the whole state (a gigabyte), which then never sits in memory as
-/// one text, nor as items. The items share the stored values' bytes.
-class compare_exchange_results {
-public:
-  /// Each call returns the next item to render, nothing after the last.
-  using item_source = std::function<std::optional<compare_exchange_item>()>;
-
-  explicit compare_exchange_results(item_source items);
-
-  compare_exchange_results(const compare_exchange_results&) = delete;
-  compare_exchange_results& operator=(const compare_exchange_results&)
-    = delete;
-
-  /// @returns the next piece of the text: whole items until it holds at
-  ///          least `bytes` (the last piece may hold less), or nothing once
-  ///          all of it was returned.
-  std::optional<std::string> next(size_t bytes);
-
-private:
-  item_source items_;
-  bool started_ = false;
-  bool done_ = false;
-  std::string out_;
-  string_sink sink_{out_};
-  json_writer writer_{sink_};
-};
 
 /// `{"Results":[...]}` for a GET, as one text.
 std::string
@@ -75,8 +48,8 @@ answer_compare_exchange_lookup(const compare_exchange_store& store,
 /// Answers a GET that lists by prefix (no keys) from one database's values:
 /// a page of any size, so callers run it off the Raft member's thread on a
 /// copy (compare_exchange_store::values_of), which the answer keeps, and
-/// send it in pieces.
-std::unique_ptr<compare_exchange_results>
+/// send it in pieces. Its items share the stored values' bytes.
+std::unique_ptr<results_in_pieces>
 answer_compare_exchange_listing(compare_exchange_values values,
                                 const compare_exchange_query& query);
 

@@ -7,8 +7,6 @@
 
 #include <doctest/doctest.h>
 
-#include <limits>
-
 using namespace corvus;
 
 namespace {
@@ -114,8 +112,8 @@ TEST_CASE("GET answers list Key, Value and Index; one missing key is 404") {
   store.restore("db", "users/1", {R"({"Object":1})", 4});
   store.restore("db", "users/2", {R"({"Object":2})", 5});
   store.restore("db", "zeta", {R"({"Object":3})", 6});
-  auto whole = [](std::unique_ptr<compare_exchange_results> results) {
-    return *results->next(std::numeric_limits<size_t>::max());
+  auto whole = [](std::unique_ptr<results_in_pieces> results) {
+    return *results->whole();
   };
   auto listing = whole(answer_compare_exchange_listing(
     store.values_of("DB"), compare_exchange_query{{}, "Users/", 1, 10}));
@@ -134,36 +132,3 @@ TEST_CASE("GET answers list Key, Value and Index; one missing key is 404") {
   CHECK(empty == R"({"Results":[]})");
 }
 
-TEST_CASE("a listing comes in pieces of whole items that join into its JSON") {
-  compare_exchange_store store;
-  for (int i = 0; i < 100; ++i)
-    store.restore("db", "k/" + std::to_string(1000 + i),
-                  {R"({"Object":")" + std::string(50, 'x') + R"("})", i + 1});
-  auto query = compare_exchange_query{{}, "k/", 0, 1000};
-  auto one = answer_compare_exchange_listing(store.values_of("db"), query)
-               ->next(std::numeric_limits<size_t>::max());
-  REQUIRE(one);
-  auto results = answer_compare_exchange_listing(store.values_of("db"), query);
-  std::string joined;
-  size_t pieces = 0;
-  while (auto piece = results->next(1000)) {
-    // Each piece but the last reaches the size asked for, and none is
-    // larger than that plus one item (about 100 bytes here).
-    CHECK(piece->size() < 1000 + 120);
-    joined += *piece;
-    ++pieces;
-  }
-  CHECK(pieces > 5);
-  CHECK(joined == *one);
-  CHECK_FALSE(results->next(1000));
-  // Pieces smaller than the opening still join into the same text.
-  auto tiny = answer_compare_exchange_listing(store.values_of("db"), query);
-  std::string small;
-  while (auto piece = tiny->next(1))
-    small += *piece;
-  CHECK(small == *one);
-  rapidjson::Document doc;
-  REQUIRE_FALSE(doc.Parse(joined.c_str()).HasParseError());
-  CHECK(doc["Results"].Size() == 100);
-  CHECK(doc["Results"][99]["Index"].GetInt() == 100);
-}
