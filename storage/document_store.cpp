@@ -562,36 +562,64 @@ document_store::find(std::string_view key, bool with_body) const {
 
 outcome<std::vector<document_record>>
 document_store::list(const listing_request& req) const {
-  snapshot_guard snapshot{*impl_->db};
-  std::unique_ptr<leveldb::Iterator> iter{
-    impl_->db->NewIterator(snapshot.options())};
-  std::string prefix;
-  dk::record_key(prefix, req.key_prefix, false);
-  std::string from = prefix;
+  auto listing = this->listing(req);
+  std::vector<document_record> result;
+  while (true) {
+    auto rec = listing->next();
+    if (!rec)
+      return rec.error();
+    if (!*rec)
+      return result;
+    result.push_back(std::move(**rec));
+  }
+}
+
+std::unique_ptr<document_listing>
+document_store::listing(const listing_request& req) const {
+  return std::unique_ptr<document_listing>{
+    new document_listing(shared_from_this(), req)};
+}
+
+document_listing::document_listing(
+  std::shared_ptr<const document_store> store, const listing_request& req)
+  : store_(std::move(store)),
+    iter_(store_->impl_->db->NewIterator(leveldb::ReadOptions{})),
+    start_after_(req.start_after),
+    skip_(req.start),
+    left_(req.page_size) {
+  dk::record_key(prefix_, req.key_prefix, false);
+  std::string from = prefix_;
   if (req.start_after > req.key_prefix)
     dk::record_key(from, req.start_after, false);
-  std::vector<document_record> result;
-  size_t skipped = 0;
-  for (iter->Seek(from); iter->Valid() && result.size() < req.page_size;
-       iter->Next()) {
-    auto key = to_view(iter->key());
-    if (key.substr(0, prefix.size()) != prefix)
+  iter_->Seek(from);
+}
+
+document_listing::~document_listing() = default;
+
+outcome<std::optional<document_record>> document_listing::next() {
+  auto& dir = store_->impl_->dir;
+  for (; left_ > 0 && iter_->Valid(); iter_->Next()) {
+    auto key = to_view(iter_->key());
+    if (key.substr(0, prefix_.size()) != prefix_)
       break;
-    if (!req.start_after.empty() && key.substr(1) <= req.start_after)
+    if (!start_after_.empty() && key.substr(1) <= start_after_)
       continue;
-    if (skipped < req.start) {
-      ++skipped;
+    if (skip_ > 0) {
+      --skip_;
       continue;
     }
-    auto value = to_view(iter->value());
     document_record rec;
-    if (!decode_record(value, rec) || rec.tombstone)
-      return corrupt_record(impl_->dir, key.substr(1));
-    result.push_back(std::move(rec));
+    if (!decode_record(to_view(iter_->value()), rec) || rec.tombstone)
+      return corrupt_record(dir, key.substr(1));
+    --left_;
+    iter_->Next();
+    return std::optional<document_record>{std::move(rec)};
   }
-  if (!iter->status().ok())
-    return storage_error("document store", impl_->dir, "listing failed", iter->status());
-  return result;
+  if (!iter_->status().ok())
+    return storage_error("document store", dir, "listing failed",
+                         iter_->status());
+  left_ = 0;
+  return std::optional<document_record>{};
 }
 
 outcome<std::vector<document_record>>

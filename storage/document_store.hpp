@@ -21,6 +21,7 @@ namespace leveldb {
 class DB;
 class Env;
 class Cache;
+class Iterator;
 } // namespace leveldb
 
 namespace corvus {
@@ -72,7 +73,9 @@ struct listing_request {
   size_t page_size = 25;
 };
 
-class document_store {
+class document_listing;
+
+class document_store : public std::enable_shared_from_this<document_store> {
 public:
   /// Opens the store in directory `dir`. A new store gets a fresh database
   /// id and the current format version; an existing one must carry a format
@@ -106,6 +109,11 @@ public:
   /// @returns live documents in key order, filtered and paged by `req`.
   outcome<std::vector<document_record>>
   list(const listing_request& req) const;
+
+  /// @returns the documents `list(req)` returns, one at a time, all as
+  ///          they were when it was called: a listing of the whole store
+  ///          never sits in memory. It keeps the store open while it lives.
+  std::unique_ptr<document_listing> listing(const listing_request& req) const;
 
   /// @returns the conflict versions stored under case-folded `key`, with
   ///          bodies, ordered by change vector text; empty when the id is
@@ -161,9 +169,38 @@ public:
                       const database_state& new_state);
 
 private:
+  friend class document_listing;
   struct impl;
   explicit document_store(std::unique_ptr<impl> ptr);
   std::unique_ptr<impl> impl_;
+};
+
+/// Live documents in key order from one moment of a store
+/// (`document_store::listing`).
+class document_listing {
+public:
+  ~document_listing();
+
+  document_listing(const document_listing&) = delete;
+  document_listing& operator=(const document_listing&) = delete;
+
+  /// @returns the next document, or nullopt after the last one.
+  outcome<std::optional<document_record>> next();
+
+private:
+  friend class document_store;
+
+  document_listing(std::shared_ptr<const document_store> store,
+                   const listing_request& req);
+
+  std::shared_ptr<const document_store> store_;
+  /// Reads from the store as it was when made (LevelDB's implicit
+  /// snapshot); goes before the store it reads.
+  std::unique_ptr<leveldb::Iterator> iter_;
+  std::string prefix_;
+  std::string start_after_;
+  size_t skip_;
+  size_t left_;
 };
 
 } // namespace corvus

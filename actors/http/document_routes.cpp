@@ -17,14 +17,12 @@
 #include <rapidjson/document.h>
 
 #include <algorithm>
+#include <limits>
 #include <set>
 
 namespace corvus {
 
 namespace {
-
-// Largest page a listing returns, whatever the client asks for.
-constexpr int64_t max_page_size = 1024;
 
 std::string_view unquote(std::string_view value) {
   if (value.size() >= 2 && value.front() == '"' && value.back() == '"')
@@ -171,12 +169,46 @@ void load_documents(const request_ptr& r, const published_database& db,
   r->reply(std::move(reply));
 }
 
+// The documents of `listing` whose id past its first `prefix_size`
+// characters matches `matches` and not `exclude` (wildcards), past the
+// first `skip` of them, at most `count`.
+document_source kept_by_wildcards(std::shared_ptr<document_listing> listing,
+                                  size_t prefix_size, std::string matches,
+                                  std::string exclude, size_t skip,
+                                  size_t count) {
+  return [=]() mutable -> outcome<std::optional<document_record>> {
+    while (count > 0) {
+      auto doc = listing->next();
+      if (!doc || !*doc)
+        return doc;
+      auto& id = (*doc)->id;
+      auto rest = std::string_view{id}.substr(std::min(prefix_size,
+                                                       id.size()));
+      if ((!matches.empty() && !matches_wildcards(rest, matches))
+          || (!exclude.empty() && matches_wildcards(rest, exclude)))
+        continue;
+      if (skip > 0) {
+        --skip;
+        continue;
+      }
+      --count;
+      return doc;
+    }
+    return std::optional<document_record>{};
+  };
+}
+
 // Documents by id prefix (loadStartingWith), with `matches` / `exclude`
-// wildcards applied to the part after the prefix.
+// wildcards applied to the part after the prefix. A page of any size (the
+// whole store, when asked): the documents are read from one moment of the
+// store as the answer is rendered, a megabyte at a time as the client
+// takes it.
 void list_documents(const request_ptr& r, const published_database& db) {
   auto& q = r->query();
   auto start = q.get_int("start", 0);
-  auto page_size = q.get_int("pageSize", 25);
+  // Without a page size, all of them (as RavenDB answers; the clients
+  // always send one).
+  auto page_size = q.get_int("pageSize", std::numeric_limits<int64_t>::max());
   auto metadata_only = q.get_bool("metadataOnly", false);
   for (auto* bad : {&start, &page_size})
     if (!*bad)
@@ -187,46 +219,27 @@ void list_documents(const request_ptr& r, const published_database& db) {
     return r->fail(make_failure(ec::bad_request,
                                 "start and pageSize must not be negative"));
   auto prefix = std::string{q.get("startsWith").value_or("")};
-  auto matches = q.get("matches").value_or("");
-  auto exclude = q.get("exclude").value_or("");
+  auto matches = std::string{q.get("matches").value_or("")};
+  auto exclude = std::string{q.get("exclude").value_or("")};
+  auto skip = static_cast<size_t>(*start);
+  auto count = static_cast<size_t>(*page_size);
+  bool filtered = !matches.empty() || !exclude.empty();
   listing_request req;
   req.key_prefix = fold_case(prefix);
   req.start_after = fold_case(q.get("startAfter").value_or(""));
-  auto wanted = static_cast<size_t>(std::min(*page_size, max_page_size));
-  std::vector<document_record> page;
-  if (matches.empty() && exclude.empty()) {
-    req.start = static_cast<size_t>(*start);
-    req.page_size = wanted;
-    auto docs = db.store->list(req);
-    if (!docs)
-      return r->fail(docs.error());
-    page = std::move(*docs);
-  } else {
-    auto skip = static_cast<size_t>(*start);
-    req.page_size = max_page_size;
-    while (page.size() < wanted) {
-      auto docs = db.store->list(req);
-      if (!docs)
-        return r->fail(docs.error());
-      for (auto& d : *docs) {
-        auto rest = std::string_view{d.id}.substr(
-          std::min(prefix.size(), d.id.size()));
-        if ((!matches.empty() && !matches_wildcards(rest, matches))
-            || (!exclude.empty() && matches_wildcards(rest, exclude)))
-          continue;
-        if (skip > 0) {
-          --skip;
-          continue;
-        }
-        if (page.size() < wanted)
-          page.push_back(std::move(d));
-      }
-      if (docs->size() < req.page_size)
-        break;
-      req.start_after = fold_case(docs->back().id);
-    }
-  }
-  r->reply_json(200, render_listing(page, *metadata_only));
+  // With wildcards, `start` and `pageSize` count the documents they keep.
+  req.start = filtered ? 0 : skip;
+  req.page_size = filtered ? std::numeric_limits<size_t>::max() : count;
+  std::shared_ptr<document_listing> listing = db.store->listing(req);
+  document_source docs = [listing] { return listing->next(); };
+  if (filtered)
+    docs = kept_by_wildcards(listing, prefix.size(), std::move(matches),
+                             std::move(exclude), skip, count);
+  std::shared_ptr<results_in_pieces> results
+    = render_listing(std::move(docs), *metadata_only);
+  r->reply_json_in_pieces(200, [results] {
+    return results->next(http_piece_bytes);
+  });
 }
 
 // The expectation an If-Match header states for a single-document write.

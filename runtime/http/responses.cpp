@@ -79,17 +79,18 @@ std::string render_load(const std::vector<const document_record*>& results,
   });
 }
 
-std::string render_listing(const std::vector<document_record>& docs,
-                           bool metadata_only) {
-  return write_json([&](json_writer& w) {
-    w.StartObject();
-    write_key(w, "Results");
-    w.StartArray();
-    for (auto& d : docs)
-      write_document(w, d, metadata_only);
-    w.EndArray();
-    w.EndObject();
-  });
+std::unique_ptr<results_in_pieces> render_listing(document_source docs,
+                                                  bool metadata_only) {
+  return std::make_unique<results_in_pieces>(
+    [docs = std::move(docs), metadata_only](json_writer& w) -> outcome<bool> {
+      auto doc = docs();
+      if (!doc)
+        return doc.error();
+      if (!*doc)
+        return false;
+      write_document(w, **doc, metadata_only);
+      return true;
+    });
 }
 
 std::string load_etag(const std::vector<const document_record*>& results,

@@ -7,9 +7,14 @@
 #include "runtime/cluster/cluster_summary.hpp"
 #include "runtime/documents/document.hpp"
 #include "runtime/documents/transaction.hpp"
+#include "runtime/failure.hpp"
+#include "runtime/http/results_in_pieces.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,9 +31,15 @@ std::string render_load(const std::vector<const document_record*>& results,
                         const std::vector<const document_record*>& includes,
                         bool metadata_only);
 
-/// `{"Results":[doc,...]}` for listings by prefix or page.
-std::string render_listing(const std::vector<document_record>& docs,
-                           bool metadata_only);
+/// Gives the documents of a listing one at a time: the next, nothing after
+/// the last, or why it cannot.
+using document_source
+  = std::function<outcome<std::optional<document_record>>()>;
+
+/// `{"Results":[doc,...]}` for listings by prefix or page, rendered a piece
+/// at a time from `docs` (a listing may be the whole store).
+std::unique_ptr<results_in_pieces> render_listing(document_source docs,
+                                                  bool metadata_only);
 
 /// @returns an ETag value that changes whenever any of the documents
 ///          changes (a hash of ids and change vectors; missing ones count).

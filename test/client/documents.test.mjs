@@ -344,6 +344,31 @@ describe("includes, loadStartingWith, exists", () => {
     assert.deepEqual(none, []);
   });
 
+  test("loadStartingWith of more than a megabyte arrives whole", async () => {
+    // 1,500 documents of 1 KB: the answer (about 1.6 MB) goes out chunked,
+    // a megabyte at a time, and no page size cuts it short.
+    const text = "d".repeat(1024);
+    const entities = {};
+    for (let n = 0; n < 1500; ++n) entities[`bulk/${String(n).padStart(4, "0")}`] = { n, text };
+    await save(entities);
+
+    const session = store.openSession();
+    const all = await session.advanced.loadStartingWith("bulk/", { pageSize: 5000 });
+    assert.equal(all.length, 1500);
+    assert.deepEqual(all.map((d) => d.n), [...Array(1500).keys()]);
+    assert.equal(all[777].text, text);
+
+    const page = await store.openSession().advanced.loadStartingWith("bulk/", { start: 100, pageSize: 1300 });
+    assert.equal(page.length, 1300);
+    assert.equal(page[0].n, 100);
+    assert.equal(page[1299].n, 1399);
+
+    // Wildcards count what they keep: the ids ending in 7 past the first ten.
+    const sevens = await store.openSession().advanced.loadStartingWith("bulk/", { matches: "*7", start: 10, pageSize: 1000 });
+    assert.equal(sevens.length, 140);
+    assert.equal(sevens[0].n, 107);
+  });
+
   test("session.advanced.exists", async () => {
     await save({ "exists/yes": { a: 1 } });
     const session = store.openSession();

@@ -236,6 +236,42 @@ TEST_CASE("listing by prefix with paging") {
   CHECK(ids(all).empty());
 }
 
+TEST_CASE("a listing reads the store as it was when it began, and keeps "
+          "it open") {
+  mem_env m;
+  auto store = open_document_store(m);
+  store_model model{store->state()};
+  for (auto id : {"users/1", "users/2", "users/3", "users/4", "users/5"})
+    model.put(id, "Users", R"({"v":"old"})");
+  commit(*store, model);
+  listing_request req;
+  req.key_prefix = "users/";
+  req.page_size = 100;
+  auto listing = store->listing(req);
+  auto first = unwrap(listing->next());
+  REQUIRE(first);
+  CHECK(first->id == "users/1");
+  // Writes after the listing began do not show in it.
+  model.del("users/3");
+  model.put("users/25", "Users", R"({"v":"new"})");
+  model.put("users/4", "Users", R"({"v":"new"})");
+  commit(*store, model);
+  std::weak_ptr<document_store> alive = store;
+  store.reset();
+  CHECK_FALSE(alive.expired());
+  std::vector<std::string> rest;
+  while (auto doc = unwrap(listing->next())) {
+    CHECK(doc->json.find("old") != std::string::npos);
+    rest.push_back(doc->id);
+  }
+  CHECK(rest
+        == std::vector<std::string>{"users/2", "users/3", "users/4",
+                                    "users/5"});
+  CHECK_FALSE(unwrap(listing->next()));
+  listing.reset();
+  CHECK(alive.expired());
+}
+
 TEST_CASE("reopening keeps documents, state and counters") {
   mem_env m;
   store_model model;
