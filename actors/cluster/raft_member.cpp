@@ -650,11 +650,10 @@ raft_status raft_member_state::status() const {
         ps.silent_ms = f.silent_ticks * settings.tick_interval.count();
       }
     ps.preparing_snapshot = fresh_snapshot_for.count(peer_tag) > 0;
-    if (auto i = outgoing_snapshots.find(peer_tag);
-        i != outgoing_snapshots.end()) {
-      auto& sender = i->second.sender;
+    if (auto* sender = outgoing_snapshots->find(peer_tag)) {
       ps.snapshot = peer_status::snapshot_transfer{
-        true, sender.index(), sender.total(), sender.acknowledged(), false};
+        true, sender->index(), sender->total(), sender->acknowledged(),
+        false};
     } else if (incoming_snapshot.receiving()
                && incoming_snapshot.sender() == peer_tag) {
       ps.snapshot = peer_status::snapshot_transfer{
@@ -721,6 +720,9 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
             raft_member_settings settings) {
   auto& st = self->state;
   st.settings = std::move(settings);
+  st.outgoing_snapshots.emplace(st.settings.snapshot_piece_bytes,
+                                st.settings.snapshot_window_pieces,
+                                st.snapshot_stall_timeout());
   name_this_thread("raft-member");
   if (auto err = st.init()) {
     st.settings.log->critical("raft-member cannot start: {}", describe(err));
@@ -915,7 +917,7 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         return;
       // Whatever came in from that peer came over the same connection,
       // and pieces of a snapshot sent over it may be lost.
-      st.outgoing_snapshots.erase(down.tag);
+      st.outgoing_snapshots->drop(down.tag);
       i->second.remote = nullptr;
       i->second.inbound = nullptr;
       i->second.last_error = std::move(down.reason);

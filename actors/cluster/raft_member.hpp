@@ -302,16 +302,8 @@ struct raft_member_state {
   std::optional<raft::core> core;
   cluster_state machine;
   std::map<raft::node_tag, peer> peers;
-  /// Snapshots on their way to followers, and when each last moved. One
-  /// delivered stays until the follower's answer shows it installed (it
-  /// decodes it meanwhile, and answers the leader's probes as before), so
-  /// that the core's requests in between do not send it again.
-  struct outgoing_snapshot {
-    raft::snapshot_sender sender;
-    clock::time_point moved;
-  };
-  std::map<raft::node_tag, outgoing_snapshot> outgoing_snapshots;
-  uint64_t next_snapshot_transfer = 1;
+  /// Snapshots on their way to followers (set once the settings are).
+  std::optional<raft::snapshot_transfers> outgoing_snapshots;
   /// The snapshot a leader is sending this member, the file its pieces go
   /// to as they arrive, and when it last moved.
   raft::snapshot_receiver incoming_snapshot;

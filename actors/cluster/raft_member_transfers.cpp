@@ -3,15 +3,9 @@
 // (runtime/raft/snapshot_transfer.hpp), so that a large snapshot never
 // holds the connection or the node's network thread for long.
 //
-// The core asks for the snapshot again once a follower has not answered
-// for an election timeout, which a large snapshot outlasts; while the same
-// snapshot is still moving towards that follower, the request is dropped.
-// A transfer that stopped moving (a lost piece, a follower gone) is dropped
-// after snapshot_stall_timeout(), and the core's next request starts over.
-// A delivered one is kept until the follower's answers show it installed
-// (or, failing that, as long as a stalled one): the follower decodes it
-// first and answers the leader meanwhile, and on each of those answers the
-// core asks for the snapshot again.
+// Which of the core's requests start a transfer, and when one is dropped,
+// is decided by raft::snapshot_transfers; the member sends the pieces and
+// logs what happened.
 //
 // The follower writes each piece to the snapshot's file as it arrives
 // (raft_store::snapshot_file) and keeps the finished file mapped, so that
@@ -36,37 +30,31 @@ void raft_member_state::send_snapshot(raft::message msg) {
   if (fresher_snapshot_first(msg.snap, to))
     return;
   fresh_snapshot_for.erase(to);
-  if (auto i = outgoing_snapshots.find(to);
-      i != outgoing_snapshots.end() && i->second.sender.repeats(msg))
+  auto* sender = outgoing_snapshots->start(std::move(msg), now());
+  if (sender == nullptr)
     return;
   settings.log->info("raft-member {} sends node {} the snapshot at index {} "
                      "({} bytes)",
-                     tag, to, msg.snap.index, msg.snap.data.size());
-  raft::snapshot_sender sender{next_snapshot_transfer++, std::move(msg),
-                               settings.snapshot_piece_bytes,
-                               settings.snapshot_window_pieces};
-  outgoing_snapshots.insert_or_assign(
-    to, outgoing_snapshot{std::move(sender), now()});
+                     tag, to, sender->index(), sender->total());
   send_snapshot_pieces(to);
 }
 
 void raft_member_state::send_snapshot_pieces(const raft::node_tag& to) {
-  auto i = outgoing_snapshots.find(to);
-  if (i == outgoing_snapshots.end())
+  auto* sender = outgoing_snapshots->find(to);
+  if (sender == nullptr)
     return;
   auto p = peers.find(to);
   if (p == peers.end() || !p->second.handle()) {
     // Raft asks again; a peer we cannot reach yet loses nothing.
-    outgoing_snapshots.erase(i);
+    outgoing_snapshots->drop(to);
     return;
   }
-  auto& sender = i->second.sender;
   auto& cluster = core->current_topology().topology_id;
-  for (auto& piece : sender.take_pieces())
+  for (auto& piece : sender->take_pieces())
     self->send(p->second.handle(),
-               raft_snapshot_piece{cluster, tag, to, sender.id(),
-                                   piece.offset, sender.total(),
-                                   piece.offset == 0 ? sender.header()
+               raft_snapshot_piece{cluster, tag, to, sender->id(),
+                                   piece.offset, sender->total(),
+                                   piece.offset == 0 ? sender->header()
                                                      : raft::message{},
                                    std::move(piece.bytes)});
 }
@@ -74,17 +62,15 @@ void raft_member_state::send_snapshot_pieces(const raft::node_tag& to) {
 void raft_member_state::on_snapshot_ack(const raft_snapshot_ack& ack) {
   if (!core || ack.to != tag || of_another_cluster(ack.topology_id))
     return;
-  auto i = outgoing_snapshots.find(ack.from);
-  if (i == outgoing_snapshots.end()
-      || i->second.sender.id() != ack.transfer
-      || !i->second.sender.acknowledge(ack.received))
+  auto* sender = outgoing_snapshots->acknowledge(ack.from, ack.transfer,
+                                                 ack.received, now());
+  if (sender == nullptr)
     return;
-  i->second.moved = now();
-  if (i->second.sender.delivered()) {
+  if (sender->delivered()) {
     // Kept until the node installed it (expire_snapshot_transfers).
     settings.log->info("raft-member {}: node {} received the snapshot at "
                        "index {}",
-                       tag, ack.from, i->second.sender.header().snap.index);
+                       tag, ack.from, sender->index());
     return;
   }
   send_snapshot_pieces(ack.from);
@@ -148,38 +134,30 @@ void raft_member_state::drop_incoming_snapshot() {
 }
 
 void raft_member_state::expire_snapshot_transfers(bool all) {
-  if (all)
+  if (all) {
     fresh_snapshot_for.clear();
+    outgoing_snapshots->drop_all();
+  }
   auto now = this->now();
   auto followers = core ? core->followers()
                         : std::vector<raft::follower_status>{};
-  auto installed = [&](const raft::node_tag& to, raft::index_t index) {
+  auto match_of = [&](const raft::node_tag& to) -> raft::index_t {
     for (auto& f : followers)
       if (f.tag == to)
-        return f.match >= index;
-    return false;
+        return f.match;
+    return 0;
   };
-  for (auto i = outgoing_snapshots.begin(); i != outgoing_snapshots.end();) {
-    auto& sender = i->second.sender;
-    auto stalled = now - i->second.moved > snapshot_stall_timeout();
-    if (all || (sender.delivered() && installed(i->first, sender.index()))) {
-      i = outgoing_snapshots.erase(i);
-    } else if (stalled) {
-      if (sender.delivered())
-        settings.log->info("raft-member {}: node {} did not install the "
-                           "snapshot at index {} it received; it is sent "
-                           "again when asked for",
-                           tag, i->first, sender.index());
-      else
-        settings.log->info("raft-member {}: the snapshot for node {} "
-                           "stopped at {} of {} bytes; it is sent again "
-                           "when asked for",
-                           tag, i->first, sender.acknowledged(),
-                           sender.total());
-      i = outgoing_snapshots.erase(i);
-    } else {
-      ++i;
-    }
+  for (auto& t : outgoing_snapshots->expire(now, match_of)) {
+    if (t.delivered)
+      settings.log->info("raft-member {}: node {} did not install the "
+                         "snapshot at index {} it received; it is sent "
+                         "again when asked for",
+                         tag, t.to, t.index);
+    else
+      settings.log->info("raft-member {}: the snapshot for node {} "
+                         "stopped at {} of {} bytes; it is sent again "
+                         "when asked for",
+                         tag, t.to, t.acknowledged, t.total);
   }
   if (incoming_snapshot.receiving()
       && now - incoming_snapshot_moved > snapshot_stall_timeout())

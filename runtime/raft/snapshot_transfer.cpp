@@ -45,6 +45,75 @@ bool snapshot_sender::repeats(const message& msg) const {
          && msg.snap.term == msg_.snap.term;
 }
 
+snapshot_transfers::snapshot_transfers(size_t piece_bytes,
+                                       size_t window_pieces,
+                                       duration stall_timeout)
+  : piece_bytes_(piece_bytes),
+    window_pieces_(window_pieces),
+    stall_timeout_(stall_timeout) {
+  // nop
+}
+
+snapshot_sender* snapshot_transfers::start(message msg, time_point now) {
+  auto to = msg.to;
+  if (auto i = transfers_.find(to);
+      i != transfers_.end() && i->second.sender.repeats(msg))
+    return nullptr;
+  auto [i, added] = transfers_.insert_or_assign(
+    to, transfer{snapshot_sender{next_id_++, std::move(msg), piece_bytes_,
+                                 window_pieces_},
+                 now});
+  return &i->second.sender;
+}
+
+snapshot_sender* snapshot_transfers::find(const node_tag& to) {
+  auto i = transfers_.find(to);
+  return i == transfers_.end() ? nullptr : &i->second.sender;
+}
+
+const snapshot_sender* snapshot_transfers::find(const node_tag& to) const {
+  auto i = transfers_.find(to);
+  return i == transfers_.end() ? nullptr : &i->second.sender;
+}
+
+snapshot_sender* snapshot_transfers::acknowledge(const node_tag& from,
+                                                 uint64_t id,
+                                                 uint64_t received,
+                                                 time_point now) {
+  auto i = transfers_.find(from);
+  if (i == transfers_.end() || i->second.sender.id() != id
+      || !i->second.sender.acknowledge(received))
+    return nullptr;
+  i->second.moved = now;
+  return &i->second.sender;
+}
+
+void snapshot_transfers::drop(const node_tag& to) {
+  transfers_.erase(to);
+}
+
+void snapshot_transfers::drop_all() {
+  transfers_.clear();
+}
+
+std::vector<snapshot_transfers::stalled> snapshot_transfers::expire(
+  time_point now, const std::function<index_t(const node_tag&)>& match_of) {
+  std::vector<stalled> out;
+  for (auto i = transfers_.begin(); i != transfers_.end();) {
+    auto& sender = i->second.sender;
+    if (sender.delivered() && match_of(i->first) >= sender.index()) {
+      i = transfers_.erase(i);
+    } else if (now - i->second.moved > stall_timeout_) {
+      out.push_back(stalled{i->first, sender.index(), sender.delivered(),
+                            sender.acknowledged(), sender.total()});
+      i = transfers_.erase(i);
+    } else {
+      ++i;
+    }
+  }
+  return out;
+}
+
 bool snapshot_receiver::take(const node_tag& from, uint64_t id,
                              uint64_t offset, uint64_t total, uint64_t size,
                              const message& header) {

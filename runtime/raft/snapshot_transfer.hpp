@@ -12,7 +12,10 @@
 #include "runtime/raft/message.hpp"
 #include "runtime/text/shared_text.hpp"
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +88,79 @@ private:
   uint64_t next_ = 0;
   uint64_t acked_ = 0;
   bool started_ = false;
+};
+
+/// A leader's snapshots on their way to its followers, one per follower,
+/// and which to keep. The core asks for a snapshot again once a follower
+/// has not answered for an election timeout, which a large snapshot
+/// outlasts, and on every answer of a follower that is decoding one it
+/// received: a request for the snapshot already on its way there starts
+/// nothing. A transfer that stopped moving (a lost piece, a follower gone)
+/// is dropped after the stall timeout, so that the core's next request
+/// starts over; a delivered one is kept until the follower's log shows it
+/// installed, or as long as a stalled one.
+class snapshot_transfers {
+public:
+  using time_point = std::chrono::steady_clock::time_point;
+  using duration = std::chrono::steady_clock::duration;
+
+  /// A transfer dropped for want of progress.
+  struct stalled {
+    node_tag to;
+    index_t index = 0;
+    bool delivered = false;
+    uint64_t acknowledged = 0;
+    uint64_t total = 0;
+  };
+
+  /// @param piece_bytes, window_pieces as for snapshot_sender.
+  /// @param stall_timeout how long a transfer may go without an
+  ///        acknowledgement (a delivered one: without being installed).
+  snapshot_transfers(size_t piece_bytes, size_t window_pieces,
+                     duration stall_timeout);
+
+  /// Starts sending install_snapshot message `msg` at `now`, replacing any
+  /// other transfer to its node.
+  /// @returns the new transfer, or nullptr when the same snapshot is
+  ///          already on its way there (nothing changes).
+  snapshot_sender* start(message msg, time_point now);
+
+  /// @returns the transfer to `to`, or nullptr.
+  snapshot_sender* find(const node_tag& to);
+  const snapshot_sender* find(const node_tag& to) const;
+
+  /// Records that `from` holds the first `received` bytes of transfer
+  /// `id` at `now`.
+  /// @returns the transfer when that moved it, or nullptr when the
+  ///          acknowledgement is of another transfer or stale.
+  snapshot_sender* acknowledge(const node_tag& from, uint64_t id,
+                               uint64_t received, time_point now);
+
+  /// Drops the transfer to `to` (its connection went, or it cannot be
+  /// reached), if any.
+  void drop(const node_tag& to);
+
+  /// Drops every transfer (no longer leader).
+  void drop_all();
+
+  /// Drops the delivered transfers whose follower's log reached the
+  /// snapshot's index (`match_of`), and those that stalled by `now`.
+  /// @returns the stalled ones.
+  std::vector<stalled>
+  expire(time_point now,
+         const std::function<index_t(const node_tag&)>& match_of);
+
+private:
+  struct transfer {
+    snapshot_sender sender;
+    time_point moved;
+  };
+
+  size_t piece_bytes_;
+  size_t window_pieces_;
+  duration stall_timeout_;
+  uint64_t next_id_ = 1;
+  std::map<node_tag, transfer> transfers_;
 };
 
 /// Follows one snapshot arriving in pieces, which must come in order (they

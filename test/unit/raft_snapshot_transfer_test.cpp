@@ -1,11 +1,13 @@
 // A snapshot sent in pieces (runtime/raft/snapshot_transfer.hpp): the
 // sender keeps a window of pieces unacknowledged, the receiver puts them
-// together in order and drops what does not belong.
+// together in order and drops what does not belong, and a leader's
+// transfers start once per snapshot and end when installed or stalled.
 
 #include "runtime/raft/snapshot_transfer.hpp"
 
 #include <doctest/doctest.h>
 
+#include <map>
 #include <string>
 
 using namespace corvus;
@@ -153,4 +155,118 @@ TEST_CASE("a first piece starts over and drops an unfinished snapshot") {
   CHECK_EQ(r.finish("abcdef"), newer);
   // The rest of the older one finds nothing to follow.
   CHECK_FALSE(r.take("A", 1, 4, 10, 4, message{}));
+}
+
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A leader's transfers in pieces of 4 bytes, one ahead, that stall after
+/// 3 s without progress.
+struct transfers_fixture {
+  snapshot_transfers transfers{4, 1, 3s};
+  snapshot_transfers::time_point t0{};
+  /// What the core reports of the followers' logs.
+  std::map<node_tag, index_t> match;
+
+  std::vector<snapshot_transfers::stalled> expire_at(
+    std::chrono::milliseconds elapsed) {
+    return transfers.expire(t0 + elapsed, [this](const node_tag& to) {
+      return match.count(to) ? match.at(to) : index_t{0};
+    });
+  }
+
+  /// Sends every piece of the transfer to B, each acknowledged at `at`.
+  void deliver(std::chrono::milliseconds at) {
+    auto* s = transfers.find("B");
+    REQUIRE(s);
+    for (auto pieces = s->take_pieces(); !pieces.empty();
+         pieces = s->take_pieces()) {
+      auto& last = pieces.back();
+      REQUIRE(transfers.acknowledge("B", s->id(),
+                                    last.offset + last.bytes.size(), t0 + at));
+    }
+    REQUIRE(s->delivered());
+  }
+};
+
+} // namespace
+
+TEST_CASE_FIXTURE(transfers_fixture,
+                  "a request for the snapshot already on its way starts "
+                  "nothing; another snapshot replaces it") {
+  auto* first = transfers.start(install(sample(10)), t0);
+  REQUIRE(first);
+  auto id = first->id();
+  first->take_pieces();
+  CHECK_FALSE(transfers.start(install(sample(10)), t0 + 1s));
+  CHECK_EQ(transfers.find("B")->id(), id);
+  CHECK_EQ(transfers.find("B")->acknowledged(), 0u);
+  auto* newer = transfers.start(install(sample(10), 3, 41), t0 + 1s);
+  REQUIRE(newer);
+  CHECK_NE(newer->id(), id);
+  CHECK_EQ(transfers.find("B"), newer);
+  CHECK_FALSE(transfers.find("C"));
+}
+
+TEST_CASE_FIXTURE(transfers_fixture,
+                  "only acknowledgements of the current transfer move it") {
+  auto* s = transfers.start(install(sample(10)), t0);
+  REQUIRE(s);
+  s->take_pieces();
+  CHECK_FALSE(transfers.acknowledge("B", s->id() + 1, 4, t0 + 2s));
+  CHECK_FALSE(transfers.acknowledge("C", s->id(), 4, t0 + 2s));
+  CHECK_FALSE(transfers.acknowledge("B", s->id(), 5, t0 + 2s)); // not sent
+  CHECK(expire_at(3500ms).size() == 1); // none of those counted as progress
+  s = transfers.start(install(sample(10)), t0 + 3500ms);
+  REQUIRE(s);
+  s->take_pieces();
+  CHECK_EQ(transfers.acknowledge("B", s->id(), 4, t0 + 6s), s);
+  // Moved at 6 s: not stalled at 8 s, stalled past 9 s.
+  CHECK(expire_at(8s).empty());
+  auto stalled = expire_at(9100ms);
+  REQUIRE_EQ(stalled.size(), 1u);
+  CHECK_EQ(stalled[0].to, "B");
+  CHECK_EQ(stalled[0].index, 40u);
+  CHECK_FALSE(stalled[0].delivered);
+  CHECK_EQ(stalled[0].acknowledged, 4u);
+  CHECK_EQ(stalled[0].total, 10u);
+  CHECK_FALSE(transfers.find("B"));
+}
+
+TEST_CASE_FIXTURE(transfers_fixture,
+                  "a delivered snapshot is kept until the follower installed "
+                  "it, and not sent again meanwhile") {
+  transfers.start(install(sample(10)), t0);
+  deliver(1s);
+  // The follower decodes it and answers the leader's probes meanwhile; the
+  // core asks for the snapshot again on each answer.
+  match["B"] = 12;
+  CHECK(expire_at(2s).empty());
+  CHECK_FALSE(transfers.start(install(sample(10)), t0 + 2s));
+  REQUIRE(transfers.find("B"));
+  SUBCASE("installed: dropped without a word") {
+    match["B"] = 40;
+    CHECK(expire_at(2500ms).empty());
+    CHECK_FALSE(transfers.find("B"));
+  }
+  SUBCASE("never installed: dropped as stalled, and sent again when asked") {
+    auto stalled = expire_at(4100ms);
+    REQUIRE_EQ(stalled.size(), 1u);
+    CHECK(stalled[0].delivered);
+    CHECK(transfers.start(install(sample(10)), t0 + 5s));
+  }
+}
+
+TEST_CASE_FIXTURE(transfers_fixture, "transfers can be dropped one or all") {
+  transfers.start(install(sample(10)), t0);
+  auto to_c = install(sample(10));
+  to_c.to = "C";
+  transfers.start(to_c, t0);
+  transfers.drop("B");
+  CHECK_FALSE(transfers.find("B"));
+  CHECK(transfers.find("C"));
+  transfers.drop_all();
+  CHECK_FALSE(transfers.find("C"));
+  CHECK(expire_at(10s).empty());
 }
