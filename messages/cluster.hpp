@@ -32,6 +32,13 @@ typename Inspector::result_type inspect(Inspector& f, database_creation& x) {
 
 template <class Inspector>
 typename Inspector::result_type
+inspect(Inspector& f, create_database_command& x) {
+  return f(caf::meta::type_name("corvus::create_database_command"),
+           x.request_id, x.creation, x.node_offset);
+}
+
+template <class Inspector>
+typename Inspector::result_type
 inspect(Inspector& f, delete_databases_command& x) {
   return f(caf::meta::type_name("corvus::delete_databases_command"),
            x.request_id, x.names, x.from_nodes, x.hard_delete);

@@ -49,8 +49,11 @@ namespace corvus {
 using node_actor = introspectable_actor::extend<
   // Creates a database through the cluster; answered when the nodes that
   // host it applied the change and the local instance (if any) can serve.
-  // Errors: ec::database_already_exists, ec::bad_request, ec::no_leader.
-  caf::replies_to<database_creation>::with<database_created>,
+  // The node draws the command's node offset, and a request id when it has
+  // none; a retry with the request id of an applied creation is answered
+  // as that one was. Errors: ec::database_already_exists,
+  // ec::bad_request, ec::no_leader.
+  caf::replies_to<create_database_command>::with<database_created>,
   // Deletes databases (or copies of them) through the cluster; answered
   // when the local instances are stopped and, for a hard delete, their
   // files removed.

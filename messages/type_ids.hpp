@@ -88,5 +88,6 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   // Last, so that the ids of older types (the hello's) stay as they were.
   CAF_ADD_TYPE_ID(corvus, (corvus::raft_snapshot_piece))
   CAF_ADD_TYPE_ID(corvus, (corvus::raft_snapshot_ack))
+  CAF_ADD_TYPE_ID(corvus, (corvus::create_database_command))
 
 CAF_END_TYPE_ID_BLOCK(corvus)

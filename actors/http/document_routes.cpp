@@ -391,6 +391,8 @@ void put_document(const request_ptr& r) {
   auto id = required_id(r);
   if (!id)
     return r->fail(id.error());
+  if (auto refused = refuse_identity_request(*id); !refused)
+    return r->fail(refused.error());
   auto expected = if_match_expectation(r);
   if (!expected)
     return r->fail(expected.error());

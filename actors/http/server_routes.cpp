@@ -96,6 +96,12 @@ void put_admin_databases(const request_ptr& r) {
                                           static_cast<int>(*rf));
   if (!creation)
     return r->fail(creation.error());
+  // A retried request carries the same id; it is answered as the first
+  // one was instead of failing because the database now exists.
+  create_database_command cmd;
+  cmd.request_id
+    = std::string{r->query().get("raft-request-id").value_or("")};
+  cmd.creation = std::move(*creation);
   r->call<database_created>(
     r->services().node,
     [](database_created& created) {
@@ -103,7 +109,7 @@ void put_admin_databases(const request_ptr& r) {
                                                         created.record,
                                                         created.node_urls));
     },
-    std::move(*creation));
+    std::move(cmd));
 }
 
 void put_admin_databases_node(const request_ptr& r) {

@@ -441,15 +441,16 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
             [stop_databases](caf::error&) { stop_databases(); });
   });
   return {
-    [self](database_creation& creation) -> caf::result<database_created> {
+    [self](create_database_command& cmd) -> caf::result<database_created> {
       auto& st = self->state;
       if (st.shutting_down)
         return to_error(make_failure(ec::shutting_down,
                                      "the node is shutting down"));
       // This node draws the offset of the node choice (§2.3) and puts it
       // in the command, so that every node applies the same choice.
-      create_database_command cmd{random_guid(), std::move(creation),
-                                  random_seed()};
+      cmd.node_offset = random_seed();
+      if (cmd.request_id.empty())
+        cmd.request_id = random_guid();
       auto rp = self->make_response_promise<database_created>();
       st.propose(cmd, [self, rp](outcome<cluster_result> result,
                                  int64_t index) mutable {

@@ -170,6 +170,20 @@ apply_outcome cluster_state::apply_one(int64_t index,
 
 apply_outcome cluster_state::apply_one(int64_t index,
                                        const delete_databases_command& cmd) {
+  // Removing a copy from a node that holds none is refused, for all the
+  // names (RavenDB's answer too): a caller who named the wrong node would
+  // otherwise be told the copy went while it stays.
+  for (auto& name : cmd.names) {
+    auto i = databases_.find(fold_case(name));
+    if (i == databases_.end())
+      continue;
+    for (auto& tag : cmd.from_nodes)
+      if (!i->second.topology.relevant_for(tag))
+        return make_failure(ec::bad_request,
+                            "database '" + i->second.name
+                              + "' has no copy on node '" + tag
+                              + "' to delete; nothing was deleted");
+  }
   databases_deleted deleted{index, {}};
   for (auto& name : cmd.names) {
     auto i = databases_.find(fold_case(name));

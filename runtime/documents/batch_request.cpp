@@ -74,14 +74,11 @@ outcome<write_command> check_command(raw_command& raw, size_t index) {
       return command_error(index, "'Id' must be a string or null");
     case raw_field::kind::string:
       result.id = std::move(raw.id.text);
-      // Ids ending in '/' get a server suffix; '|' asks for a cluster-wide
-      // identity, which needs the cluster layer.
-      if (!result.id.empty() && result.id.back() == '|')
+      // Ids ending in '/' get a server suffix.
+      if (auto refused = refuse_identity_request(result.id); !refused)
         return make_failure(ec::not_supported,
-                            "Commands[" + std::to_string(index) + "]: id '"
-                              + result.id
-                              + "' asks for a cluster-wide identity, which "
-                                "Corvus does not support yet");
+                            "Commands[" + std::to_string(index)
+                              + "]: " + refused.error().message);
       if (auto valid = validate_document_id(result.id); !valid)
         return command_error(index, valid.error().message);
       break;
@@ -118,7 +115,7 @@ public:
   bool Bool(bool b) {
     if (document_)
       return forward(document_->Bool(b));
-    return scalar(raw_field::kind::other, {});
+    return scalar(raw_field::kind::other, b ? "true" : "false");
   }
 
   bool Int(int i) {
@@ -207,6 +204,10 @@ public:
       capture_ = capture::change_vector;
     else if (at_ == place::command && key == "Document")
       capture_ = capture::document;
+    else if (at_ == place::command && key == "IdPrefixed")
+      capture_ = capture::id_prefixed;
+    else if (at_ == place::command && key == "ForceRevisionCreationStrategy")
+      capture_ = capture::force_revision;
     else
       skip_.begin();
     return true;
@@ -275,7 +276,9 @@ private:
     type,
     id,
     change_vector,
-    document
+    document,
+    id_prefixed,
+    force_revision
   };
 
   bool fail(failure f) {
@@ -313,6 +316,24 @@ private:
           return fail(make_failure(ec::not_supported,
                                    "cluster-wide transactions are not "
                                    "supported by Corvus yet"));
+        return true;
+      // Fields that ask for more than the command says otherwise: ignored,
+      // the batch would do less than asked and be answered as done.
+      case capture::id_prefixed:
+        if (text == "true")
+          return fail(make_failure(ec::not_supported,
+                                   "deleting every document whose id starts "
+                                   "with a prefix (IdPrefixed) is not "
+                                   "supported by Corvus yet; nothing was "
+                                   "written"));
+        return true;
+      case capture::force_revision:
+        if (!text.empty() && !equals_ignoring_case(text, "None"))
+          return fail(make_failure(ec::not_supported,
+                                   "revisions (ForceRevisionCreationStrategy "
+                                   "'" + std::string{text} + "') are not "
+                                   "supported by Corvus yet; nothing was "
+                                   "written"));
         return true;
       default:
         return misplaced();

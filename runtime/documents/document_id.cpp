@@ -71,4 +71,13 @@ outcome<done> validate_document_id(std::string_view id) {
   return done{};
 }
 
+outcome<done> refuse_identity_request(std::string_view id) {
+  if (!id.empty() && id.back() == '|')
+    return make_failure(ec::not_supported,
+                        "id '" + std::string{id}
+                          + "' asks for a cluster-wide identity, which "
+                            "Corvus does not support yet");
+  return done{};
+}
+
 } // namespace corvus

@@ -23,4 +23,10 @@ std::string fold_case(std::string_view text);
 ///          UTF-8, control characters, or a leading '/'.
 outcome<done> validate_document_id(std::string_view id);
 
+/// Checks that a client's id asks for nothing Corvus lacks: one ending in
+/// '|' asks for a cluster-wide identity (RavenDB replaces it with the next
+/// number of a counter the cluster keeps).
+/// @returns ec::not_supported for such an id.
+outcome<done> refuse_identity_request(std::string_view id);
+
 } // namespace corvus

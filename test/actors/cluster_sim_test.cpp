@@ -526,11 +526,19 @@ struct cluster_fixture : deterministic_fixture {
     }));
   }
 
-  database_created create_database(size_t via) {
-    auto creation = parse_database_creation("", db,
+  /// The command creating `name` on every node, with `request_id`.
+  create_database_command creation_of(const std::string& name,
+                                      std::string request_id = "") {
+    auto creation = parse_database_creation("", name,
                                             static_cast<int>(nodes.size()));
     REQUIRE(creation);
-    return await(request<database_created>(nodes[via].actor, *creation));
+    return create_database_command{std::move(request_id),
+                                   std::move(*creation), 0};
+  }
+
+  database_created create_database(size_t via, std::string request_id = "") {
+    return await(request<database_created>(nodes[via].actor,
+                                           creation_of(db, request_id)));
   }
 
   /// Puts a compare-exchange value through node `i` (atom::propose).
@@ -668,7 +676,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a peer of another cluster protocol is "
 TEST_CASE_FIXTURE(cluster_fixture, "a database created through a follower "
                                    "starts on all three nodes") {
   form(3);
-  auto created = create_database(2);
+  auto created = create_database(2, "first-try");
   CHECK(created.record.topology.members.size() == 3);
   CHECK(created.node_urls.size() == 3);
   for (auto i : all()) {
@@ -679,10 +687,14 @@ TEST_CASE_FIXTURE(cluster_fixture, "a database created through a follower "
     CHECK(inst->second->ready());
     CHECK(inst->second->name == "Orders");
   }
+  // A client that lost the answer sends the same request again, perhaps
+  // to another node: it gets the first answer.
+  auto retried = create_database(0, "first-try");
+  CHECK(retried.index == created.index);
+  CHECK(retried.record.topology.members == created.record.topology.members);
   // A second creation of the same name fails, wherever it is asked.
-  auto again = parse_database_creation("", "ORDERS", 3);
-  REQUIRE(again);
-  CHECK(await_error(request<database_created>(nodes[1].actor, *again))
+  CHECK(await_error(request<database_created>(
+          nodes[1].actor, creation_of("ORDERS", "second")))
         == ec::database_already_exists);
   check_converged(all());
 }

@@ -46,10 +46,10 @@ struct node_fixture : memory_env, deterministic_fixture {
     return n;
   }
 
-  database_creation creation(const std::string& name) {
+  create_database_command creation(const std::string& name) {
     auto c = parse_database_creation("", name, 1);
     REQUIRE(c);
-    return *c;
+    return create_database_command{"", std::move(*c), 0};
   }
 
   std::shared_ptr<const published_database> published(const std::string& name) {

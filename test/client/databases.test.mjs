@@ -54,6 +54,20 @@ describe("database management", () => {
     assert.equal((await upper.openSession().load("case/1")).v, 1);
   });
 
+  test("a creation sent again with the same raft-request-id gets the first answer", async () => {
+    // What a client does when the answer was lost (a failover); a new id
+    // for the same name is the ConcurrencyException above.
+    const url = `${node.url}/admin/databases?name=resent&replicationFactor=1&raft-request-id=8d1c2a4e-resent`;
+    const first = await http(url, { method: "PUT", body: { DatabaseName: "resent" } });
+    assert.equal(first.status, 201, first.text);
+    const again = await http(url, { method: "PUT", body: { DatabaseName: "resent" } });
+    assert.equal(again.status, 201, again.text);
+    assert.equal(again.json.RaftCommandIndex, first.json.RaftCommandIndex);
+    const other = await http(url.replace("8d1c2a4e-resent", "another-id"), { method: "PUT", body: { DatabaseName: "resent" } });
+    assert.equal(other.status, 409, other.text);
+    await store.maintenance.server.send(new DeleteDatabasesOperation({ databaseNames: ["resent"], hardDelete: true }));
+  });
+
   test("of concurrent creations of one database exactly one succeeds", async () => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: 6 }, () => createDatabase(openStore(node, "race"), "race")),

@@ -75,10 +75,22 @@ TEST_CASE("known but unimplemented features are reported as unsupported") {
        {R"({"Commands":[{"Id":"a","Type":"PATCH"}]})",
         R"({"Commands":[{"Id":"a","Type":"AttachmentPUT"}]})",
         R"({"Commands":[{"Id":"users|","Type":"PUT","Document":{}}]})",
-        R"({"Commands":[],"TransactionMode":"ClusterWide"})"}) {
+        R"({"Commands":[],"TransactionMode":"ClusterWide"})",
+        // Doing less than these ask would be answered as done.
+        R"({"Commands":[{"Id":"users/","IdPrefixed":true,"Type":"DELETE"}]})",
+        R"({"Commands":[{"Id":"a","Type":"PUT","Document":{},)"
+        R"("ForceRevisionCreationStrategy":"Before"}]})"}) {
     CAPTURE(body);
     auto tx = parse_batch_request(body);
     REQUIRE_FALSE(tx);
     CHECK(tx.error().code == ec::not_supported);
+  }
+  // Their defaults ask for nothing more.
+  for (auto body :
+       {R"({"Commands":[{"Id":"a","IdPrefixed":false,"Type":"DELETE"}]})",
+        R"({"Commands":[{"Id":"a","Type":"PUT","Document":{},)"
+        R"("ForceRevisionCreationStrategy":"None"}]})"}) {
+    CAPTURE(body);
+    CHECK(parse_batch_request(body));
   }
 }

@@ -283,7 +283,22 @@ TEST_CASE("deleting removes records, or only copies on some nodes") {
         == std::vector<std::string>{"Two"});
   CHECK(state.find_database("two") == nullptr);
   CHECK(state.compare_exchange().size() == 0);
-  REQUIRE(state.apply(7, delete_databases_command{{}, {"one"}, {"A", "C"}}));
+  // A node without a copy (B's went at 5; Z is no node) fails the whole
+  // command, and nothing changes.
+  for (auto from : {"B", "Z"}) {
+    auto refused = state.apply(
+      state.last_index() + 1,
+      delete_databases_command{{}, {"one"}, {"A", from}});
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == ec::bad_request);
+    CHECK(refused.error().message.find("no copy on node '"
+                                       + std::string{from} + "'")
+          != std::string::npos);
+    REQUIRE(state.find_database("one") != nullptr);
+    CHECK(state.find_database("one")->topology.members.size() == 2);
+  }
+  REQUIRE(state.apply(state.last_index() + 1,
+                      delete_databases_command{{}, {"one"}, {"A", "C"}}));
   CHECK(state.find_database("one") == nullptr);
 }
 
