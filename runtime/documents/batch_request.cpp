@@ -74,7 +74,8 @@ outcome<write_command> check_command(raw_command& raw, size_t index) {
       return command_error(index, "'Id' must be a string or null");
     case raw_field::kind::string:
       result.id = std::move(raw.id.text);
-      // Ids ending in '/' get a server suffix.
+      // Ids ending in '/' get a server suffix; one ending in '|' asks for
+      // more than Corvus does.
       if (auto refused = refuse_identity_request(result.id); !refused)
         return make_failure(ec::not_supported,
                             "Commands[" + std::to_string(index)
