@@ -583,21 +583,57 @@ document_store::listing(const listing_request& req) const {
 document_listing::document_listing(
   std::shared_ptr<const document_store> store, const listing_request& req)
   : store_(std::move(store)),
-    iter_(store_->impl_->db->NewIterator(leveldb::ReadOptions{})),
+    snapshot_(store_->impl_->db->GetSnapshot()),
+    order_(req.order),
     start_after_(req.start_after),
     skip_(req.start),
     left_(req.page_size) {
-  dk::record_key(prefix_, req.key_prefix, false);
-  std::string from = prefix_;
-  if (req.start_after > req.key_prefix)
-    dk::record_key(from, req.start_after, false);
-  iter_->Seek(from);
+  leveldb::ReadOptions opts;
+  opts.snapshot = snapshot_;
+  iter_.reset(store_->impl_->db->NewIterator(opts));
+  switch (order_) {
+  case listing_order::by_id: {
+    dk::record_key(prefix_, req.key_prefix, false);
+    std::string from = prefix_;
+    if (req.start_after > req.key_prefix)
+      dk::record_key(from, req.start_after, false);
+    iter_->Seek(from);
+    break;
+  }
+  case listing_order::from_etag: {
+    std::string from;
+    dk::etag_key(from, std::max<int64_t>(req.from_etag, 0));
+    iter_->Seek(from);
+    break;
+  }
+  case listing_order::newest_first:
+    // The last etag entry: the one before the first key past the index.
+    iter_->Seek(std::string(1, static_cast<char>(dk::etag_prefix + 1)));
+    if (iter_->Valid())
+      iter_->Prev();
+    else
+      iter_->SeekToLast();
+    break;
+  }
 }
 
-document_listing::~document_listing() = default;
+document_listing::~document_listing() {
+  iter_.reset();
+  store_->impl_->db->ReleaseSnapshot(snapshot_);
+}
 
 outcome<std::optional<document_record>> document_listing::next() {
-  auto& dir = store_->impl_->dir;
+  auto doc = order_ == listing_order::by_id ? next_by_id() : next_by_etag();
+  if (doc && !*doc) {
+    left_ = 0;
+    if (!iter_->status().ok())
+      return storage_error("document store", store_->impl_->dir,
+                           "listing failed", iter_->status());
+  }
+  return doc;
+}
+
+outcome<std::optional<document_record>> document_listing::next_by_id() {
   for (; left_ > 0 && iter_->Valid(); iter_->Next()) {
     auto key = to_view(iter_->key());
     if (key.substr(0, prefix_.size()) != prefix_)
@@ -610,15 +646,53 @@ outcome<std::optional<document_record>> document_listing::next() {
     }
     document_record rec;
     if (!decode_record(to_view(iter_->value()), rec) || rec.tombstone)
-      return corrupt_record(dir, key.substr(1));
+      return corrupt_record(store_->impl_->dir, key.substr(1));
     --left_;
     iter_->Next();
     return std::optional<document_record>{std::move(rec)};
   }
-  if (!iter_->status().ok())
-    return storage_error("document store", dir, "listing failed",
-                         iter_->status());
-  left_ = 0;
+  return std::optional<document_record>{};
+}
+
+outcome<std::optional<document_record>> document_listing::next_by_etag() {
+  auto& impl = *store_->impl_;
+  bool forward = order_ == listing_order::from_etag;
+  leveldb::ReadOptions opts;
+  opts.snapshot = snapshot_;
+  while (left_ > 0 && iter_->Valid()) {
+    auto key = to_view(iter_->key());
+    if (key.size() != dk::etag_key_size || key[0] != dk::etag_prefix)
+      break;
+    auto etag = static_cast<int64_t>(dk::read_big_endian(key.data() + 1));
+    auto value = to_view(iter_->value());
+    if (value.size() <= dk::etag_value_fixed_size)
+      return corrupt_etag_entry(impl.dir, etag);
+    // Tombstones and conflict versions are in the index too; a listing
+    // shows live documents only.
+    auto target = value.substr(dk::etag_value_fixed_size);
+    bool live = target[0] == dk::document_prefix;
+    if (live && skip_ > 0) {
+      --skip_;
+      live = false;
+    }
+    std::optional<document_record> rec;
+    if (live) {
+      auto read = impl.read_record(opts, target, true);
+      if (!read)
+        return std::move(read.error());
+      if (!*read || (*read)->etag != etag)
+        return corrupt_etag_entry(impl.dir, etag);
+      rec = std::move(*read);
+    }
+    if (forward)
+      iter_->Next();
+    else
+      iter_->Prev();
+    if (rec) {
+      --left_;
+      return rec;
+    }
+  }
   return std::optional<document_record>{};
 }
 

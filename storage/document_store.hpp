@@ -22,6 +22,7 @@ class DB;
 class Env;
 class Cache;
 class Iterator;
+class Snapshot;
 } // namespace leveldb
 
 namespace corvus {
@@ -61,12 +62,27 @@ struct store_options {
 ///          `store_options::block_cache`.
 std::shared_ptr<leveldb::Cache> make_block_cache(size_t capacity);
 
+/// The order a listing returns documents in.
+enum class listing_order {
+  /// By case-folded id, filtered by `key_prefix` and `start_after`.
+  by_id,
+  /// The most recently written first (by etag, descending).
+  newest_first,
+  /// By etag, from the document with etag `from_etag` or the next one.
+  from_etag,
+};
+
 /// Which documents a listing returns.
 struct listing_request {
-  /// Only ids starting with this (case-folded) prefix; empty = all.
+  listing_order order = listing_order::by_id;
+  /// Only ids starting with this (case-folded) prefix; empty = all. By id
+  /// only.
   std::string key_prefix;
-  /// Only ids sorting after this case-folded id (paging by key).
+  /// Only ids sorting after this case-folded id (paging by key). By id
+  /// only.
   std::string start_after;
+  /// Where a listing in etag order starts (inclusive).
+  int64_t from_etag = 0;
   /// Skip this many matches.
   size_t start = 0;
   /// Return at most this many.
@@ -175,8 +191,8 @@ private:
   std::unique_ptr<impl> impl_;
 };
 
-/// Live documents in key order from one moment of a store
-/// (`document_store::listing`).
+/// Live documents in the order a `listing_request` asks for, from one
+/// moment of a store (`document_store::listing`).
 class document_listing {
 public:
   ~document_listing();
@@ -193,10 +209,18 @@ private:
   document_listing(std::shared_ptr<const document_store> store,
                    const listing_request& req);
 
+  /// The next live document in id order.
+  outcome<std::optional<document_record>> next_by_id();
+  /// The next live document the etag index names, going forward or back.
+  outcome<std::optional<document_record>> next_by_etag();
+
   std::shared_ptr<const document_store> store_;
-  /// Reads from the store as it was when made (LevelDB's implicit
-  /// snapshot); goes before the store it reads.
+  /// The moment every read of the listing sees: an etag order reads each
+  /// document its index names, beside the iterator.
+  const leveldb::Snapshot* snapshot_;
+  /// Released before the snapshot and the store it reads.
   std::unique_ptr<leveldb::Iterator> iter_;
+  listing_order order_;
   std::string prefix_;
   std::string start_after_;
   size_t skip_;

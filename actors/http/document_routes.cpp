@@ -127,26 +127,30 @@ void load_documents(const request_ptr& r, const published_database& db,
   auto metadata_only = r->query().get_bool("metadataOnly", false);
   if (!metadata_only)
     return r->fail(metadata_only.error());
+  // An empty id names no document: its slot is null, as in RavenDB.
   std::vector<std::string> keys;
   keys.reserve(ids.size());
-  for (auto& id : ids) {
-    if (id.empty())
-      return r->fail(make_failure(ec::bad_request,
-                                  "a document id must not be empty"));
-    keys.push_back(fold_case(id));
-  }
+  for (auto& id : ids)
+    if (!id.empty())
+      keys.push_back(fold_case(id));
   auto found = db.store->get_many(keys);
   if (!found)
     return r->fail(found.error());
   std::vector<const document_record*> results;
-  results.reserve(found->size());
-  for (size_t i = 0; i < found->size(); ++i) {
-    auto& f = (*found)[i];
+  results.reserve(ids.size());
+  size_t k = 0;
+  for (auto& id : ids) {
+    if (id.empty()) {
+      results.push_back(nullptr);
+      continue;
+    }
+    auto& f = (*found)[k];
     if (!f) {
-      if (auto conflict = conflict_on_miss(*db.store, keys[i], ids[i]))
+      if (auto conflict = conflict_on_miss(*db.store, keys[k], id))
         return r->fail(*conflict);
     }
     results.push_back(f ? &*f : nullptr);
+    ++k;
   }
   auto included = load_includes(*db.store, results, r->query().all("include"));
   if (!included)
@@ -167,6 +171,17 @@ void load_documents(const request_ptr& r, const published_database& db,
   }
   reply.body = render_load(results, includes, *metadata_only);
   r->reply(std::move(reply));
+}
+
+// Answers `{"Results":[...]}` with what `docs` yields, rendered as the
+// client takes it.
+void reply_listing(const request_ptr& r, document_source docs,
+                   bool metadata_only) {
+  std::shared_ptr<results_in_pieces> results
+    = render_listing(std::move(docs), metadata_only);
+  r->reply_json_in_pieces(200, [results] {
+    return results->next(http_piece_bytes);
+  });
 }
 
 // The documents of `listing` whose id past its first `prefix_size`
@@ -198,19 +213,21 @@ document_source kept_by_wildcards(std::shared_ptr<document_listing> listing,
   };
 }
 
-// Documents by id prefix (loadStartingWith), with `matches` / `exclude`
-// wildcards applied to the part after the prefix. A page of any size (the
-// whole store, when asked): the documents are read from one moment of the
-// store as the answer is rendered, a megabyte at a time as the client
-// takes it.
+// Documents as RavenDB lists them without ids: from an etag on (`etag=`),
+// by id prefix (`startsWith=`, loadStartingWith, with `matches` /
+// `exclude` wildcards applied to the part after the prefix), or else the
+// most recently written first. A page of any size (the whole store, when
+// asked): the documents are read from one moment of the store as the
+// answer is rendered, a megabyte at a time as the client takes it.
 void list_documents(const request_ptr& r, const published_database& db) {
   auto& q = r->query();
   auto start = q.get_int("start", 0);
   // Without a page size, all of them (as RavenDB answers; the clients
   // always send one).
   auto page_size = q.get_int("pageSize", std::numeric_limits<int64_t>::max());
+  auto from_etag = q.get_int("etag", 0);
   auto metadata_only = q.get_bool("metadataOnly", false);
-  for (auto* bad : {&start, &page_size})
+  for (auto* bad : {&start, &page_size, &from_etag})
     if (!*bad)
       return r->fail(bad->error());
   if (!metadata_only)
@@ -218,6 +235,17 @@ void list_documents(const request_ptr& r, const published_database& db) {
   if (*start < 0 || *page_size < 0)
     return r->fail(make_failure(ec::bad_request,
                                 "start and pageSize must not be negative"));
+  if (!q.get("startsWith") || q.get("etag")) {
+    listing_request req;
+    req.order = q.get("etag") ? listing_order::from_etag
+                              : listing_order::newest_first;
+    req.from_etag = *from_etag;
+    req.start = static_cast<size_t>(*start);
+    req.page_size = static_cast<size_t>(*page_size);
+    std::shared_ptr<document_listing> listing = db.store->listing(req);
+    return reply_listing(r, [listing] { return listing->next(); },
+                         *metadata_only);
+  }
   auto prefix = std::string{q.get("startsWith").value_or("")};
   auto matches = std::string{q.get("matches").value_or("")};
   auto exclude = std::string{q.get("exclude").value_or("")};
@@ -235,11 +263,7 @@ void list_documents(const request_ptr& r, const published_database& db) {
   if (filtered)
     docs = kept_by_wildcards(listing, prefix.size(), std::move(matches),
                              std::move(exclude), skip, count);
-  std::shared_ptr<results_in_pieces> results
-    = render_listing(std::move(docs), *metadata_only);
-  r->reply_json_in_pieces(200, [results] {
-    return results->next(http_piece_bytes);
-  });
+  reply_listing(r, std::move(docs), *metadata_only);
 }
 
 // The expectation an If-Match header states for a single-document write.

@@ -2,6 +2,7 @@
 
 #include "runtime/text/utf8.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <strings.h>
 
@@ -17,6 +18,17 @@ int hex_value(char c) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
+}
+
+// Keys compare without regard to ASCII case, as ASP.NET Core (RavenDB's
+// host) reads them: `pagesize=` is `pageSize=`.
+bool same_key(std::string_view a, std::string_view b) {
+  auto lower = [](char c) {
+    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+  };
+  return a.size() == b.size()
+         && std::equal(a.begin(), a.end(), b.begin(),
+                       [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 } // namespace
@@ -76,7 +88,7 @@ outcome<query_string> query_string::parse(std::string_view text) {
 
 std::optional<std::string_view> query_string::get(std::string_view key) const {
   for (auto& [k, v] : pairs_)
-    if (k == key)
+    if (same_key(k, key))
       return std::string_view{v};
   return std::nullopt;
 }
@@ -84,7 +96,7 @@ std::optional<std::string_view> query_string::get(std::string_view key) const {
 std::vector<std::string_view> query_string::all(std::string_view key) const {
   std::vector<std::string_view> values;
   for (auto& [k, v] : pairs_)
-    if (k == key)
+    if (same_key(k, key))
       values.emplace_back(v);
   return values;
 }

@@ -2,7 +2,7 @@
 
 // Query strings as the RavenDB clients send them (ravendb-http.md §1.1):
 // `?` alone, a leading `&`, flags without `=`, repeated keys, percent
-// escapes, unknown parameters.
+// escapes, unknown parameters. Keys match without regard to ASCII case.
 
 #include "runtime/failure.hpp"
 

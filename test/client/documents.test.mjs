@@ -4,7 +4,13 @@
 
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
-import { DeleteDocumentCommand, DocumentStore, GetCollectionStatisticsOperation, PutDocumentCommand } from "ravendb";
+import {
+  DeleteDocumentCommand,
+  DocumentStore,
+  GetCollectionStatisticsOperation,
+  GetDocumentsCommand,
+  PutDocumentCommand,
+} from "ravendb";
 import { http } from "../support/corvus_node.mjs";
 import {
   changeVectorPattern,
@@ -367,6 +373,51 @@ describe("includes, loadStartingWith, exists", () => {
     const sevens = await store.openSession().advanced.loadStartingWith("bulk/", { matches: "*7", start: 10, pageSize: 1000 });
     assert.equal(sevens.length, 140);
     assert.equal(sevens[0].n, 107);
+  });
+
+  test("a listing without startsWith shows the newest first, or from an etag", async () => {
+    for (const n of [1, 2, 3, 4, 5]) await save({ [`recent/${n}`]: { n } });
+    const list = async (opts) => {
+      const cmd = new GetDocumentsCommand({ conventions: store.conventions, ...opts });
+      await store.getRequestExecutor().execute(cmd);
+      return cmd.result.results.map((d) => d["@metadata"]["@id"]);
+    };
+    assert.deepEqual(await list({ start: 0, pageSize: 3 }), ["recent/5", "recent/4", "recent/3"]);
+    assert.deepEqual(await list({ start: 1, pageSize: 2 }), ["recent/4", "recent/3"]);
+    await save({ "recent/2": { n: 22 } });
+    assert.deepEqual(await list({ start: 0, pageSize: 2 }), ["recent/2", "recent/5"]);
+    // etag= lists from that etag on, the oldest first: recent/5 then the
+    // rewritten recent/2, the only two at or past recent/5's etag.
+    const session = store.openSession();
+    const five = await session.load("recent/5");
+    const etag = etagOf(session.advanced.getChangeVectorFor(five));
+    const from = await http(`${node.url}/databases/docs/docs?etag=${etag}&pageSize=10`);
+    assert.equal(from.status, 200);
+    assert.deepEqual(from.json.Results.map((d) => d["@metadata"]["@id"]), ["recent/5", "recent/2"]);
+  });
+
+  test("an empty id among several loads as null; alone it is a 404", async () => {
+    await save({ "empty/1": { v: 1 } });
+    const both = await http(`${node.url}/databases/docs/docs?id=empty%2F1&id=`);
+    assert.equal(both.status, 200);
+    assert.equal(both.json.Results.length, 2);
+    assert.equal(both.json.Results[0].v, 1);
+    assert.equal(both.json.Results[1], null);
+    const alone = await http(`${node.url}/databases/docs/docs?id=`);
+    assert.equal(alone.status, 404);
+    const posted = await http(`${node.url}/databases/docs/docs`, {
+      method: "POST",
+      body: JSON.stringify({ Ids: ["", "empty/1"] }),
+    });
+    assert.equal(posted.status, 200);
+    assert.equal(posted.json.Results[0], null);
+    assert.equal(posted.json.Results[1].v, 1);
+  });
+
+  test("query keys are read without regard to case", async () => {
+    const lower = await http(`${node.url}/databases/docs/docs?startswith=recent%2F&PAGESIZE=2`);
+    assert.equal(lower.status, 200);
+    assert.deepEqual(lower.json.Results.map((d) => d["@metadata"]["@id"]), ["recent/1", "recent/2"]);
   });
 
   test("session.advanced.exists", async () => {

@@ -301,7 +301,7 @@ describe("garbage input", () => {
       { "@metadata": { "@collection": 5 } }, { "@metadata": { "@collection": {} } }, { "@metadata": { "@collection": [] } },
     ];
     const cases = {
-      "POST /databases/{db}/docs": [[], {}, { Ids: "keep/1" }, { Ids: [1] }, { Ids: [null] }, { Ids: [[]] }, { Ids: [""] }, { Ids: null }, 5, "x", null],
+      "POST /databases/{db}/docs": [[], {}, { Ids: "keep/1" }, { Ids: [1] }, { Ids: [null] }, { Ids: [[]] }, { Ids: null }, 5, "x", null],
       "PUT /databases/{db}/docs": documents,
       "POST /databases/{db}/bulk_docs": [
         [], {}, null, 5, "x", { Commands: {} }, { Commands: null }, { Commands: "PUT" }, { Commands: [1] }, { Commands: [null] },

@@ -22,6 +22,16 @@ TEST_CASE("the client's unusual query strings parse") {
   CHECK(query_string::parse("")->all("id").empty());
 }
 
+TEST_CASE("query keys match without regard to case, as in ASP.NET Core") {
+  auto q = query_string::parse("PAGESIZE=5&Id=a&id=b&%C3%A9=1");
+  REQUIRE(q);
+  CHECK(*q->get_int("pageSize", 0) == 5);
+  CHECK(q->all("id") == std::vector<std::string_view>{"a", "b"});
+  CHECK(q->get("\xC3\xA9") == "1");
+  CHECK_FALSE(q->get("pageSiz"));
+  CHECK_FALSE(q->get("pageSizes"));
+}
+
 TEST_CASE("bad escapes, invalid UTF-8 and bad numbers are refused") {
   CHECK_FALSE(query_string::parse("id=%zz"));
   CHECK_FALSE(query_string::parse("id=%"));
