@@ -288,6 +288,8 @@ struct replica_wait {
   std::chrono::milliseconds timeout{0};
   size_t replicas = 0;
   bool throw_on_timeout = true;
+  /// The copies beyond this one when the batch came (for the error).
+  size_t other_copies = 0;
 };
 
 outcome<std::optional<replica_wait>> parse_replica_wait(const request_ptr& r,
@@ -342,7 +344,9 @@ void answer_after_replicas(const request_ptr& r, const database_actor& db,
                      + "' was replicated to " + std::to_string(wait.replicas)
                      + " servers in " + std::to_string(wait.timeout.count())
                      + " ms. So far, it only replicated to "
-                     + std::to_string(reached)
+                     + std::to_string(reached) + " of the "
+                     + std::to_string(wait.other_copies)
+                     + " other copies of the database"
                      + ". The write itself is committed on this node."));
   };
   caf::anon_send(db, replica_wait_request{cv, wait.replicas, wait.timeout,
@@ -463,9 +467,11 @@ void post_bulk_docs(const request_ptr& r) {
   if (!wait)
     return r->fail(wait.error());
   if (*wait) {
-    // Capped at the copies beyond this node that could confirm it.
+    // Not capped at the group's other copies: asking for more than there
+    // are waits out the timeout (RavenDB's answer too), since a copy added
+    // meanwhile counts, and the error then says how many there are.
     auto w = **wait;
-    w.replicas = std::min(w.replicas, group_size > 0 ? group_size - 1 : 0);
+    w.other_copies = group_size > 0 ? group_size - 1 : 0;
     auto actor = db->actor;
     r->database_ask<transaction_result>(
       actor, std::move(*tx), [r, w, actor](transaction_result& result) {

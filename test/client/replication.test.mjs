@@ -231,15 +231,27 @@ test("write assurance: confirmed by live replicas, a clean timeout with a frozen
     // Committed on A all the same, and on B.
     assert.equal((await docOn(a, db, "users/2")).json.Results[0].name, "not everywhere");
     await waitForDoc(cluster.nodes[1], db, "users/2");
-    // One replica is still enough.
+    // One replica is still enough, and so is a majority of three.
     const one = store.openSession();
     one.advanced.waitForReplicationAfterSaveChanges({ replicas: 1, timeout: 5_000 });
     await one.store(new User("one"), "users/3");
     await one.saveChanges();
+    const most = store.openSession();
+    most.advanced.waitForReplicationAfterSaveChanges({ majority: true, timeout: 5_000 });
+    await most.store(new User("most"), "users/4");
+    await most.saveChanges();
   } finally {
     await c.resume();
   }
-  await waitForDoc(c, db, "users/3");
+  await waitForDoc(c, db, "users/4");
+  // More replicas than the group has other copies: not cut down to what
+  // exists, so the wait runs out and says so.
+  const many = store.openSession();
+  many.advanced.waitForReplicationAfterSaveChanges({ replicas: 3, timeout: 1_000 });
+  await many.store(new User("many"), "users/5");
+  const err = await errorOf(() => many.saveChanges());
+  assert.match(err.message, /only replicated to [0-2] of the 2 other copies/);
+  assert.equal((await docOn(a, db, "users/5")).json.Results[0].name, "many");
 });
 
 test("a bank transfer arrives whole: every read of a replica sees the same total", async () => {
