@@ -52,6 +52,19 @@ inspect(Inspector& f, add_database_node_command& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, toggle_databases_command& x) {
+  return f(caf::meta::type_name("corvus::toggle_databases_command"),
+           x.request_id, x.names, x.disable);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, databases_toggled& x) {
+  return f(caf::meta::type_name("corvus::databases_toggled"), x.index,
+           x.names, x.disabled);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, database_created& x) {
   return f(caf::meta::type_name("corvus::database_created"), x.index,
            x.record, x.node_urls);

@@ -50,12 +50,14 @@ enum class ec : uint8_t {
   not_leader,
   /// No leader could be reached within the operation's time bound.
   no_leader,
+  /// The database is disabled: its record stays, no node serves it.
+  database_disabled,
   /// A broken invariant inside the server; always a bug.
   internal_error,
 };
 
 /// Names of the codes, indexed by value; used in logs and error contexts.
-inline constexpr std::array<std::string_view, 19> ec_names = {
+inline constexpr std::array<std::string_view, 20> ec_names = {
   "none",
   "bad_request",
   "route_not_found",
@@ -74,6 +76,7 @@ inline constexpr std::array<std::string_view, 19> ec_names = {
   "not_found",
   "not_leader",
   "no_leader",
+  "database_disabled",
   "internal_error",
 };
 static_assert(ec_names.size() == static_cast<size_t>(ec::internal_error) + 1,

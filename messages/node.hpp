@@ -63,6 +63,11 @@ using node_actor = introspectable_actor::extend<
   // instance can serve. Errors: ec::database_does_not_exist,
   // ec::bad_request, ec::timeout (added, but not confirmed in time).
   caf::replies_to<add_database_node_command>::with<database_node_added>,
+  // Disables or enables databases through the cluster; answered when every
+  // node of their groups applied the change and, on enabling, the local
+  // instances can serve. Errors: ec::no_leader, ec::timeout (changed, but
+  // not confirmed in time).
+  caf::replies_to<toggle_databases_command>::with<databases_toggled>,
   // Answered once this node's instance of a database (any casing) can
   // serve: at once when it can, later while it loads. Errors:
   // ec::database_does_not_exist (not hosted here), ec::database_loading

@@ -89,5 +89,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(corvus, (corvus::raft_snapshot_piece))
   CAF_ADD_TYPE_ID(corvus, (corvus::raft_snapshot_ack))
   CAF_ADD_TYPE_ID(corvus, (corvus::create_database_command))
+  CAF_ADD_TYPE_ID(corvus, (corvus::toggle_databases_command))
+  CAF_ADD_TYPE_ID(corvus, (corvus::databases_toggled))
 
 CAF_END_TYPE_ID_BLOCK(corvus)

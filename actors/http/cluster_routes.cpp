@@ -85,13 +85,21 @@ void member_then_204(const request_ptr& r, Ts... xs) {
 }
 
 /// Checks that the database of path parameter 0 exists in the cluster
-/// (compare-exchange values are cluster-wide: no local copy is needed).
+/// (compare-exchange values are cluster-wide: no local copy is needed) and
+/// is not disabled (RavenDB serves a disabled database's routes no more).
 bool database_exists(const request_ptr& r) {
-  if (r->node().cluster->find_database(r->param(0)) != nullptr)
-    return true;
-  r->fail(make_failure(ec::database_does_not_exist,
-                       "Database '" + r->param(0) + "' does not exist"));
-  return false;
+  auto* record = r->node().cluster->find_database(r->param(0));
+  if (record == nullptr) {
+    r->fail(make_failure(ec::database_does_not_exist,
+                         "Database '" + r->param(0) + "' does not exist"));
+    return false;
+  }
+  if (record->disabled) {
+    r->fail(make_failure(ec::database_disabled,
+                         "Database '" + record->name + "' is disabled"));
+    return false;
+  }
+  return true;
 }
 
 } // namespace

@@ -121,6 +121,11 @@ void request::when_loaded(std::function<void()> then) {
 std::shared_ptr<const published_database> request::database() {
   auto& name = params_.at(0);
   auto* record = node_->cluster->find_database(name);
+  if (record != nullptr && record->disabled) {
+    fail(make_failure(ec::database_disabled,
+                      "Database '" + record->name + "' is disabled"));
+    return nullptr;
+  }
   auto i = node_->databases.find(fold_case(name));
   if (record == nullptr || i == node_->databases.end()) {
     fail(make_failure(ec::database_does_not_exist,

@@ -21,7 +21,7 @@ struct route {
 // Every route Corvus serves (ravendb-http.md: P0, the low-level document
 // commands, compare-exchange, cluster membership, database groups,
 // conflicts).
-constexpr std::array<route, 38> routes = {{
+constexpr std::array<route, 40> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -53,6 +53,8 @@ constexpr std::array<route, 38> routes = {{
   {"PUT", "/admin/databases/node", put_admin_databases_node},
   {"GET", "/admin/databases", get_admin_databases},
   {"DELETE", "/admin/databases", delete_admin_databases},
+  {"POST", "/admin/databases/disable", post_admin_databases_disable},
+  {"POST", "/admin/databases/enable", post_admin_databases_enable},
   {"GET", "/databases", get_databases},
   {"GET", "/build/version", get_build_version},
   {"GET", "/admin/actors", get_actors},

@@ -32,6 +32,8 @@ void put_admin_databases(const request_ptr& r);
 void put_admin_databases_node(const request_ptr& r);
 void get_admin_databases(const request_ptr& r);
 void delete_admin_databases(const request_ptr& r);
+void post_admin_databases_disable(const request_ptr& r);
+void post_admin_databases_enable(const request_ptr& r);
 void get_databases(const request_ptr& r);
 void get_build_version(const request_ptr& r);
 

@@ -200,6 +200,51 @@ void delete_admin_databases(const request_ptr& r) {
     std::move(cmd));
 }
 
+namespace {
+
+// POST /admin/databases/disable and /enable: one cluster command for all
+// the names; names the cluster does not know get Success false.
+void toggle_databases(const request_ptr& r, bool disable) {
+  rapidjson::Document body;
+  if (auto parsed = parse_json(r->exchange().body, body, "the request body");
+      !parsed)
+    return r->fail(parsed.error());
+  if (!body.IsObject())
+    return r->fail(make_failure(ec::bad_request,
+                                "the request body must be a JSON object"));
+  auto names = string_array(body, "DatabaseNames");
+  if (!names)
+    return r->fail(names.error());
+  if (names->empty())
+    return r->fail(make_failure(ec::bad_request,
+                                "'DatabaseNames' must name at least one "
+                                "database"));
+  for (auto& n : *names)
+    if (auto valid = validate_database_name(n); !valid)
+      return r->fail(valid.error());
+  toggle_databases_command cmd;
+  cmd.request_id
+    = std::string{r->query().get("raft-request-id").value_or("")};
+  cmd.names = *names;
+  cmd.disable = disable;
+  r->call<databases_toggled>(
+    r->services().node,
+    [asked = std::move(*names)](databases_toggled& toggled) {
+      return json_reply(200, render_toggle_status(asked, toggled));
+    },
+    std::move(cmd));
+}
+
+} // namespace
+
+void post_admin_databases_disable(const request_ptr& r) {
+  toggle_databases(r, true);
+}
+
+void post_admin_databases_enable(const request_ptr& r) {
+  toggle_databases(r, false);
+}
+
 void get_databases(const request_ptr& r) {
   auto& q = r->query();
   auto start = q.get_int("start", 0);

@@ -101,7 +101,8 @@ void node_state::quit_node() {
 }
 
 bool node_state::hosts(const database_record& record) const {
-  return record.topology.relevant_for(node_tag);
+  // A disabled database keeps its copy and files here, but no instance.
+  return !record.disabled && record.topology.relevant_for(node_tag);
 }
 
 void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
@@ -554,6 +555,56 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
             else
               rp.deliver(to_error(applied.error()));
           });
+      });
+      return rp;
+    },
+    [self](toggle_databases_command& cmd) -> caf::result<databases_toggled> {
+      auto& st = self->state;
+      if (st.shutting_down)
+        return to_error(make_failure(ec::shutting_down,
+                                     "the node is shutting down"));
+      if (cmd.request_id.empty())
+        cmd.request_id = random_guid();
+      auto rp = self->make_response_promise<databases_toggled>();
+      st.propose(cmd, [self, rp](outcome<cluster_result> result,
+                                 int64_t) mutable {
+        auto& st = self->state;
+        auto toggled = outcome_as<databases_toggled>(std::move(result));
+        if (!toggled) {
+          rp.deliver(to_error(toggled.error()));
+          return;
+        }
+        auto reply = std::move(*toggled);
+        auto what = reply.disabled ? "disabled" : "enabled";
+        st.settings.log->info("{} database(s) [{}] (index {})", what,
+                              join(reply.names), reply.index);
+        // Answered once every copy's node applied the change (so that none
+        // serves a disabled database any more, or refuses an enabled one)
+        // and the local instances of enabled ones serve; the first failure
+        // to confirm is the answer.
+        auto remaining = std::make_shared<size_t>(1);
+        auto failed = std::make_shared<std::optional<failure>>();
+        auto finished = [rp, reply, remaining,
+                         failed](outcome<done> applied) mutable {
+          if (!applied && !*failed)
+            *failed = std::move(applied.error());
+          if (--*remaining > 0)
+            return;
+          if (*failed)
+            rp.deliver(to_error(**failed));
+          else
+            rp.deliver(reply);
+        };
+        for (auto& name : reply.names) {
+          auto* record = st.cluster->find_database(name);
+          if (record == nullptr)
+            continue; // deleted since
+          ++*remaining;
+          st.when_applied(reply.index, record->topology.copies(), *record,
+                          "database '" + record->name + "' was " + what,
+                          finished);
+        }
+        finished(done{});
       });
       return rp;
     },

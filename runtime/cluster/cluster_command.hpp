@@ -78,6 +78,21 @@ struct add_database_node_command {
   }
 };
 
+/// Disables or enables databases (RavenDB's ToggleDatabasesStateCommand):
+/// a disabled database keeps its record, its copies and their files, and
+/// no node serves it. Unknown names are skipped.
+struct toggle_databases_command {
+  std::string request_id;
+  std::vector<std::string> names;
+  bool disable = true;
+
+  friend bool operator==(const toggle_databases_command& x,
+                         const toggle_databases_command& y) {
+    return x.request_id == y.request_id && x.names == y.names
+           && x.disable == y.disable;
+  }
+};
+
 /// Creates or replaces a compare-exchange value (RavenDB's
 /// AddOrUpdateCompareExchangeCommand): with `index` 0 only when the key is
 /// absent, otherwise only when the value's current index is `index`.
@@ -118,7 +133,7 @@ struct remove_compare_exchange_command {
 using cluster_command
   = std::variant<create_database_command, delete_databases_command,
                  add_database_node_command, put_compare_exchange_command,
-                 remove_compare_exchange_command>;
+                 remove_compare_exchange_command, toggle_databases_command>;
 
 /// @returns the request id of `cmd` ("" = none).
 inline const std::string& request_id_of(const cluster_command& cmd) {
@@ -150,6 +165,20 @@ struct databases_deleted {
   friend bool operator==(const databases_deleted& x,
                          const databases_deleted& y) {
     return x.index == y.index && x.names == y.names;
+  }
+};
+
+/// Result of disabling or enabling databases: the index and the databases
+/// found, with the casing they were created with.
+struct databases_toggled {
+  int64_t index = 0;
+  std::vector<std::string> names;
+  bool disabled = true;
+
+  friend bool operator==(const databases_toggled& x,
+                         const databases_toggled& y) {
+    return x.index == y.index && x.names == y.names
+           && x.disabled == y.disabled;
   }
 };
 
@@ -188,6 +217,6 @@ struct compare_exchange_result {
 
 using cluster_result
   = std::variant<database_created, databases_deleted, database_node_added,
-                 compare_exchange_result>;
+                 compare_exchange_result, databases_toggled>;
 
 } // namespace corvus

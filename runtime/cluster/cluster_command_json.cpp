@@ -47,6 +47,13 @@ void write_body(json_writer& w, const add_database_node_command& c) {
   w.Uint64(c.node_offset);
 }
 
+void write_body(json_writer& w, const toggle_databases_command& c) {
+  write_header(w, "ToggleDatabasesStateCommand", c.request_id);
+  write_string_array(w, "DatabaseNames", c.names);
+  w.Key("Disable");
+  w.Bool(c.disable);
+}
+
 void write_target(json_writer& w, const std::string& database,
                   const std::string& key, int64_t index) {
   w.Key("Database");
@@ -121,6 +128,19 @@ outcome<cluster_command> read_delete(const rapidjson::Value& doc,
     return hard.error();
   return cluster_command{delete_databases_command{
     std::move(id), std::move(*names), std::move(*from), *hard}};
+}
+
+outcome<cluster_command> read_toggle(const rapidjson::Value& doc,
+                                     std::string id) {
+  constexpr std::string_view type = "ToggleDatabasesStateCommand";
+  auto names = string_array(doc, "DatabaseNames", type);
+  if (!names)
+    return names.error();
+  auto disable = optional_bool(doc, "Disable", true, type);
+  if (!disable)
+    return disable.error();
+  return cluster_command{
+    toggle_databases_command{std::move(id), std::move(*names), *disable}};
 }
 
 outcome<cluster_command> read_add_node(const rapidjson::Value& doc,
@@ -209,6 +229,8 @@ outcome<cluster_command> command_from_json(std::string_view text) {
     return read_create(doc, std::move(*id));
   if (*type == "DeleteDatabaseCommand")
     return read_delete(doc, std::move(*id));
+  if (*type == "ToggleDatabasesStateCommand")
+    return read_toggle(doc, std::move(*id));
   if (*type == "AddDatabaseNodeCommand")
     return read_add_node(doc, std::move(*id));
   if (*type == "AddOrUpdateCompareExchangeCommand")

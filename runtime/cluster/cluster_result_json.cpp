@@ -27,6 +27,16 @@ void write_one(json_writer& w, const databases_deleted& r) {
   write_string_array(w, "Names", r.names);
 }
 
+void write_one(json_writer& w, const databases_toggled& r) {
+  w.Key("Type");
+  w.String("DatabasesToggled");
+  w.Key("Index");
+  w.Int64(r.index);
+  write_string_array(w, "Names", r.names);
+  w.Key("Disabled");
+  w.Bool(r.disabled);
+}
+
 void write_one(json_writer& w, const database_node_added& r) {
   w.Key("Type");
   w.String("DatabaseNodeAdded");
@@ -115,6 +125,16 @@ outcome<cluster_result> read_cluster_result(const rapidjson::Value& v) {
     if (!names)
       return names.error();
     return cluster_result{databases_deleted{*index, std::move(*names)}};
+  }
+  if (*type == "DatabasesToggled") {
+    auto names = string_array(v, "Names", what);
+    if (!names)
+      return names.error();
+    auto disabled = optional_bool(v, "Disabled", true, what);
+    if (!disabled)
+      return disabled.error();
+    return cluster_result{
+      databases_toggled{*index, std::move(*names), *disabled}};
   }
   if (*type == "CompareExchangeResult") {
     auto value = optional_string(v, "Value", what);

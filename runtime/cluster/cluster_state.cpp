@@ -204,6 +204,26 @@ apply_outcome cluster_state::apply_one(int64_t index,
 }
 
 apply_outcome cluster_state::apply_one(int64_t index,
+                                       const toggle_databases_command& cmd) {
+  databases_toggled toggled{index, {}, cmd.disable};
+  for (auto& name : cmd.names) {
+    auto i = databases_.find(fold_case(name));
+    if (i == databases_.end())
+      continue;
+    auto& record = i->second;
+    if (std::find(toggled.names.begin(), toggled.names.end(), record.name)
+        != toggled.names.end())
+      continue;
+    toggled.names.push_back(record.name);
+    if (record.disabled != cmd.disable) {
+      record.disabled = cmd.disable;
+      record.etag = index;
+    }
+  }
+  return cluster_result{std::move(toggled)};
+}
+
+apply_outcome cluster_state::apply_one(int64_t index,
                                        const add_database_node_command& cmd) {
   auto i = databases_.find(fold_case(cmd.name));
   if (i == databases_.end())

@@ -125,6 +125,7 @@ private:
   apply_outcome apply_one(int64_t index, const delete_databases_command& cmd);
   apply_outcome apply_one(int64_t index,
                           const add_database_node_command& cmd);
+  apply_outcome apply_one(int64_t index, const toggle_databases_command& cmd);
   apply_outcome apply_one(int64_t index,
                           const put_compare_exchange_command& cmd);
   apply_outcome apply_one(int64_t index,

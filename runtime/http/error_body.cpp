@@ -11,7 +11,7 @@ namespace {
 
 // Indexed by ec. Statuses follow the client's failover rules (§1.5): 503
 // only where nothing was applied, so that a retry on another node is safe.
-constexpr std::array<error_mapping, 19> mappings = {{
+constexpr std::array<error_mapping, 20> mappings = {{
   /* none */ {500, "Raven.Client.Exceptions.RavenException"},
   /* bad_request */ {400, "Raven.Client.Exceptions.BadRequestException"},
   /* route_not_found */
@@ -41,6 +41,8 @@ constexpr std::array<error_mapping, 19> mappings = {{
   {503, "Raven.Client.Exceptions.Cluster.NoLeaderException"},
   /* no_leader */
   {503, "Raven.Client.Exceptions.Cluster.NoLeaderException"},
+  /* database_disabled */
+  {503, "Raven.Client.Exceptions.Database.DatabaseDisabledException"},
   /* internal_error */ {500, "Raven.Client.Exceptions.RavenException"},
 }};
 static_assert(mappings.size() == ec_names.size(),

@@ -1,10 +1,12 @@
 #include "runtime/http/responses.hpp"
 
+#include "runtime/documents/document_id.hpp"
 #include "runtime/documents/timestamp.hpp"
 #include "runtime/json/json.hpp"
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
 #include <cstdio>
 
 namespace corvus {
@@ -463,6 +465,40 @@ std::string render_databases_deleted(int64_t index,
     w.StartArray();
     for (auto& n : names)
       write_string(w, n);
+    w.EndArray();
+    w.EndObject();
+  });
+}
+
+std::string render_toggle_status(const std::vector<std::string>& asked,
+                                 const databases_toggled& toggled) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    write_key(w, "Status");
+    w.StartArray();
+    for (auto& name : asked) {
+      auto found = std::find_if(
+        toggled.names.begin(), toggled.names.end(),
+        [&](const std::string& n) { return fold_case(n) == fold_case(name); });
+      w.StartObject();
+      write_key(w, "Name");
+      write_string(w, name);
+      write_key(w, "Success");
+      w.Bool(found != toggled.names.end());
+      if (found != toggled.names.end()) {
+        write_key(w, "Disabled");
+        w.Bool(toggled.disabled);
+        write_key(w, "Reason");
+        write_string(w, std::string{"the database is "}
+                          + (toggled.disabled ? "disabled" : "enabled")
+                          + " on every node of its group (raft index "
+                          + std::to_string(toggled.index) + ")");
+      } else {
+        write_key(w, "Reason");
+        write_string(w, "database not found");
+      }
+      w.EndObject();
+    }
     w.EndArray();
     w.EndObject();
   });

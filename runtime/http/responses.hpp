@@ -4,6 +4,7 @@
 // the exact PascalCase shapes the RavenDB clients parse. Pure: values in,
 // text out; stored documents are embedded as stored, without re-parsing.
 
+#include "runtime/cluster/cluster_command.hpp"
 #include "runtime/cluster/cluster_summary.hpp"
 #include "runtime/documents/document.hpp"
 #include "runtime/documents/transaction.hpp"
@@ -94,6 +95,12 @@ std::string render_tcp_info(std::string_view tcp_url);
 std::string render_database_put_result(int64_t index,
                                        const database_record& record,
                                        const std::vector<std::string>& urls);
+
+/// {"Status":[{"Name","Success","Disabled","Reason"}]} for the names a
+/// client asked to disable or enable (RavenDB's answer), in its order:
+/// `toggled` holds those the cluster found.
+std::string render_toggle_status(const std::vector<std::string>& asked,
+                                 const databases_toggled& toggled);
 
 /// `DELETE /admin/databases` answer: the index and the databases removed.
 std::string render_databases_deleted(int64_t index,

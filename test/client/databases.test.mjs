@@ -1,6 +1,7 @@
 // Database management through store.maintenance.server with the npm client:
 // create, "already exists", record, names, delete, and what a session on a
-// deleted database sees; plus the server-wide read paths.
+// deleted database sees, disabling and enabling; plus the server-wide read
+// paths.
 
 import assert from "node:assert/strict";
 import { before, describe, test } from "node:test";
@@ -13,6 +14,8 @@ import {
   GetDatabaseRecordOperation,
   GetNodeInfoCommand,
   GetStatisticsOperation,
+  PutCompareExchangeValueOperation,
+  ToggleDatabasesStateOperation,
 } from "ravendb";
 import { http } from "../support/corvus_node.mjs";
 import { createDatabase, errorOf, openStore, startServer } from "./setup.mjs";
@@ -148,6 +151,56 @@ describe("database management", () => {
     assert.equal(err2.name, "DatabaseDoesNotExistException", err2.message);
     const err3 = await errorOf(() => ghost.maintenance.send(new GetStatisticsOperation()));
     assert.equal(err3.name, "DatabaseDoesNotExistException", err3.message);
+  });
+});
+
+describe("disabling and enabling", () => {
+  test("a disabled database keeps its documents and refuses every request until enabled", async () => {
+    const dormant = openStore(node, "dormant");
+    await createDatabase(dormant);
+    const s = dormant.openSession();
+    await s.store({ v: 1 }, "kept/1");
+    await s.saveChanges();
+
+    const off = await store.maintenance.server.send(new ToggleDatabasesStateOperation("dormant", true));
+    assert.equal(off.name, "dormant");
+    assert.equal(off.success, true);
+    assert.equal(off.disabled, true);
+    const record = await store.maintenance.server.send(new GetDatabaseRecordOperation("dormant"));
+    assert.equal(record.disabled, true);
+
+    const raw = await http(`${node.url}/databases/dormant/docs?id=kept%2F1`);
+    assert.equal(raw.status, 503);
+    assert.equal(raw.json.Type, "Raven.Client.Exceptions.Database.DatabaseDisabledException");
+    assert.match(raw.json.Message, /'dormant' is disabled/);
+    const write = dormant.openSession();
+    await write.store({ v: 2 }, "kept/2");
+    const err = await errorOf(() => write.saveChanges());
+    assert.match(err.name + err.message, /DatabaseDisabledException/);
+    const cmpxchg = await errorOf(() => dormant.operations.send(new PutCompareExchangeValueOperation("k", { a: 1 }, 0)));
+    assert.match(cmpxchg.name + cmpxchg.message, /DatabaseDisabledException/);
+
+    const on = await store.maintenance.server.send(new ToggleDatabasesStateOperation("DORMANT", false));
+    assert.equal(on.success, true);
+    assert.equal(on.disabled, false);
+    assert.equal((await dormant.openSession().load("kept/1")).v, 1);
+    assert.equal(await dormant.openSession().load("kept/2"), null, "the refused write wrote nothing");
+    const after = dormant.openSession();
+    await after.store({ v: 3 }, "kept/3");
+    await after.saveChanges();
+  });
+
+  test("an unknown name is reported, not an error", async () => {
+    const raw = await http(`${node.url}/admin/databases/disable`, {
+      method: "POST",
+      body: JSON.stringify({ DatabaseNames: ["no-such-db", "shop"] }),
+    });
+    assert.equal(raw.status, 200);
+    assert.deepEqual(raw.json.Status.map((x) => [x.Name, x.Success]), [["no-such-db", false], ["shop", true]]);
+    assert.equal(raw.json.Status[0].Reason, "database not found");
+    await store.maintenance.server.send(new ToggleDatabasesStateOperation("shop", false));
+    const bad = await http(`${node.url}/admin/databases/enable`, { method: "POST", body: JSON.stringify({ DatabaseNames: [] }) });
+    assert.equal(bad.status, 400);
   });
 });
 

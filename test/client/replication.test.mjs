@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { after, afterEach, test } from "node:test";
-import { AddDatabaseNodeOperation, GetConflictsCommand } from "ravendb";
+import { AddDatabaseNodeOperation, GetConflictsCommand, ToggleDatabasesStateOperation } from "ravendb";
 import { stopAll } from "../support/cluster.mjs";
 import { http, sleep } from "../support/corvus_node.mjs";
 import { createDatabase, formCluster, waitFor } from "../process/rachis.mjs";
@@ -252,6 +252,34 @@ test("write assurance: confirmed by live replicas, a clean timeout with a frozen
   const err = await errorOf(() => many.saveChanges());
   assert.match(err.message, /only replicated to [0-2] of the 2 other copies/);
   assert.equal((await docOn(a, db, "users/5")).json.Results[0].name, "many");
+});
+
+test("a disabled database is refused on every node of its group; enabled, its copies catch up", async () => {
+  const db = "dormant";
+  const cluster = await group({ size: 2, db });
+  const [a, b] = cluster.nodes;
+  const store = storeOn([a], db);
+  const s = store.openSession();
+  await s.store(new User("before"), "users/1");
+  await s.saveChanges();
+  await waitForDoc(b, db, "users/1");
+
+  // Asked on B: answered once both nodes applied it, so neither serves.
+  const admin = storeOn([b], db);
+  const off = await admin.maintenance.server.send(new ToggleDatabasesStateOperation(db, true));
+  assert.equal(off.success, true);
+  for (const n of [a, b]) {
+    const res = await http(`${n.url}/databases/${db}/docs?id=users%2F1`);
+    assert.equal(res.status, 503, `${n.name}: ${res.text}`);
+    assert.equal(res.json.Type, "Raven.Client.Exceptions.Database.DatabaseDisabledException");
+  }
+  const on = await admin.maintenance.server.send(new ToggleDatabasesStateOperation(db, false));
+  assert.equal(on.success, true);
+  const w = store.openSession();
+  await w.store(new User("after"), "users/2");
+  await w.saveChanges();
+  await waitForDoc(b, db, "users/2", (d) => d.name === "after");
+  assert.equal((await docOn(b, db, "users/1")).json.Results[0].name, "before");
 });
 
 test("a bank transfer arrives whole: every read of a replica sees the same total", async () => {

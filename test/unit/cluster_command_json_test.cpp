@@ -55,6 +55,10 @@ TEST_CASE("every command round-trips through its log entry") {
                    "AddDatabaseNodeCommand");
   check_round_trip(add_database_node_command{"", "Demo", "", 0},
                    "AddDatabaseNodeCommand");
+  check_round_trip(toggle_databases_command{"r-6", {"a", "B"}, true},
+                   "ToggleDatabasesStateCommand");
+  check_round_trip(toggle_databases_command{"", {"a"}, false},
+                   "ToggleDatabasesStateCommand");
   check_round_trip(put_compare_exchange_command{
                      "r-3", "Demo", "Users/é",
                      R"({"Object":{"n":1.10,"big":12345678901234567890},)"
@@ -149,6 +153,15 @@ TEST_CASE("apply outcomes survive their JSON form") {
   REQUIRE(*back);
   CHECK(std::get<database_node_added>(**back)
         == std::get<database_node_added>(*added));
+  for (bool disabled : {true, false}) {
+    apply_outcome toggled{
+      cluster_result{databases_toggled{5, {"Demo", "b"}, disabled}}};
+    back = apply_outcome_from_json(apply_outcome_to_json(toggled));
+    REQUIRE(back);
+    REQUIRE(*back);
+    CHECK(std::get<databases_toggled>(**back)
+          == std::get<databases_toggled>(*toggled));
+  }
   apply_outcome failed{make_failure(ec::database_already_exists, "exists")};
   back = apply_outcome_from_json(apply_outcome_to_json(failed));
   REQUIRE(back);

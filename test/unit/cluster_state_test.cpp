@@ -302,6 +302,40 @@ TEST_CASE("deleting removes records, or only copies on some nodes") {
   CHECK(state.find_database("one") == nullptr);
 }
 
+TEST_CASE("disabling and enabling databases keeps their records and copies") {
+  auto state = with_topology(cluster_of(3));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"One"})", 3)));
+  REQUIRE(state.apply(3, create(R"({"DatabaseName":"two"})", 1)));
+  auto out = state.apply(
+    4, toggle_databases_command{{}, {"one", "missing", "ONE"}, true});
+  REQUIRE(out);
+  CHECK(std::get<databases_toggled>(*out)
+        == databases_toggled{4, {"One"}, true});
+  auto* one = state.find_database("one");
+  REQUIRE(one != nullptr);
+  CHECK(one->disabled);
+  CHECK(one->etag == 4);
+  CHECK(one->topology.members.size() == 3);
+  CHECK_FALSE(state.find_database("two")->disabled);
+  // Disabling again changes nothing, so the record's etag stays.
+  out = state.apply(5, toggle_databases_command{{}, {"one", "two"}, true});
+  REQUIRE(out);
+  CHECK(std::get<databases_toggled>(*out).names
+        == std::vector<std::string>{"One", "two"});
+  CHECK(state.find_database("one")->etag == 4);
+  CHECK(state.find_database("two")->etag == 5);
+  out = state.apply(6, toggle_databases_command{{}, {"One"}, false});
+  REQUIRE(out);
+  CHECK_FALSE(state.find_database("one")->disabled);
+  CHECK(state.find_database("one")->etag == 6);
+  CHECK(state.find_database("two")->disabled);
+  // The flag survives a snapshot.
+  auto decoded = cluster_state::decode(shared_text{state.encode()});
+  REQUIRE(decoded);
+  CHECK(*decoded == state);
+  CHECK(decoded->find_database("two")->disabled);
+}
+
 TEST_CASE("adding a node to a database group makes it a member") {
   auto state = with_topology(cluster_of(3));
   REQUIRE(state.apply(2, create(
