@@ -17,6 +17,88 @@ bool is_owned_member(std::string_view key) {
          || key == "Etag";
 }
 
+bool is_true(const rapidjson::Value& v) {
+  return v.IsBool() && v.GetBool();
+}
+
+bool has_entries(const rapidjson::Value& v) {
+  return (v.IsArray() && !v.Empty()) || (v.IsObject() && v.MemberCount() > 0);
+}
+
+// A configuration object that is switched on: present, and its Disabled
+// member not true (RavenDB's revision, expiration and refresh settings).
+bool switched_on(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    return false;
+  auto disabled = v.FindMember("Disabled");
+  return disabled == v.MemberEnd() || !disabled->value.IsBool()
+         || !disabled->value.GetBool();
+}
+
+bool revisions_on(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    return false;
+  if (auto d = v.FindMember("Default");
+      d != v.MemberEnd() && switched_on(d->value))
+    return true;
+  if (auto c = v.FindMember("Collections");
+      c != v.MemberEnd() && c->value.IsObject())
+    for (auto& entry : c->value.GetObject())
+      if (switched_on(entry.value))
+        return true;
+  return false;
+}
+
+bool solver_scripts(const rapidjson::Value& v) {
+  if (!v.IsObject())
+    return false;
+  auto scripts = v.FindMember("ResolveByCollection");
+  return scripts != v.MemberEnd() && has_entries(scripts->value);
+}
+
+// Record members that ask for features Corvus does not have yet. Stored
+// and echoed without effect, they would tell the client its revisions,
+// expiration, scripts, indexes or tasks were in force; refused, the client
+// knows. Empty, null or disabled forms (what clients send by default) pass.
+struct unsupported_member {
+  const char* name;
+  bool (*asks_for_it)(const rapidjson::Value&);
+  const char* what;
+};
+
+constexpr unsupported_member unsupported_members[] = {
+  {"Encrypted", is_true, "encrypted databases"},
+  {"ConflictSolverConfig", solver_scripts,
+   "conflict resolution scripts (ConflictSolverConfig.ResolveByCollection; "
+   "ResolveToLatest is supported)"},
+  {"Revisions", revisions_on, "revisions"},
+  {"RevisionsForConflicts", switched_on, "revisions of conflicts"},
+  {"Expiration", switched_on, "document expiration"},
+  {"Refresh", switched_on, "document refresh"},
+  {"Indexes", has_entries, "static indexes"},
+  {"AutoIndexes", has_entries, "auto indexes"},
+  {"PeriodicBackups", has_entries, "periodic backups"},
+  {"ExternalReplications", has_entries, "external replication"},
+  {"SinkPullReplications", has_entries, "pull replication"},
+  {"HubPullReplications", has_entries, "pull replication"},
+  {"RavenEtls", has_entries, "ETL tasks"},
+  {"SqlEtls", has_entries, "ETL tasks"},
+  {"OlapEtls", has_entries, "ETL tasks"},
+  {"ElasticSearchEtls", has_entries, "ETL tasks"},
+  {"QueueEtls", has_entries, "ETL tasks"},
+};
+
+outcome<done> refuse_unsupported_members(const rapidjson::Value& doc) {
+  for (auto& m : unsupported_members)
+    if (auto i = doc.FindMember(m.name);
+        i != doc.MemberEnd() && m.asks_for_it(i->value))
+      return make_failure(ec::not_supported,
+                          std::string{"Corvus does not support "} + m.what
+                            + " yet (the record's '" + m.name
+                            + "' asks for it)");
+  return done{};
+}
+
 outcome<std::vector<std::string>> tag_list(const rapidjson::Value& topology,
                                            const char* key) {
   std::vector<std::string> tags;
@@ -142,10 +224,8 @@ outcome<database_creation> parse_database_creation(std::string_view body,
                           + record.name + "')");
   if (auto valid = validate_database_name(record.name); !valid)
     return valid.error();
-  if (auto enc = doc.FindMember("Encrypted");
-      enc != doc.MemberEnd() && enc->value.IsBool() && enc->value.GetBool())
-    return make_failure(ec::not_supported,
-                        "encrypted databases are not supported by Corvus yet");
+  if (auto supported = refuse_unsupported_members(doc); !supported)
+    return supported.error();
   if (auto dis = doc.FindMember("Disabled");
       dis != doc.MemberEnd() && !dis->value.IsNull()) {
     if (!dis->value.IsBool())

@@ -326,6 +326,8 @@ describe("garbage input", () => {
         { DatabaseName: "lenient-db2", Topology: { Members: [5] } }, { DatabaseName: "lenient-db2", Topology: { Members: ["Z"] } },
         { DatabaseName: "lenient-db2", Settings: [] }, { DatabaseName: "lenient-db2", Settings: { a: {} } },
         { DatabaseName: "lenient-db2", Disabled: "yes" },
+        { DatabaseName: "lenient-db2", Revisions: { Default: { MinimumRevisionsToKeep: 5 } } },
+        { DatabaseName: "lenient-db2", ConflictSolverConfig: { ResolveByCollection: { Users: { Script: "return docs[0];" } } } },
         { DatabaseName: "different-name" },
       ],
       "DELETE /admin/databases": [

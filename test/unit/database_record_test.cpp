@@ -49,6 +49,41 @@ TEST_CASE("creation input errors") {
     CHECK_FALSE(parse_database_creation(bad, "", 1));
 }
 
+TEST_CASE("record members asking for features Corvus lacks are refused") {
+  for (auto asks : {
+         R"("Encrypted":true)",
+         R"("ConflictSolverConfig":{"ResolveByCollection":{"Users":{"Script":"return docs[0];"}}})",
+         R"("Revisions":{"Default":{"Disabled":false,"MinimumRevisionsToKeep":5}})",
+         R"("Revisions":{"Collections":{"Users":{"PurgeOnDelete":true}}})",
+         R"("RevisionsForConflicts":{"Disabled":false})",
+         R"("Expiration":{"Disabled":false,"DeleteFrequencyInSec":60})",
+         R"("Refresh":{"RefreshFrequencyInSec":60})",
+         R"("Indexes":{"Users/ByName":{}})",
+         R"("PeriodicBackups":[{"Name":"b"}])",
+         R"("ExternalReplications":[{"Name":"x"}])"}) {
+    CAPTURE(asks);
+    auto refused = parse_database_creation(
+      std::string{R"({"DatabaseName":"a",)"} + asks + "}", "", 1);
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error().code == ec::not_supported);
+    CHECK(refused.error().message.find("Corvus does not support")
+          != std::string::npos);
+  }
+  // What clients send by default, or switched off, is kept.
+  for (auto fine : {
+         R"("Encrypted":false)",
+         R"("ConflictSolverConfig":{"ResolveToLatest":true,"ResolveByCollection":{}})",
+         R"("Revisions":null)",
+         R"("Revisions":{"Default":null,"Collections":{"Users":{"Disabled":true}}})",
+         R"("Expiration":{"Disabled":true})",
+         R"("Indexes":{})", R"("PeriodicBackups":[])",
+         R"("Settings":{"Indexing.X":"1"})"}) {
+    CAPTURE(fine);
+    CHECK(parse_database_creation(
+      std::string{R"({"DatabaseName":"a",)"} + fine + "}", "", 1));
+  }
+}
+
 TEST_CASE("records render with topology, kept members and etag") {
   auto creation = parse_database_creation(
     R"({"DatabaseName":"demo","Settings":{"k":"v"}})", "", 1);
