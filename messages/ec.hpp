@@ -52,12 +52,14 @@ enum class ec : uint8_t {
   no_leader,
   /// The database is disabled: its record stays, no node serves it.
   database_disabled,
+  /// The database exists in the cluster but has no copy on this node.
+  database_not_relevant,
   /// A broken invariant inside the server; always a bug.
   internal_error,
 };
 
 /// Names of the codes, indexed by value; used in logs and error contexts.
-inline constexpr std::array<std::string_view, 20> ec_names = {
+inline constexpr std::array<std::string_view, 21> ec_names = {
   "none",
   "bad_request",
   "route_not_found",
@@ -77,6 +79,7 @@ inline constexpr std::array<std::string_view, 20> ec_names = {
   "not_leader",
   "no_leader",
   "database_disabled",
+  "database_not_relevant",
   "internal_error",
 };
 static_assert(ec_names.size() == static_cast<size_t>(ec::internal_error) + 1,

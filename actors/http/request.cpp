@@ -2,6 +2,7 @@
 
 #include "runtime/documents/document_id.hpp"
 #include "runtime/http/error_body.hpp"
+#include "runtime/text/join.hpp"
 
 #include <charconv>
 #include <deque>
@@ -98,6 +99,9 @@ void request::fail(const failure& f) {
                                 : params_[0];
     r.headers.emplace_back("Database-Missing", name);
   }
+  // The copy may come back here: nobody may answer from a cache meanwhile.
+  if (f.code == ec::database_not_relevant)
+    r.headers.emplace_back("Cache-Control", "must-revalidate, no-cache");
   ex_->respond(std::move(r));
 }
 
@@ -124,6 +128,13 @@ std::shared_ptr<const published_database> request::database() {
   if (record != nullptr && record->disabled) {
     fail(make_failure(ec::database_disabled,
                       "Database '" + record->name + "' is disabled"));
+    return nullptr;
+  }
+  if (record != nullptr && !record->topology.relevant_for(node_->node_tag)) {
+    fail(make_failure(ec::database_not_relevant,
+                      "Database '" + record->name + "' has no copy on node "
+                        + node_->node_tag + "; its copies are on "
+                        + join(record->topology.copies())));
     return nullptr;
   }
   auto i = node_->databases.find(fold_case(name));

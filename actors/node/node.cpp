@@ -12,6 +12,7 @@
 #include "runtime/documents/document_id.hpp"
 #include "storage/data_dir.hpp"
 #include "runtime/introspection/snapshots.hpp"
+#include "runtime/text/join.hpp"
 #include "storage/keys.hpp"
 
 #include <caf/all.hpp>
@@ -33,16 +34,6 @@ outcome<Result> outcome_as(outcome<cluster_result> result) {
     return std::move(*r);
   return make_failure(ec::bad_request,
                       "the raft-request-id was used by another command");
-}
-
-std::string join(const std::vector<std::string>& items) {
-  std::string out;
-  for (auto& i : items) {
-    if (!out.empty())
-      out += ", ";
-    out += i;
-  }
-  return out;
 }
 
 } // namespace

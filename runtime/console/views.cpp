@@ -1,6 +1,7 @@
 #include "runtime/console/views.hpp"
 
 #include "runtime/console/json_access.hpp"
+#include "runtime/text/join.hpp"
 
 #include <algorithm>
 #include <charconv>
@@ -169,13 +170,6 @@ tree_node actor_node(const Value* actor,
 std::string node_tag_of(const Value& actors) {
   auto tag = string_of(&actors, "NodeTag");
   return tag.empty() ? "?" : tag;
-}
-
-std::string join(const std::vector<std::string>& items, std::string_view sep) {
-  std::string out;
-  for (const auto& item : items)
-    out.append(out.empty() ? "" : sep).append(item);
-  return out;
 }
 
 } // namespace

@@ -11,7 +11,7 @@ namespace {
 
 // Indexed by ec. Statuses follow the client's failover rules (§1.5): 503
 // only where nothing was applied, so that a retry on another node is safe.
-constexpr std::array<error_mapping, 20> mappings = {{
+constexpr std::array<error_mapping, 21> mappings = {{
   /* none */ {500, "Raven.Client.Exceptions.RavenException"},
   /* bad_request */ {400, "Raven.Client.Exceptions.BadRequestException"},
   /* route_not_found */
@@ -43,6 +43,10 @@ constexpr std::array<error_mapping, 20> mappings = {{
   {503, "Raven.Client.Exceptions.Cluster.NoLeaderException"},
   /* database_disabled */
   {503, "Raven.Client.Exceptions.Database.DatabaseDisabledException"},
+  /* database_not_relevant: 410 makes a client pick another node of the
+     group, refreshing its topology when none is left (not 503 with
+     Database-Missing, on which it gives up: the database exists) */
+  {410, "Raven.Client.Exceptions.Database.DatabaseNotRelevantException"},
   /* internal_error */ {500, "Raven.Client.Exceptions.RavenException"},
 }};
 static_assert(mappings.size() == ec_names.size(),

@@ -11,7 +11,12 @@
 
 import assert from "node:assert/strict";
 import { after, afterEach, test } from "node:test";
-import { AddDatabaseNodeOperation, GetConflictsCommand, ToggleDatabasesStateOperation } from "ravendb";
+import {
+  AddDatabaseNodeOperation,
+  DeleteDatabasesOperation,
+  GetConflictsCommand,
+  ToggleDatabasesStateOperation,
+} from "ravendb";
 import { stopAll } from "../support/cluster.mjs";
 import { http, sleep } from "../support/corvus_node.mjs";
 import { createDatabase, formCluster, waitFor } from "../process/rachis.mjs";
@@ -46,10 +51,10 @@ function storeOn(nodesOrUrls, db) {
   return store;
 }
 
-/** The document as `node` itself holds it; null when it has none (404) or no copy of the database (503). */
+/** The document as `node` itself holds it; null when it has none (404) or no copy of the database (410; 503 while loading). */
 async function docOn(node, db, id) {
   const res = await http(`${node.url}/databases/${db}/docs?id=${encodeURIComponent(id)}`, { timeoutMs: 5_000 });
-  if (res.status === 404 || res.status === 503) return null;
+  if (res.status === 404 || res.status === 410 || res.status === 503) return null;
   return res;
 }
 
@@ -252,6 +257,37 @@ test("write assurance: confirmed by live replicas, a clean timeout with a frozen
   const err = await errorOf(() => many.saveChanges());
   assert.match(err.message, /only replicated to [0-2] of the 2 other copies/);
   assert.equal((await docOn(a, db, "users/5")).json.Results[0].name, "many");
+});
+
+test("a client whose topology still names a node that lost its copy is sent on to another (410)", async () => {
+  const db = "moved";
+  const cluster = await group({ size: 3, db });
+  const store = storeOn(cluster.nodes, db);
+  const s = store.openSession();
+  await s.store(new User("kept"), "users/1");
+  await s.saveChanges();
+  const topo = (await http(`${cluster.nodes[0].url}/topology?name=${db}`)).json;
+  const preferred = cluster.node(topo.Nodes[0].ClusterTag);
+  for (const n of cluster.nodes) await waitForDoc(n, db, "users/1");
+
+  await store.maintenance.server.send(
+    new DeleteDatabasesOperation({ databaseNames: [db], hardDelete: true, fromNodes: [preferred.name] }),
+  );
+  // The deletion is answered by the node the client asked; the preferred
+  // node may apply it a moment later.
+  let raw;
+  await waitFor(
+    async () => (raw = await http(`${preferred.url}/databases/${db}/docs?id=users%2F1`)).status === 410,
+    { what: `410 from ${preferred.name}` },
+  );
+  assert.equal(raw.json.Type, "Raven.Client.Exceptions.Database.DatabaseNotRelevantException");
+  assert.equal(raw.headers.get("cache-control"), "must-revalidate, no-cache");
+  // The store's topology still prefers the node without a copy: the load
+  // and the write go on elsewhere instead of failing.
+  assert.equal((await store.openSession().load("users/1")).name, "kept");
+  const w = store.openSession();
+  await w.store(new User("later"), "users/2");
+  await w.saveChanges();
 });
 
 test("a disabled database is refused on every node of its group; enabled, its copies catch up", async () => {
