@@ -95,6 +95,20 @@ client_request plan_delete_database(const command& cmd) {
   return call;
 }
 
+client_request plan_toggle_database(const command& cmd) {
+  client_request call;
+  call.method = "POST";
+  call.target = cmd.name == "disable-db" ? "/admin/databases/disable"
+                                         : "/admin/databases/enable";
+  call.body = write_json([&](json_writer& w) {
+    w.StartObject();
+    w.Key("DatabaseNames");
+    write_strings(w, {cmd.args.front()});
+    w.EndObject();
+  });
+  return call;
+}
+
 std::string quoted(std::string_view s) {
   return "'" + std::string{s} + "'";
 }
@@ -122,7 +136,7 @@ std::string percent_encode(std::string_view s) {
 
 bool is_operation(const command& cmd) {
   for (auto name : {"add-node", "remove-node", "create-db", "delete-db",
-                    "add-db-node"})
+                    "disable-db", "enable-db", "add-db-node"})
     if (cmd.name == name)
       return true;
   return false;
@@ -134,6 +148,8 @@ outcome<client_request> plan_operation(const command& cmd) {
     return plan_create_database(cmd);
   if (cmd.name == "delete-db")
     return plan_delete_database(cmd);
+  if (cmd.name == "disable-db" || cmd.name == "enable-db")
+    return plan_toggle_database(cmd);
   if (cmd.name == "remove-node")
     return client_request{"DELETE", "/admin/cluster/node?nodeTag="
                                  + percent_encode(arg), ""};
@@ -186,6 +202,23 @@ view operation_view(const command& cmd, const http_answer& answer) {
             {"PendingDeletes", "Pending deletes",
              cell_of(&body, "PendingDeletes")},
             {"RaftCommandIndex", "Raft index", index_cell}};
+  } else if (cmd.name == "disable-db" || cmd.name == "enable-db") {
+    // One status per name asked for; an unknown name is no failed request.
+    auto* status = member(&body, "Status");
+    const rapidjson::Value* first
+      = status && status->IsArray() && !status->Empty()
+                           ? &(*status)[0]
+                           : nullptr;
+    auto* success = member(first, "Success");
+    bool changed = success && success->IsBool() && success->GetBool();
+    auto done = cmd.name == "disable-db" ? "disabled" : "enabled";
+    sentence = "database " + quoted(arg) + " "
+               + (changed ? std::string{done}
+                          : "was not changed: "
+                              + cell_of(first, "Reason").text);
+    data = {{"Database", "Database", text_cell(arg)},
+            {"Success", "Success", flag_cell(changed)},
+            {"Reason", "Reason", cell_of(first, "Reason")}};
   } else if (cmd.name == "add-node") {
     sentence = "node " + arg + " added"
                + (cmd.has("watcher") ? " as a watcher" : "")

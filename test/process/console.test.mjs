@@ -308,7 +308,7 @@ describe("scripts: --exec and --json", () => {
     assert.ok(Array.isArray((await execJson(a, "restarts")).Restarts));
   });
 
-  test("operations: create and delete a database", async () => {
+  test("operations: create, disable, enable and delete a database", async () => {
     const [a] = nodes;
     const created = await execJson(a, "create-db scratch --rf 1");
     assert.match(created.Result, /^database 'scratch' created on A/);
@@ -317,6 +317,11 @@ describe("scripts: --exec and --json", () => {
     const again = await runConsole(["--url", a.url, "--exec", "create-db scratch"]);
     assert.equal(again.code, 1);
     assert.equal(again.stderr, "error: database 'scratch' already exists\n");
+    const disabled = await execJson(a, "disable-db scratch");
+    assert.equal(disabled.Result, "database 'scratch' disabled");
+    assert.equal((await execJson(a, "databases")).Databases.find((d) => d.Name === "scratch").Disabled, true);
+    const enabled = await execJson(a, "enable-db scratch");
+    assert.equal(enabled.Result, "database 'scratch' enabled");
     const deleted = await execJson(a, "delete-db scratch");
     assert.match(deleted.Result, /^database 'scratch' deleted/);
     assert.ok(!(await execJson(a, "databases")).Databases.some((d) => d.Name === "scratch"));

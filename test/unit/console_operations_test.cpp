@@ -77,6 +77,26 @@ TEST_CASE("delete-db everywhere, from some nodes, keeping files") {
            R"("FromNodes":["B","C"]})");
 }
 
+TEST_CASE("disable-db and enable-db name one database") {
+  CHECK(plan("disable-db demo")
+        == client_request{"POST", "/admin/databases/disable",
+                          R"({"DatabaseNames":["demo"]})"});
+  CHECK(plan("enable-db 'my db'")
+        == client_request{"POST", "/admin/databases/enable",
+                          R"({"DatabaseNames":["my db"]})"});
+  auto disabled = operation_view(
+    *parse_command("disable-db demo"),
+    {200, R"({"Status":[{"Name":"demo","Success":true,"Disabled":true,)"
+          R"("Reason":"the database is disabled"}]})", {}});
+  CHECK(render_text(disabled, 80) == "database 'demo' disabled\n");
+  auto unknown = operation_view(
+    *parse_command("enable-db nope"),
+    {200, R"({"Status":[{"Name":"nope","Success":false,)"
+          R"("Reason":"database not found"}]})", {}});
+  CHECK(render_text(unknown, 80)
+        == "database 'nope' was not changed: database not found\n");
+}
+
 TEST_CASE("node operations") {
   CHECK(plan("add-node http://127.0.0.2:8080/")
         == client_request{"PUT",
