@@ -36,6 +36,44 @@ outcome<Result> outcome_as(outcome<cluster_result> result) {
                       "the raft-request-id was used by another command");
 }
 
+// The answer to a command once `when_applied` reports: the reply, or the
+// failure to confirm it.
+template <class Result, class Promise>
+std::function<void(outcome<done>)> answer_once_applied(Promise rp,
+                                                       Result reply) {
+  return [rp, reply](outcome<done> applied) mutable {
+    if (applied)
+      rp.deliver(std::move(reply));
+    else
+      rp.deliver(to_error(applied.error()));
+  };
+}
+
+// Proposes a client's cluster command (with a request id drawn when it has
+// none) and hands its applied result to `then` with the promise to answer;
+// a node shutting down, a refused command or one that could not be
+// committed is answered at once.
+template <class Result, class Command, class Then>
+caf::result<Result> submit(node_actor::stateful_pointer<node_state> self,
+                           Command& cmd, Then then) {
+  auto& st = self->state;
+  if (st.shutting_down)
+    return to_error(make_failure(ec::shutting_down,
+                                 "the node is shutting down"));
+  if (cmd.request_id.empty())
+    cmd.request_id = random_guid();
+  auto rp = self->template make_response_promise<Result>();
+  st.propose(cmd, [rp, then](outcome<cluster_result> result,
+                             int64_t) mutable {
+    auto applied = outcome_as<Result>(std::move(result));
+    if (applied)
+      then(std::move(*applied), rp);
+    else
+      rp.deliver(to_error(applied.error()));
+  });
+  return rp;
+}
+
 } // namespace
 
 caf::error node_state::init() {
@@ -434,170 +472,104 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
   });
   return {
     [self](create_database_command& cmd) -> caf::result<database_created> {
-      auto& st = self->state;
-      if (st.shutting_down)
-        return to_error(make_failure(ec::shutting_down,
-                                     "the node is shutting down"));
       // This node draws the offset of the node choice (§2.3) and puts it
       // in the command, so that every node applies the same choice.
       cmd.node_offset = random_seed();
-      if (cmd.request_id.empty())
-        cmd.request_id = random_guid();
-      auto rp = self->make_response_promise<database_created>();
-      st.propose(cmd, [self, rp](outcome<cluster_result> result,
-                                 int64_t index) mutable {
-        auto& st = self->state;
-        auto created = outcome_as<database_created>(std::move(result));
-        if (!created) {
-          rp.deliver(to_error(created.error()));
-          return;
-        }
-        auto reply = std::move(*created);
-        auto& record = reply.record;
-        st.settings.log->info("created database '{}' on {} (index {})",
-                              record.name, join(record.topology.members),
-                              index);
-        // Answered once every chosen node applied the record (§2.3) and
-        // the local instance, if any, serves.
-        st.when_applied(
-          index, record.topology.members, record,
-          "database '" + record.name + "' was created",
-          [rp, reply](outcome<done> applied) mutable {
-            if (applied)
-              rp.deliver(std::move(reply));
-            else
-              rp.deliver(to_error(applied.error()));
-          });
-      });
-      return rp;
+      return submit<database_created>(
+        self, cmd, [self](database_created reply, auto rp) {
+          auto& st = self->state;
+          auto& record = reply.record;
+          st.settings.log->info("created database '{}' on {} (index {})",
+                                record.name, join(record.topology.members),
+                                reply.index);
+          // Answered once every chosen node applied the record (§2.3) and
+          // the local instance, if any, serves.
+          st.when_applied(reply.index, record.topology.members, record,
+                          "database '" + record.name + "' was created",
+                          answer_once_applied(rp, reply));
+        });
     },
     [self](delete_databases_command& cmd) -> caf::result<databases_deleted> {
-      auto& st = self->state;
-      if (st.shutting_down)
-        return to_error(make_failure(ec::shutting_down,
-                                     "the node is shutting down"));
-      if (cmd.request_id.empty())
-        cmd.request_id = random_guid();
-      auto rp = self->make_response_promise<databases_deleted>();
       auto from_nodes = cmd.from_nodes;
-      st.propose(cmd, [self, rp, from_nodes](outcome<cluster_result> result,
-                                             int64_t) mutable {
-        auto& st = self->state;
-        auto deleted = outcome_as<databases_deleted>(std::move(result));
-        if (!deleted) {
-          rp.deliver(to_error(deleted.error()));
-          return;
-        }
-        auto reply = std::move(*deleted);
-        st.settings.log->info("deleted database(s) [{}]{} (index {})",
-                              join(reply.names),
-                              from_nodes.empty()
-                                ? std::string{}
-                                : " from nodes " + join(from_nodes),
-                              reply.index);
-        // The member's update came first: local copies are stopping now.
-        // Answer once they are gone (and their files, for a hard delete).
-        auto remaining = std::make_shared<size_t>(1);
-        auto finished = [rp, reply, remaining]() mutable {
-          if (--*remaining == 0)
-            rp.deliver(reply);
-        };
-        for (auto& [key, inst] : st.instances)
-          if (inst.removing) {
-            ++*remaining;
-            inst.on_removed.push_back(finished);
-          }
-        finished();
-      });
-      return rp;
+      return submit<databases_deleted>(
+        self, cmd, [self, from_nodes](databases_deleted reply, auto rp) {
+          auto& st = self->state;
+          st.settings.log->info("deleted database(s) [{}]{} (index {})",
+                                join(reply.names),
+                                from_nodes.empty()
+                                  ? std::string{}
+                                  : " from nodes " + join(from_nodes),
+                                reply.index);
+          // The member's update came first: local copies are stopping now.
+          // Answer once they are gone (and their files, for a hard delete).
+          auto remaining = std::make_shared<size_t>(1);
+          auto finished = [rp, reply, remaining]() mutable {
+            if (--*remaining == 0)
+              rp.deliver(reply);
+          };
+          for (auto& [key, inst] : st.instances)
+            if (inst.removing) {
+              ++*remaining;
+              inst.on_removed.push_back(finished);
+            }
+          finished();
+        });
     },
     [self](add_database_node_command& cmd)
       -> caf::result<database_node_added> {
-      auto& st = self->state;
-      if (st.shutting_down)
-        return to_error(make_failure(ec::shutting_down,
-                                     "the node is shutting down"));
-      if (cmd.request_id.empty())
-        cmd.request_id = random_guid();
       // As for a creation, this node draws the offset of the node choice.
       cmd.node_offset = random_seed();
-      auto rp = self->make_response_promise<database_node_added>();
-      st.propose(cmd, [self, rp](outcome<cluster_result> result,
-                                 int64_t) mutable {
-        auto& st = self->state;
-        auto added = outcome_as<database_node_added>(std::move(result));
-        if (!added) {
-          rp.deliver(to_error(added.error()));
-          return;
-        }
-        auto reply = std::move(*added);
-        st.settings.log->info("added node {} to database '{}' (index {})",
-                              reply.node_tag, reply.record.name,
-                              reply.index);
-        // Answered once the new node applied the change (§2.4) and, when
-        // that is this node, its instance serves.
-        st.when_applied(
-          reply.index, {reply.node_tag}, reply.record,
-          "node " + reply.node_tag + " was added to database '"
-            + reply.record.name + "'",
-          [rp, reply](outcome<done> applied) mutable {
-            if (applied)
-              rp.deliver(std::move(reply));
-            else
-              rp.deliver(to_error(applied.error()));
-          });
-      });
-      return rp;
+      return submit<database_node_added>(
+        self, cmd, [self](database_node_added reply, auto rp) {
+          auto& st = self->state;
+          st.settings.log->info("added node {} to database '{}' (index {})",
+                                reply.node_tag, reply.record.name,
+                                reply.index);
+          // Answered once the new node applied the change (§2.4) and, when
+          // that is this node, its instance serves.
+          st.when_applied(reply.index, {reply.node_tag}, reply.record,
+                          "node " + reply.node_tag
+                            + " was added to database '" + reply.record.name
+                            + "'",
+                          answer_once_applied(rp, reply));
+        });
     },
     [self](toggle_databases_command& cmd) -> caf::result<databases_toggled> {
-      auto& st = self->state;
-      if (st.shutting_down)
-        return to_error(make_failure(ec::shutting_down,
-                                     "the node is shutting down"));
-      if (cmd.request_id.empty())
-        cmd.request_id = random_guid();
-      auto rp = self->make_response_promise<databases_toggled>();
-      st.propose(cmd, [self, rp](outcome<cluster_result> result,
-                                 int64_t) mutable {
-        auto& st = self->state;
-        auto toggled = outcome_as<databases_toggled>(std::move(result));
-        if (!toggled) {
-          rp.deliver(to_error(toggled.error()));
-          return;
-        }
-        auto reply = std::move(*toggled);
-        auto what = reply.disabled ? "disabled" : "enabled";
-        st.settings.log->info("{} database(s) [{}] (index {})", what,
-                              join(reply.names), reply.index);
-        // Answered once every copy's node applied the change (so that none
-        // serves a disabled database any more, or refuses an enabled one)
-        // and the local instances of enabled ones serve; the first failure
-        // to confirm is the answer.
-        auto remaining = std::make_shared<size_t>(1);
-        auto failed = std::make_shared<std::optional<failure>>();
-        auto finished = [rp, reply, remaining,
-                         failed](outcome<done> applied) mutable {
-          if (!applied && !*failed)
-            *failed = std::move(applied.error());
-          if (--*remaining > 0)
-            return;
-          if (*failed)
-            rp.deliver(to_error(**failed));
-          else
-            rp.deliver(reply);
-        };
-        for (auto& name : reply.names) {
-          auto* record = st.cluster->find_database(name);
-          if (record == nullptr)
-            continue; // deleted since
-          ++*remaining;
-          st.when_applied(reply.index, record->topology.copies(), *record,
-                          "database '" + record->name + "' was " + what,
-                          finished);
-        }
-        finished(done{});
-      });
-      return rp;
+      return submit<databases_toggled>(
+        self, cmd, [self](databases_toggled reply, auto rp) {
+          auto& st = self->state;
+          auto what = reply.disabled ? "disabled" : "enabled";
+          st.settings.log->info("{} database(s) [{}] (index {})", what,
+                                join(reply.names), reply.index);
+          // Answered once every copy's node applied the change (so that
+          // none serves a disabled database any more, or refuses an enabled
+          // one) and the local instances of enabled ones serve; the first
+          // failure to confirm is the answer.
+          auto remaining = std::make_shared<size_t>(1);
+          auto failed = std::make_shared<std::optional<failure>>();
+          auto answer = answer_once_applied(rp, reply);
+          auto finished = [answer, remaining,
+                           failed](outcome<done> applied) mutable {
+            if (!applied && !*failed)
+              *failed = std::move(applied.error());
+            if (--*remaining > 0)
+              return;
+            if (*failed)
+              answer(std::move(**failed));
+            else
+              answer(done{});
+          };
+          for (auto& name : reply.names) {
+            auto* record = st.cluster->find_database(name);
+            if (record == nullptr)
+              continue; // deleted since
+            ++*remaining;
+            st.when_applied(reply.index, record->topology.copies(), *record,
+                            "database '" + record->name + "' was " + what,
+                            finished);
+          }
+          finished(done{});
+        });
     },
     [self](atom::ready, const std::string& name) -> caf::result<void> {
       auto& st = self->state;
