@@ -45,6 +45,29 @@ outcome<std::vector<std::string>> string_array(const rapidjson::Value& obj,
   return items;
 }
 
+// Parses the request body into `body` (a JSON object) and returns its
+// 'DatabaseNames': at least one, each a valid name (the bodies of
+// DELETE /admin/databases and of disabling and enabling).
+outcome<std::vector<std::string>> databases_named(const request_ptr& r,
+                                                  rapidjson::Document& body) {
+  if (auto parsed = parse_json(r->exchange().body, body, "the request body");
+      !parsed)
+    return parsed.error();
+  if (!body.IsObject())
+    return make_failure(ec::bad_request,
+                        "the request body must be a JSON object");
+  auto names = string_array(body, "DatabaseNames");
+  if (!names)
+    return names.error();
+  if (names->empty())
+    return make_failure(ec::bad_request,
+                        "'DatabaseNames' must name at least one database");
+  for (auto& n : *names)
+    if (auto valid = validate_database_name(n); !valid)
+      return valid.error();
+  return names;
+}
+
 } // namespace
 
 void get_topology(const request_ptr& r) {
@@ -149,26 +172,13 @@ void get_admin_databases(const request_ptr& r) {
 
 void delete_admin_databases(const request_ptr& r) {
   rapidjson::Document body;
-  if (auto parsed = parse_json(r->exchange().body, body, "the request body");
-      !parsed)
-    return r->fail(parsed.error());
-  if (!body.IsObject())
-    return r->fail(make_failure(ec::bad_request,
-                                "the request body must be a JSON object"));
+  auto names = databases_named(r, body);
+  if (!names)
+    return r->fail(names.error());
   delete_databases_command cmd;
   // A retried request carries the same id; applying it again is a no-op.
   cmd.request_id
     = std::string{r->query().get("raft-request-id").value_or("")};
-  auto names = string_array(body, "DatabaseNames");
-  if (!names)
-    return r->fail(names.error());
-  if (names->empty())
-    return r->fail(make_failure(ec::bad_request,
-                                "'DatabaseNames' must name at least one "
-                                "database"));
-  for (auto& n : *names)
-    if (auto valid = validate_database_name(n); !valid)
-      return r->fail(valid.error());
   cmd.names = std::move(*names);
   auto from = string_array(body, "FromNodes");
   if (!from)
@@ -206,22 +216,9 @@ namespace {
 // the names; names the cluster does not know get Success false.
 void toggle_databases(const request_ptr& r, bool disable) {
   rapidjson::Document body;
-  if (auto parsed = parse_json(r->exchange().body, body, "the request body");
-      !parsed)
-    return r->fail(parsed.error());
-  if (!body.IsObject())
-    return r->fail(make_failure(ec::bad_request,
-                                "the request body must be a JSON object"));
-  auto names = string_array(body, "DatabaseNames");
+  auto names = databases_named(r, body);
   if (!names)
     return r->fail(names.error());
-  if (names->empty())
-    return r->fail(make_failure(ec::bad_request,
-                                "'DatabaseNames' must name at least one "
-                                "database"));
-  for (auto& n : *names)
-    if (auto valid = validate_database_name(n); !valid)
-      return r->fail(valid.error());
   toggle_databases_command cmd;
   cmd.request_id
     = std::string{r->query().get("raft-request-id").value_or("")};
