@@ -73,7 +73,7 @@ typename Inspector::result_type inspect(Inspector& f, database_created& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, databases_deleted& x) {
   return f(caf::meta::type_name("corvus::databases_deleted"), x.index,
-           x.names);
+           x.names, x.nodes, x.pending_nodes);
 }
 
 template <class Inspector>

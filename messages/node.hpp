@@ -48,25 +48,31 @@ namespace corvus {
 
 using node_actor = introspectable_actor::extend<
   // Creates a database through the cluster; answered when the nodes that
-  // host it applied the change and the local instance (if any) can serve.
+  // host it applied the change (those that cannot be reached are not
+  // waited for) and the local instance (if any) can serve.
   // The node draws the command's node offset, and a request id when it has
   // none; a retry with the request id of an applied creation is answered
   // as that one was. Errors: ec::database_already_exists,
   // ec::bad_request, ec::no_leader.
   caf::replies_to<create_database_command>::with<database_created>,
   // Deletes databases (or copies of them) through the cluster; answered
-  // when the local instances are stopped and, for a hard delete, their
-  // files removed.
-  caf::replies_to<delete_databases_command>::with<databases_deleted>,
+  // when the local instances are stopped (for a hard delete, their files
+  // removed) and the other nodes that held copies applied the deletion,
+  // waiting for them at most the given time (RavenDB's
+  // TimeToWaitForConfirmation); the reply names those that did not
+  // confirm, in tag order. Errors: ec::no_leader, ec::bad_request.
+  caf::replies_to<delete_databases_command,
+                  caf::timespan>::with<databases_deleted>,
   // Adds a node to a database group through the cluster; answered when the
-  // added node applied the change and, when it is this node, the local
-  // instance can serve. Errors: ec::database_does_not_exist,
-  // ec::bad_request, ec::timeout (added, but not confirmed in time).
+  // added node applied the change (or cannot be reached) and, when it is
+  // this node, the local instance can serve. Errors:
+  // ec::database_does_not_exist, ec::bad_request, ec::timeout (added, but
+  // not confirmed in time).
   caf::replies_to<add_database_node_command>::with<database_node_added>,
   // Disables or enables databases through the cluster; answered when every
-  // node of their groups applied the change and, on enabling, the local
-  // instances can serve. Errors: ec::no_leader, ec::timeout (changed, but
-  // not confirmed in time).
+  // node of their groups it can reach applied the change and, on enabling,
+  // the local instances can serve. Errors: ec::no_leader, ec::timeout
+  // (changed, but not confirmed in time).
   caf::replies_to<toggle_databases_command>::with<databases_toggled>,
   // Answered once this node's instance of a database (any casing) can
   // serve: at once when it can, later while it loads. Errors:

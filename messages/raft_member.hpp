@@ -90,6 +90,20 @@ struct member_task {
   std::function<void()> run;
 };
 
+/// The nodes that did not confirm an index they were waited for: those the
+/// member has no connection to (a failed attempt or a lost connection:
+/// down, or cut off), and those it reached that did not apply it in time.
+/// RavenDB's waits skip the first kind too: a node that is down applies
+/// the index when it is back.
+struct unconfirmed_nodes {
+  std::vector<std::string> unreachable;
+  std::vector<std::string> late;
+
+  bool none() const {
+    return unreachable.empty() && late.empty();
+  }
+};
+
 /// A linearizable read of the cluster state: `run` gets the state once the
 /// member has applied everything committed before the read was asked
 /// (Raft §6.4), or the failure that prevented it. It runs in the member's
@@ -105,6 +119,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::peer_down)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::cluster_read)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::member_task)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::cluster_submit)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(corvus::unconfirmed_nodes)
 
 namespace corvus {
 
@@ -122,9 +137,10 @@ using raft_member_actor = raft_peer_actor::extend_with<introspectable_actor>::
     // cluster, the leader demoting itself), ec::no_leader.
     caf::replies_to<atom::topology, topology_request>::with<int64_t>,
     // Waits until every node in the list applied the index (parallel
-    // /rachis/waitfor); answered when all did. Error: ec::timeout naming
-    // the nodes that did not.
-    caf::replies_to<atom::wait, int64_t, std::vector<std::string>>::with<void>,
+    // /rachis/waitfor), at most the given time; answered with the nodes
+    // that did not confirm it.
+    caf::replies_to<atom::wait, int64_t, std::vector<std::string>,
+                    caf::timespan>::with<unconfirmed_nodes>,
     // Founds a cluster of one (POST /admin/cluster/bootstrap); a node in a
     // cluster answers at once.
     caf::replies_to<atom::bootstrap>::with<void>,

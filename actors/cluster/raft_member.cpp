@@ -39,16 +39,6 @@ raft_member_state::callback<T> deliver_to(caf::typed_response_promise<T> rp) {
   };
 }
 
-raft_member_state::callback<done>
-deliver_unit(caf::typed_response_promise<void> rp) {
-  return [rp](outcome<done> result) mutable {
-    if (result)
-      static_cast<caf::response_promise&>(rp).deliver(caf::unit);
-    else
-      rp.deliver(to_error(result.error()));
-  };
-}
-
 
 
 
@@ -825,46 +815,47 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         std::move(req), deliver_to(rp), deadline()});
       return rp;
     },
-    [self](atom::wait, int64_t index,
-           std::vector<std::string>& nodes) -> caf::result<void> {
+    [self](atom::wait, int64_t index, std::vector<std::string>& nodes,
+           caf::timespan limit) -> caf::result<unconfirmed_nodes> {
       auto& st = self->state;
       // Checked before the promise: a promise made takes over the answer.
       if (nodes.empty())
-        return caf::unit;
-      auto rp = self->make_response_promise<void>();
-      auto done = deliver_unit(rp);
+        return unconfirmed_nodes{};
+      auto rp = self->make_response_promise<unconfirmed_nodes>();
       struct tally {
         size_t remaining = 0;
-        std::vector<std::string> failed;
+        unconfirmed_nodes unconfirmed;
       };
       auto counts = std::make_shared<tally>();
       counts->remaining = nodes.size();
-      auto finish = [counts, done, index](const std::string& node,
-                                          const failure* f) mutable {
-        if (f)
-          counts->failed.push_back(node + " (" + f->message + ")");
-        if (--counts->remaining > 0)
-          return;
-        if (counts->failed.empty())
-          return done(corvus::done{});
-        std::string list;
-        for (auto& x : counts->failed)
-          list += (list.empty() ? "" : "; ") + x;
-        done(make_failure(ec::timeout, "index " + std::to_string(index)
-                                         + " was not applied on: " + list));
+      auto finish = [counts, rp](const std::string& node,
+                                 raft_member_state::peer_wait w) mutable {
+        using peer_wait = raft_member_state::peer_wait;
+        if (w == peer_wait::unreachable)
+          counts->unconfirmed.unreachable.push_back(node);
+        else if (w == peer_wait::late)
+          counts->unconfirmed.late.push_back(node);
+        if (--counts->remaining == 0)
+          rp.deliver(std::move(counts->unconfirmed));
       };
+      auto deadline = st.now()
+                      + std::chrono::duration_cast<raft_member_state::clock::duration>(limit);
       for (auto& node : nodes) {
         if (node == st.tag) {
+          // Whoever asks heard from this member that it applied its own
+          // command; a wait for another index runs its usual course.
           st.wait_applied(static_cast<raft::index_t>(index),
                           [finish, node](outcome<raft::index_t> r) mutable {
-                            finish(node, r ? nullptr : &r.error());
+                            finish(node, r ? raft_member_state::peer_wait::
+                                               confirmed
+                                           : raft_member_state::peer_wait::
+                                               late);
                           });
           continue;
         }
-        st.wait_on_peer(node, static_cast<raft::index_t>(index),
-                        st.now() + st.settings.operation_timeout,
-                        [finish, node](const failure* f) mutable {
-                          finish(node, f);
+        st.wait_on_peer(node, static_cast<raft::index_t>(index), deadline,
+                        [finish, node](raft_member_state::peer_wait w) mutable {
+                          finish(node, w);
                         });
       }
       return rp;

@@ -266,12 +266,17 @@ struct raft_member_state {
                        clock::time_point started, clock::duration copying);
   /// How long one request to a peer may take before it is asked again.
   std::chrono::milliseconds attempt_timeout() const;
-  /// Asks `node` until it has applied `index` (answers `done(nullptr)`) or
-  /// `deadline` passes (`done` with ec::timeout), asking again over a new
-  /// connection when the peer restarts or reconnects.
+  /// What asking a peer whether it applied an index came to.
+  enum class peer_wait { confirmed, unreachable, late };
+
+  /// Asks `node` until it has applied `index` (`confirmed`), there is no
+  /// connection to it since an attempt failed or the last one was lost
+  /// (`unreachable`), or `deadline` passes (`late`). A connection still
+  /// being set up is waited for; a request lost with its connection is
+  /// asked again over the next one.
   void wait_on_peer(const raft::node_tag& node, raft::index_t index,
                     clock::time_point deadline,
-                    std::function<void(const failure*)> done);
+                    std::function<void(peer_wait)> done);
   void publish(bool force);
   raft_status status() const;
 

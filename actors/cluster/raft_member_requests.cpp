@@ -414,28 +414,29 @@ std::chrono::milliseconds raft_member_state::attempt_timeout() const {
 void raft_member_state::wait_on_peer(const raft::node_tag& node,
                                      raft::index_t index,
                                      clock::time_point deadline,
-                                     std::function<void(const failure*)> done) {
+                                     std::function<void(peer_wait)> done) {
+  auto i = peers.find(node);
+  if (i == peers.end()
+      || (!i->second.handle() && !i->second.last_error.empty()))
+    return done(peer_wait::unreachable);
+  if (now() >= deadline)
+    return done(peer_wait::late);
   auto again = [this, node, index, deadline, done] {
-    if (now() >= deadline) {
-      auto f = make_failure(ec::timeout, "no answer in time");
-      return done(&f);
-    }
-    // A peer restarting or reconnecting: ask again shortly, on whatever
-    // connection there is by then.
+    // A connection being set up, or a request lost with its connection:
+    // ask again shortly, on whatever connection there is by then.
     self->delayed_send(self, settings.tick_interval * settings.heartbeat_ticks,
                        member_task{[this, node, index, deadline, done] {
                          wait_on_peer(node, index, deadline, done);
                        }});
   };
-  auto i = peers.find(node);
-  if (i == peers.end() || !i->second.handle())
+  if (!i->second.handle())
     return again();
   auto remaining
     = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now());
   self
     ->request(i->second.handle(), std::min(remaining, attempt_timeout()),
               atom::wait_v, static_cast<int64_t>(index))
-    .then([done](int64_t) { done(nullptr); },
+    .then([done](int64_t) { done(peer_wait::confirmed); },
           [again](caf::error&) { again(); });
 }
 

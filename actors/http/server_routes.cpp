@@ -191,23 +191,26 @@ void delete_admin_databases(const request_ptr& r) {
                                   "'HardDelete' must be true or false"));
     cmd.hard_delete = hard->value.GetBool();
   }
+  // How long to wait for the other nodes to confirm; RavenDB's default.
+  caf::timespan confirmation = std::chrono::seconds{15};
   if (auto wait = body.FindMember("TimeToWaitForConfirmation");
       wait != body.MemberEnd() && !wait->value.IsNull()) {
     auto text = wait->value.IsString() ? std::string{view_of(wait->value)}
                 : wait->value.IsNumber()
                   ? std::to_string(wait->value.GetInt64())
                   : std::string{"?"};
-    if (auto valid = parse_timespan(text, "TimeToWaitForConfirmation");
-        !valid)
+    auto valid = parse_timespan(text, "TimeToWaitForConfirmation");
+    if (!valid)
       return r->fail(valid.error());
+    confirmation = *valid;
   }
   r->call<databases_deleted>(
     r->services().node,
     [](databases_deleted& deleted) {
       return json_reply(200, render_databases_deleted(deleted.index,
-                                                      deleted.names));
+                                                      deleted.pending_nodes));
     },
-    std::move(cmd));
+    std::move(cmd), confirmation);
 }
 
 namespace {

@@ -134,12 +134,21 @@ bool node_state::hosts(const database_record& record) const {
   return !record.disabled && record.topology.relevant_for(node_tag);
 }
 
+void node_state::wait_for_nodes(
+  int64_t index, std::vector<std::string> nodes, caf::timespan limit,
+  std::function<void(outcome<unconfirmed_nodes>)> then) {
+  self->request(member, caf::infinite, atom::wait_v, index, std::move(nodes),
+                limit)
+    .then([then](unconfirmed_nodes& unconfirmed) { then(unconfirmed); },
+          [then](caf::error& err) { then(to_failure(err)); });
+}
+
 void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
                               const database_record& record,
                               std::string change,
                               std::function<void(outcome<done>)> answer) {
-  auto then = [this, change = std::move(change),
-               answer = std::move(answer)](outcome<done> applied) {
+  auto then = [this, change, answer = std::move(answer)](
+                outcome<done> applied) {
     if (!applied) {
       auto f = std::move(applied.error());
       settings.log->warn("{} but is not confirmed: {}", change, f.message);
@@ -150,22 +159,32 @@ void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
   };
   auto hosted_here = hosts(record);
   auto key = fold_case(record.name);
-  self->request(member, caf::infinite, atom::wait_v, index, std::move(nodes))
-    .then(
-      [this, hosted_here, key, then] {
-        auto i = instances.find(key);
-        if (!hosted_here || i == instances.end() || i->second.store)
-          return then(done{});
-        i->second.on_ready.push_back([then](const caf::error* err) {
-          if (err)
-            then(to_failure(*err));
-          else
-            then(done{});
-        });
-      },
-      [then](caf::error& err) {
-        then(make_failure(ec::timeout, to_failure(err).message));
+  auto limit = settings.raft.operation_timeout;
+  wait_for_nodes(
+    index, std::move(nodes), limit,
+    [this, hosted_here, key, change, limit,
+     then](outcome<unconfirmed_nodes> waited) {
+      if (!waited)
+        return then(make_failure(ec::timeout, waited.error().message));
+      if (!waited->unreachable.empty())
+        settings.log->info("{}; node(s) {} cannot be reached now and will "
+                           "apply it when back",
+                           change, join(waited->unreachable));
+      if (!waited->late.empty())
+        return then(make_failure(
+          ec::timeout, "node(s) " + join(waited->late)
+                         + " did not confirm it within "
+                         + std::to_string(limit.count()) + " ms"));
+      auto i = instances.find(key);
+      if (!hosted_here || i == instances.end() || i->second.store)
+        return then(done{});
+      i->second.on_ready.push_back([then](const caf::error* err) {
+        if (err)
+          then(to_failure(*err));
+        else
+          then(done{});
       });
+    });
 }
 
 void node_state::propose(
@@ -489,10 +508,12 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                           answer_once_applied(rp, reply));
         });
     },
-    [self](delete_databases_command& cmd) -> caf::result<databases_deleted> {
+    [self](delete_databases_command& cmd,
+           caf::timespan confirmation) -> caf::result<databases_deleted> {
       auto from_nodes = cmd.from_nodes;
       return submit<databases_deleted>(
-        self, cmd, [self, from_nodes](databases_deleted reply, auto rp) {
+        self, cmd, [self, from_nodes, confirmation](databases_deleted reply,
+                                                    auto rp) {
           auto& st = self->state;
           st.settings.log->info("deleted database(s) [{}]{} (index {})",
                                 join(reply.names),
@@ -500,18 +521,55 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                   ? std::string{}
                                   : " from nodes " + join(from_nodes),
                                 reply.index);
-          // The member's update came first: local copies are stopping now.
-          // Answer once they are gone (and their files, for a hard delete).
+          // Answered once the local copies are gone (the member's update
+          // came first: they are stopping now; for a hard delete, with
+          // their files) and the other nodes that held copies applied the
+          // deletion, or the client's time to wait for them is up; those
+          // that did not confirm are its pending deletes. The wait ends in
+          // time for the gateway to answer.
+          auto deleted = std::make_shared<databases_deleted>(std::move(reply));
           auto remaining = std::make_shared<size_t>(1);
-          auto finished = [rp, reply, remaining]() mutable {
-            if (--*remaining == 0)
-              rp.deliver(reply);
+          auto finished = [rp, deleted, remaining]() mutable {
+            if (--*remaining > 0)
+              return;
+            auto& pending = deleted->pending_nodes;
+            std::sort(pending.begin(), pending.end());
+            rp.deliver(*deleted);
           };
           for (auto& [key, inst] : st.instances)
             if (inst.removing) {
               ++*remaining;
               inst.on_removed.push_back(finished);
             }
+          std::vector<std::string> others;
+          for (auto& tag : deleted->nodes)
+            if (tag != st.node_tag)
+              others.push_back(tag);
+          auto limit = std::min<caf::timespan>(
+            confirmation, st.settings.request_timeout * 9 / 10);
+          if (others.empty() || limit <= caf::timespan::zero()) {
+            deleted->pending_nodes = std::move(others);
+          } else {
+            ++*remaining;
+            st.wait_for_nodes(
+              deleted->index, others, limit,
+              [self, deleted, others,
+               finished](outcome<unconfirmed_nodes> waited) mutable {
+                if (!waited) {
+                  deleted->pending_nodes = others;
+                } else {
+                  deleted->pending_nodes = std::move(waited->unreachable);
+                  for (auto& tag : waited->late)
+                    deleted->pending_nodes.push_back(tag);
+                }
+                if (!deleted->pending_nodes.empty())
+                  self->state.settings.log->info(
+                    "the deletion at index {} is not confirmed by node(s) "
+                    "{} yet; they remove their copies when they apply it",
+                    deleted->index, join(deleted->pending_nodes));
+                finished();
+              });
+          }
           finished();
         });
     },

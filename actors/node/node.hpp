@@ -95,10 +95,19 @@ struct node_state {
   void propose(const cluster_command& cmd,
                std::function<void(outcome<cluster_result>, int64_t)> then);
 
-  /// Calls `then` once every node of `nodes` applied `index` (the wait of
-  /// §1.10) and, when this node hosts `record`, the local instance serves;
-  /// with ec::timeout naming the nodes that did not apply it, or with the
-  /// local instance's failure to start.
+  /// Asks the member to wait, at most `limit`, until every node of
+  /// `nodes` applied `index` (the wait of §1.10); `then` gets the nodes
+  /// that did not confirm it.
+  void wait_for_nodes(int64_t index, std::vector<std::string> nodes,
+                      caf::timespan limit,
+                      std::function<void(outcome<unconfirmed_nodes>)> then);
+
+  /// Calls `then` once every node of `nodes` it can reach applied `index`
+  /// and, when this node hosts `record`, the local instance serves; with
+  /// ec::timeout naming the reachable nodes that did not apply it within
+  /// `cluster.operation-timeout`, or with the local instance's failure to
+  /// start. Nodes that cannot be reached (down, or cut off) are not waited
+  /// for, as RavenDB does not: they apply the change when they are back.
   /// The change is committed either way: a failure is logged and its
   /// message says "<change>, but …" (§2.3).
   void when_applied(int64_t index, std::vector<std::string> nodes,

@@ -156,15 +156,21 @@ struct database_created {
   }
 };
 
-/// Result of a database deletion: the index and the databases affected,
-/// with the casing they were created with.
+/// Result of a database deletion: the index, the databases affected (with
+/// the casing they were created with) and the nodes whose copies go.
 struct databases_deleted {
   int64_t index = 0;
   std::vector<std::string> names;
+  std::vector<std::string> nodes;
+  /// Not part of the cluster's result: the node answering a client fills
+  /// in those of `nodes` that did not confirm the deletion in the time
+  /// the client gave (RavenDB's PendingDeletes).
+  std::vector<std::string> pending_nodes;
 
   friend bool operator==(const databases_deleted& x,
                          const databases_deleted& y) {
-    return x.index == y.index && x.names == y.names;
+    return x.index == y.index && x.names == y.names && x.nodes == y.nodes
+           && x.pending_nodes == y.pending_nodes;
   }
 };
 

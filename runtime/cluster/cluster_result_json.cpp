@@ -25,6 +25,7 @@ void write_one(json_writer& w, const databases_deleted& r) {
   w.Key("Index");
   w.Int64(r.index);
   write_string_array(w, "Names", r.names);
+  write_string_array(w, "Nodes", r.nodes);
 }
 
 void write_one(json_writer& w, const databases_toggled& r) {
@@ -124,7 +125,12 @@ outcome<cluster_result> read_cluster_result(const rapidjson::Value& v) {
     auto names = string_array(v, "Names", what);
     if (!names)
       return names.error();
-    return cluster_result{databases_deleted{*index, std::move(*names)}};
+    // Results recorded before deletions named their nodes have none.
+    auto nodes = string_array(v, "Nodes", what);
+    if (!nodes)
+      return nodes.error();
+    return cluster_result{
+      databases_deleted{*index, std::move(*names), std::move(*nodes), {}}};
   }
   if (*type == "DatabasesToggled") {
     auto names = string_array(v, "Names", what);

@@ -184,13 +184,20 @@ apply_outcome cluster_state::apply_one(int64_t index,
                               + "' has no copy on node '" + tag
                               + "' to delete; nothing was deleted");
   }
-  databases_deleted deleted{index, {}};
+  databases_deleted deleted{index, {}, {}, {}};
+  auto holds = [&deleted](const std::string& tag) {
+    if (std::find(deleted.nodes.begin(), deleted.nodes.end(), tag)
+        == deleted.nodes.end())
+      deleted.nodes.push_back(tag);
+  };
   for (auto& name : cmd.names) {
     auto i = databases_.find(fold_case(name));
     if (i == databases_.end())
       continue;
     deleted.names.push_back(i->second.name);
     auto& t = i->second.topology;
+    for (auto& tag : cmd.from_nodes.empty() ? t.copies() : cmd.from_nodes)
+      holds(tag);
     if (!cmd.from_nodes.empty()) {
       remove_from_group(t, cmd.from_nodes);
       t.replication_factor = static_cast<int>(group_size(t));

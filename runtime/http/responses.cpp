@@ -456,14 +456,14 @@ std::string render_database_put_result(int64_t index,
 }
 
 std::string render_databases_deleted(int64_t index,
-                                     const std::vector<std::string>& names) {
+                                     const std::vector<std::string>& pending) {
   return write_json([&](json_writer& w) {
     w.StartObject();
     write_key(w, "RaftCommandIndex");
     w.Int64(index);
     write_key(w, "PendingDeletes");
     w.StartArray();
-    for (auto& n : names)
+    for (auto& n : pending)
       write_string(w, n);
     w.EndArray();
     w.EndObject();

@@ -102,9 +102,10 @@ std::string render_database_put_result(int64_t index,
 std::string render_toggle_status(const std::vector<std::string>& asked,
                                  const databases_toggled& toggled);
 
-/// `DELETE /admin/databases` answer: the index and the databases removed.
+/// `DELETE /admin/databases` answer: the index and the nodes that did not
+/// confirm the deletion in time (PendingDeletes).
 std::string render_databases_deleted(int64_t index,
-                                     const std::vector<std::string>& names);
+                                     const std::vector<std::string>& pending);
 
 /// `{"Databases":[...]}`: names only, or RavenDB's database info objects.
 std::string render_database_list(const std::vector<const database_record*>& dbs,

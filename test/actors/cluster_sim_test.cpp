@@ -858,6 +858,89 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node restarted on its stores catches "
   check_converged(all());
 }
 
+TEST_CASE_FIXTURE(cluster_fixture, "a creation with a node down is "
+                                   "answered without waiting for it; the "
+                                   "node starts its copy when back") {
+  form(3);
+  stop(2);
+  // C's links failed: it is not waited for (the operation timeout is 2 s).
+  auto created = await(request<database_created>(nodes[0].actor,
+                                                  creation_of(db)),
+                       1s);
+  CHECK(created.record.topology.members.size() == 3);
+  start(2);
+  REQUIRE(applies(2, created.index));
+  CHECK(wait_for([&] {
+    auto snapshot = nodes[2].directory->current();
+    auto inst = snapshot->databases.find("orders");
+    return inst != snapshot->databases.end() && inst->second->ready();
+  }));
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a creation a connected node does not "
+                                   "confirm in time fails with a timeout, "
+                                   "though it is committed") {
+  form(3);
+  // C's links stay up, but nothing gets through.
+  partition({2});
+  auto out = request<database_created>(nodes[0].actor, creation_of(db));
+  CHECK_FALSE(wait_for([&] { return out->has_value(); }, 1500ms));
+  CHECK(await_error(out) == ec::timeout);
+  CHECK(summary(0)->find_database(db) != nullptr);
+  heal();
+  CHECK(wait_for([&] {
+    return nodes[2].directory->current()->databases.count("orders") > 0;
+  }));
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a deletion waits for the nodes that "
+                                   "held copies as long as it is told; "
+                                   "those that did not confirm are pending") {
+  form(3);
+  auto created = create_database(0);
+  CHECK(created.record.topology.members.size() == 3);
+  auto deletion = [&](caf::timespan confirmation) {
+    return request<databases_deleted>(
+      nodes[0].actor, delete_databases_command{{}, {db}, {}, false},
+      confirmation);
+  };
+  SUBCASE("all up: confirmed by all") {
+    auto deleted = await(deletion(15s), 1s);
+    CHECK(deleted.nodes.size() == 3);
+    CHECK(deleted.pending_nodes.empty());
+    for (auto i : all())
+      CHECK(nodes[i].directory->current()->databases.count("orders") == 0);
+  }
+  SUBCASE("a node down: not waited for, pending; it removes its copy "
+          "when back") {
+    stop(2);
+    auto deleted = await(deletion(15s), 1s);
+    CHECK(deleted.pending_nodes == std::vector<std::string>{"C"});
+    start(2);
+    CHECK(wait_for([&] {
+      return nodes[2].directory->current()->databases.count("orders") == 0;
+    }));
+    CHECK(nodes[2].directory->current()->cluster->find_database(db)
+          == nullptr);
+  }
+  SUBCASE("a silent node: waited for the time given, then pending") {
+    partition({2});
+    auto out = deletion(3s);
+    CHECK_FALSE(wait_for([&] { return out->has_value(); }, 2500ms));
+    auto deleted = await(out, 1s);
+    CHECK(deleted.pending_nodes == std::vector<std::string>{"C"});
+    heal();
+    CHECK(wait_for([&] {
+      return nodes[2].directory->current()->databases.count("orders") == 0;
+    }));
+  }
+  SUBCASE("no time given: not waited for") {
+    auto deleted = await(deletion(caf::timespan::zero()), 1s);
+    CHECK(deleted.pending_nodes == std::vector<std::string>{"B", "C"});
+  }
+}
+
 TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
                                    "behind in pieces, never whole, and "
                                    "shows its progress on the way") {

@@ -175,8 +175,11 @@ TEST_CASE_FIXTURE(node_fixture, "deleting a database stops its instance") {
   auto n = spawn_node();
   value_of(ask<database_created>(n, creation("gone")));
   auto deleted = value_of(ask<databases_deleted>(
-    n, delete_databases_command{{}, {"gone", "never-was"}, {}, false}));
+    n, delete_databases_command{{}, {"gone", "never-was"}, {}, false},
+    caf::timespan{std::chrono::seconds{15}}));
   CHECK(deleted.names == std::vector<std::string>{"gone"});
+  CHECK(deleted.nodes == std::vector<std::string>{"A"});
+  CHECK(deleted.pending_nodes.empty());
   CHECK(published("gone") == nullptr);
   CHECK(directory->current()->cluster->find_database("gone") == nullptr);
   self->send_exit(n, caf::exit_reason::user_shutdown);

@@ -68,14 +68,14 @@ async function databaseMembers(node, name = DB) {
 }
 
 /** Document writes and reads on `node`'s own copy: no cluster involved. */
-async function assertDocumentsWork(node, id) {
-  const put = await http(`${node.url}/databases/${DB}/docs?id=${encodeURIComponent(id)}`, {
+async function assertDocumentsWork(node, id, db = DB) {
+  const put = await http(`${node.url}/databases/${db}/docs?id=${encodeURIComponent(id)}`, {
     method: "PUT",
     body: { Name: id, "@metadata": { "@collection": "Things" } },
     timeoutMs: 2000,
   });
   assert.equal(put.status, 201, `document write on ${node}: ${put.text}`);
-  const get = await http(`${node.url}/databases/${DB}/docs?id=${encodeURIComponent(id)}`, { timeoutMs: 2000 });
+  const get = await http(`${node.url}/databases/${db}/docs?id=${encodeURIComponent(id)}`, { timeoutMs: 2000 });
   assert.equal(get.status, 200, `document read on ${node}: ${get.text}`);
   assert.equal(get.json.Results[0].Name, id);
 }
@@ -370,6 +370,49 @@ describe("database groups", () => {
     await refused("node=B", 400, "BadRequestException", /'name' is required/);
     // None of them changed the group.
     for (const node of [a, b]) assert.deepEqual(await databaseTopology(node), { tags: "A,B", etag: index });
+  });
+});
+
+describe("database operations with a node down", () => {
+  test("creating, disabling, enabling and deleting are answered without waiting for a killed node; restarted, it catches up its copies", async () => {
+    const { cluster } = await form({ size: 3, rf: 0 });
+    const [a, b, c] = cluster.nodes;
+    await c.kill9();
+    const admin = (method, route, body) =>
+      http(`${a.url}${route}${route.includes("?") ? "&" : "?"}raft-request-id=${randomUUID()}`, { method, body, timeoutMs: 15_000 });
+    // Not waited for: C is down, not slow (the operation timeout is 3 s,
+    // after which a node that is connected but silent fails the request).
+    for (const name of ["kept", "gone"]) {
+      const res = await admin("PUT", `/admin/databases?name=${name}`, { DatabaseName: name, Topology: { Members: ["A", "B", "C"] } });
+      assert.equal(res.status, 201, res.text);
+      assert.deepEqual(res.json.Topology.Members, ["A", "B", "C"]);
+    }
+    for (const action of ["disable", "enable"]) {
+      const res = await admin("POST", `/admin/databases/${action}`, { DatabaseNames: ["kept"] });
+      assert.equal(res.status, 200, res.text);
+      assert.equal(res.json.Status[0].Success, true, res.text);
+    }
+    const deleted = await admin("DELETE", "/admin/databases", { DatabaseNames: ["gone"], HardDelete: true });
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.deepEqual(deleted.json.PendingDeletes, ["C"], "C could not confirm the deletion");
+    assert.ok(deleted.json.RaftCommandIndex > 0);
+    // With every holder up, nobody is pending.
+    const res = await admin("PUT", "/admin/databases?name=brief", { DatabaseName: "brief", Topology: { Members: ["A", "B"] } });
+    assert.equal(res.status, 201, res.text);
+    const confirmed = await admin("DELETE", "/admin/databases", { DatabaseNames: ["brief"], HardDelete: true });
+    assert.equal(confirmed.status, 200, confirmed.text);
+    assert.deepEqual(confirmed.json.PendingDeletes, []);
+    for (const node of [a, b]) await assertDocumentsWork(node, `docs/on-${node.name}`, "kept");
+
+    await c.restart();
+    await waitFor(async () => (await http(`${c.url}/databases/kept/docs?id=docs/on-A`, { timeoutMs: 2000 })).status === 200, {
+      timeoutMs: 15_000,
+      what: "C to serve its copy of kept, replicated from A",
+    });
+    await assertDocumentsWork(c, "docs/on-C", "kept");
+    const gone = await http(`${c.url}/databases/gone/docs?id=x`, { timeoutMs: 2000 });
+    assert.equal(gone.status, 503, gone.text);
+    assert.equal(gone.headers.get("database-missing"), "gone");
   });
 });
 

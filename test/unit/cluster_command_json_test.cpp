@@ -153,6 +153,20 @@ TEST_CASE("apply outcomes survive their JSON form") {
   REQUIRE(*back);
   CHECK(std::get<database_node_added>(**back)
         == std::get<database_node_added>(*added));
+  apply_outcome deleted{
+    cluster_result{databases_deleted{6, {"Demo"}, {"A", "B"}, {}}}};
+  back = apply_outcome_from_json(apply_outcome_to_json(deleted));
+  REQUIRE(back);
+  REQUIRE(*back);
+  CHECK(std::get<databases_deleted>(**back)
+        == std::get<databases_deleted>(*deleted));
+  // One recorded before deletions named their nodes.
+  back = apply_outcome_from_json(
+    R"({"Result":{"Type":"DatabasesDeleted","Index":6,"Names":["Demo"]}})");
+  REQUIRE(back);
+  REQUIRE(*back);
+  CHECK(std::get<databases_deleted>(**back)
+        == databases_deleted{6, {"Demo"}, {}, {}});
   for (bool disabled : {true, false}) {
     apply_outcome toggled{
       cluster_result{databases_toggled{5, {"Demo", "b"}, disabled}}};

@@ -136,7 +136,7 @@ TEST_CASE("a command re-submitted with its request id applies once") {
 
 TEST_CASE("the request history forgets the oldest ids beyond its bound") {
   request_history history{2};
-  apply_outcome ok{cluster_result{databases_deleted{1, {}}}};
+  apply_outcome ok{cluster_result{databases_deleted{1, {}, {}, {}}}};
   history.record("a", ok);
   history.record("b", ok);
   history.record("c", ok);
@@ -272,7 +272,7 @@ TEST_CASE("deleting removes records, or only copies on some nodes") {
   auto out = state.apply(5, delete_databases_command{{}, {"one"}, {"B"}});
   REQUIRE(out);
   CHECK(std::get<databases_deleted>(*out)
-        == databases_deleted{5, {"one"}});
+        == databases_deleted{5, {"one"}, {"B"}, {}});
   auto* one = state.find_database("one");
   REQUIRE(one != nullptr);
   CHECK(one->topology.members.size() == 2);
@@ -281,6 +281,8 @@ TEST_CASE("deleting removes records, or only copies on some nodes") {
   REQUIRE(out);
   CHECK(std::get<databases_deleted>(*out).names
         == std::vector<std::string>{"Two"});
+  // The one copy of Two goes from the node that held it.
+  CHECK(std::get<databases_deleted>(*out).nodes.size() == 1);
   CHECK(state.find_database("two") == nullptr);
   CHECK(state.compare_exchange().size() == 0);
   // A node without a copy (B's went at 5; Z is no node) fails the whole

@@ -88,7 +88,7 @@ TEST_CASE_FIXTURE(wire_fixture, "cluster messages round-trip") {
   check_round_trip(
     delete_databases_command{"req-1", {"a", "b"}, {"C"}, false});
   check_round_trip(database_created{7, record, {"http://a:1"}});
-  check_round_trip(databases_deleted{8, {"a"}});
+  check_round_trip(databases_deleted{8, {"a"}, {"B", "C"}, {"C"}});
   check_round_trip(toggle_databases_command{"req-5", {"a", "B"}, true});
   check_round_trip(databases_toggled{9, {"a"}, false});
   check_round_trip(add_database_node_command{"req-4", "db", "B", 11});
