@@ -94,12 +94,7 @@ bool database_exists(const request_ptr& r) {
                          "Database '" + r->param(0) + "' does not exist"));
     return false;
   }
-  if (record->disabled) {
-    r->fail(make_failure(ec::database_disabled,
-                         "Database '" + record->name + "' is disabled"));
-    return false;
-  }
-  return true;
+  return !r->refused_as_disabled(*record);
 }
 
 } // namespace

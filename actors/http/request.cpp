@@ -122,14 +122,19 @@ void request::when_loaded(std::function<void()> then) {
             atom::ready_v, params_.at(0));
 }
 
+bool request::refused_as_disabled(const database_record& record) {
+  if (!record.disabled)
+    return false;
+  fail(make_failure(ec::database_disabled,
+                    "Database '" + record.name + "' is disabled"));
+  return true;
+}
+
 std::shared_ptr<const published_database> request::database() {
   auto& name = params_.at(0);
   auto* record = node_->cluster->find_database(name);
-  if (record != nullptr && record->disabled) {
-    fail(make_failure(ec::database_disabled,
-                      "Database '" + record->name + "' is disabled"));
+  if (record != nullptr && refused_as_disabled(*record))
     return nullptr;
-  }
   if (record != nullptr && !record->topology.relevant_for(node_->node_tag)) {
     fail(make_failure(ec::database_not_relevant,
                       "Database '" + record->name + "' has no copy on node "

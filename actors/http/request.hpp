@@ -93,9 +93,14 @@ public:
   void fail(const failure& f);
 
   /// The database named by path parameter 0 when it can serve; otherwise
-  /// answers (503 with Database-Missing, or 503 while it loads) and returns
-  /// null.
+  /// answers (503 with Database-Missing, 503 while it loads or while it is
+  /// disabled, 410 on a node without a copy) and returns null.
   std::shared_ptr<const published_database> database();
+
+  /// Answers 503 DatabaseDisabledException when `record` is disabled: as in
+  /// RavenDB, none of a disabled database's routes serve.
+  /// @returns whether it answered.
+  bool refused_as_disabled(const database_record& record);
 
   /// What runs with an actor's answer: `void(Result&)`, or `void()` for
   /// answers without a value (Result = void).
