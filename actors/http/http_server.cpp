@@ -280,8 +280,15 @@ private:
     acceptor_->async_accept(
       *loops_[next_loop_++ % loops_.size()],
       [self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
-        if (!ec)
+        if (!ec) {
+          // Without it, the small last piece of a chunked answer waits for
+          // the client to acknowledge the piece before, which a client
+          // delaying its acknowledgements holds back for up to 40 ms
+          // (Nagle's algorithm). Kestrel, RavenDB's host, sets it too.
+          beast::error_code ignored;
+          socket.set_option(tcp::no_delay{true}, ignored);
           std::make_shared<session>(std::move(socket), self)->run();
+        }
         if (!self->stopping_ && self->acceptor_->is_open())
           self->accept();
       });
