@@ -79,6 +79,12 @@ using node_actor = introspectable_actor::extend<
   // ec::database_does_not_exist (not hosted here), ec::database_loading
   // (it failed and waits for a restart).
   caf::replies_to<atom::ready, std::string>::with<void>,
+  // The Raft member's barrier before it tells another node that this one
+  // applied an index: the member sent the updates through it first, and
+  // one actor's messages arrive in order, so once this is answered the
+  // node has acted on them (instances started or stopped, published).
+  // Answered with the index.
+  caf::replies_to<atom::wait, int64_t>::with<int64_t>,
   // The Raft member's news: start and stop instances accordingly.
   caf::reacts_to<cluster_update>,
   // Timer: restart the failed instance of a database (case-folded name).

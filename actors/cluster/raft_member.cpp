@@ -791,13 +791,23 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     [self](atom::wait, int64_t index) -> caf::result<int64_t> {
       auto rp = self->make_response_promise<int64_t>();
       auto done = deliver_to(rp);
+      // Whoever asks (another node confirming a database change to its
+      // client, or /rachis/waitfor) may send requests here next: answered
+      // once this node has also acted on what was applied.
       self->state.wait_applied(
         static_cast<raft::index_t>(std::max<int64_t>(index, 0)),
-        [done](outcome<raft::index_t> applied) mutable {
-          if (applied)
-            done(static_cast<int64_t>(*applied));
-          else
-            done(applied.error());
+        [self, done](outcome<raft::index_t> applied) mutable {
+          if (!applied)
+            return done(applied.error());
+          auto& node = self->state.settings.node;
+          if (!node)
+            return done(static_cast<int64_t>(*applied));
+          self->request(node, caf::infinite, atom::wait_v,
+                        static_cast<int64_t>(*applied))
+            .then([done](int64_t acted) mutable { done(acted); },
+                  [done](caf::error& err) mutable {
+                    done(to_failure(err));
+                  });
         });
       return rp;
     },

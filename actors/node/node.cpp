@@ -654,6 +654,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
       });
       return rp;
     },
+    [](atom::wait, int64_t index) { return index; },
     [self](atom::snapshot) {
       auto& st = self->state;
       node_snapshot_view v;
