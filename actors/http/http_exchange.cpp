@@ -1,13 +1,12 @@
 #include "actors/http/http_exchange.hpp"
 
-#include <strings.h>
+#include "runtime/text/ascii_case.hpp"
 
 namespace corvus {
 
 std::string_view http_exchange::header(std::string_view name) const {
   for (auto& [key, value] : headers)
-    if (key.size() == name.size()
-        && strncasecmp(key.data(), name.data(), name.size()) == 0)
+    if (equals_ignoring_case(key, name))
       return value;
   return {};
 }

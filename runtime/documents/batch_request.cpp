@@ -3,10 +3,10 @@
 #include "runtime/documents/change_vector.hpp"
 #include "runtime/documents/document_id.hpp"
 #include "runtime/json/json.hpp"
+#include "runtime/text/ascii_case.hpp"
 
 #include <array>
 #include <optional>
-#include <strings.h>
 
 namespace corvus {
 
@@ -21,10 +21,6 @@ constexpr std::array<std::string_view, 15> known_unsupported_types = {
   "TimeSeriesCopy", "ForceRevisionCreation", "CompareExchangePUT",
   "CompareExchangeDELETE", "BatchTrackChanges", "JsonPatch",
 };
-
-bool equals_ignoring_case(std::string_view x, std::string_view y) {
-  return x.size() == y.size() && strncasecmp(x.data(), y.data(), x.size()) == 0;
-}
 
 failure command_error(size_t index, const std::string& what) {
   return make_failure(ec::bad_request, "Commands[" + std::to_string(index)

@@ -4,7 +4,8 @@
 // (actors/http/http_client.hpp) sends and returns, and what the console's
 // pure parts plan and interpret.
 
-#include <cctype>
+#include "runtime/text/ascii_case.hpp"
+
 #include <string>
 #include <string_view>
 #include <utility>
@@ -34,16 +35,9 @@ struct http_answer {
 
   /// @returns the value of header `name` (any casing), "" when absent.
   std::string header(std::string_view name) const {
-    for (auto& [key, value] : headers) {
-      if (key.size() != name.size())
-        continue;
-      auto same = true;
-      for (size_t i = 0; i < key.size() && same; ++i)
-        same = std::tolower(static_cast<unsigned char>(key[i]))
-               == std::tolower(static_cast<unsigned char>(name[i]));
-      if (same)
+    for (auto& [key, value] : headers)
+      if (equals_ignoring_case(key, name))
         return value;
-    }
     return {};
   }
 };

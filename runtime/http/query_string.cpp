@@ -1,10 +1,9 @@
 #include "runtime/http/query_string.hpp"
 
+#include "runtime/text/ascii_case.hpp"
 #include "runtime/text/utf8.hpp"
 
-#include <algorithm>
 #include <charconv>
-#include <strings.h>
 
 namespace corvus {
 
@@ -18,17 +17,6 @@ int hex_value(char c) {
   if (c >= 'A' && c <= 'F')
     return c - 'A' + 10;
   return -1;
-}
-
-// Keys compare without regard to ASCII case, as ASP.NET Core (RavenDB's
-// host) reads them: `pagesize=` is `pageSize=`.
-bool same_key(std::string_view a, std::string_view b) {
-  auto lower = [](char c) {
-    return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
-  };
-  return a.size() == b.size()
-         && std::equal(a.begin(), a.end(), b.begin(),
-                       [&](char x, char y) { return lower(x) == lower(y); });
 }
 
 } // namespace
@@ -88,7 +76,7 @@ outcome<query_string> query_string::parse(std::string_view text) {
 
 std::optional<std::string_view> query_string::get(std::string_view key) const {
   for (auto& [k, v] : pairs_)
-    if (same_key(k, key))
+    if (equals_ignoring_case(k, key))
       return std::string_view{v};
   return std::nullopt;
 }
@@ -96,7 +84,7 @@ std::optional<std::string_view> query_string::get(std::string_view key) const {
 std::vector<std::string_view> query_string::all(std::string_view key) const {
   std::vector<std::string_view> values;
   for (auto& [k, v] : pairs_)
-    if (same_key(k, key))
+    if (equals_ignoring_case(k, key))
       values.emplace_back(v);
   return values;
 }
@@ -122,9 +110,9 @@ outcome<bool> query_string::get_bool(std::string_view key,
   auto value = get(key);
   if (!value || value->empty())
     return fallback;
-  if (value->size() == 4 && strncasecmp(value->data(), "true", 4) == 0)
+  if (equals_ignoring_case(*value, "true"))
     return true;
-  if (value->size() == 5 && strncasecmp(value->data(), "false", 5) == 0)
+  if (equals_ignoring_case(*value, "false"))
     return false;
   return make_failure(ec::bad_request,
                       "query parameter '" + std::string{key}

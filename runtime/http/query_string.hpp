@@ -2,7 +2,8 @@
 
 // Query strings as the RavenDB clients send them (ravendb-http.md §1.1):
 // `?` alone, a leading `&`, flags without `=`, repeated keys, percent
-// escapes, unknown parameters. Keys match without regard to ASCII case.
+// escapes, unknown parameters. Keys match without regard to ASCII case, as
+// ASP.NET Core (RavenDB's host) reads them: `pagesize=` is `pageSize=`.
 
 #include "runtime/failure.hpp"
 
