@@ -99,8 +99,11 @@ struct unconfirmed_nodes {
   std::vector<std::string> unreachable;
   std::vector<std::string> late;
 
-  bool none() const {
-    return unreachable.empty() && late.empty();
+  /// @returns the nodes of both kinds.
+  std::vector<std::string> all() const {
+    auto nodes = unreachable;
+    nodes.insert(nodes.end(), late.begin(), late.end());
+    return nodes;
   }
 };
 

@@ -848,8 +848,10 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         if (--counts->remaining == 0)
           rp.deliver(std::move(counts->unconfirmed));
       };
-      auto deadline = st.now()
-                      + std::chrono::duration_cast<raft_member_state::clock::duration>(limit);
+      auto deadline
+        = st.now()
+          + std::chrono::duration_cast<raft_member_state::clock::duration>(
+            limit);
       for (auto& node : nodes) {
         if (node == st.tag) {
           // Whoever asks heard from this member that it applied its own

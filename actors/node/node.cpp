@@ -555,13 +555,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
               deleted->index, others, limit,
               [self, deleted, others,
                finished](outcome<unconfirmed_nodes> waited) mutable {
-                if (!waited) {
-                  deleted->pending_nodes = others;
-                } else {
-                  deleted->pending_nodes = std::move(waited->unreachable);
-                  for (auto& tag : waited->late)
-                    deleted->pending_nodes.push_back(tag);
-                }
+                deleted->pending_nodes = waited ? waited->all() : others;
                 if (!deleted->pending_nodes.empty())
                   self->state.settings.log->info(
                     "the deletion at index {} is not confirmed by node(s) "
