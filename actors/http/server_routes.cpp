@@ -45,6 +45,12 @@ outcome<std::vector<std::string>> string_array(const rapidjson::Value& obj,
   return items;
 }
 
+// The client's id of a cluster command (empty when it sent none): a retry
+// carries the same one, and the command applies once.
+std::string raft_request_id(const request_ptr& r) {
+  return std::string{r->query().get("raft-request-id").value_or("")};
+}
+
 // Parses the request body into `body` (a JSON object) and returns its
 // 'DatabaseNames': at least one, each a valid name (the bodies of
 // DELETE /admin/databases and of disabling and enabling).
@@ -122,8 +128,7 @@ void put_admin_databases(const request_ptr& r) {
   // A retried request carries the same id; it is answered as the first
   // one was instead of failing because the database now exists.
   create_database_command cmd;
-  cmd.request_id
-    = std::string{r->query().get("raft-request-id").value_or("")};
+  cmd.request_id = raft_request_id(r);
   cmd.creation = std::move(*creation);
   r->call<database_created>(
     r->services().node,
@@ -142,9 +147,7 @@ void put_admin_databases_node(const request_ptr& r) {
   if (auto valid = validate_database_name(*name); !valid)
     return r->fail(valid.error());
   add_database_node_command cmd;
-  // A retried request carries the same id; applying it again is a no-op.
-  cmd.request_id
-    = std::string{r->query().get("raft-request-id").value_or("")};
+  cmd.request_id = raft_request_id(r);
   cmd.name = std::move(*name);
   cmd.node_tag = std::string{r->query().get("node").value_or("")};
   // RavenDB's optional `mentor` names the member a new promotable catches
@@ -176,9 +179,7 @@ void delete_admin_databases(const request_ptr& r) {
   if (!names)
     return r->fail(names.error());
   delete_databases_command cmd;
-  // A retried request carries the same id; applying it again is a no-op.
-  cmd.request_id
-    = std::string{r->query().get("raft-request-id").value_or("")};
+  cmd.request_id = raft_request_id(r);
   cmd.names = std::move(*names);
   auto from = string_array(body, "FromNodes");
   if (!from)
@@ -223,8 +224,7 @@ void toggle_databases(const request_ptr& r, bool disable) {
   if (!names)
     return r->fail(names.error());
   toggle_databases_command cmd;
-  cmd.request_id
-    = std::string{r->query().get("raft-request-id").value_or("")};
+  cmd.request_id = raft_request_id(r);
   cmd.names = *names;
   cmd.disable = disable;
   r->call<databases_toggled>(
