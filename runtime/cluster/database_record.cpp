@@ -31,8 +31,7 @@ bool switched_on(const rapidjson::Value& v) {
   if (!v.IsObject())
     return false;
   auto disabled = v.FindMember("Disabled");
-  return disabled == v.MemberEnd() || !disabled->value.IsBool()
-         || !disabled->value.GetBool();
+  return disabled == v.MemberEnd() || !is_true(disabled->value);
 }
 
 bool revisions_on(const rapidjson::Value& v) {
