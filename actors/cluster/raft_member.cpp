@@ -855,14 +855,16 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
       for (auto& node : nodes) {
         if (node == st.tag) {
           // Whoever asks heard from this member that it applied its own
-          // command; a wait for another index runs its usual course.
+          // command; a wait for a later index ends by the same deadline as
+          // the peers'.
           st.wait_applied(static_cast<raft::index_t>(index),
                           [finish, node](outcome<raft::index_t> r) mutable {
                             finish(node, r ? raft_member_state::peer_wait::
                                                confirmed
                                            : raft_member_state::peer_wait::
                                                late);
-                          });
+                          },
+                          deadline);
           continue;
         }
         st.wait_on_peer(node, static_cast<raft::index_t>(index), deadline,

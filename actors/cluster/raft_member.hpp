@@ -193,7 +193,10 @@ struct raft_member_state {
   /// added said about itself.
   void propose_change(pending_change p, node_identity joining);
 
-  void wait_applied(raft::index_t index, callback<raft::index_t> done);
+  /// Calls `done` once `index` is applied, or with a timeout at
+  /// `deadline` (cluster.operation-timeout from now when not given).
+  void wait_applied(raft::index_t index, callback<raft::index_t> done,
+                    std::optional<clock::time_point> deadline = {});
   void read(std::function<void(outcome<const cluster_state*>)> run);
 
   outcome<std::string> hello(const raft_hello& h);

@@ -440,12 +440,14 @@ void raft_member_state::wait_on_peer(const raft::node_tag& node,
           [again](caf::error&) { again(); });
 }
 
-void raft_member_state::wait_applied(raft::index_t index,
-                                     callback<raft::index_t> done) {
+void raft_member_state::wait_applied(
+  raft::index_t index, callback<raft::index_t> done,
+  std::optional<clock::time_point> deadline) {
   if (applied() >= index)
     return done(applied());
-  waiters.emplace(index, waiter{index, std::move(done),
-                                now() + settings.operation_timeout});
+  waiters.emplace(index,
+                  waiter{index, std::move(done),
+                         deadline.value_or(now() + settings.operation_timeout)});
 }
 
 void raft_member_state::read(

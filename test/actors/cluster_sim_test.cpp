@@ -941,6 +941,24 @@ TEST_CASE_FIXTURE(cluster_fixture, "a deletion waits for the nodes that "
   }
 }
 
+TEST_CASE_FIXTURE(cluster_fixture, "a wait for nodes ends at the time "
+                                   "given, for this node's own entry too") {
+  form(3);
+  auto lead = elected(all());
+  auto far = static_cast<int64_t>(status(lead).last_index) + 100;
+  // Nothing proposes that index: every node asked for is late, the
+  // member's own entry as much as its peers, once 500 ms passed (the
+  // operation timeout is 2 s).
+  auto out = request<unconfirmed_nodes>(member(lead), atom::wait_v, far,
+                                        std::vector<std::string>{"A", "B"},
+                                        caf::timespan{500ms});
+  CHECK_FALSE(wait_for([&] { return out->has_value(); }, 400ms));
+  auto late = await(out, 300ms);
+  std::sort(late.late.begin(), late.late.end());
+  CHECK(late.late == std::vector<std::string>{"A", "B"});
+  CHECK(late.unreachable.empty());
+}
+
 TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
                                    "behind in pieces, never whole, and "
                                    "shows its progress on the way") {
