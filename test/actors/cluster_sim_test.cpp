@@ -858,6 +858,35 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node restarted on its stores catches "
   check_converged(all());
 }
 
+TEST_CASE_FIXTURE(cluster_fixture, "a node confirms a database change "
+                                   "only once its node actor acted on it") {
+  form(3);
+  // B's member applies what A commits, but B's node actor (which starts
+  // the database copy) does not run yet.
+  auto b_node = caf::actor_cast<caf::actor_addr>(nodes[1].actor);
+  held = [b_node](caf::resumable& job) {
+    auto* actor = dynamic_cast<caf::abstract_actor*>(&job);
+    return actor != nullptr && actor->address() == b_node;
+  };
+  auto out = request<database_created>(nodes[0].actor, creation_of(db));
+  pass(500ms);
+  auto committed = summary(0)->raft.applied;
+  CHECK(summary(0)->find_database(db) != nullptr);
+  auto b_member = value_of(ask<std::string>(member(1), atom::snapshot_v));
+  CHECK(b_member.find("\"Applied\":" + std::to_string(committed))
+        != std::string::npos);
+  // Applied on B, but B would not find the copy yet: no confirmation.
+  CHECK_FALSE(out->has_value());
+  held = nullptr;
+  auto created = await(out, 1s);
+  CHECK(created.record.topology.members.size() == 3);
+  // Whoever heard the answer finds the copy on B.
+  auto snapshot = nodes[1].directory->current();
+  auto inst = snapshot->databases.find("orders");
+  REQUIRE(inst != snapshot->databases.end());
+  CHECK(inst->second->ready());
+}
+
 TEST_CASE_FIXTURE(cluster_fixture, "a creation with a node down is "
                                    "answered without waiting for it; the "
                                    "node starts its copy when back") {
