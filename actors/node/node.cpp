@@ -18,6 +18,7 @@
 #include <caf/all.hpp>
 
 #include <algorithm>
+#include <set>
 
 namespace corvus {
 
@@ -143,10 +144,10 @@ void node_state::wait_for_nodes(
           [then](caf::error& err) { then(to_failure(err)); });
 }
 
-void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
-                              const database_record& record,
-                              std::string change,
-                              std::function<void(outcome<done>)> answer) {
+void node_state::when_applied(
+  int64_t index, std::vector<std::string> nodes,
+  const std::vector<const database_record*>& records, std::string change,
+  std::function<void(outcome<done>)> answer) {
   auto then = [this, change, answer = std::move(answer)](
                 outcome<done> applied) {
     if (!applied) {
@@ -157,12 +158,16 @@ void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
     }
     answer(done{});
   };
-  auto hosted_here = hosts(record);
-  auto key = fold_case(record.name);
+  // The records may be gone by the time the nodes confirmed: what to wait
+  // for here is taken now.
+  std::vector<std::string> hosted_keys;
+  for (auto* record : records)
+    if (hosts(*record))
+      hosted_keys.push_back(fold_case(record->name));
   auto limit = settings.raft.operation_timeout;
   wait_for_nodes(
     index, std::move(nodes), limit,
-    [this, hosted_here, key, change, limit,
+    [this, hosted_keys, change, limit,
      then](outcome<unconfirmed_nodes> waited) {
       if (!waited)
         return then(make_failure(ec::timeout, waited.error().message));
@@ -175,15 +180,33 @@ void node_state::when_applied(int64_t index, std::vector<std::string> nodes,
           ec::timeout, "node(s) " + join(waited->late)
                          + " did not confirm it within "
                          + std::to_string(limit.count()) + " ms"));
-      auto i = instances.find(key);
-      if (!hosted_here || i == instances.end() || i->second.store)
-        return then(done{});
-      i->second.on_ready.push_back([then](const caf::error* err) {
-        if (err)
-          then(to_failure(*err));
+      // Then every local instance of it serves; the first failure to start
+      // is the answer.
+      auto remaining = std::make_shared<size_t>(1);
+      auto failed = std::make_shared<std::optional<failure>>();
+      auto finished = [then, remaining, failed](outcome<done> started) {
+        if (!started && !*failed)
+          *failed = std::move(started.error());
+        if (--*remaining > 0)
+          return;
+        if (*failed)
+          then(std::move(**failed));
         else
           then(done{});
-      });
+      };
+      for (auto& key : hosted_keys) {
+        auto i = instances.find(key);
+        if (i == instances.end() || i->second.store)
+          continue;
+        ++*remaining;
+        i->second.on_ready.push_back([finished](const caf::error* err) {
+          if (err)
+            finished(to_failure(*err));
+          else
+            finished(done{});
+        });
+      }
+      finished(done{});
     });
 }
 
@@ -503,7 +526,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                 reply.index);
           // Answered once every chosen node applied the record (§2.3) and
           // the local instance, if any, serves.
-          st.when_applied(reply.index, record.topology.members, record,
+          st.when_applied(reply.index, record.topology.members, {&record},
                           "database '" + record.name + "' was created",
                           answer_once_applied(rp, reply));
         });
@@ -579,7 +602,7 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                 reply.index);
           // Answered once the new node applied the change (§2.4) and, when
           // that is this node, its instance serves.
-          st.when_applied(reply.index, {reply.node_tag}, reply.record,
+          st.when_applied(reply.index, {reply.node_tag}, {&reply.record},
                           "node " + reply.node_tag
                             + " was added to database '" + reply.record.name
                             + "'",
@@ -595,32 +618,23 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                                 join(reply.names), reply.index);
           // Answered once every copy's node applied the change (so that
           // none serves a disabled database any more, or refuses an enabled
-          // one) and the local instances of enabled ones serve; the first
-          // failure to confirm is the answer.
-          auto remaining = std::make_shared<size_t>(1);
-          auto failed = std::make_shared<std::optional<failure>>();
-          auto answer = answer_once_applied(rp, reply);
-          auto finished = [answer, remaining,
-                           failed](outcome<done> applied) mutable {
-            if (!applied && !*failed)
-              *failed = std::move(applied.error());
-            if (--*remaining > 0)
-              return;
-            if (*failed)
-              answer(std::move(**failed));
-            else
-              answer(done{});
-          };
-          for (auto& name : reply.names) {
-            auto* record = st.cluster->find_database(name);
-            if (record == nullptr)
-              continue; // deleted since
-            ++*remaining;
-            st.when_applied(reply.index, record->topology.copies(), *record,
-                            "database '" + record->name + "' was " + what,
-                            finished);
-          }
-          finished(done{});
+          // one) and the local instances of enabled ones serve: one wait
+          // for all the databases' nodes.
+          std::vector<const database_record*> records;
+          std::set<std::string> copies;
+          for (auto& name : reply.names)
+            if (auto* record = st.cluster->find_database(name)) {
+              records.push_back(record);
+              for (auto& tag : record->topology.copies())
+                copies.insert(tag);
+            }
+          st.when_applied(reply.index, {copies.begin(), copies.end()},
+                          records,
+                          reply.names.size() == 1
+                            ? "database '" + reply.names[0] + "' was " + what
+                            : "databases [" + join(reply.names) + "] were "
+                                + what,
+                          answer_once_applied(rp, reply));
         });
     },
     [self](atom::ready, const std::string& name) -> caf::result<void> {

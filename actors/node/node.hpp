@@ -103,15 +103,17 @@ struct node_state {
                       std::function<void(outcome<unconfirmed_nodes>)> then);
 
   /// Calls `then` once every node of `nodes` it can reach applied `index`
-  /// and, when this node hosts `record`, the local instance serves; with
-  /// ec::timeout naming the reachable nodes that did not apply it within
-  /// `cluster.operation-timeout`, or with the local instance's failure to
-  /// start. Nodes that cannot be reached (down, or cut off) are not waited
-  /// for, as RavenDB does not: they apply the change when they are back.
+  /// and the local instances of those of `records` this node hosts serve;
+  /// with ec::timeout naming the reachable nodes that did not apply it
+  /// within `cluster.operation-timeout`, or with the first local instance's
+  /// failure to start. Nodes that cannot be reached (down, or cut off) are
+  /// not waited for, as RavenDB does not: they apply the change when they
+  /// are back.
   /// The change is committed either way: a failure is logged and its
   /// message says "<change>, but …" (§2.3).
   void when_applied(int64_t index, std::vector<std::string> nodes,
-                    const database_record& record, std::string change,
+                    const std::vector<const database_record*>& records,
+                    std::string change,
                     std::function<void(outcome<done>)> then);
 
   /// Starts the instances the cluster assigns to this node and stops those

@@ -887,6 +887,43 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node confirms a database change "
   CHECK(inst->second->ready());
 }
 
+TEST_CASE_FIXTURE(cluster_fixture, "disabling databases of different "
+                                   "groups waits for every node of each") {
+  form(3);
+  auto create_on = [&](const std::string& name, const std::string& members) {
+    auto creation = parse_database_creation(
+      R"({"DatabaseName":")" + name + R"(","Topology":{"Members":)" + members
+        + "}}",
+      name, 0);
+    REQUIRE(creation);
+    await(request<database_created>(
+      nodes[0].actor,
+      create_database_command{"", std::move(*creation), 0}));
+  };
+  create_on("Left", R"(["A","B"])");
+  create_on("Right", R"(["B","C"])");
+  // C holds a copy of the second only; its node actor does not run yet.
+  auto c_node = caf::actor_cast<caf::actor_addr>(nodes[2].actor);
+  held = [c_node](caf::resumable& job) {
+    auto* actor = dynamic_cast<caf::abstract_actor*>(&job);
+    return actor != nullptr && actor->address() == c_node;
+  };
+  auto out = request<databases_toggled>(
+    nodes[0].actor, toggle_databases_command{"", {"Left", "Right"}, true});
+  pass(500ms);
+  CHECK(summary(0)->find_database("Right")->disabled);
+  CHECK_FALSE(out->has_value());
+  held = nullptr;
+  auto toggled = await(out, 1s);
+  CHECK(toggled.names == std::vector<std::string>{"Left", "Right"});
+  // Whoever heard the answer finds neither served anywhere.
+  for (auto i : all()) {
+    auto snapshot = nodes[i].directory->current();
+    CHECK(snapshot->databases.count("left") == 0);
+    CHECK(snapshot->databases.count("right") == 0);
+  }
+}
+
 TEST_CASE_FIXTURE(cluster_fixture, "a creation with a node down is "
                                    "answered without waiting for it; the "
                                    "node starts its copy when back") {
