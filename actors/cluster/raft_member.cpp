@@ -886,9 +886,31 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
       if (!st.core)
         return to_error(make_failure(ec::not_leader,
                                      "this node is in no cluster"));
+      // As RavenDB redirects to its leader: asked here, a follower passes
+      // it on; asked by another node, it does not pass it further.
+      auto from_here = self->current_sender()
+                       && self->current_sender()->node() == self->node();
+      if (!st.is_leader() && from_here) {
+        if (auto leader = st.leader_handle())
+          return self->delegate(leader, atom::reelect_v);
+        return to_error(make_failure(ec::no_leader,
+                                     "node " + st.tag
+                                       + " knows no leader to step down"));
+      }
       auto moved = st.core->transfer_leadership();
       if (!moved)
         return to_error(moved.error());
+      self->send(self, atom::drain_v);
+      return caf::unit;
+    },
+    [self](atom::election_timeout) -> caf::result<void> {
+      auto& st = self->state;
+      if (!st.core)
+        return to_error(make_failure(ec::not_leader,
+                                     "this node is in no cluster"));
+      st.settings.log->info("raft-member {}: election timeout asked for",
+                            st.tag);
+      st.core->election_timeout_now();
       self->send(self, atom::drain_v);
       return caf::unit;
     },

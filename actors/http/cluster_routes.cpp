@@ -154,6 +154,10 @@ void post_cluster_reelect(const request_ptr& r) {
   member_then_204(r, atom::reelect_v);
 }
 
+void post_cluster_timeout(const request_ptr& r) {
+  member_then_204(r, atom::election_timeout_v);
+}
+
 void get_rachis_waitfor(const request_ptr& r) {
   auto index = r->query().get_int("index", -1);
   if (!index)

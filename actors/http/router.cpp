@@ -48,6 +48,7 @@ constexpr std::array<route, 40> routes = {{
   {"POST", "/admin/cluster/demote", post_cluster_demote},
   {"POST", "/admin/cluster/bootstrap", post_cluster_bootstrap},
   {"POST", "/admin/cluster/reelect", post_cluster_reelect},
+  {"POST", "/admin/cluster/timeout", post_cluster_timeout},
   {"GET", "/rachis/waitfor", get_rachis_waitfor},
   {"PUT", "/admin/databases", put_admin_databases},
   {"PUT", "/admin/databases/node", put_admin_databases_node},

@@ -47,6 +47,7 @@ void post_cluster_promote(const request_ptr& r);
 void post_cluster_demote(const request_ptr& r);
 void post_cluster_bootstrap(const request_ptr& r);
 void post_cluster_reelect(const request_ptr& r);
+void post_cluster_timeout(const request_ptr& r);
 void get_rachis_waitfor(const request_ptr& r);
 void get_compare_exchange(const request_ptr& r);
 void put_compare_exchange(const request_ptr& r);

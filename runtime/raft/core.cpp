@@ -418,6 +418,13 @@ void core::campaign() {
     become_candidate(false);
 }
 
+void core::election_timeout_now() {
+  if (role_ == role::leader || !can_campaign())
+    return;
+  election_elapsed_ = 0;
+  become_pre_candidate();
+}
+
 void core::snapshot_not_sent(const node_tag& to) {
   if (role_ != role::leader)
     return;

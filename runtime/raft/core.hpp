@@ -128,6 +128,12 @@ public:
   /// Starts an election now (a member only), skipping the trial round.
   void campaign();
 
+  /// Acts as if the election timer ran out now (RavenDB's
+  /// /admin/cluster/timeout): a member that does not lead starts a trial
+  /// election, which members still hearing a live leader refuse. Nothing
+  /// on a leader, a passive node or a non-voter.
+  void election_timeout_now();
+
   /// The snapshot the leader last asked the owner to send `to` did not go
   /// (the owner held it back to take a fresher one): `to` goes back to
   /// probing, and the probe sent now asks for the latest snapshot again.

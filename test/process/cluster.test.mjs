@@ -315,6 +315,47 @@ describe("membership", () => {
   });
 });
 
+describe("leadership", () => {
+  test("reelect hands leadership over, asked of the leader or of a follower; a timeout on a follower of a live leader changes nothing", async (t) => {
+    const { cluster, watch } = await form({ size: 3, rf: 3 });
+    const post = (node, route) => http(`${node.url}${route}`, { method: "POST", timeoutMs: 10_000 });
+    let { leader, term } = await waitForLeader(cluster.nodes, watch);
+
+    // A follower told to time out tries a trial election, which the others
+    // refuse while they hear the leader: no new term, the same leader.
+    const follower = cluster.nodes.find((n) => n !== leader);
+    let res = await post(follower, "/admin/cluster/timeout");
+    assert.equal(res.status, 204, res.text);
+    await sleep(1000); // three election timeouts
+    let now = await waitForLeader(cluster.nodes, watch);
+    assert.equal(now.leader, leader);
+    assert.equal(now.term, term);
+    // On the leader it does nothing either.
+    res = await post(leader, "/admin/cluster/timeout");
+    assert.equal(res.status, 204, res.text);
+
+    // Reelect on the leader: another member leads, in a later term.
+    res = await post(leader, "/admin/cluster/reelect");
+    assert.equal(res.status, 204, res.text);
+    now = await waitForLeader(cluster.nodes, watch, { not: [leader], minTerm: term + 1 });
+    t.diagnostic(`reelect on ${leader.name}: ${now.leader.name} leads in term ${now.term}`);
+    ({ leader, term } = now);
+
+    // Reelect on a follower is passed on to the leader.
+    const other = cluster.nodes.find((n) => n !== leader);
+    res = await post(other, "/admin/cluster/reelect");
+    assert.equal(res.status, 204, res.text);
+    now = await waitForLeader(cluster.nodes, watch, { not: [leader], minTerm: term + 1 });
+    t.diagnostic(`reelect on follower ${other.name}: ${now.leader.name} leads in term ${now.term}`);
+
+    // Cluster operations go on with the new leader.
+    const written = values("led", 5);
+    await cxCreateMany(cluster.nodes, written);
+    for (const node of cluster.nodes) await assertValues(node, written, `on ${node.name}`);
+    watch.assertOneLeaderPerTerm();
+  });
+});
+
 describe("database groups", () => {
   /** GET /topology?name= on `node`: the database's nodes and its etag. */
   async function databaseTopology(node, name = DB) {

@@ -176,6 +176,49 @@ TEST_CASE("leader stickiness: votes are refused while the leader is heard") {
   CHECK(net["C"].term() == term);
 }
 
+TEST_CASE("a timeout asked for: refused while the leader is heard, an "
+          "election at once once it is silent") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  auto term = net["A"].term();
+  // The leader and the non-leaders hearing it are not moved.
+  net["A"].election_timeout_now();
+  CHECK(net["A"].current_role() == role::leader);
+  net["C"].election_timeout_now();
+  CHECK(net["C"].current_role() == role::pre_candidate);
+  net.deliver();
+  CHECK(net["A"].current_role() == role::leader);
+  CHECK(net["B"].term() == term);
+  CHECK(net["C"].term() == term);
+  // The next heartbeat brings C back.
+  net.tick("A", 3);
+  net.deliver();
+  CHECK(net["C"].current_role() == role::follower);
+  CHECK(net["C"].leader() == "A");
+  // A falls silent. Half an election timeout later B no longer holds to
+  // it, though neither B's nor C's own timer has run out yet (2/3 T at the
+  // earliest): C, told to time out, wins at once.
+  net.isolated["A"] = true;
+  for (auto& t : {"B", "C"})
+    net.tick(t, 5);
+  CHECK(net["B"].current_role() == role::follower);
+  CHECK(net["C"].current_role() == role::follower);
+  net["C"].election_timeout_now();
+  net.deliver();
+  CHECK(net["C"].current_role() == role::leader);
+  CHECK(net["C"].term() == term + 1);
+  CHECK(net["B"].leader() == "C");
+}
+
+TEST_CASE("a timeout asked for does not move a passive node") {
+  raft::config cfg;
+  cfg.id = "A";
+  core passive{cfg, {}};
+  passive.election_timeout_now();
+  CHECK(passive.passive());
+  CHECK_FALSE(passive.has_ready());
+}
+
 TEST_CASE("check-quorum: a leader that hears from no majority steps down") {
   raft_network net{{"A", "B", "C"}};
   net.elect("A");

@@ -139,6 +139,11 @@ TEST_CASE("watchers replicate, never vote, and are not auto-promoted") {
   }
   CHECK(net.queued(message_type::pre_vote).empty());
   CHECK(net["W"].current_role() == role::follower);
+  // Nor when told to time out (/admin/cluster/timeout).
+  net["W"].election_timeout_now();
+  net.drain("W");
+  CHECK(net.queued(message_type::pre_vote).empty());
+  CHECK(net["W"].current_role() == role::follower);
 }
 
 TEST_CASE("one topology change at a time, one node per change") {
