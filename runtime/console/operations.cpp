@@ -135,7 +135,8 @@ std::string percent_encode(std::string_view s) {
 }
 
 bool is_operation(const command& cmd) {
-  for (auto name : {"add-node", "remove-node", "create-db", "delete-db",
+  for (auto name : {"add-node", "remove-node", "promote", "demote",
+                    "reelect", "timeout", "create-db", "delete-db",
                     "disable-db", "enable-db", "add-db-node"})
     if (cmd.name == name)
       return true;
@@ -143,7 +144,13 @@ bool is_operation(const command& cmd) {
 }
 
 outcome<client_request> plan_operation(const command& cmd) {
+  if (cmd.name == "reelect" || cmd.name == "timeout")
+    return client_request{"POST", "/admin/cluster/" + cmd.name, ""};
   const auto& arg = cmd.args.front();
+  if (cmd.name == "promote" || cmd.name == "demote")
+    return client_request{"POST", "/admin/cluster/" + cmd.name
+                                    + "?nodeTag=" + percent_encode(arg),
+                          ""};
   if (cmd.name == "create-db")
     return plan_create_database(cmd);
   if (cmd.name == "delete-db")
@@ -171,6 +178,11 @@ outcome<client_request> plan_operation(const command& cmd) {
 }
 
 view operation_view(const command& cmd, const http_answer& answer) {
+  if (cmd.name == "reelect")
+    return {{{"Result", note{"the leader hands over to another member"}}}};
+  if (cmd.name == "timeout")
+    return {{{"Result", note{"this node tries a trial election (refused "
+                             "while the others still hear a leader)"}}}};
   rapidjson::Document body;
   if (answer.body.empty()
       || !parse_json(answer.body, body, "the answer"))
@@ -227,6 +239,12 @@ view operation_view(const command& cmd, const http_answer& answer) {
             {"Watcher", "Watcher", flag_cell(cmd.has("watcher"))}};
   } else if (cmd.name == "remove-node") {
     sentence = "node " + arg + " removed from the cluster";
+    data = {{"Tag", "Tag", text_cell(arg)}};
+  } else if (cmd.name == "promote") {
+    sentence = "node " + arg + " promoted: a voter once caught up";
+    data = {{"Tag", "Tag", text_cell(arg)}};
+  } else if (cmd.name == "demote") {
+    sentence = "node " + arg + " demoted to watcher";
     data = {{"Tag", "Tag", text_cell(arg)}};
   } else {
     auto node = cmd.args.size() > 1 ? cmd.args[1] : std::string{};

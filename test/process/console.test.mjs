@@ -483,6 +483,19 @@ describe("a 3-node cluster", () => {
     }
     assert.equal(copy.json.Results[0].name, "solo");
 
+    // Leadership, from the console: asked of B, a follower, the leader
+    // hands over to another member.
+    const before = (await execJson(b, "raft")).Leader;
+    const reelected = await execJson(b, "reelect");
+    assert.equal(reelected.Result, "the leader hands over to another member");
+    let leader;
+    for (let i = 0; i < 100; ++i) {
+      leader = (await execJson(b, "raft")).Leader;
+      if (leader && leader !== before) break;
+      await sleep(50);
+    }
+    assert.ok(leader && leader !== before, `a leader other than ${before}, got ${leader}`);
+
     // Removing a node, from the console.
     const removed = await execJson(a, "remove-node C");
     assert.match(removed.Result, /C/);

@@ -109,6 +109,14 @@ TEST_CASE("node operations") {
         != std::string::npos);
   CHECK(plan("remove-node B")
         == client_request{"DELETE", "/admin/cluster/node?nodeTag=B", ""});
+  CHECK(plan("promote D")
+        == client_request{"POST", "/admin/cluster/promote?nodeTag=D", ""});
+  CHECK(plan("demote D")
+        == client_request{"POST", "/admin/cluster/demote?nodeTag=D", ""});
+  CHECK(plan("reelect")
+        == client_request{"POST", "/admin/cluster/reelect", ""});
+  CHECK(plan("timeout")
+        == client_request{"POST", "/admin/cluster/timeout", ""});
   CHECK(plan("add-db-node demo")
         == client_request{"PUT", "/admin/databases/node?name=demo", ""});
   CHECK(plan("add-db-node demo C").target
@@ -141,6 +149,16 @@ TEST_CASE("a successful operation is one sentence; JSON keeps the data") {
                                    {204, "", {}}),
                     80)
         == "node B removed from the cluster\n");
+  CHECK(render_text(operation_view(*parse_command("promote D"),
+                                   {204, "", {}}),
+                    80)
+        == "node D promoted: a voter once caught up\n");
+  CHECK(render_text(operation_view(*parse_command("demote D"),
+                                   {204, "", {}}),
+                    80)
+        == "node D demoted to watcher\n");
+  CHECK(render_json(operation_view(*parse_command("reelect"), {204, "", {}}))
+        == R"({"Result":"the leader hands over to another member"})");
   CHECK(render_text(operation_view(*parse_command("add-db-node demo C"),
                                    {201, "not json", {}}),
                     80)
