@@ -187,6 +187,10 @@ void core::step(const message& msg) {
   if (msg.not_in_topology && role_ != role::leader) {
     // Only a leader says so, whatever its term: this node was removed from
     // the cluster (§1.3) and stops campaigning until a leader contacts it.
+    // The leader's last heartbeat to it also says that its removal
+    // committed, so that it applies the removal too.
+    if (msg.type == message_type::heartbeat)
+      log_.commit_to(std::min(msg.commit, log_.last_index()));
     removed_ = true;
     become_follower(term_, {});
     return;
@@ -798,8 +802,14 @@ void core::handle_snapshot(const message& msg) {
 
 void core::handle_append_response(const message& msg) {
   auto i = progress_.find(msg.from);
-  if (i == progress_.end())
+  if (i == progress_.end()) {
+    // A node whose removal committed before its answer to the removal
+    // came: it holds the removal now, so it can apply it.
+    if (!msg.reject && removal_committed_for(msg.from)
+        && msg.index >= log_.config_index())
+      tell_removed(msg.from);
     return;
+  }
   auto& pr = i->second;
   pr.recent_active = true;
   pr.silent_ticks = 0;
@@ -948,8 +958,10 @@ bool core::maybe_commit() {
     return false;
   auto pending_before = topology_change_pending();
   log_.commit_to(candidate);
-  if (pending_before && !topology_change_pending())
+  if (pending_before && !topology_change_pending()) {
+    tell_removed_nodes();
     sync_progress(); // drops the progress of nodes whose removal committed
+  }
   if (!deferred_reads_.empty()) {
     auto deferred = std::move(deferred_reads_);
     deferred_reads_.clear();
@@ -957,6 +969,30 @@ bool core::maybe_commit() {
       start_read(std::move(r));
   }
   return true;
+}
+
+void core::tell_removed_nodes() {
+  // Nothing goes to a node once its removal committed, so without this
+  // last word it would never apply its removal: it would keep its copies
+  // of the cluster's databases and show the old topology. A node that does
+  // not hold the removal yet hears it once its answer to the removal comes
+  // (handle_append_response), or when it campaigns (NotInTopology).
+  for (auto& [tag, pr] : progress_)
+    if (!log_.config().contains(tag) && pr.match >= log_.config_index())
+      tell_removed(tag);
+}
+
+bool core::removal_committed_for(const node_tag& tag) const {
+  return !log_.config().contains(tag) && !topology_change_pending();
+}
+
+void core::tell_removed(const node_tag& tag) {
+  message msg;
+  msg.type = message_type::heartbeat;
+  msg.to = tag;
+  msg.commit = log_.config_index();
+  msg.not_in_topology = true;
+  send(std::move(msg));
 }
 
 void core::maybe_promote() {

@@ -291,6 +291,13 @@ private:
   void tick_leader();
   bool quorum_active();
   void send_timeout_now(const node_tag& to);
+  /// Tells the nodes whose removal just committed, and who hold it, that
+  /// it did (a heartbeat saying NotInTopology, with the removal's index as
+  /// commit).
+  void tell_removed_nodes();
+  void tell_removed(const node_tag& tag);
+  /// @returns whether `tag` is out of the topology in force, committed.
+  bool removal_committed_for(const node_tag& tag) const;
 
   // Linearizable reads.
   void start_read(pending_read read);

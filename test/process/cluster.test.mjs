@@ -289,7 +289,23 @@ describe("membership", () => {
     let rest = cluster.nodes.filter((n) => n !== gone);
     const restTags = (nodes, state) => nodes.filter((n) => n.name !== "D").map((n) => n.name).join(",");
     await converge(rest, `members=${restTags(rest)} promotables= watchers=D`, `${gone.name} removed`);
-    await waitFor(async () => (await topology(gone, watch))?.CurrentState === "Passive", { what: `${gone.name} to be Passive` });
+    // It applies its own removal: Passive (as soon as its log holds the
+    // removal), then, once the leader said the removal committed, it
+    // follows nobody and its view of the cluster is the one without it.
+    // Its copy of the database left the group (a client is sent to the
+    // others).
+    const goneView = await waitFor(
+      async () => {
+        const t = await topology(gone, watch);
+        return t?.CurrentState === "Passive" && t.Leader === "" && !(gone.name in t.Topology.Members) ? t : null;
+      },
+      { what: `${gone.name} to apply its removal` },
+    );
+    assert.equal(goneView.Leader, "");
+    assert.ok(!(gone.name in goneView.Topology.Members), JSON.stringify(goneView.Topology));
+    const left = await http(`${gone.url}/databases/${DB}/docs?id=x`, { timeoutMs: 5000 });
+    assert.equal(left.status, 410, left.text);
+    assert.equal(left.json.Type, "Raven.Client.Exceptions.Database.DatabaseNotRelevantException");
     const afterRemoval = values("removed", 10);
     await cxCreateMany(rest, afterRemoval);
     for (const node of rest) await assertValues(node, afterRemoval, `after removing ${gone.name}`);

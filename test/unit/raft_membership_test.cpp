@@ -206,10 +206,15 @@ TEST_CASE("a removed member goes passive and stays quiet") {
   net.elect("A");
   auto next = net["A"].current_topology();
   next.members.erase("C");
-  REQUIRE(net["A"].propose_topology(next));
+  auto removal = net["A"].propose_topology(next);
+  REQUIRE(removal);
   net.deliver();
   net.tick_all(3);
   CHECK(net["C"].passive());
+  // The leader's last word: the removal committed. C applies it and
+  // follows nobody.
+  CHECK(net["C"].commit() >= *removal);
+  CHECK(net["C"].leader().empty());
   for (int i = 0; i < 50; ++i) {
     net["C"].tick();
     net.drain("C");
