@@ -79,7 +79,7 @@ cell leader_cell(const Value& topology) {
     return text_cell(leader);
   auto state = string_of(&topology, "CurrentState");
   if (state == "Passive")
-    return {"none (this node is in no cluster yet)", "null"};
+    return {"none (this node is in no cluster)", "null"};
   return {"none (this node is " + (state.empty() ? "?" : state) + ")", "null"};
 }
 

@@ -228,7 +228,7 @@ describe("interactive, in a terminal", () => {
     assert.match(text, new RegExp(`^connected to node \\? at ${escape(b.url)}$`, "m"));
     await waitFor(new RegExp(`^${escape(`corvus ?@${hostPort(b)}> `)}$`, "m"));
     text = await run("nodes", /^Term:/m);
-    assert.match(text, /^Leader: +none \(this node is in no cluster yet\)$/m);
+    assert.match(text, /^Leader: +none \(this node is in no cluster\)$/m);
     text = await run("connect http://127.0.0.1:1", /error: cannot reach/);
     assert.match(text, /^error: cannot reach http:\/\/127\.0\.0\.1:1: Connection refused$/m);
 

@@ -122,7 +122,7 @@ TEST_CASE("nodes: one row per node with role, leader and reachability") {
 TEST_CASE("nodes and raft say why there is no leader") {
   auto topology = parse(passive);
   auto text = render_text(nodes_view(topology, {}), 80);
-  CHECK(text.find("Leader: none (this node is in no cluster yet)")
+  CHECK(text.find("Leader: none (this node is in no cluster)")
         != std::string::npos);
   CHECK(text.find("A    http://127.0.0.1:8080  Member  no      -          -")
         != std::string::npos);

@@ -247,6 +247,8 @@ TEST_CASE("a member removed while cut off is told so by the leader") {
   }
   CHECK(net.queued(message_type::pre_vote).empty());
   CHECK(net["A"].current_role() == role::leader);
+  CHECK(std::string{net["C"].state_name()} == "Passive");
+  CHECK(net["C"].leader().empty());
 }
 
 TEST_CASE("node tags follow RavenDB's sequence") {
