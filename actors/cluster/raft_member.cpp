@@ -243,7 +243,8 @@ void raft_member_state::drain() {
     if (!core->has_ready())
       maybe_compact();
   }
-  if (core->log().config_index() != synced_config_index)
+  if (core->log().config_index() != synced_config_index
+      || core->topology_change_pending() != synced_config_pending)
     sync_peers();
   if (is_leader() && !was_leader)
     leader_since = now();
@@ -415,6 +416,7 @@ void raft_member_state::sync_peers() {
   if (!core)
     return;
   synced_config_index = core->log().config_index();
+  synced_config_pending = core->topology_change_pending();
   auto& config = core->current_topology();
   // Nodes of the topology in force, plus those the leader still serves
   // while their removal commits.

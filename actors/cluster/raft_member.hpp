@@ -342,6 +342,9 @@ struct raft_member_state {
   int64_t ticks = 0;
   /// The topology entry the peers were last matched to.
   raft::index_t synced_config_index = ~raft::index_t{0};
+  /// Whether that configuration was still uncommitted: once it commits,
+  /// the links to the nodes it removed go.
+  bool synced_config_pending = false;
   /// Answers of proposals applied in the current drain.
   std::vector<std::function<void()>> completed;
   /// Bytes of entries applied since the last snapshot (or start-up).

@@ -137,12 +137,20 @@ void core::tick_election() {
 }
 
 void core::tick_leader() {
-  for (auto& [tag, pr] : progress_) {
+  for (auto i = progress_.begin(); i != progress_.end();) {
+    auto& pr = i->second;
     ++pr.silent_ticks;
+    // A removed node that came back and went silent again is forgotten.
+    if (pr.silent_ticks > cfg_.election_ticks
+        && removal_committed_for(i->first)) {
+      i = progress_.erase(i);
+      continue;
+    }
     // A snapshot whose answer never came (lost on the way): start over.
     if (++pr.state_ticks > cfg_.election_ticks
         && pr.state == progress_state::snapshot)
       pr.become_probe();
+    ++i;
   }
   if (!transfer_target_.empty() && --transfer_ticks_ <= 0)
     transfer_target_.clear();
@@ -206,6 +214,7 @@ void core::step(const message& msg) {
     // unknown candidates could leave no one able to win.
     if (role_ == role::leader && !log_.config().contains(msg.from)) {
       reject_vote(msg, true);
+      catch_up_removed(msg.from);
       return;
     }
     // Leader stickiness: while a live leader is heard from, candidates are
@@ -830,6 +839,14 @@ void core::handle_append_response(const message& msg) {
   }
   if (!pr.update(msg.index))
     return;
+  if (removal_committed_for(msg.from)) {
+    // A removed node that came back (below) holds its removal now.
+    if (pr.match >= log_.config_index()) {
+      tell_removed(msg.from);
+      progress_.erase(i);
+      return;
+    }
+  }
   switch (pr.state) {
     case progress_state::probe:
       pr.become_replicate();
@@ -882,6 +899,10 @@ bool core::send_append(const node_tag& to, bool allow_empty) {
     return false;
   auto prev_term = pr.next > 0 ? log_.term_at(pr.next - 1) : std::nullopt;
   if (pr.next < log_.first_index() || !prev_term) {
+    // A removed node catching up on its removal gets entries only; one
+    // that would need a snapshot goes quiet and is dropped (tick_leader).
+    if (removal_committed_for(to))
+      return false;
     auto& snap = log_.latest_snapshot();
     RAFT_ASSERT(!snap.empty());
     message msg;
@@ -982,6 +1003,21 @@ void core::tell_removed_nodes() {
   for (auto& [tag, pr] : progress_)
     if (!log_.config().contains(tag) && pr.match >= log_.config_index())
       tell_removed(tag);
+}
+
+void core::catch_up_removed(const node_tag& tag) {
+  // A node removed while it was away (down, or cut off) does not hold its
+  // removal and campaigns when it is back. Besides NotInTopology it gets
+  // the log up to its removal, as a watcher, and then the last word that
+  // the removal committed (handle_append_response), so that it applies
+  // the removal as a node that was there does.
+  if (!removal_committed_for(tag) || progress_.count(tag) > 0)
+    return;
+  auto& pr = progress_[tag];
+  pr.type = membership::watcher;
+  pr.next = log_.last_index() + 1;
+  pr.recent_active = true;
+  send_append(tag, true);
 }
 
 bool core::removal_committed_for(const node_tag& tag) const {

@@ -296,6 +296,8 @@ private:
   /// commit).
   void tell_removed_nodes();
   void tell_removed(const node_tag& tag);
+  /// Replicates to a removed node that campaigns, up to its removal.
+  void catch_up_removed(const node_tag& tag);
   /// @returns whether `tag` is out of the topology in force, committed.
   bool removal_committed_for(const node_tag& tag) const;
 

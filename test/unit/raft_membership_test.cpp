@@ -229,12 +229,15 @@ TEST_CASE("a member removed while cut off is told so by the leader") {
   net.isolated["C"] = true;
   auto next = net["A"].current_topology();
   next.members.erase("C");
-  REQUIRE(net["A"].propose_topology(next));
+  auto removal = net["A"].propose_topology(next);
+  REQUIRE(removal);
   net.deliver();
   net.tick_all(3);
   REQUIRE(net["A"].commit() == net["A"].last_index());
+  REQUIRE(net["C"].last_index() < *removal);
   // C still believes it is a member and campaigns; the leader answers
-  // NotInTopology and C stops.
+  // NotInTopology, sends it the log up to its removal, then says that the
+  // removal committed. C applies it and stops.
   net.isolated.clear();
   for (int i = 0; i < 15; ++i) {
     net["C"].tick();
@@ -248,7 +251,12 @@ TEST_CASE("a member removed while cut off is told so by the leader") {
   CHECK(net.queued(message_type::pre_vote).empty());
   CHECK(net["A"].current_role() == role::leader);
   CHECK(std::string{net["C"].state_name()} == "Passive");
+  CHECK(net["C"].passive());
+  CHECK(net["C"].commit() >= *removal);
   CHECK(net["C"].leader().empty());
+  // The leader forgot it again.
+  for (auto& f : net["A"].followers())
+    CHECK(f.tag != "C");
 }
 
 TEST_CASE("node tags follow RavenDB's sequence") {
