@@ -37,6 +37,47 @@ outcome<Result> outcome_as(outcome<cluster_result> result) {
                       "the raft-request-id was used by another command");
 }
 
+// Steps that end at different times, and what runs once all have: `then`
+// gets the first failure among them, or done{}. Steps may be taken until
+// `close()`; `then` runs only after it.
+class all_steps {
+public:
+  explicit all_steps(std::function<void(outcome<done>)> then)
+    : state_(std::make_shared<state>(state{1, {}, std::move(then)})) {
+    // nop
+  }
+
+  /// @returns what the step calls when it ended.
+  std::function<void(outcome<done>)> step() {
+    ++state_->open;
+    return [s = state_](outcome<done> ended) { end(*s, std::move(ended)); };
+  }
+
+  void close() {
+    end(*state_, done{});
+  }
+
+private:
+  struct state {
+    size_t open;
+    std::optional<failure> failed;
+    std::function<void(outcome<done>)> then;
+  };
+
+  static void end(state& s, outcome<done> ended) {
+    if (!ended && !s.failed)
+      s.failed = std::move(ended.error());
+    if (--s.open > 0)
+      return;
+    if (s.failed)
+      s.then(std::move(*s.failed));
+    else
+      s.then(done{});
+  }
+
+  std::shared_ptr<state> state_;
+};
+
 // The answer to a command once `when_applied` reports: the reply, or the
 // failure to confirm it.
 template <class Result, class Promise>
@@ -182,31 +223,20 @@ void node_state::when_applied(
                          + std::to_string(limit.count()) + " ms"));
       // Then every local instance of it serves; the first failure to start
       // is the answer.
-      auto remaining = std::make_shared<size_t>(1);
-      auto failed = std::make_shared<std::optional<failure>>();
-      auto finished = [then, remaining, failed](outcome<done> started) {
-        if (!started && !*failed)
-          *failed = std::move(started.error());
-        if (--*remaining > 0)
-          return;
-        if (*failed)
-          then(std::move(**failed));
-        else
-          then(done{});
-      };
+      all_steps started{then};
       for (auto& key : hosted_keys) {
         auto i = instances.find(key);
         if (i == instances.end() || i->second.store)
           continue;
-        ++*remaining;
-        i->second.on_ready.push_back([finished](const caf::error* err) {
-          if (err)
-            finished(to_failure(*err));
-          else
-            finished(done{});
-        });
+        i->second.on_ready.push_back(
+          [ready = started.step()](const caf::error* err) {
+            if (err)
+              ready(to_failure(*err));
+            else
+              ready(done{});
+          });
       }
-      finished(done{});
+      started.close();
     });
 }
 
@@ -551,19 +581,15 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
           // that did not confirm are its pending deletes. The wait ends in
           // time for the gateway to answer.
           auto deleted = std::make_shared<databases_deleted>(std::move(reply));
-          auto remaining = std::make_shared<size_t>(1);
-          auto finished = [rp, deleted, remaining]() mutable {
-            if (--*remaining > 0)
-              return;
+          all_steps gone{[rp, deleted](outcome<done>) mutable {
             auto& pending = deleted->pending_nodes;
             std::sort(pending.begin(), pending.end());
             rp.deliver(*deleted);
-          };
+          }};
           for (auto& [key, inst] : st.instances)
-            if (inst.removing) {
-              ++*remaining;
-              inst.on_removed.push_back(finished);
-            }
+            if (inst.removing)
+              inst.on_removed.push_back(
+                [removed = gone.step()] { removed(done{}); });
           std::vector<std::string> others;
           for (auto& tag : deleted->nodes)
             if (tag != st.node_tag)
@@ -573,21 +599,20 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
           if (others.empty() || limit <= caf::timespan::zero()) {
             deleted->pending_nodes = std::move(others);
           } else {
-            ++*remaining;
             st.wait_for_nodes(
               deleted->index, others, limit,
               [self, deleted, others,
-               finished](outcome<unconfirmed_nodes> waited) mutable {
+               confirmed = gone.step()](outcome<unconfirmed_nodes> waited) {
                 deleted->pending_nodes = waited ? waited->all() : others;
                 if (!deleted->pending_nodes.empty())
                   self->state.settings.log->info(
                     "the deletion at index {} is not confirmed by node(s) "
                     "{} yet; they remove their copies when they apply it",
                     deleted->index, join(deleted->pending_nodes));
-                finished();
+                confirmed(done{});
               });
           }
-          finished();
+          gone.close();
         });
     },
     [self](add_database_node_command& cmd)
