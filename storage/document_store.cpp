@@ -47,6 +47,33 @@ failure corrupt_etag_entry(const std::string& dir, int64_t etag) {
                         + " has a corrupt index entry");
 }
 
+// One entry of the etag index (storage/keys.hpp): a version's etag, the
+// last etag of its transaction, and the key of the version it names.
+struct etag_index_entry {
+  int64_t etag = 0;
+  int64_t transaction_end = 0;
+  std::string_view target;
+};
+
+// @returns the etag index entry `iter` is on; nullopt past the index.
+outcome<std::optional<etag_index_entry>>
+etag_index_entry_at(const leveldb::Iterator& iter, const std::string& dir) {
+  if (!iter.Valid())
+    return std::optional<etag_index_entry>{};
+  auto key = to_view(iter.key());
+  if (key.size() != dk::etag_key_size || key[0] != dk::etag_prefix)
+    return std::optional<etag_index_entry>{};
+  etag_index_entry entry;
+  entry.etag = static_cast<int64_t>(dk::read_big_endian(key.data() + 1));
+  auto value = to_view(iter.value());
+  if (value.size() <= dk::etag_value_fixed_size)
+    return corrupt_etag_entry(dir, entry.etag);
+  entry.transaction_end
+    = static_cast<int64_t>(dk::read_big_endian(value.data()));
+  entry.target = value.substr(dk::etag_value_fixed_size);
+  return std::optional<etag_index_entry>{entry};
+}
+
 // The prefix of the key a record is stored under (storage/keys.hpp).
 char record_prefix(const document_record& rec) {
   if ((rec.flags & document_flag::conflicted) != 0)
@@ -324,6 +351,22 @@ struct document_store::impl {
     if (!ok || record_prefix(*rec) != record_key.front())
       return corrupt_record(dir, record_key);
     return rec;
+  }
+
+  // Reads the version an etag index entry names, with its body. The batch
+  // replacing or removing a version deletes its entry, so an entry always
+  // names a version still stored, with that etag.
+  outcome<document_record> read_indexed(const leveldb::ReadOptions& opts,
+                                        const etag_index_entry& entry) const {
+    auto rec = read_record(opts, entry.target, true);
+    if (!rec)
+      return std::move(rec.error());
+    if (!*rec || (*rec)->etag != entry.etag)
+      return make_failure(ec::storage_failure,
+                          "document store " + dir + ": etag "
+                            + std::to_string(entry.etag)
+                            + " points to a missing or newer version");
+    return std::move(**rec);
   }
 
   // Reads the document (or the tombstone) of `key` with `opts`; nullopt
@@ -659,29 +702,24 @@ outcome<std::optional<document_record>> document_listing::next_by_etag() {
   bool forward = order_ == listing_order::from_etag;
   leveldb::ReadOptions opts;
   opts.snapshot = snapshot_;
-  while (left_ > 0 && iter_->Valid()) {
-    auto key = to_view(iter_->key());
-    if (key.size() != dk::etag_key_size || key[0] != dk::etag_prefix)
+  while (left_ > 0) {
+    auto entry = etag_index_entry_at(*iter_, impl.dir);
+    if (!entry)
+      return std::move(entry.error());
+    if (!*entry)
       break;
-    auto etag = static_cast<int64_t>(dk::read_big_endian(key.data() + 1));
-    auto value = to_view(iter_->value());
-    if (value.size() <= dk::etag_value_fixed_size)
-      return corrupt_etag_entry(impl.dir, etag);
     // Tombstones and conflict versions are in the index too; a listing
     // shows live documents only.
-    auto target = value.substr(dk::etag_value_fixed_size);
-    bool live = target[0] == dk::document_prefix;
+    bool live = (*entry)->target[0] == dk::document_prefix;
     if (live && skip_ > 0) {
       --skip_;
       live = false;
     }
     std::optional<document_record> rec;
     if (live) {
-      auto read = impl.read_record(opts, target, true);
+      auto read = impl.read_indexed(opts, **entry);
       if (!read)
         return std::move(read.error());
-      if (!*read || (*read)->etag != etag)
-        return corrupt_etag_entry(impl.dir, etag);
       rec = std::move(*read);
     }
     if (forward)
@@ -732,32 +770,20 @@ document_store::changes_since(int64_t after_etag, size_t limit) const {
     impl_->db->NewIterator(snapshot.options())};
   std::string from;
   dk::etag_key(from, std::max<int64_t>(after_etag, 0) + 1);
-  for (iter->Seek(from); iter->Valid() && result.size() < limit;
-       iter->Next()) {
-    auto key = to_view(iter->key());
-    if (key.size() != dk::etag_key_size || key[0] != dk::etag_prefix)
+  for (iter->Seek(from); result.size() < limit; iter->Next()) {
+    auto entry = etag_index_entry_at(*iter, impl_->dir);
+    if (!entry)
+      return std::move(entry.error());
+    if (!*entry)
       break;
-    auto etag = static_cast<int64_t>(dk::read_big_endian(key.data() + 1));
-    auto value = to_view(iter->value());
-    if (value.size() <= dk::etag_value_fixed_size)
-      return corrupt_etag_entry(impl_->dir, etag);
-    auto target = value.substr(dk::etag_value_fixed_size);
-    if (target[0] != dk::document_prefix && target[0] != dk::tombstone_prefix
-        && target[0] != dk::conflict_prefix)
-      return corrupt_etag_entry(impl_->dir, etag);
-    auto rec = impl_->read_record(snapshot.options(), target, true);
+    auto kind = (*entry)->target[0];
+    if (kind != dk::document_prefix && kind != dk::tombstone_prefix
+        && kind != dk::conflict_prefix)
+      return corrupt_etag_entry(impl_->dir, (*entry)->etag);
+    auto rec = impl_->read_indexed(snapshot.options(), **entry);
     if (!rec)
       return std::move(rec.error());
-    // The batch replacing or removing a version deletes its entry, so an
-    // entry always names a version still stored.
-    if (!*rec || (*rec)->etag != etag)
-      return make_failure(ec::storage_failure,
-                          "document store " + impl_->dir + ": etag "
-                            + std::to_string(etag)
-                            + " points to a missing or newer version");
-    auto transaction_end
-      = static_cast<int64_t>(dk::read_big_endian(value.data()));
-    result.push_back(etag_entry{std::move(**rec), transaction_end});
+    result.push_back(etag_entry{std::move(*rec), (*entry)->transaction_end});
   }
   if (!iter->status().ok())
     return storage_error("document store", impl_->dir, "reading changes failed",
