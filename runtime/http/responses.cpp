@@ -489,10 +489,12 @@ std::string render_toggle_status(const std::vector<std::string>& asked,
         write_key(w, "Disabled");
         w.Bool(toggled.disabled);
         write_key(w, "Reason");
+        // Nodes that could not be reached were not waited for: "every
+        // node" would claim more than the answer knows.
         write_string(w, std::string{"the database is "}
                           + (toggled.disabled ? "disabled" : "enabled")
-                          + " on every node of its group (raft index "
-                          + std::to_string(toggled.index) + ")");
+                          + " (raft index " + std::to_string(toggled.index)
+                          + ")");
       } else {
         write_key(w, "Reason");
         write_string(w, "database not found");

@@ -47,6 +47,22 @@ TEST_CASE("PUT results hold only Type and @ keys, DELETE results their own") {
   CHECK(del["ChangeVector"].IsNull());
 }
 
+TEST_CASE("a toggle status per name asked for, in the order asked") {
+  databases_toggled toggled{12, {"Orders"}, true};
+  auto d = parse(render_toggle_status({"nope", "ORDERS"}, toggled));
+  auto& status = d["Status"];
+  REQUIRE(status.Size() == 2);
+  CHECK(std::string{status[0]["Name"].GetString()} == "nope");
+  CHECK_FALSE(status[0]["Success"].GetBool());
+  CHECK(std::string{status[0]["Reason"].GetString()} == "database not found");
+  CHECK_FALSE(status[0].HasMember("Disabled"));
+  CHECK(std::string{status[1]["Name"].GetString()} == "ORDERS");
+  CHECK(status[1]["Success"].GetBool());
+  CHECK(status[1]["Disabled"].GetBool());
+  CHECK(std::string{status[1]["Reason"].GetString()}
+        == "the database is disabled (raft index 12)");
+}
+
 TEST_CASE("loads embed stored documents and nulls in order") {
   auto a = doc("a", "A:1-x");
   auto json = parse(render_load({&a, nullptr}, {}, false));
