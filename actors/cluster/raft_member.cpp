@@ -39,9 +39,11 @@ raft_member_state::callback<T> deliver_to(caf::typed_response_promise<T> rp) {
   };
 }
 
-
-
-
+/// What leadership requests (reelect, timeout) answer on a node that has
+/// no cluster yet or left one.
+caf::error in_no_cluster() {
+  return to_error(make_failure(ec::not_leader, "this node is in no cluster"));
+}
 
 std::set<std::string> hosted_keys(const cluster_state& machine,
                                   const raft::node_tag& tag) {
@@ -886,8 +888,7 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     [self](atom::reelect) -> caf::result<void> {
       auto& st = self->state;
       if (!st.core)
-        return to_error(make_failure(ec::not_leader,
-                                     "this node is in no cluster"));
+        return in_no_cluster();
       // As RavenDB redirects to its leader: asked here, a follower passes
       // it on; asked by another node, it does not pass it further.
       auto from_here = self->current_sender()
@@ -908,8 +909,7 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     [self](atom::election_timeout) -> caf::result<void> {
       auto& st = self->state;
       if (!st.core)
-        return to_error(make_failure(ec::not_leader,
-                                     "this node is in no cluster"));
+        return in_no_cluster();
       st.settings.log->info("raft-member {}: election timeout asked for",
                             st.tag);
       st.core->election_timeout_now();
