@@ -839,13 +839,13 @@ void core::handle_append_response(const message& msg) {
   }
   if (!pr.update(msg.index))
     return;
-  if (removal_committed_for(msg.from)) {
-    // A removed node that came back (below) holds its removal now.
-    if (pr.match >= log_.config_index()) {
-      tell_removed(msg.from);
-      progress_.erase(i);
-      return;
-    }
+  // A removed node that came back (catch_up_removed) holds its removal
+  // now. Such a node is followed as a watcher, so members skip the check.
+  if (pr.type == membership::watcher && pr.match >= log_.config_index()
+      && removal_committed_for(msg.from)) {
+    tell_removed(msg.from);
+    progress_.erase(i);
+    return;
   }
   switch (pr.state) {
     case progress_state::probe:
