@@ -899,10 +899,6 @@ bool core::send_append(const node_tag& to, bool allow_empty) {
     return false;
   auto prev_term = pr.next > 0 ? log_.term_at(pr.next - 1) : std::nullopt;
   if (pr.next < log_.first_index() || !prev_term) {
-    // A removed node catching up on its removal gets entries only; one
-    // that would need a snapshot goes quiet and is dropped (tick_leader).
-    if (removal_committed_for(to))
-      return false;
     auto& snap = log_.latest_snapshot();
     RAFT_ASSERT(!snap.empty());
     message msg;
@@ -1010,7 +1006,8 @@ void core::catch_up_removed(const node_tag& tag) {
   // removal and campaigns when it is back. Besides NotInTopology it gets
   // the log up to its removal, as a watcher, and then the last word that
   // the removal committed (handle_append_response), so that it applies
-  // the removal as a node that was there does.
+  // the removal as a node that was there does. One behind the compacted
+  // log gets the snapshot, which holds the state after its removal.
   if (!removal_committed_for(tag) || progress_.count(tag) > 0)
     return;
   auto& pr = progress_[tag];

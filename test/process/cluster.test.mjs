@@ -373,35 +373,49 @@ describe("leadership", () => {
 });
 
 describe("a node removed while it is down", () => {
-  test("restarted, it learns its removal from the leader, applies it and leaves its database groups", async () => {
-    const { cluster, watch } = await form({ size: 3, rf: 3 });
-    const { leader } = await waitForLeader(cluster.nodes, watch);
-    const gone = cluster.nodes.find((n) => n !== leader);
-    const rest = cluster.nodes.filter((n) => n !== gone);
-    await gone.kill9();
-    const res = await http(`${leader.url}/admin/cluster/node?nodeTag=${gone.name}`, { method: "DELETE", timeoutMs: 10_000 });
-    assert.equal(res.status, 204, res.text);
-    // Entries it never saw: its log ends before its removal.
-    const written = values("while-down", 5);
-    await cxCreateMany(rest, written);
+  // With few writes after the removal the leader sends the returning node
+  // the log up to its removal; with many, the log was compacted past what
+  // the node holds and it gets the snapshot.
+  for (const { writes, through } of [
+    { writes: 5, through: "the log" },
+    { writes: 120, through: "a snapshot" },
+  ]) {
+    test(`restarted, it learns its removal from the leader through ${through}, applies it and leaves its database groups`, async () => {
+      const { cluster, watch } = await form({ size: 3, rf: 3 });
+      const { leader } = await waitForLeader(cluster.nodes, watch);
+      const gone = cluster.nodes.find((n) => n !== leader);
+      const rest = cluster.nodes.filter((n) => n !== gone);
+      await gone.kill9();
+      // What it may hold: nothing past what the leader had when it died.
+      const heldAtMost = (await raftState(leader)).Applied;
+      const res = await http(`${leader.url}/admin/cluster/node?nodeTag=${gone.name}`, { method: "DELETE", timeoutMs: 10_000 });
+      assert.equal(res.status, 204, res.text);
+      // Entries it never saw: its log ends before its removal.
+      const written = values("while-down", writes);
+      await cxCreateMany(rest, written, { concurrency: 8 });
+      const snapshotAt = (await raftState(leader)).SnapshotIndex;
+      if (through === "a snapshot") assert.ok(snapshotAt > heldAtMost + 10, `the leader's snapshot is at ${snapshotAt}, the node held at most ${heldAtMost}`);
 
-    await gone.restart();
-    const view = await waitFor(
-      async () => {
-        const t = await topology(gone, watch);
-        return t?.CurrentState === "Passive" && !(gone.name in t.Topology.Members) ? t : null;
-      },
-      { timeoutMs: 10_000, what: `${gone.name} to apply its removal` },
-    );
-    assert.equal(view.Leader, "");
-    const left = await http(`${gone.url}/databases/${DB}/docs?id=x`, { timeoutMs: 5000 });
-    assert.equal(left.status, 410, left.text);
-    // The leader no longer lists it, and the others go on.
-    const lead = await topology(leader, watch);
-    assert.ok(!(gone.name in (lead.Status ?? {})), JSON.stringify(lead.Status));
-    for (const node of rest) await assertValues(node, written, `on ${node.name}`);
-    watch.assertOneLeaderPerTerm();
-  });
+      await gone.restart();
+      const view = await waitFor(
+        async () => {
+          const t = await topology(gone, watch);
+          return t?.CurrentState === "Passive" && !(gone.name in t.Topology.Members) ? t : null;
+        },
+        { timeoutMs: 10_000, what: `${gone.name} to apply its removal` },
+      );
+      assert.equal(view.Leader, "");
+      const sentSnapshot = new RegExp(`sends node ${gone.name} the snapshot`).test(readFileSync(leader.logFile, "utf8"));
+      assert.equal(sentSnapshot, through === "a snapshot", "whether the leader sent the snapshot");
+      const left = await http(`${gone.url}/databases/${DB}/docs?id=x`, { timeoutMs: 5000 });
+      assert.equal(left.status, 410, left.text);
+      // The leader no longer lists it, and the others go on.
+      const lead = await topology(leader, watch);
+      assert.ok(!(gone.name in (lead.Status ?? {})), JSON.stringify(lead.Status));
+      for (const node of rest) await assertValues(node, written, `on ${node.name}`);
+      watch.assertOneLeaderPerTerm();
+    });
+  }
 });
 
 describe("database groups", () => {

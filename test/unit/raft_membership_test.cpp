@@ -259,6 +259,44 @@ TEST_CASE("a member removed while cut off is told so by the leader") {
     CHECK(f.tag != "C");
 }
 
+TEST_CASE("a member removed while cut off, behind the leader's compacted "
+          "log, gets the snapshot and applies its removal") {
+  raft_network net{{"A", "B", "C"}};
+  net.elect("A");
+  net.isolated["C"] = true;
+  auto next = net["A"].current_topology();
+  next.members.erase("C");
+  auto removal = net["A"].propose_topology(next);
+  REQUIRE(removal);
+  REQUIRE(net["A"].propose("after"));
+  net.deliver();
+  net.tick_all(3);
+  auto last = net["A"].applied();
+  REQUIRE(last == net["A"].last_index());
+  // No entry C lacks is left in A's log: only the snapshot holds them.
+  net["A"].compact(last, "state", last + 1);
+  REQUIRE(net["C"].last_index() < *removal);
+  net.isolated.clear();
+  for (int i = 0; i < 15; ++i) {
+    net["C"].tick();
+    net.deliver([](const message& m) { return m.from == "C" || m.to == "C"; });
+  }
+  net.in_flight.clear();
+  for (int i = 0; i < 50; ++i) {
+    net["C"].tick();
+    net.drain("C");
+  }
+  CHECK(net.queued(message_type::pre_vote).empty());
+  CHECK(net["A"].current_role() == role::leader);
+  CHECK(std::string{net["C"].state_name()} == "Passive");
+  // C holds the state after its removal, not the one it went away with.
+  CHECK(net["C"].current_topology() == net["A"].current_topology());
+  CHECK(net["C"].commit() >= last);
+  CHECK(net["C"].leader().empty());
+  for (auto& f : net["A"].followers())
+    CHECK(f.tag != "C");
+}
+
 TEST_CASE("node tags follow RavenDB's sequence") {
   CHECK(next_node_tag("") == "A");
   CHECK(next_node_tag("A") == "B");
