@@ -1,9 +1,11 @@
 // Introspection routes: the node's actors with their live state, the
 // restarts its supervisors recorded, and the same as Prometheus metrics,
-// all gathered by the node's introspection registry.
+// all gathered by the node's introspection registry; and the process's
+// memory, read where the request is handled.
 
 #include "actors/http/routes.hpp"
 
+#include "runtime/introspection/process_memory.hpp"
 #include "runtime/introspection/views.hpp"
 
 #include <charconv>
@@ -54,12 +56,21 @@ void get_metrics(const request_ptr& r) {
         [r, actors](std::vector<restart_view>& restarts) {
           http_reply reply;
           reply.content_type = "text/plain; version=0.0.4; charset=utf-8";
-          reply.body = render_metrics(r->node().node_tag, actors, restarts);
+          auto memory = read_process_memory();
+          reply.body = render_metrics(r->node().node_tag, actors, restarts,
+                                      memory ? &*memory : nullptr);
           return reply;
         },
         atom::restarts_v);
     },
     atom::list_v);
+}
+
+void get_memory_stats(const request_ptr& r) {
+  auto memory = read_process_memory();
+  if (!memory)
+    return r->fail(memory.error());
+  r->reply_json(200, render_memory(*memory));
 }
 
 } // namespace corvus

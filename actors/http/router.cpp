@@ -21,7 +21,7 @@ struct route {
 // Every route Corvus serves (ravendb-http.md: P0, the low-level document
 // commands, compare-exchange, cluster membership, database groups,
 // conflicts).
-constexpr std::array<route, 40> routes = {{
+constexpr std::array<route, 41> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -62,6 +62,7 @@ constexpr std::array<route, 40> routes = {{
   {"GET", "/admin/actors/{}", get_actor},
   {"GET", "/admin/restarts", get_restarts},
   {"GET", "/metrics", get_metrics},
+  {"GET", "/admin/debug/memory/stats", get_memory_stats},
 }};
 
 // Routes whose first path parameter names a database.

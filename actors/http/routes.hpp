@@ -58,5 +58,6 @@ void get_actors(const request_ptr& r);
 void get_actor(const request_ptr& r);
 void get_restarts(const request_ptr& r);
 void get_metrics(const request_ptr& r);
+void get_memory_stats(const request_ptr& r);
 
 } // namespace corvus

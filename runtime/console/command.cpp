@@ -26,6 +26,8 @@ const std::vector<command_spec>& command_specs() {
      {}, {}, true},
     {"restarts", "", "actor restarts and their reasons",
      "listing restarts", 0, 0, arg_kind::text, arg_kind::text, {}, {}, true},
+    {"memory", "", "this node's memory and allocator",
+     "showing memory", 0, 0, arg_kind::text, arg_kind::text, {}, {}, true},
     {"watch", "<command> [every N]",
      "repeat every N s (2) until Enter",
      "watching", 1, 1, arg_kind::command, arg_kind::text, {}, {}, false},

@@ -484,4 +484,33 @@ view restarts_view(const Value& restarts) {
   return {{{"Restarts", std::move(t)}}};
 }
 
+view memory_view(const Value& stats) {
+  auto bytes = [&](const Value* from, const char* key, const char* label) {
+    auto v = member(from, key);
+    return field{key, label,
+                 v && v->IsInt64() ? bytes_cell(v->GetInt64())
+                                   : missing_cell()};
+  };
+  std::vector<field> process = {
+    bytes(&stats, "WorkingSet", "Resident"),
+    bytes(&stats, "PeakWorkingSet", "Peak resident"),
+    bytes(&stats, "Anonymous", "Anonymous (heap)"),
+    bytes(&stats, "MappedFiles", "Mapped files"),
+    bytes(&stats, "VirtualSize", "Address space"),
+  };
+  auto allocator = member(&stats, "Allocator");
+  if (!allocator || !allocator->IsObject())
+    return {{{"", std::move(process)},
+             {"Allocator", note{"allocator statistics: not available"}}}};
+  std::vector<field> held = {
+    {"Name", "Allocator", cell_of(allocator, "Name")},
+    bytes(allocator, "Allocated", "Allocated"),
+    bytes(allocator, "Active", "Active"),
+    bytes(allocator, "Metadata", "Metadata"),
+    bytes(allocator, "Resident", "Resident"),
+    bytes(allocator, "Retained", "Retained"),
+  };
+  return {{{"", std::move(process)}, {"Allocator", std::move(held)}}};
+}
+
 } // namespace corvus::console

@@ -84,6 +84,10 @@ view links_view(std::string_view database, const rapidjson::Value& actors,
 /// `restarts`: the restarts of GET /admin/restarts.
 view restarts_view(const rapidjson::Value& restarts);
 
+/// `memory`: GET /admin/debug/memory/stats, the process's memory and,
+/// when known, its allocator's.
+view memory_view(const rapidjson::Value& stats);
+
 /// @returns the URL of every node of `topology` (GET /cluster/topology) by
 ///          tag, the nodes the console probes for `nodes`.
 std::map<std::string, std::string> cluster_urls(const rapidjson::Value&

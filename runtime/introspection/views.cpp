@@ -135,7 +135,8 @@ std::string render_restarts(const std::vector<restart_view>& restarts) {
 
 std::string render_metrics(const std::string& node_tag,
                            const std::vector<actor_view>& actors,
-                           const std::vector<restart_view>& restarts) {
+                           const std::vector<restart_view>& restarts,
+                           const process_memory* memory) {
   // Families by metric name, so that each is announced once.
   std::map<std::string, family> families;
   auto add = [&](const std::string& metric, const std::string& type,
@@ -204,6 +205,22 @@ std::string render_metrics(const std::string& node_tag,
   for (auto& [labels, count] : restart_counts)
     add("corvus_actor_restarts_total", "counter", node_label + "," + labels,
         std::to_string(count));
+  if (memory) {
+    auto bytes = [&](const std::string& metric, int64_t value) {
+      add(metric, "gauge", node_label, std::to_string(value));
+    };
+    bytes("process_resident_memory_bytes", memory->resident);
+    bytes("process_virtual_memory_bytes", memory->virtual_size);
+    bytes("corvus_process_anonymous_memory_bytes", memory->anonymous);
+    bytes("corvus_process_mapped_file_memory_bytes", memory->mapped_files);
+    if (auto& a = memory->allocator) {
+      bytes("corvus_allocator_allocated_bytes", a->allocated);
+      bytes("corvus_allocator_active_bytes", a->active);
+      bytes("corvus_allocator_metadata_bytes", a->metadata);
+      bytes("corvus_allocator_resident_bytes", a->resident);
+      bytes("corvus_allocator_retained_bytes", a->retained);
+    }
+  }
   std::string out;
   for (auto& [metric, f] : families) {
     out += "# TYPE " + metric + " " + f.type + "\n";

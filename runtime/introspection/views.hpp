@@ -5,6 +5,8 @@
 // (`/admin/restarts`), and the same numbers as Prometheus text
 // (`/metrics`). Pure: the registry actor gathers, these render.
 
+#include "runtime/introspection/process_memory.hpp"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -63,9 +65,12 @@ std::string render_restarts(const std::vector<restart_view>& restarts);
 /// `GET /metrics`: Prometheus text exposition. Every numeric field of
 /// every snapshot becomes a series `corvus_<kind>_<field>` labelled with
 /// the node and the actor's name; the HTTP gateway's latency buckets become
-/// the histogram `corvus_http_request_duration_seconds`.
+/// the histogram `corvus_http_request_duration_seconds`. `memory` (may be
+/// null) adds the process's (`process_resident_memory_bytes`, ...) and
+/// its allocator's (`corvus_allocator_<count>_bytes`).
 std::string render_metrics(const std::string& node_tag,
                            const std::vector<actor_view>& actors,
-                           const std::vector<restart_view>& restarts);
+                           const std::vector<restart_view>& restarts,
+                           const process_memory* memory = nullptr);
 
 } // namespace corvus

@@ -110,6 +110,12 @@ public:
         return restarts.error();
       return restarts_view(*restarts);
     }
+    if (cmd.name == "memory") {
+      auto stats = get("/admin/debug/memory/stats", op);
+      if (!stats)
+        return stats.error();
+      return memory_view(*stats);
+    }
     if (cmd.name == "links") {
       auto record = database_record(cmd.args.front(), op);
       if (!record)

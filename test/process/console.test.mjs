@@ -306,6 +306,10 @@ describe("scripts: --exec and --json", () => {
                      [["A", "Member", a.url]]);
     assert.deepEqual((await execJson(a, "links demo")).Links, []);
     assert.ok(Array.isArray((await execJson(a, "restarts")).Restarts));
+    const memory = await execJson(a, "memory");
+    assert.ok(memory.WorkingSet > 0 && memory.Anonymous > 0, JSON.stringify(memory));
+    assert.equal(memory.Allocator.Name, "jemalloc");
+    assert.ok(memory.Allocator.Allocated > 0);
   });
 
   test("operations: create, disable, enable and delete a database", async () => {

@@ -1,5 +1,5 @@
 // Introspection of a real node: /admin/actors, /admin/actors/{id},
-// /admin/restarts and /metrics; and supervision seen through them when a
+// /admin/restarts, /metrics and /admin/debug/memory/stats; and supervision seen through them when a
 // database's disk really fills up (a small tmpfs, root only).
 
 import assert from "node:assert/strict";
@@ -81,6 +81,37 @@ test("the actor tree, one actor, and the metrics of a running node", async () =>
   assert.match(text, /^corvus_database_documents\{node="A",name="demo"\} 1$/m);
   assert.match(text, /^corvus_http_request_duration_seconds_count\{/m);
   assert.match(text, /^corvus_storage_committer_batches_total\{node="A",name="demo"\} \d+$/m);
+  assert.match(text, /^process_resident_memory_bytes\{node="A"\} [1-9]\d*$/m);
+  assert.match(text, /^corvus_allocator_allocated_bytes\{node="A"\} [1-9]\d*$/m);
+  assert.equal((await node.stop()).code, 0);
+});
+
+test("a node's memory: the process's and jemalloc's, growing with what the node holds", async () => {
+  const node = await startNode();
+  await createDatabase(node.url, "demo");
+  const memory = async () => {
+    const res = await http(`${node.url}/admin/debug/memory/stats`);
+    assert.equal(res.status, 200, res.text);
+    return res.json;
+  };
+  const before = await memory();
+  assert.ok(before.WorkingSet > 0 && before.Anonymous > 0 && before.MappedFiles > 0, JSON.stringify(before));
+  assert.ok(before.PeakWorkingSet >= before.WorkingSet);
+  assert.ok(before.VirtualSize >= before.WorkingSet);
+  const a = before.Allocator;
+  assert.equal(a.Name, "jemalloc");
+  assert.ok(a.Allocated > 0 && a.Active >= a.Allocated && a.Resident >= a.Active && a.Mapped >= a.Resident, JSON.stringify(a));
+
+  // 4,000 compare-exchange values of 1 KB live in the cluster state.
+  const value = "v".repeat(1024);
+  for (let i = 0; i < 4000; i += 50)
+    await Promise.all(Array.from({ length: 50 }, async (_, j) => {
+      const res = await http(`${node.url}/databases/demo/cmpxchg?key=held/${i + j}&index=0`, { method: "PUT", body: { Object: value } });
+      assert.equal(res.status, 200, res.text);
+    }));
+  const after = await memory();
+  assert.ok(after.Allocator.Allocated >= a.Allocated + 4000 * 1024, `allocated ${a.Allocated} then ${after.Allocator.Allocated}`);
+  assert.ok(after.Anonymous >= before.Anonymous + 4000 * 1024, `anonymous ${before.Anonymous} then ${after.Anonymous}`);
   assert.equal((await node.stop()).code, 0);
 });
 

@@ -357,3 +357,27 @@ TEST_CASE("restarts: what failed, when, and when it is tried again") {
   CHECK(render_text(restarts_view(parse(R"({"Restarts":[]})")), 80)
         == "no restarts\n");
 }
+
+TEST_CASE("memory: the process's counts, then the allocator's") {
+  auto stats = parse(R"({"WorkingSet":21643264,"PeakWorkingSet":31457280,
+    "Anonymous":3698688,"MappedFiles":17944576,"VirtualSize":191164416,
+    "Allocator":{"Name":"jemalloc","Allocated":3044560,"Active":3657728,
+    "Metadata":3627744,"Resident":6995968,"Mapped":24000000,
+    "Retained":13111296}})");
+  auto v = memory_view(stats);
+  auto text = render_text(v, 80);
+  CHECK(fits(text));
+  CHECK(text.find("Resident:         20.6 MiB\n") == 0);
+  CHECK(text.find("Peak resident:    30.0 MiB\n") != std::string::npos);
+  CHECK(text.find("Anonymous (heap): 3.5 MiB\n") != std::string::npos);
+  CHECK(text.find("Allocator: jemalloc\n") != std::string::npos);
+  CHECK(text.find("Allocated: 2.9 MiB\n") != std::string::npos);
+  auto json = json_of(v);
+  CHECK(json["WorkingSet"].GetInt64() == 21643264);
+  CHECK(json["Allocator"]["Allocated"].GetInt64() == 3044560);
+  auto without = memory_view(parse(R"({"WorkingSet":1024,"Allocator":null})"));
+  text = render_text(without, 80);
+  CHECK(text.find("Resident:         1.0 KiB\n") == 0);
+  CHECK(text.find("Peak resident:    -\n") != std::string::npos);
+  CHECK(text.find("allocator statistics: not available") != std::string::npos);
+}

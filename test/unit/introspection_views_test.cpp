@@ -86,6 +86,34 @@ TEST_CASE("metrics export every numeric field, histograms and restarts") {
   CHECK(text.find("duration_seconds gauge") == std::string::npos);
 }
 
+TEST_CASE("metrics carry the process's memory and its allocator's") {
+  process_memory m;
+  m.resident = 1000;
+  m.virtual_size = 5000;
+  m.anonymous = 600;
+  m.mapped_files = 400;
+  auto text = render_metrics("A", {}, {}, &m);
+  auto has = [&](const std::string& line) {
+    CAPTURE(line);
+    CHECK(text.find(line + "\n") != std::string::npos);
+  };
+  has("# TYPE process_resident_memory_bytes gauge");
+  has(R"(process_resident_memory_bytes{node="A"} 1000)");
+  has(R"(process_virtual_memory_bytes{node="A"} 5000)");
+  has(R"(corvus_process_anonymous_memory_bytes{node="A"} 600)");
+  has(R"(corvus_process_mapped_file_memory_bytes{node="A"} 400)");
+  CHECK(text.find("corvus_allocator_") == std::string::npos);
+  m.allocator = allocator_memory{"jemalloc", 10, 20, 3, 40, 50, 60};
+  text = render_metrics("A", {}, {}, &m);
+  has(R"(corvus_allocator_allocated_bytes{node="A"} 10)");
+  has(R"(corvus_allocator_active_bytes{node="A"} 20)");
+  has(R"(corvus_allocator_metadata_bytes{node="A"} 3)");
+  has(R"(corvus_allocator_resident_bytes{node="A"} 40)");
+  has(R"(corvus_allocator_retained_bytes{node="A"} 60)");
+  // Without a reading, no memory series at all.
+  CHECK(render_metrics("A", {}, {}).find("memory") == std::string::npos);
+}
+
 TEST_CASE("snapshots render their fields") {
   committer_snapshot_view c;
   c.database = "demo";
