@@ -107,36 +107,24 @@ outcome<process_memory> read_process_memory() {
 std::string render_memory(const process_memory& m) {
   return write_json(512, [&](json_writer& w) {
     w.StartObject();
-    w.Key("WorkingSet");
-    w.Int64(m.resident);
-    w.Key("PeakWorkingSet");
-    w.Int64(m.peak_resident);
-    w.Key("Anonymous");
-    w.Int64(m.anonymous);
-    w.Key("MappedFiles");
-    w.Int64(m.mapped_files);
-    w.Key("VirtualSize");
-    w.Int64(m.virtual_size);
+    write_field(w, "WorkingSet", m.resident);
+    write_field(w, "PeakWorkingSet", m.peak_resident);
+    write_field(w, "Anonymous", m.anonymous);
+    write_field(w, "MappedFiles", m.mapped_files);
+    write_field(w, "VirtualSize", m.virtual_size);
     w.Key("Allocator");
     if (!m.allocator) {
       w.Null();
     } else {
       auto& a = *m.allocator;
       w.StartObject();
-      w.Key("Name");
-      write_string(w, a.name);
-      w.Key("Allocated");
-      w.Int64(a.allocated);
-      w.Key("Active");
-      w.Int64(a.active);
-      w.Key("Metadata");
-      w.Int64(a.metadata);
-      w.Key("Resident");
-      w.Int64(a.resident);
-      w.Key("Mapped");
-      w.Int64(a.mapped);
-      w.Key("Retained");
-      w.Int64(a.retained);
+      write_field(w, "Name", a.name);
+      write_field(w, "Allocated", a.allocated);
+      write_field(w, "Active", a.active);
+      write_field(w, "Metadata", a.metadata);
+      write_field(w, "Resident", a.resident);
+      write_field(w, "Mapped", a.mapped);
+      write_field(w, "Retained", a.retained);
       w.EndObject();
     }
     w.EndObject();

@@ -9,26 +9,11 @@ namespace corvus {
 
 namespace {
 
-void field(json_writer& w, const char* key, const std::string& value) {
-  w.Key(key);
-  w.String(value.data(), static_cast<rapidjson::SizeType>(value.size()));
-}
-
-void field(json_writer& w, const char* key, int64_t value) {
-  w.Key(key);
-  w.Int64(value);
-}
-
-void field(json_writer& w, const char* key, bool value) {
-  w.Key(key);
-  w.Bool(value);
-}
-
 void fields(json_writer& w, const reconnect_view& r) {
-  field(w, "Attempts", r.attempts);
-  field(w, "Connections", r.connections);
-  field(w, "BackoffMs", r.backoff_ms);
-  field(w, "LastError", r.last_error);
+  write_field(w, "Attempts", r.attempts);
+  write_field(w, "Connections", r.connections);
+  write_field(w, "BackoffMs", r.backoff_ms);
+  write_field(w, "LastError", r.last_error);
 }
 
 } // namespace
@@ -41,11 +26,11 @@ reconnect_view view_of(const reconnect_schedule& schedule) {
 std::string to_json(const node_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    field(w, "NodeTag", s.node_tag);
-    field(w, "Url", s.url);
-    field(w, "ClusterIndex", s.cluster_index);
-    field(w, "Databases", s.databases);
-    field(w, "Restarting", s.restarting);
+    write_field(w, "NodeTag", s.node_tag);
+    write_field(w, "Url", s.url);
+    write_field(w, "ClusterIndex", s.cluster_index);
+    write_field(w, "Databases", s.databases);
+    write_field(w, "Restarting", s.restarting);
     w.EndObject();
   });
 }
@@ -53,11 +38,11 @@ std::string to_json(const node_snapshot_view& s) {
 std::string to_json(const gateway_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    field(w, "Port", s.port);
-    field(w, "IoThreads", s.io_threads);
-    field(w, "InFlight", s.in_flight);
-    field(w, "Requests", s.requests);
-    field(w, "Errors", s.errors);
+    write_field(w, "Port", s.port);
+    write_field(w, "IoThreads", s.io_threads);
+    write_field(w, "InFlight", s.in_flight);
+    write_field(w, "Requests", s.requests);
+    write_field(w, "Errors", s.errors);
     w.Key("DurationSeconds");
     w.Double(s.duration_sum);
     // Bucket bounds as keys keep the object small and self-describing.
@@ -77,14 +62,14 @@ std::string to_json(const gateway_snapshot_view& s) {
 std::string to_json(const database_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    field(w, "Database", s.database);
-    field(w, "Status", s.status);
-    field(w, "LastEtag", s.last_etag);
-    field(w, "ChangeVector", s.change_vector);
-    field(w, "Documents", s.documents);
-    field(w, "Tombstones", s.tombstones);
-    field(w, "SizeBytes", s.size_bytes);
-    field(w, "Outstanding", s.outstanding);
+    write_field(w, "Database", s.database);
+    write_field(w, "Status", s.status);
+    write_field(w, "LastEtag", s.last_etag);
+    write_field(w, "ChangeVector", s.change_vector);
+    write_field(w, "Documents", s.documents);
+    write_field(w, "Tombstones", s.tombstones);
+    write_field(w, "SizeBytes", s.size_bytes);
+    write_field(w, "Outstanding", s.outstanding);
     w.EndObject();
   });
 }
@@ -92,11 +77,11 @@ std::string to_json(const database_snapshot_view& s) {
 std::string to_json(const committer_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    field(w, "Database", s.database);
-    field(w, "Batches", s.batches);
-    field(w, "Transactions", s.transactions);
-    field(w, "LastBatch", s.last_batch);
-    field(w, "AverageCommitMicros", s.average_commit_micros);
+    write_field(w, "Database", s.database);
+    write_field(w, "Batches", s.batches);
+    write_field(w, "Transactions", s.transactions);
+    write_field(w, "LastBatch", s.last_batch);
+    write_field(w, "AverageCommitMicros", s.average_commit_micros);
     w.Key("Failed");
     if (s.failed.empty())
       w.Null();
@@ -104,14 +89,14 @@ std::string to_json(const committer_snapshot_view& s) {
       w.String(s.failed.data(),
                static_cast<rapidjson::SizeType>(s.failed.size()));
     auto& f = s.id_filter;
-    field(w, "IdFilter", f.state);
-    field(w, "IdFilters", f.filters);
-    field(w, "IdFilterCapacity", f.capacity);
-    field(w, "IdFilterMemoryBytes", f.memory_bytes);
-    field(w, "IdFilterScanned", f.scanned);
-    field(w, "IdFilterBuildMs", f.build_ms);
-    field(w, "IdFilterLookupsSpared", f.lookups_spared);
-    field(w, "IdFilterFailure", f.failure);
+    write_field(w, "IdFilter", f.state);
+    write_field(w, "IdFilters", f.filters);
+    write_field(w, "IdFilterCapacity", f.capacity);
+    write_field(w, "IdFilterMemoryBytes", f.memory_bytes);
+    write_field(w, "IdFilterScanned", f.scanned);
+    write_field(w, "IdFilterBuildMs", f.build_ms);
+    write_field(w, "IdFilterLookupsSpared", f.lookups_spared);
+    write_field(w, "IdFilterFailure", f.failure);
     w.EndObject();
   });
 }
@@ -119,10 +104,10 @@ std::string to_json(const committer_snapshot_view& s) {
 std::string to_json(const peer_link_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    field(w, "Peer", s.peer);
-    field(w, "Url", s.url);
-    field(w, "TcpUrl", s.tcp_url);
-    field(w, "Connected", s.connected);
+    write_field(w, "Peer", s.peer);
+    write_field(w, "Url", s.url);
+    write_field(w, "TcpUrl", s.tcp_url);
+    write_field(w, "Connected", s.connected);
     fields(w, s.reconnect);
     w.EndObject();
   });
@@ -131,23 +116,23 @@ std::string to_json(const peer_link_snapshot_view& s) {
 std::string to_json(const link_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    field(w, "Database", s.database);
-    field(w, "Source", s.source);
-    field(w, "Destination", s.destination);
-    field(w, "Url", s.url);
-    field(w, "Connected", s.connected);
-    field(w, "Cursor", s.cursor);
-    field(w, "LagEtags", s.lag_etags);
+    write_field(w, "Database", s.database);
+    write_field(w, "Source", s.source);
+    write_field(w, "Destination", s.destination);
+    write_field(w, "Url", s.url);
+    write_field(w, "Connected", s.connected);
+    write_field(w, "Cursor", s.cursor);
+    write_field(w, "LagEtags", s.lag_etags);
     w.Key("LastHeartbeat");
     if (s.last_heartbeat == 0)
       w.Null();
     else
       write_string(w, format_timestamp(s.last_heartbeat));
-    field(w, "DestinationChangeVector", s.destination_change_vector);
-    field(w, "InFlight", s.in_flight);
-    field(w, "Batches", s.batches);
-    field(w, "ItemsSent", s.items_sent);
-    field(w, "ItemsSkipped", s.items_skipped);
+    write_field(w, "DestinationChangeVector", s.destination_change_vector);
+    write_field(w, "InFlight", s.in_flight);
+    write_field(w, "Batches", s.batches);
+    write_field(w, "ItemsSent", s.items_sent);
+    write_field(w, "ItemsSkipped", s.items_skipped);
     fields(w, s.reconnect);
     w.EndObject();
   });
@@ -156,12 +141,12 @@ std::string to_json(const link_snapshot_view& s) {
 std::string to_json(const inbox_snapshot_view& s) {
   return write_json([&](json_writer& w) {
     w.StartObject();
-    field(w, "Database", s.database);
-    field(w, "Source", s.source);
-    field(w, "SourceDatabaseId", s.source_database_id);
-    field(w, "Batches", s.batches);
-    field(w, "Items", s.items);
-    field(w, "AcceptedEtag", s.accepted_etag);
+    write_field(w, "Database", s.database);
+    write_field(w, "Source", s.source);
+    write_field(w, "SourceDatabaseId", s.source_database_id);
+    write_field(w, "Batches", s.batches);
+    write_field(w, "Items", s.items);
+    write_field(w, "AcceptedEtag", s.accepted_etag);
     w.EndObject();
   });
 }

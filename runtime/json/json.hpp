@@ -10,6 +10,7 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/writer.h>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -85,6 +86,28 @@ inline void write_key(json_writer& w, std::string_view key) {
 
 inline void write_string(json_writer& w, std::string_view s) {
   w.String(s.data(), static_cast<rapidjson::SizeType>(s.size()));
+}
+
+/// Writes `key` and its value, a member of an object.
+inline void write_field(json_writer& w, std::string_view key,
+                        std::string_view value) {
+  write_key(w, key);
+  write_string(w, value);
+}
+
+inline void write_field(json_writer& w, std::string_view key,
+                        const char* value) {
+  write_field(w, key, std::string_view{value});
+}
+
+inline void write_field(json_writer& w, std::string_view key, int64_t value) {
+  write_key(w, key);
+  w.Int64(value);
+}
+
+inline void write_field(json_writer& w, std::string_view key, bool value) {
+  write_key(w, key);
+  w.Bool(value);
 }
 
 /// Writes `key` and then `items` as an array of strings.
