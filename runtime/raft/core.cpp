@@ -997,7 +997,7 @@ void core::tell_removed_nodes() {
   // not hold the removal yet hears it once its answer to the removal comes
   // (handle_append_response), or when it campaigns (NotInTopology).
   for (auto& [tag, pr] : progress_)
-    if (!log_.config().contains(tag) && pr.match >= log_.config_index())
+    if (removal_committed_for(tag) && pr.match >= log_.config_index())
       tell_removed(tag);
 }
 
