@@ -6,50 +6,21 @@
 // a frozen replica, a bank transfer that arrives whole, and the number of
 // items crossing the links of a 5-node group (no ripple).
 //
-// Replication heartbeats and reconnects are shortened (replicationSettings)
+// Replication heartbeats and reconnects are shortened (group_setup.mjs)
 // so that recoveries take a second, not the default 15 s.
 
 import assert from "node:assert/strict";
-import { after, afterEach, test } from "node:test";
+import { test } from "node:test";
 import {
   AddDatabaseNodeOperation,
   DeleteDatabasesOperation,
   GetConflictsCommand,
   ToggleDatabasesStateOperation,
 } from "ravendb";
-import { stopAll } from "../support/cluster.mjs";
 import { http, sleep } from "../support/corvus_node.mjs";
-import { createDatabase, formCluster, waitFor } from "../process/rachis.mjs";
-import { disposeStore, errorOf, openStore } from "./setup.mjs";
-
-const replicationSettings = {
-  "replication.heartbeat": "1s",
-  "replication.retry-initial": "100ms",
-  "replication.retry-max": "1s",
-};
-
-after(stopAll);
-
-let current = null;
-const stores = [];
-afterEach(async () => {
-  for (const s of stores.splice(0)) disposeStore(s);
-  current?.watch.stop();
-  await current?.cluster.stop();
-  current = null;
-});
-
-async function group({ size, rf = size, db }) {
-  current = await formCluster({ size, rf, db, set: replicationSettings });
-  return current.cluster;
-}
-
-function storeOn(nodesOrUrls, db) {
-  const urls = nodesOrUrls.map((n) => (typeof n === "string" ? n : n.url));
-  const store = openStore(urls, db);
-  stores.push(store);
-  return store;
-}
+import { createDatabase, waitFor } from "../process/rachis.mjs";
+import { conflictingWrites, group, storeOn } from "./group_setup.mjs";
+import { errorOf } from "./setup.mjs";
 
 /** The document as `node` itself holds it; null when it has none (404) or no copy of the database (410; 503 while loading). */
 async function docOn(node, db, id) {
@@ -134,14 +105,7 @@ test("the seed's conflict recipe makes a conflict that a PUT resolves", async ()
   await s.saveChanges();
   await waitForDoc(b, db, "users/1");
 
-  await b.kill9();
-  let res = await http(`${a.url}/databases/${db}/docs?id=users/1`, { method: "PUT", body: { name: "John", "@metadata": { "@collection": "Users" } } });
-  assert.equal(res.status, 201);
-  await a.kill9();
-  await b.restart();
-  res = await http(`${b.url}/databases/${db}/docs?id=users/1`, { method: "PUT", body: { name: "Doe", "@metadata": { "@collection": "Users" } } });
-  assert.equal(res.status, 201);
-  await a.restart();
+  await conflictingWrites([a, b], db, "users/1", "John", "Doe");
 
   // Both copies end up holding both versions; the document is gone from
   // its collection and a load answers 409.
@@ -168,7 +132,7 @@ test("the seed's conflict recipe makes a conflict that a PUT resolves", async ()
   assert.equal(conflicts.result.results.length, 2);
   // Including it does not fail the load (RavenDB's shape: the include is
   // flagged @conflict); loading it does.
-  res = await http(`${a.url}/databases/${db}/docs?id=orders/1`, { method: "PUT", body: { user: "users/1", "@metadata": { "@collection": "Orders" } } });
+  const res = await http(`${a.url}/databases/${db}/docs?id=orders/1`, { method: "PUT", body: { user: "users/1", "@metadata": { "@collection": "Orders" } } });
   assert.equal(res.status, 201);
   // The client may read from either node.
   for (const node of [a, b]) await waitForDoc(node, db, "orders/1");
