@@ -65,6 +65,20 @@ typename Inspector::result_type inspect(Inspector& f, databases_toggled& x) {
 }
 
 template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, change_database_group_command& x) {
+  return f(caf::meta::type_name("corvus::change_database_group_command"),
+           x.request_id, x.name, x.what, x.nodes, x.setting, x.topology);
+}
+
+template <class Inspector>
+typename Inspector::result_type
+inspect(Inspector& f, database_group_changed& x) {
+  return f(caf::meta::type_name("corvus::database_group_changed"), x.index,
+           x.record);
+}
+
+template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, database_created& x) {
   return f(caf::meta::type_name("corvus::database_created"), x.index,
            x.record, x.node_urls);

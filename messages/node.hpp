@@ -74,6 +74,13 @@ using node_actor = introspectable_actor::extend<
   // the local instances can serve. Errors: ec::no_leader, ec::timeout
   // (changed, but not confirmed in time).
   caf::replies_to<toggle_databases_command>::with<databases_toggled>,
+  // Reorders, promotes in, re-forms or re-configures a database group
+  // through the cluster; answered when every node of the changed group it
+  // can reach applied the change and the local instance, if any, serves.
+  // Errors: ec::database_does_not_exist, ec::bad_request, ec::no_leader,
+  // ec::timeout (changed, but not confirmed in time).
+  caf::replies_to<change_database_group_command>::with<
+    database_group_changed>,
   // Answered once this node's instance of a database (any casing) can
   // serve: at once when it can, later while it loads. Errors:
   // ec::database_does_not_exist (not hosted here), ec::database_loading

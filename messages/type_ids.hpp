@@ -91,6 +91,8 @@ CAF_BEGIN_TYPE_ID_BLOCK(corvus, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(corvus, (corvus::create_database_command))
   CAF_ADD_TYPE_ID(corvus, (corvus::toggle_databases_command))
   CAF_ADD_TYPE_ID(corvus, (corvus::databases_toggled))
+  CAF_ADD_TYPE_ID(corvus, (corvus::change_database_group_command))
+  CAF_ADD_TYPE_ID(corvus, (corvus::database_group_changed))
   // Rachis: act as if the election timer ran out (/admin/cluster/timeout).
   CAF_ADD_ATOM(corvus, corvus::atom, election_timeout, "elect_tmo")
 

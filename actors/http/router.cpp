@@ -21,7 +21,7 @@ struct route {
 // Every route Corvus serves (ravendb-http.md: P0, the low-level document
 // commands, compare-exchange, cluster membership, database groups,
 // conflicts).
-constexpr std::array<route, 41> routes = {{
+constexpr std::array<route, 46> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -52,6 +52,13 @@ constexpr std::array<route, 41> routes = {{
   {"GET", "/rachis/waitfor", get_rachis_waitfor},
   {"PUT", "/admin/databases", put_admin_databases},
   {"PUT", "/admin/databases/node", put_admin_databases_node},
+  {"POST", "/admin/databases/promote", post_admin_databases_promote},
+  {"POST", "/admin/databases/reorder", post_admin_databases_reorder},
+  {"POST", "/admin/databases/dynamic-node-distribution",
+   post_admin_databases_dynamic_distribution},
+  {"POST", "/admin/databases/topology/modify",
+   post_admin_databases_topology_modify},
+  {"POST", "/admin/replication/conflicts/solver", post_admin_conflict_solver},
   {"GET", "/admin/databases", get_admin_databases},
   {"DELETE", "/admin/databases", delete_admin_databases},
   {"POST", "/admin/databases/disable", post_admin_databases_disable},

@@ -29,13 +29,20 @@ void get_replication_conflicts(const request_ptr& r);
 // Server (server_routes.cpp).
 void get_topology(const request_ptr& r);
 void put_admin_databases(const request_ptr& r);
-void put_admin_databases_node(const request_ptr& r);
 void get_admin_databases(const request_ptr& r);
 void delete_admin_databases(const request_ptr& r);
 void post_admin_databases_disable(const request_ptr& r);
 void post_admin_databases_enable(const request_ptr& r);
 void get_databases(const request_ptr& r);
 void get_build_version(const request_ptr& r);
+
+// Database groups (database_group_routes.cpp).
+void put_admin_databases_node(const request_ptr& r);
+void post_admin_databases_promote(const request_ptr& r);
+void post_admin_databases_reorder(const request_ptr& r);
+void post_admin_databases_dynamic_distribution(const request_ptr& r);
+void post_admin_databases_topology_modify(const request_ptr& r);
+void post_admin_conflict_solver(const request_ptr& r);
 
 // Cluster (cluster_routes.cpp).
 void get_cluster_topology(const request_ptr& r);

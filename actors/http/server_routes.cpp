@@ -1,13 +1,16 @@
 // Server routes (ravendb-http.md §2.3, §5): database topologies and
-// records served from the node's cluster summary; creating and deleting
-// databases and adding nodes to their groups go to the node actor (and
-// through it to the cluster).
+// records served from the node's cluster summary; creating, deleting,
+// disabling and enabling databases go to the node actor (and through it
+// to the cluster). Changes to a database group are in
+// database_group_routes.cpp.
 
+#include "actors/http/route_params.hpp"
 #include "actors/http/routes.hpp"
 
 #include "runtime/http/responses.hpp"
 #include "runtime/http/timespan.hpp"
 #include "runtime/json/json.hpp"
+#include "runtime/json/json_fields.hpp"
 
 #include <rapidjson/document.h>
 
@@ -17,52 +20,14 @@ namespace corvus {
 
 namespace {
 
-std::optional<std::string> required_name(const request_ptr& r) {
-  auto name = r->query().get("name");
-  if (!name || name->empty()) {
-    r->fail(make_failure(ec::bad_request,
-                         "the query parameter 'name' is required"));
-    return std::nullopt;
-  }
-  return std::string{*name};
-}
-
-outcome<std::vector<std::string>> string_array(const rapidjson::Value& obj,
-                                               const char* key) {
-  std::vector<std::string> items;
-  auto i = obj.FindMember(key);
-  if (i == obj.MemberEnd() || i->value.IsNull())
-    return items;
-  if (!i->value.IsArray())
-    return make_failure(ec::bad_request,
-                        std::string{"'"} + key + "' must be an array");
-  for (auto& v : i->value.GetArray()) {
-    if (!v.IsString())
-      return make_failure(ec::bad_request,
-                          std::string{"'"} + key + "' must hold strings");
-    items.emplace_back(view_of(v));
-  }
-  return items;
-}
-
-// The client's id of a cluster command (empty when it sent none): a retry
-// carries the same one, and the command applies once.
-std::string raft_request_id(const request_ptr& r) {
-  return std::string{r->query().get("raft-request-id").value_or("")};
-}
-
 // Parses the request body into `body` (a JSON object) and returns its
 // 'DatabaseNames': at least one, each a valid name (the bodies of
 // DELETE /admin/databases and of disabling and enabling).
 outcome<std::vector<std::string>> databases_named(const request_ptr& r,
                                                   rapidjson::Document& body) {
-  if (auto parsed = parse_json(r->exchange().body, body, "the request body");
-      !parsed)
+  if (auto parsed = json_object_body(r, body); !parsed)
     return parsed.error();
-  if (!body.IsObject())
-    return make_failure(ec::bad_request,
-                        "the request body must be a JSON object");
-  auto names = string_array(body, "DatabaseNames");
+  auto names = string_array(body, "DatabaseNames", request_body);
   if (!names)
     return names.error();
   if (names->empty())
@@ -140,29 +105,6 @@ void put_admin_databases(const request_ptr& r) {
     std::move(cmd));
 }
 
-void put_admin_databases_node(const request_ptr& r) {
-  auto name = required_name(r);
-  if (!name)
-    return;
-  if (auto valid = validate_database_name(*name); !valid)
-    return r->fail(valid.error());
-  add_database_node_command cmd;
-  cmd.request_id = raft_request_id(r);
-  cmd.name = std::move(*name);
-  cmd.node_tag = std::string{r->query().get("node").value_or("")};
-  // RavenDB's optional `mentor` names the member a new promotable catches
-  // up from; Corvus adds nodes as members (no observer promotes them yet),
-  // so there is nothing to mentor and the parameter is ignored.
-  r->call<database_node_added>(
-    r->services().node,
-    [](database_node_added& added) {
-      return json_reply(201, render_database_put_result(added.index,
-                                                        added.record,
-                                                        {added.node_url}));
-    },
-    std::move(cmd));
-}
-
 void get_admin_databases(const request_ptr& r) {
   auto name = required_name(r);
   if (!name)
@@ -181,7 +123,7 @@ void delete_admin_databases(const request_ptr& r) {
   delete_databases_command cmd;
   cmd.request_id = raft_request_id(r);
   cmd.names = std::move(*names);
-  auto from = string_array(body, "FromNodes");
+  auto from = string_array(body, "FromNodes", request_body);
   if (!from)
     return r->fail(from.error());
   cmd.from_nodes = std::move(*from);

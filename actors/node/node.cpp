@@ -662,6 +662,24 @@ node_actor::behavior_type node(node_actor::stateful_pointer<node_state> self,
                           answer_once_applied(rp, reply));
         });
     },
+    [self](change_database_group_command& cmd)
+      -> caf::result<database_group_changed> {
+      return submit<database_group_changed>(
+        self, cmd, [self](database_group_changed reply, auto rp) {
+          auto& st = self->state;
+          auto& record = reply.record;
+          auto& t = record.topology;
+          st.settings.log->info(
+            "changed the group of database '{}' (index {}): members [{}], "
+            "promotables [{}], rehabs [{}]",
+            record.name, reply.index, join(t.members), join(t.promotables),
+            join(t.rehabs));
+          st.when_applied(reply.index, t.copies(), {&record},
+                          "the group of database '" + record.name
+                            + "' was changed",
+                          answer_once_applied(rp, reply));
+        });
+    },
     [self](atom::ready, const std::string& name) -> caf::result<void> {
       auto& st = self->state;
       auto i = st.instances.find(fold_case(name));

@@ -93,6 +93,45 @@ struct toggle_databases_command {
   }
 };
 
+/// Changes a database group's nodes or settings (RavenDB's
+/// UpdateTopologyCommand as sent by a reorder or a new topology,
+/// PromoteDatabaseNodeCommand, the dynamic distribution toggle and
+/// ModifyConflictSolverCommand). Like add_database_node_command it
+/// carries the intent, and apply checks it against the record of its own
+/// index, so that changes proposed at the same time do not undo each
+/// other.
+struct change_database_group_command {
+  enum class kind : uint8_t {
+    /// `nodes` is every node of the group once, in its new order (members
+    /// stay members, and so on); `setting` keeps that order as the
+    /// group's priority order.
+    reorder,
+    /// `nodes` names one promotable or rehab, which becomes a member.
+    promote,
+    /// `setting` turns dynamic node distribution on or off.
+    dynamic_distribution,
+    /// `topology` becomes the group's (its replication factor is taken
+    /// from its nodes).
+    topology,
+    /// `setting`: conflicts resolve to the latest version on arrival.
+    resolve_to_latest,
+  };
+  std::string request_id;
+  /// The database, any casing.
+  std::string name;
+  kind what = kind::reorder;
+  std::vector<std::string> nodes;
+  bool setting = false;
+  database_topology topology;
+
+  friend bool operator==(const change_database_group_command& x,
+                         const change_database_group_command& y) {
+    return x.request_id == y.request_id && x.name == y.name
+           && x.what == y.what && x.nodes == y.nodes
+           && x.setting == y.setting && x.topology == y.topology;
+  }
+};
+
 /// Creates or replaces a compare-exchange value (RavenDB's
 /// AddOrUpdateCompareExchangeCommand): with `index` 0 only when the key is
 /// absent, otherwise only when the value's current index is `index`.
@@ -133,7 +172,8 @@ struct remove_compare_exchange_command {
 using cluster_command
   = std::variant<create_database_command, delete_databases_command,
                  add_database_node_command, put_compare_exchange_command,
-                 remove_compare_exchange_command, toggle_databases_command>;
+                 remove_compare_exchange_command, toggle_databases_command,
+                 change_database_group_command>;
 
 /// @returns the request id of `cmd` ("" = none).
 inline const std::string& request_id_of(const cluster_command& cmd) {
@@ -203,6 +243,18 @@ struct database_node_added {
   }
 };
 
+/// Result of a change to a database group: the index and the record as
+/// changed.
+struct database_group_changed {
+  int64_t index = 0;
+  database_record record;
+
+  friend bool operator==(const database_group_changed& x,
+                         const database_group_changed& y) {
+    return x.index == y.index && x.record == y.record;
+  }
+};
+
 /// Result of a compare-exchange put or delete, as RavenDB computes it: on
 /// success the applied index and the new (put) or removed (delete) value;
 /// on a stale index the value's current index and value; a put with a
@@ -223,6 +275,7 @@ struct compare_exchange_result {
 
 using cluster_result
   = std::variant<database_created, databases_deleted, database_node_added,
-                 compare_exchange_result, databases_toggled>;
+                 compare_exchange_result, databases_toggled,
+                 database_group_changed>;
 
 } // namespace corvus

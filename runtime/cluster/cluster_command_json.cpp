@@ -6,6 +6,8 @@
 
 #include <rapidjson/document.h>
 
+#include <algorithm>
+
 namespace corvus {
 
 namespace {
@@ -52,6 +54,31 @@ void write_body(json_writer& w, const toggle_databases_command& c) {
   write_string_array(w, "DatabaseNames", c.names);
   w.Key("Disable");
   w.Bool(c.disable);
+}
+
+using group_change = change_database_group_command::kind;
+
+constexpr std::pair<group_change, std::string_view> group_change_names[] = {
+  {group_change::reorder, "Reorder"},
+  {group_change::promote, "Promote"},
+  {group_change::dynamic_distribution, "DynamicDistribution"},
+  {group_change::topology, "Topology"},
+  {group_change::resolve_to_latest, "ResolveToLatest"},
+};
+
+void write_body(json_writer& w, const change_database_group_command& c) {
+  write_header(w, "ChangeDatabaseGroupCommand", c.request_id);
+  w.Key("Name");
+  write_string(w, c.name);
+  w.Key("Change");
+  for (auto& [kind, name] : group_change_names)
+    if (kind == c.what)
+      write_string(w, name);
+  write_string_array(w, "Nodes", c.nodes);
+  w.Key("Setting");
+  w.Bool(c.setting);
+  w.Key("Topology");
+  write_database_topology(w, c.topology);
 }
 
 void write_target(json_writer& w, const std::string& database,
@@ -159,6 +186,44 @@ outcome<cluster_command> read_add_node(const rapidjson::Value& doc,
     std::move(id), std::move(*name), std::move(*tag), *offset}};
 }
 
+outcome<cluster_command> read_group_change(const rapidjson::Value& doc,
+                                           std::string id) {
+  constexpr std::string_view type = "ChangeDatabaseGroupCommand";
+  change_database_group_command cmd;
+  cmd.request_id = std::move(id);
+  auto name = required_string(doc, "Name", type);
+  if (!name)
+    return name.error();
+  cmd.name = std::move(*name);
+  auto change = required_string(doc, "Change", type);
+  if (!change)
+    return change.error();
+  auto known = std::find_if(std::begin(group_change_names),
+                            std::end(group_change_names),
+                            [&](auto& n) { return n.second == *change; });
+  if (known == std::end(group_change_names))
+    return make_failure(ec::bad_request, "ChangeDatabaseGroupCommand: "
+                                         "unknown change '"
+                                           + *change + "'");
+  cmd.what = known->first;
+  auto nodes = string_array(doc, "Nodes", type);
+  if (!nodes)
+    return nodes.error();
+  cmd.nodes = std::move(*nodes);
+  auto setting = optional_bool(doc, "Setting", false, type);
+  if (!setting)
+    return setting.error();
+  cmd.setting = *setting;
+  auto topology = required_object(doc, "Topology", type);
+  if (!topology)
+    return topology.error();
+  auto t = read_database_topology(**topology);
+  if (!t)
+    return t.error();
+  cmd.topology = std::move(*t);
+  return cluster_command{std::move(cmd)};
+}
+
 template <class Command>
 outcome<Command> read_target(const rapidjson::Value& doc, std::string id,
                              std::string_view type) {
@@ -233,6 +298,8 @@ outcome<cluster_command> command_from_json(std::string_view text) {
     return read_toggle(doc, std::move(*id));
   if (*type == "AddDatabaseNodeCommand")
     return read_add_node(doc, std::move(*id));
+  if (*type == "ChangeDatabaseGroupCommand")
+    return read_group_change(doc, std::move(*id));
   if (*type == "AddOrUpdateCompareExchangeCommand")
     return read_put(doc, std::move(*id));
   if (*type == "RemoveCompareExchangeCommand")

@@ -51,6 +51,15 @@ void write_one(json_writer& w, const database_node_added& r) {
   write_string(w, r.node_url);
 }
 
+void write_one(json_writer& w, const database_group_changed& r) {
+  w.Key("Type");
+  w.String("DatabaseGroupChanged");
+  w.Key("Index");
+  w.Int64(r.index);
+  w.Key("Record");
+  write_database_record(w, r.record);
+}
+
 void write_one(json_writer& w, const compare_exchange_result& r) {
   w.Key("Type");
   w.String("CompareExchangeResult");
@@ -120,6 +129,12 @@ outcome<cluster_result> read_cluster_result(const rapidjson::Value& v) {
       return url.error();
     return cluster_result{database_node_added{
       *index, std::move(*record), std::move(*tag), std::move(*url)}};
+  }
+  if (*type == "DatabaseGroupChanged") {
+    auto record = record_of(v);
+    if (!record)
+      return record.error();
+    return cluster_result{database_group_changed{*index, std::move(*record)}};
   }
   if (*type == "DatabasesDeleted") {
     auto names = string_array(v, "Names", what);

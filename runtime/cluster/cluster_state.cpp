@@ -1,6 +1,7 @@
 #include "runtime/cluster/cluster_state.hpp"
 
 #include "runtime/documents/document_id.hpp"
+#include "runtime/text/join.hpp"
 
 #include <algorithm>
 #include <set>
@@ -267,6 +268,119 @@ apply_outcome cluster_state::apply_one(int64_t index,
   record.etag = index;
   return cluster_result{
     database_node_added{index, record, tag, topology_.url_of(tag)}};
+}
+
+namespace {
+
+/// `order` rearranges the group `t`: every node once, each staying in its
+/// list. A fixed order becomes the priority order.
+outcome<done> reorder_group(database_topology& t,
+                            const std::vector<std::string>& order,
+                            bool fixed, const std::string& database) {
+  auto all = t.copies();
+  auto sorted_order = order;
+  std::sort(all.begin(), all.end());
+  std::sort(sorted_order.begin(), sorted_order.end());
+  if (sorted_order != all)
+    return make_failure(ec::bad_request,
+                        "the new order [" + join(order)
+                          + "] must name every node of database '" + database
+                          + "' once: " + join(t.copies()));
+  database_topology next = t;
+  for (auto* list : {&next.members, &next.promotables, &next.rehabs})
+    list->clear();
+  for (auto& tag : order) {
+    (contains(t.members, tag)       ? next.members
+     : contains(t.promotables, tag) ? next.promotables
+                                    : next.rehabs)
+      .push_back(tag);
+  }
+  next.priority_order = fixed ? order : std::vector<std::string>{};
+  t = std::move(next);
+  return done{};
+}
+
+/// Checks a topology given whole: every node in the cluster, none twice,
+/// at least one member, a priority order among the group's nodes.
+outcome<done> check_new_topology(const database_topology& t,
+                                 const raft::topology& cluster,
+                                 const std::string& database) {
+  auto bad = [&](const std::string& why) {
+    return make_failure(ec::bad_request, "cannot change the topology of "
+                                         "database '"
+                                           + database + "': " + why);
+  };
+  std::set<std::string> seen;
+  for (auto& tag : t.copies()) {
+    if (!cluster.contains(tag))
+      return bad("node '" + tag + "' is not in the cluster");
+    if (!seen.insert(tag).second)
+      return bad("node '" + tag + "' is named twice");
+  }
+  if (t.members.empty())
+    return bad("it needs at least one member");
+  for (auto& tag : t.priority_order)
+    if (seen.count(tag) == 0)
+      return bad("PriorityOrder names node '" + tag
+                 + "', which has no copy in the new topology");
+  return done{};
+}
+
+} // namespace
+
+apply_outcome
+cluster_state::apply_one(int64_t index,
+                         const change_database_group_command& cmd) {
+  using kind = change_database_group_command::kind;
+  auto i = databases_.find(fold_case(cmd.name));
+  if (i == databases_.end())
+    return make_failure(ec::database_does_not_exist,
+                        "Database '" + cmd.name + "' does not exist");
+  auto& record = i->second;
+  auto next = record;
+  auto& t = next.topology;
+  switch (cmd.what) {
+    case kind::reorder:
+      if (auto reordered = reorder_group(t, cmd.nodes, cmd.setting,
+                                         record.name);
+          !reordered)
+        return reordered.error();
+      break;
+    case kind::promote: {
+      if (cmd.nodes.size() != 1)
+        return make_failure(ec::bad_request, "a promotion names one node");
+      auto& tag = cmd.nodes.front();
+      if (!t.relevant_for(tag))
+        return make_failure(ec::bad_request,
+                            "node '" + tag + "' has no copy of database '"
+                              + record.name + "' to promote");
+      // A member stays one (RavenDB answers the same).
+      for (auto* list : {&t.promotables, &t.rehabs})
+        if (auto at = std::find(list->begin(), list->end(), tag);
+            at != list->end()) {
+          list->erase(at);
+          t.members.push_back(tag);
+        }
+      break;
+    }
+    case kind::dynamic_distribution:
+      t.dynamic_nodes_distribution = cmd.setting;
+      break;
+    case kind::topology:
+      if (auto valid = check_new_topology(cmd.topology, topology_,
+                                          record.name);
+          !valid)
+        return valid.error();
+      t = cmd.topology;
+      t.replication_factor = static_cast<int>(group_size(t));
+      break;
+    case kind::resolve_to_latest:
+      set_resolve_to_latest(next, cmd.setting);
+      break;
+  }
+  next.etag = index;
+  record = std::move(next);
+  return cluster_result{database_group_changed{index, record}};
 }
 
 apply_outcome

@@ -127,6 +127,8 @@ private:
                           const add_database_node_command& cmd);
   apply_outcome apply_one(int64_t index, const toggle_databases_command& cmd);
   apply_outcome apply_one(int64_t index,
+                          const change_database_group_command& cmd);
+  apply_outcome apply_one(int64_t index,
                           const put_compare_exchange_command& cmd);
   apply_outcome apply_one(int64_t index,
                           const remove_compare_exchange_command& cmd);

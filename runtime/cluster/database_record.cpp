@@ -322,4 +322,64 @@ bool resolves_to_latest(const database_record& record) {
          && latest->value.GetBool();
 }
 
+void set_resolve_to_latest(database_record& record, bool resolve) {
+  rapidjson::Document doc;
+  doc.Parse(record.other_members.data(), record.other_members.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    doc.SetObject();
+  auto& a = doc.GetAllocator();
+  rapidjson::Value solver{rapidjson::kObjectType};
+  solver.AddMember("DatabaseResolverId", rapidjson::Value{}, a);
+  solver.AddMember("ResolveByCollection",
+                   rapidjson::Value{rapidjson::kObjectType}, a);
+  solver.AddMember("ResolveToLatest", resolve, a);
+  if (auto i = doc.FindMember("ConflictSolverConfig"); i != doc.MemberEnd())
+    i->value = std::move(solver);
+  else
+    doc.AddMember("ConflictSolverConfig", std::move(solver), a);
+  record.other_members = to_json_text(doc);
+}
+
+std::string render_conflict_solver(const database_record& record) {
+  return write_json([&](json_writer& w) {
+    w.StartObject();
+    w.Key("DatabaseResolverId");
+    w.Null();
+    w.Key("ResolveByCollection");
+    w.StartObject();
+    w.EndObject();
+    w.Key("ResolveToLatest");
+    w.Bool(resolves_to_latest(record));
+    w.EndObject();
+  });
+}
+
+outcome<database_topology> parse_database_topology(std::string_view body) {
+  rapidjson::Document doc;
+  if (auto parsed = parse_json(body, doc, "the database topology"); !parsed)
+    return parsed.error();
+  if (!doc.IsObject())
+    return make_failure(ec::bad_request,
+                        "the database topology must be a JSON object");
+  database_topology t;
+  for (auto [key, tags] :
+       {std::pair{"Members", &t.members},
+        std::pair{"Promotables", &t.promotables},
+        std::pair{"Rehabs", &t.rehabs},
+        std::pair{"PriorityOrder", &t.priority_order}}) {
+    auto read = tag_list(doc, key);
+    if (!read)
+      return read.error();
+    *tags = std::move(*read);
+  }
+  if (auto dyn = doc.FindMember("DynamicNodesDistribution");
+      dyn != doc.MemberEnd() && !dyn->value.IsNull()) {
+    if (!dyn->value.IsBool())
+      return make_failure(ec::bad_request, "Topology.DynamicNodesDistribution"
+                                           " must be true or false");
+    t.dynamic_nodes_distribution = dyn->value.GetBool();
+  }
+  return t;
+}
+
 } // namespace corvus

@@ -96,6 +96,20 @@ outcome<done> validate_database_name(std::string_view name);
 ///          resolve, as the seed's walk-through shows).
 bool resolves_to_latest(const database_record& record);
 
+/// Sets the record's `ConflictSolverConfig` to resolving conflicts to the
+/// latest version on arrival (`resolve`) or storing them, with no scripts.
+void set_resolve_to_latest(database_record& record, bool resolve);
+
+/// @returns the record's `ConflictSolverConfig` as RavenDB's JSON.
+std::string render_conflict_solver(const database_record& record);
+
+/// Parses a DatabaseTopology (PascalCase, the body of
+/// `POST /admin/databases/topology/modify`): Members, Promotables, Rehabs,
+/// PriorityOrder and DynamicNodesDistribution; what RavenDB's observer
+/// keeps (mentors, statuses, stamps) is ignored.
+/// @returns ec::bad_request for malformed input.
+outcome<database_topology> parse_database_topology(std::string_view body);
+
 /// @returns the database record as RavenDB's JSON (`GET /admin/databases`).
 std::string render_database_record(const database_record& record);
 

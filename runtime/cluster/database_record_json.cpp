@@ -19,6 +19,47 @@ void write_tags(json_writer& w, const char* key,
 
 } // namespace
 
+void write_database_topology(json_writer& w, const database_topology& t) {
+  w.StartObject();
+  write_tags(w, "Members", t.members);
+  write_tags(w, "Promotables", t.promotables);
+  write_tags(w, "Rehabs", t.rehabs);
+  write_tags(w, "PriorityOrder", t.priority_order);
+  w.Key("ReplicationFactor");
+  w.Int(t.replication_factor);
+  w.Key("DynamicNodesDistribution");
+  w.Bool(t.dynamic_nodes_distribution);
+  w.EndObject();
+}
+
+outcome<database_topology> read_database_topology(const rapidjson::Value& t) {
+  if (!t.IsObject())
+    return make_failure(ec::bad_request, "a database topology must be an "
+                                         "object");
+  database_topology out;
+  for (auto [key, tags] :
+       {std::pair{"Members", &out.members},
+        std::pair{"Promotables", &out.promotables},
+        std::pair{"Rehabs", &out.rehabs},
+        std::pair{"PriorityOrder", &out.priority_order}}) {
+    auto read = string_array(t, key, what);
+    if (!read)
+      return read.error();
+    *tags = std::move(*read);
+  }
+  auto rf = t.FindMember("ReplicationFactor");
+  if (rf == t.MemberEnd() || !rf->value.IsInt())
+    return make_failure(ec::bad_request, "database record: "
+                                         "'ReplicationFactor' must be an "
+                                         "integer");
+  out.replication_factor = rf->value.GetInt();
+  auto dynamic = optional_bool(t, "DynamicNodesDistribution", false, what);
+  if (!dynamic)
+    return dynamic.error();
+  out.dynamic_nodes_distribution = *dynamic;
+  return out;
+}
+
 void write_database_record(json_writer& w, const database_record& r) {
   w.StartObject();
   w.Key("Name");
@@ -28,16 +69,7 @@ void write_database_record(json_writer& w, const database_record& r) {
   w.Key("Etag");
   w.Int64(r.etag);
   w.Key("Topology");
-  w.StartObject();
-  write_tags(w, "Members", r.topology.members);
-  write_tags(w, "Promotables", r.topology.promotables);
-  write_tags(w, "Rehabs", r.topology.rehabs);
-  write_tags(w, "PriorityOrder", r.topology.priority_order);
-  w.Key("ReplicationFactor");
-  w.Int(r.topology.replication_factor);
-  w.Key("DynamicNodesDistribution");
-  w.Bool(r.topology.dynamic_nodes_distribution);
-  w.EndObject();
+  write_database_topology(w, r.topology);
   w.Key("OtherMembers");
   w.RawValue(r.other_members.data(), r.other_members.size(),
              rapidjson::kObjectType);
@@ -64,31 +96,13 @@ outcome<database_record> read_database_record(const rapidjson::Value& v) {
     return topology.error();
   if (!others)
     return others.error();
+  auto t = read_database_topology(**topology);
+  if (!t)
+    return t.error();
   r.name = std::move(*name);
   r.disabled = *disabled;
   r.etag = *etag;
-  auto& t = **topology;
-  auto& out = r.topology;
-  for (auto [key, tags] :
-       {std::pair{"Members", &out.members},
-        std::pair{"Promotables", &out.promotables},
-        std::pair{"Rehabs", &out.rehabs},
-        std::pair{"PriorityOrder", &out.priority_order}}) {
-    auto read = string_array(t, key, what);
-    if (!read)
-      return read.error();
-    *tags = std::move(*read);
-  }
-  auto rf = t.FindMember("ReplicationFactor");
-  if (rf == t.MemberEnd() || !rf->value.IsInt())
-    return make_failure(ec::bad_request, "database record: "
-                                         "'ReplicationFactor' must be an "
-                                         "integer");
-  out.replication_factor = rf->value.GetInt();
-  auto dynamic = optional_bool(t, "DynamicNodesDistribution", false, what);
-  if (!dynamic)
-    return dynamic.error();
-  out.dynamic_nodes_distribution = *dynamic;
+  r.topology = std::move(*t);
   r.other_members = to_json_text(**others);
   return r;
 }

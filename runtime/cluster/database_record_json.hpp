@@ -14,6 +14,15 @@
 
 namespace corvus {
 
+/// Writes `topology` as {"Members","Promotables","Rehabs","PriorityOrder",
+/// "ReplicationFactor","DynamicNodesDistribution"}.
+void write_database_topology(json_writer& w,
+                             const database_topology& topology);
+
+/// Reads what write_database_topology wrote.
+/// @returns ec::bad_request naming the missing or mistyped field.
+outcome<database_topology> read_database_topology(const rapidjson::Value& v);
+
 /// Writes `record` as {"Name","Disabled","Etag","Topology":{...},
 /// "OtherMembers":{...}}.
 void write_database_record(json_writer& w, const database_record& record);

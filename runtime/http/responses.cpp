@@ -455,6 +455,21 @@ std::string render_database_put_result(int64_t index,
   });
 }
 
+std::string render_conflict_solver_result(int64_t index,
+                                         const database_record& record) {
+  return write_json([&](json_writer& w) {
+    auto solver = render_conflict_solver(record);
+    w.StartObject();
+    write_key(w, "RaftCommandIndex");
+    w.Int64(index);
+    write_key(w, "Key");
+    write_string(w, record.name);
+    write_key(w, "ConflictSolverConfig");
+    w.RawValue(solver.data(), solver.size(), rapidjson::kObjectType);
+    w.EndObject();
+  });
+}
+
 std::string render_databases_deleted(int64_t index,
                                      const std::vector<std::string>& pending) {
   return write_json([&](json_writer& w) {

@@ -89,8 +89,9 @@ std::string render_node_info(const cluster_summary& cluster);
 /// `GET /info/tcp`: where this node takes cluster traffic.
 std::string render_tcp_info(std::string_view tcp_url);
 
-/// RavenDB's DatabasePutResult, the answer of `PUT /admin/databases` and
-/// `PUT /admin/databases/node`: the index of the change, the record's name
+/// RavenDB's DatabasePutResult, the answer of `PUT /admin/databases`,
+/// `PUT /admin/databases/node`, and (with no URLs) of promoting a node and
+/// modifying a group's topology: the index of the change, the record's name
 /// and topology, and the URLs of the nodes that got a copy.
 std::string render_database_put_result(int64_t index,
                                        const database_record& record,
@@ -101,6 +102,11 @@ std::string render_database_put_result(int64_t index,
 /// `toggled` holds those the cluster found.
 std::string render_toggle_status(const std::vector<std::string>& asked,
                                  const databases_toggled& toggled);
+
+/// `POST /admin/replication/conflicts/solver` answer (RavenDB's
+/// ModifySolverResult): the index, the database and its solver.
+std::string render_conflict_solver_result(int64_t index,
+                                         const database_record& record);
 
 /// `DELETE /admin/databases` answer: the index and the nodes that did not
 /// confirm the deletion in time (PendingDeletes).

@@ -52,6 +52,11 @@ const routes = [
   { method: "GET", path: "/admin/databases", query: "name={db}", read: true },
   // The only node has every database already.
   { method: "PUT", path: "/admin/databases/node", query: "name={db}", refused: 400 },
+  { method: "POST", path: "/admin/databases/promote", query: "name={db}&node=A" },
+  { method: "POST", path: "/admin/databases/reorder", query: "name={db}", body: { MembersOrder: ["A"], Fixed: false } },
+  { method: "POST", path: "/admin/databases/dynamic-node-distribution", query: "name={db}&enabled=false" },
+  { method: "POST", path: "/admin/databases/topology/modify", query: "name={db}", body: { Members: ["A"], Promotables: [], Rehabs: [] } },
+  { method: "POST", path: "/admin/replication/conflicts/solver", query: "name={db}", body: { ResolveToLatest: false, ResolveByCollection: {} } },
   { method: "DELETE", path: "/admin/databases", body: { DatabaseNames: ["lenient-none"], HardDelete: true } },
   { method: "GET", path: "/databases", query: "start=0&pageSize=25", read: true },
   { method: "GET", path: "/build/version", read: true },

@@ -67,6 +67,18 @@ TEST_CASE("every command round-trips through its log entry") {
                    "AddOrUpdateCompareExchangeCommand");
   check_round_trip(remove_compare_exchange_command{"r-4", "Demo", "k", 9},
                    "RemoveCompareExchangeCommand");
+  using group_change = change_database_group_command::kind;
+  for (auto what : {group_change::reorder, group_change::promote,
+                    group_change::dynamic_distribution,
+                    group_change::topology,
+                    group_change::resolve_to_latest}) {
+    CAPTURE(static_cast<int>(what));
+    change_database_group_command cmd{"r-7", "Demo", what, {"B", "A"}, true,
+                                      sample_creation().record.topology};
+    check_round_trip(cmd, "ChangeDatabaseGroupCommand");
+  }
+  check_round_trip(change_database_group_command{},
+                   "ChangeDatabaseGroupCommand");
 }
 
 TEST_CASE("RaftRequestId is read when UniqueRequestId is absent") {
@@ -176,6 +188,13 @@ TEST_CASE("apply outcomes survive their JSON form") {
     CHECK(std::get<databases_toggled>(**back)
           == std::get<databases_toggled>(*toggled));
   }
+  apply_outcome group{
+    cluster_result{database_group_changed{11, sample_creation().record}}};
+  back = apply_outcome_from_json(apply_outcome_to_json(group));
+  REQUIRE(back);
+  REQUIRE(*back);
+  CHECK(std::get<database_group_changed>(**back)
+        == std::get<database_group_changed>(*group));
   apply_outcome failed{make_failure(ec::database_already_exists, "exists")};
   back = apply_outcome_from_json(apply_outcome_to_json(failed));
   REQUIRE(back);

@@ -416,6 +416,175 @@ TEST_CASE("an add-node retried with its request id applies once") {
   CHECK(record.etag == 3);
 }
 
+namespace {
+
+using group_change = change_database_group_command::kind;
+
+change_database_group_command change(group_change what,
+                                     std::vector<std::string> nodes = {},
+                                     bool setting = false) {
+  change_database_group_command cmd;
+  cmd.name = "shop";
+  cmd.what = what;
+  cmd.nodes = std::move(nodes);
+  cmd.setting = setting;
+  return cmd;
+}
+
+change_database_group_command new_topology(std::string body) {
+  auto cmd = change(group_change::topology);
+  auto t = parse_database_topology(body);
+  REQUIRE(t);
+  cmd.topology = *t;
+  return cmd;
+}
+
+/// A cluster of A to D and database "Shop" on A, B and C.
+cluster_state shop_on_abc() {
+  auto state = with_topology(cluster_of(4));
+  REQUIRE(state.apply(2, create(
+    R"({"DatabaseName":"Shop","Topology":{"Members":["A","B","C"]}})")));
+  return state;
+}
+
+const database_record& changed(const apply_outcome& out,
+                               const cluster_state& state) {
+  REQUIRE(out);
+  auto& result = std::get<database_group_changed>(*out);
+  auto& record = *state.find_database("shop");
+  CHECK(result.record == record);
+  // The topology etag clients compare is the index of the change.
+  CHECK(record.etag == result.index);
+  return record;
+}
+
+} // namespace
+
+TEST_CASE("a reorder rearranges every node of the group within its list") {
+  auto state = shop_on_abc();
+  auto& r = changed(state.apply(3, change(group_change::reorder,
+                                          {"C", "A", "B"})),
+                    state);
+  CHECK(r.topology.members == std::vector<std::string>{"C", "A", "B"});
+  CHECK(r.topology.priority_order.empty());
+  CHECK(r.etag == 3);
+  // A fixed order is also the priority order.
+  auto& fixed = changed(state.apply(4, change(group_change::reorder,
+                                              {"B", "C", "A"}, true)),
+                        state);
+  CHECK(fixed.topology.members == std::vector<std::string>{"B", "C", "A"});
+  CHECK(fixed.topology.priority_order
+        == std::vector<std::string>{"B", "C", "A"});
+  // Promotables and rehabs stay what they are.
+  REQUIRE(state.apply(5, new_topology(
+    R"({"Members":["A"],"Promotables":["B"],"Rehabs":["C"]})")));
+  auto& mixed = changed(state.apply(6, change(group_change::reorder,
+                                              {"C", "B", "A"})),
+                        state);
+  CHECK(mixed.topology.members == std::vector<std::string>{"A"});
+  CHECK(mixed.topology.promotables == std::vector<std::string>{"B"});
+  CHECK(mixed.topology.rehabs == std::vector<std::string>{"C"});
+}
+
+TEST_CASE("a reorder that is not the group's nodes, each once, changes "
+          "nothing") {
+  auto state = shop_on_abc();
+  auto before = state.databases();
+  for (auto order : std::vector<std::vector<std::string>>{
+         {"A", "B"}, {"A", "B", "D"}, {"A", "A", "B", "C"}, {"A", "B", "B"}}) {
+    CAPTURE(order.size());
+    auto out = state.apply(state.last_index() + 1,
+                           change(group_change::reorder, order));
+    REQUIRE_FALSE(out);
+    CHECK(out.error().code == ec::bad_request);
+  }
+  auto out = state.apply(10, change(group_change::reorder, {"A", "D", "C"}));
+  REQUIRE_FALSE(out);
+  CHECK(out.error().message
+        == "the new order [A, D, C] must name every node of database 'Shop' "
+           "once: A, B, C");
+  CHECK(state.databases() == before);
+}
+
+TEST_CASE("a promotion makes a promotable or a rehab a member; a member "
+          "stays one") {
+  auto state = shop_on_abc();
+  REQUIRE(state.apply(3, new_topology(
+    R"({"Members":["A"],"Promotables":["B"],"Rehabs":["C"]})")));
+  auto& r = changed(state.apply(4, change(group_change::promote, {"B"})),
+                    state);
+  CHECK(r.topology.members == std::vector<std::string>{"A", "B"});
+  CHECK(r.topology.promotables.empty());
+  changed(state.apply(5, change(group_change::promote, {"C"})), state);
+  auto& after = changed(state.apply(6, change(group_change::promote, {"A"})),
+                        state);
+  CHECK(after.topology.members == std::vector<std::string>{"A", "B", "C"});
+  CHECK(after.topology.rehabs.empty());
+  auto outside = state.apply(7, change(group_change::promote, {"D"}));
+  REQUIRE_FALSE(outside);
+  CHECK(outside.error().message
+        == "node 'D' has no copy of database 'Shop' to promote");
+}
+
+TEST_CASE("a new topology replaces the group, checked against the cluster") {
+  auto state = shop_on_abc();
+  auto& r = changed(state.apply(3, new_topology(
+                      R"({"Members":["D","A"],"Promotables":["B"],)"
+                      R"("PriorityOrder":["A"],"ReplicationFactor":9,)"
+                      R"("DynamicNodesDistribution":true})")),
+                    state);
+  CHECK(r.topology.members == std::vector<std::string>{"D", "A"});
+  CHECK(r.topology.promotables == std::vector<std::string>{"B"});
+  CHECK(r.topology.priority_order == std::vector<std::string>{"A"});
+  CHECK(r.topology.dynamic_nodes_distribution);
+  // The replication factor is what the group holds, whatever was sent.
+  CHECK(r.topology.replication_factor == 3);
+  auto before = state.databases();
+  for (auto [body, message] : std::vector<std::pair<std::string,
+                                                    std::string>>{
+         {R"({"Members":["A","Q"]})", "node 'Q' is not in the cluster"},
+         {R"({"Members":["A"],"Rehabs":["A"]})", "node 'A' is named twice"},
+         {R"({"Promotables":["A"]})", "it needs at least one member"},
+         {R"({"Members":["A"],"PriorityOrder":["B"]})",
+          "PriorityOrder names node 'B', which has no copy in the new "
+          "topology"}}) {
+    CAPTURE(body);
+    auto out = state.apply(state.last_index() + 1, new_topology(body));
+    REQUIRE_FALSE(out);
+    CHECK(out.error().code == ec::bad_request);
+    CHECK(out.error().message
+          == "cannot change the topology of database 'Shop': " + message);
+  }
+  CHECK(state.databases() == before);
+}
+
+TEST_CASE("dynamic distribution and resolve-to-latest are settings of the "
+          "record") {
+  auto state = with_topology(cluster_of(2));
+  REQUIRE(state.apply(2, create(R"({"DatabaseName":"Shop",)"
+                                R"("Settings":{"k":"v"}})")));
+  auto& on = changed(state.apply(3, change(group_change::dynamic_distribution,
+                                           {}, true)),
+                     state);
+  CHECK(on.topology.dynamic_nodes_distribution);
+  auto& latest = changed(state.apply(4, change(group_change::resolve_to_latest,
+                                               {}, true)),
+                         state);
+  CHECK(resolves_to_latest(latest));
+  // The record's other members stay as they were.
+  CHECK(render_database_record(latest).find(R"("Settings":{"k":"v"})")
+        != std::string::npos);
+  auto& stored = changed(state.apply(5, change(group_change::resolve_to_latest,
+                                               {}, false)),
+                         state);
+  CHECK_FALSE(resolves_to_latest(stored));
+  auto missing = change(group_change::dynamic_distribution);
+  missing.name = "nope";
+  auto out = state.apply(6, missing);
+  REQUIRE_FALSE(out);
+  CHECK(out.error().code == ec::database_does_not_exist);
+}
+
 TEST_CASE("the state round-trips through its snapshot encoding") {
   auto state = with_topology(cluster_of(3, 1, 1));
   REQUIRE(state.apply(2, create(R"({"DatabaseName":"kept","Settings":{"X":"1"},

@@ -101,3 +101,56 @@ TEST_CASE("records render with topology, kept members and etag") {
   CHECK(doc["Settings"]["k"] == "v");
   CHECK(doc["Etag"].GetInt64() == 7);
 }
+
+TEST_CASE("a client's DatabaseTopology is parsed; what an observer keeps is "
+          "ignored") {
+  auto t = parse_database_topology(
+    R"({"Members":["A","B"],"Promotables":["C"],"Rehabs":[],)"
+    R"("PredefinedMentors":{},"DemotionReasons":{},"PromotablesStatus":{},)"
+    R"("ReplicationFactor":3,"DynamicNodesDistribution":true,)"
+    R"("PriorityOrder":["B"],"Stamp":{"Index":4,"Term":1}})");
+  REQUIRE(t);
+  CHECK(t->members == std::vector<std::string>{"A", "B"});
+  CHECK(t->promotables == std::vector<std::string>{"C"});
+  CHECK(t->rehabs.empty());
+  CHECK(t->priority_order == std::vector<std::string>{"B"});
+  CHECK(t->dynamic_nodes_distribution);
+  auto bare = parse_database_topology(R"({"Members":["A"]})");
+  REQUIRE(bare);
+  CHECK_FALSE(bare->dynamic_nodes_distribution);
+  for (auto bad : {"", "[", "[]", R"({"Members":"A"})",
+                   R"({"Members":[1]})", R"({"Rehabs":[""]})",
+                   R"({"Members":["A"],"DynamicNodesDistribution":"yes"})"}) {
+    CAPTURE(bad);
+    auto out = parse_database_topology(bad);
+    REQUIRE_FALSE(out);
+    CHECK(out.error().code == ec::bad_request);
+  }
+}
+
+TEST_CASE("the conflict solver is set in the record, its other members "
+          "kept") {
+  auto creation = parse_database_creation(
+    R"({"DatabaseName":"demo","Settings":{"k":"v"},)"
+    R"("ConflictSolverConfig":{"ResolveToLatest":false}})",
+    "", 1);
+  REQUIRE(creation);
+  auto record = creation->record;
+  CHECK_FALSE(resolves_to_latest(record));
+  set_resolve_to_latest(record, true);
+  CHECK(resolves_to_latest(record));
+  CHECK(record.other_members
+        == R"({"Settings":{"k":"v"},"ConflictSolverConfig":)"
+           R"({"DatabaseResolverId":null,"ResolveByCollection":{},)"
+           R"("ResolveToLatest":true}})");
+  CHECK(render_conflict_solver(record)
+        == R"({"DatabaseResolverId":null,"ResolveByCollection":{},)"
+           R"("ResolveToLatest":true})");
+  set_resolve_to_latest(record, false);
+  CHECK_FALSE(resolves_to_latest(record));
+  // A record created without one gets one.
+  auto plain = parse_database_creation(R"({"DatabaseName":"p"})", "", 1);
+  REQUIRE(plain);
+  set_resolve_to_latest(plain->record, true);
+  CHECK(resolves_to_latest(plain->record));
+}

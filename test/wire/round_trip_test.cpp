@@ -93,6 +93,10 @@ TEST_CASE_FIXTURE(wire_fixture, "cluster messages round-trip") {
   check_round_trip(databases_toggled{9, {"a"}, false});
   check_round_trip(add_database_node_command{"req-4", "db", "B", 11});
   check_round_trip(database_node_added{10, record, "B", "http://b:1"});
+  check_round_trip(change_database_group_command{
+    "req-6", "db", change_database_group_command::kind::topology, {"A"}, true,
+    record.topology});
+  check_round_trip(database_group_changed{12, record});
   check_round_trip(put_compare_exchange_command{
     "req-2", "db", "users/1", R"({"Object":1})", 4});
   check_round_trip(remove_compare_exchange_command{"req-3", "db", "k", 5});
