@@ -3,6 +3,7 @@
 // summary; membership changes, wait-for-index and compare-exchange through
 // the node's Raft member.
 
+#include "actors/http/route_params.hpp"
 #include "actors/http/routes.hpp"
 
 #include "actors/entropy.hpp"
@@ -82,19 +83,6 @@ void member_then_204(const request_ptr& r, Ts... xs) {
   r->ask<void>(r->node().member,
                request::continuation<void>{[r] { r->reply_empty(204); }},
                std::move(xs)...);
-}
-
-/// Checks that the database of path parameter 0 exists in the cluster
-/// (compare-exchange values are cluster-wide: no local copy is needed) and
-/// is not disabled (RavenDB serves a disabled database's routes no more).
-bool database_exists(const request_ptr& r) {
-  auto* record = r->node().cluster->find_database(r->param(0));
-  if (record == nullptr) {
-    r->fail(make_failure(ec::database_does_not_exist,
-                         "Database '" + r->param(0) + "' does not exist"));
-    return false;
-  }
-  return !r->refused_as_disabled(*record);
 }
 
 } // namespace

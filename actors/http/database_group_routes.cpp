@@ -2,7 +2,8 @@
 // promoting one, reordering the members, dynamic node distribution, a
 // whole new topology, and the conflict solver. Each goes to the node actor
 // and through it to the cluster, and is answered once the group's nodes
-// applied it.
+// applied it. Revisions for conflicts are refused: Corvus keeps no
+// revisions yet.
 
 #include "actors/http/route_params.hpp"
 #include "actors/http/routes.hpp"
@@ -169,6 +170,14 @@ void post_admin_conflict_solver(const request_ptr& r) {
     return json_reply(201, render_conflict_solver_result(changed.index,
                                                          changed.record));
   });
+}
+
+void post_revisions_for_conflicts(const request_ptr& r) {
+  if (!database_exists(r))
+    return;
+  r->fail(make_failure(ec::not_supported,
+                       "Corvus does not support revisions yet, so it keeps "
+                       "none for conflicts (RevisionsForConflicts)"));
 }
 
 } // namespace corvus

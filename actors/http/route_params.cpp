@@ -14,6 +14,16 @@ std::optional<std::string> required_name(const request_ptr& r) {
   return std::string{*name};
 }
 
+bool database_exists(const request_ptr& r) {
+  auto* record = r->node().cluster->find_database(r->param(0));
+  if (record == nullptr) {
+    r->fail(make_failure(ec::database_does_not_exist,
+                         "Database '" + r->param(0) + "' does not exist"));
+    return false;
+  }
+  return !r->refused_as_disabled(*record);
+}
+
 std::string raft_request_id(const request_ptr& r) {
   return std::string{r->query().get("raft-request-id").value_or("")};
 }

@@ -1,7 +1,8 @@
 #pragma once
 
-// What several server routes read the same way: the database named in the
-// query, the client's raft request id, and a body that is a JSON object.
+// What several server routes read or check the same way: the database
+// named in the query or the path, the client's raft request id, and a body
+// that is a JSON object.
 
 #include "actors/http/request.hpp"
 #include "runtime/failure.hpp"
@@ -16,6 +17,12 @@ namespace corvus {
 /// @returns the query's non-empty `name`; otherwise answers 400 and
 ///          returns nothing.
 std::optional<std::string> required_name(const request_ptr& r);
+
+/// Checks that the database of path parameter 0 exists in the cluster
+/// (for what is cluster-wide, such as compare-exchange values: no local
+/// copy is needed) and is not disabled (RavenDB serves a disabled
+/// database's routes no more); otherwise answers and returns false.
+bool database_exists(const request_ptr& r);
 
 /// @returns the client's id of a cluster command ("" when it sent none): a
 ///          retry carries the same one, and the command applies once.

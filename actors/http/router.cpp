@@ -21,7 +21,7 @@ struct route {
 // Every route Corvus serves (ravendb-http.md: P0, the low-level document
 // commands, compare-exchange, cluster membership, database groups,
 // conflicts).
-constexpr std::array<route, 46> routes = {{
+constexpr std::array<route, 47> routes = {{
   {"GET", "/databases/{}/docs", get_documents},
   {"POST", "/databases/{}/docs", post_documents},
   {"PUT", "/databases/{}/docs", put_document},
@@ -35,6 +35,8 @@ constexpr std::array<route, 46> routes = {{
   {"GET", "/databases/{}/healthcheck", get_healthcheck},
   {"GET", "/databases/{}/configuration/client", get_client_configuration},
   {"GET", "/databases/{}/replication/conflicts", get_replication_conflicts},
+  {"POST", "/databases/{}/admin/revisions/conflicts/config",
+   post_revisions_for_conflicts},
   {"GET", "/databases/{}/cmpxchg", get_compare_exchange},
   {"PUT", "/databases/{}/cmpxchg", put_compare_exchange},
   {"DELETE", "/databases/{}/cmpxchg", delete_compare_exchange},

@@ -43,6 +43,7 @@ void post_admin_databases_reorder(const request_ptr& r);
 void post_admin_databases_dynamic_distribution(const request_ptr& r);
 void post_admin_databases_topology_modify(const request_ptr& r);
 void post_admin_conflict_solver(const request_ptr& r);
+void post_revisions_for_conflicts(const request_ptr& r);
 
 // Cluster (cluster_routes.cpp).
 void get_cluster_topology(const request_ptr& r);

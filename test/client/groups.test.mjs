@@ -3,11 +3,12 @@
 // with a promotable that receives the data but serves no client until it
 // is promoted, a node taken out of the group, dynamic node distribution,
 // and the conflict solver switched to resolve-to-latest on a running group
-// (scripts are refused).
+// (scripts are refused, and so are revisions for conflicts).
 
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import {
+  ConfigureRevisionsForConflictsOperation,
   GetDatabaseRecordOperation,
   ModifyConflictSolverOperation,
   ModifyDatabaseTopologyOperation,
@@ -130,11 +131,16 @@ test("reorder, a new topology with a promotable, a promotion and a node taken ou
   assert.equal((await recordOf(store, db)).topology.dynamicNodesDistribution, false);
 });
 
-test("ModifyConflictSolverOperation: resolve-to-latest takes effect on a running group; scripts are refused", async () => {
+test("ModifyConflictSolverOperation: resolve-to-latest takes effect on a running group; scripts and revisions for conflicts are refused", async () => {
   const db = "solver";
   const [a, b] = (await group({ size: 2, db })).nodes;
   const store = storeOn([a], db);
 
+  const revisions = await errorOf(() =>
+    store.maintenance.server.send(new ConfigureRevisionsForConflictsOperation(db, { disabled: false, minimumRevisionsToKeep: 5 })),
+  );
+  assert.equal(revisions.name, "NotSupportedException");
+  assert.match(revisions.message, /does not support revisions yet/);
   const scripts = await errorOf(() =>
     store.maintenance.server.send(new ModifyConflictSolverOperation(db, { Users: { script: "return docs[0];" } }, false)),
   );

@@ -57,6 +57,8 @@ const routes = [
   { method: "POST", path: "/admin/databases/dynamic-node-distribution", query: "name={db}&enabled=false" },
   { method: "POST", path: "/admin/databases/topology/modify", query: "name={db}", body: { Members: ["A"], Promotables: [], Rehabs: [] } },
   { method: "POST", path: "/admin/replication/conflicts/solver", query: "name={db}", body: { ResolveToLatest: false, ResolveByCollection: {} } },
+  // Corvus keeps no revisions yet.
+  { method: "POST", path: "/databases/{db}/admin/revisions/conflicts/config", body: { Disabled: false }, refused: 400 },
   { method: "DELETE", path: "/admin/databases", body: { DatabaseNames: ["lenient-none"], HardDelete: true } },
   { method: "GET", path: "/databases", query: "start=0&pageSize=25", read: true },
   { method: "GET", path: "/build/version", read: true },
