@@ -20,10 +20,9 @@ namespace {
 
 using group_change = change_database_group_command::kind;
 
-/// The command for a change to the group of the query's database; nothing
-/// (after answering 400) when the name is missing or invalid.
-std::optional<change_database_group_command>
-group_change_for(const request_ptr& r, group_change what) {
+/// The query's database name; nothing (after answering 400) when it is
+/// missing or invalid.
+std::optional<std::string> database_named(const request_ptr& r) {
   auto name = required_name(r);
   if (!name)
     return std::nullopt;
@@ -31,6 +30,16 @@ group_change_for(const request_ptr& r, group_change what) {
     r->fail(valid.error());
     return std::nullopt;
   }
+  return name;
+}
+
+/// The command for a change to the group of the query's database; nothing
+/// (after answering 400) when the name is missing or invalid.
+std::optional<change_database_group_command>
+group_change_for(const request_ptr& r, group_change what) {
+  auto name = database_named(r);
+  if (!name)
+    return std::nullopt;
   change_database_group_command cmd;
   cmd.request_id = raft_request_id(r);
   cmd.name = std::move(*name);
@@ -52,14 +61,18 @@ http_reply no_content(database_group_changed&) {
   return empty_reply(204);
 }
 
+/// RavenDB's DatabasePutResult with the group as changed.
+http_reply group_as_changed(database_group_changed& changed) {
+  return json_reply(200, render_database_put_result(changed.index,
+                                                    changed.record, {}));
+}
+
 } // namespace
 
 void put_admin_databases_node(const request_ptr& r) {
-  auto name = required_name(r);
+  auto name = database_named(r);
   if (!name)
     return;
-  if (auto valid = validate_database_name(*name); !valid)
-    return r->fail(valid.error());
   add_database_node_command cmd;
   cmd.request_id = raft_request_id(r);
   cmd.name = std::move(*name);
@@ -86,10 +99,7 @@ void post_admin_databases_promote(const request_ptr& r) {
     return r->fail(make_failure(ec::bad_request,
                                 "the query parameter 'node' is required"));
   cmd->nodes.emplace_back(*node);
-  change_group(r, std::move(*cmd), [](database_group_changed& changed) {
-    return json_reply(200, render_database_put_result(changed.index,
-                                                      changed.record, {}));
-  });
+  change_group(r, std::move(*cmd), group_as_changed);
 }
 
 void post_admin_databases_reorder(const request_ptr& r) {
@@ -137,10 +147,7 @@ void post_admin_databases_topology_modify(const request_ptr& r) {
   if (!topology)
     return r->fail(topology.error());
   cmd->topology = std::move(*topology);
-  change_group(r, std::move(*cmd), [](database_group_changed& changed) {
-    return json_reply(200, render_database_put_result(changed.index,
-                                                      changed.record, {}));
-  });
+  change_group(r, std::move(*cmd), group_as_changed);
 }
 
 void post_admin_conflict_solver(const request_ptr& r) {
