@@ -180,8 +180,15 @@ test("the client fails over when the preferred node is killed, and writes reach 
 
 test("write assurance: confirmed by live replicas, a clean timeout with a frozen one, the data written either way", async () => {
   const db = "assurance";
-  const cluster = await group({ size: 3, db });
+  const cluster = await group({ size: 3, rf: 0, db });
   const [a, , c] = cluster.nodes;
+  // A first, so that the client's preferred node is never the one frozen
+  // below (a request sent to it would wait out the client's timeout).
+  const created = await http(`${a.url}/admin/databases?name=${db}`, {
+    method: "PUT",
+    body: { DatabaseName: db, Topology: { Members: ["A", "B", "C"] } },
+  });
+  assert.equal(created.status, 201, created.text);
   const store = storeOn([a], db);
   const s = store.openSession();
   s.advanced.waitForReplicationAfterSaveChanges({ replicas: 2, timeout: 5_000 });
