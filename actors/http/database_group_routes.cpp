@@ -22,7 +22,7 @@ using group_change = change_database_group_command::kind;
 
 /// The query's database name; nothing (after answering 400) when it is
 /// missing or invalid.
-std::optional<std::string> database_named(const request_ptr& r) {
+std::optional<std::string> valid_name_in_query(const request_ptr& r) {
   auto name = required_name(r);
   if (!name)
     return std::nullopt;
@@ -37,7 +37,7 @@ std::optional<std::string> database_named(const request_ptr& r) {
 /// (after answering 400) when the name is missing or invalid.
 std::optional<change_database_group_command>
 group_change_for(const request_ptr& r, group_change what) {
-  auto name = database_named(r);
+  auto name = valid_name_in_query(r);
   if (!name)
     return std::nullopt;
   change_database_group_command cmd;
@@ -45,16 +45,6 @@ group_change_for(const request_ptr& r, group_change what) {
   cmd.name = std::move(*name);
   cmd.what = what;
   return cmd;
-}
-
-/// Sends `cmd` and answers with `render`'s reply once it applied.
-template <class Render>
-void change_group(const request_ptr& r, change_database_group_command cmd,
-                  Render render) {
-  r->call<database_group_changed>(
-    r->services().node,
-    [render](database_group_changed& changed) { return render(changed); },
-    std::move(cmd));
 }
 
 http_reply no_content(database_group_changed&) {
@@ -70,7 +60,7 @@ http_reply group_as_changed(database_group_changed& changed) {
 } // namespace
 
 void put_admin_databases_node(const request_ptr& r) {
-  auto name = database_named(r);
+  auto name = valid_name_in_query(r);
   if (!name)
     return;
   add_database_node_command cmd;
@@ -99,7 +89,8 @@ void post_admin_databases_promote(const request_ptr& r) {
     return r->fail(make_failure(ec::bad_request,
                                 "the query parameter 'node' is required"));
   cmd->nodes.emplace_back(*node);
-  change_group(r, std::move(*cmd), group_as_changed);
+  r->call<database_group_changed>(r->services().node, group_as_changed,
+                                  std::move(*cmd));
 }
 
 void post_admin_databases_reorder(const request_ptr& r) {
@@ -121,7 +112,8 @@ void post_admin_databases_reorder(const request_ptr& r) {
   if (!fixed)
     return r->fail(fixed.error());
   cmd->setting = *fixed;
-  change_group(r, std::move(*cmd), no_content);
+  r->call<database_group_changed>(r->services().node, no_content,
+                                  std::move(*cmd));
 }
 
 void post_admin_databases_dynamic_distribution(const request_ptr& r) {
@@ -136,7 +128,8 @@ void post_admin_databases_dynamic_distribution(const request_ptr& r) {
   if (!enabled)
     return r->fail(enabled.error());
   cmd->setting = *enabled;
-  change_group(r, std::move(*cmd), no_content);
+  r->call<database_group_changed>(r->services().node, no_content,
+                                  std::move(*cmd));
 }
 
 void post_admin_databases_topology_modify(const request_ptr& r) {
@@ -147,7 +140,8 @@ void post_admin_databases_topology_modify(const request_ptr& r) {
   if (!topology)
     return r->fail(topology.error());
   cmd->topology = std::move(*topology);
-  change_group(r, std::move(*cmd), group_as_changed);
+  r->call<database_group_changed>(r->services().node, group_as_changed,
+                                  std::move(*cmd));
 }
 
 void post_admin_conflict_solver(const request_ptr& r) {
@@ -173,10 +167,13 @@ void post_admin_conflict_solver(const request_ptr& r) {
   if (!latest)
     return r->fail(latest.error());
   cmd->setting = *latest;
-  change_group(r, std::move(*cmd), [](database_group_changed& changed) {
-    return json_reply(201, render_conflict_solver_result(changed.index,
-                                                         changed.record));
-  });
+  r->call<database_group_changed>(
+    r->services().node,
+    [](database_group_changed& changed) {
+      return json_reply(201, render_conflict_solver_result(changed.index,
+                                                           changed.record));
+    },
+    std::move(*cmd));
 }
 
 void post_revisions_for_conflicts(const request_ptr& r) {
