@@ -1,6 +1,7 @@
 #include "runtime/cluster/database_record.hpp"
 
 #include "runtime/json/json.hpp"
+#include "runtime/json/json_fields.hpp"
 
 #include <rapidjson/document.h>
 
@@ -341,17 +342,12 @@ void set_resolve_to_latest(database_record& record, bool resolve) {
 }
 
 std::string render_conflict_solver(const database_record& record) {
-  return write_json([&](json_writer& w) {
-    w.StartObject();
-    w.Key("DatabaseResolverId");
-    w.Null();
-    w.Key("ResolveByCollection");
-    w.StartObject();
-    w.EndObject();
-    w.Key("ResolveToLatest");
-    w.Bool(resolves_to_latest(record));
-    w.EndObject();
-  });
+  rapidjson::Document doc;
+  doc.Parse(record.other_members.data(), record.other_members.size());
+  if (doc.HasParseError() || !doc.IsObject())
+    return "null";
+  auto solver = doc.FindMember("ConflictSolverConfig");
+  return solver == doc.MemberEnd() ? "null" : to_json_text(solver->value);
 }
 
 outcome<database_topology> parse_database_topology(std::string_view body) {
@@ -372,13 +368,11 @@ outcome<database_topology> parse_database_topology(std::string_view body) {
       return read.error();
     *tags = std::move(*read);
   }
-  if (auto dyn = doc.FindMember("DynamicNodesDistribution");
-      dyn != doc.MemberEnd() && !dyn->value.IsNull()) {
-    if (!dyn->value.IsBool())
-      return make_failure(ec::bad_request, "Topology.DynamicNodesDistribution"
-                                           " must be true or false");
-    t.dynamic_nodes_distribution = dyn->value.GetBool();
-  }
+  auto dynamic = optional_bool(doc, "DynamicNodesDistribution", false,
+                               "the database topology");
+  if (!dynamic)
+    return dynamic.error();
+  t.dynamic_nodes_distribution = *dynamic;
   return t;
 }
 

@@ -100,7 +100,8 @@ bool resolves_to_latest(const database_record& record);
 /// latest version on arrival (`resolve`) or storing them, with no scripts.
 void set_resolve_to_latest(database_record& record, bool resolve);
 
-/// @returns the record's `ConflictSolverConfig` as RavenDB's JSON.
+/// @returns the record's `ConflictSolverConfig` as stored (in RavenDB's
+///          shape once set_resolve_to_latest wrote it), or `null`.
 std::string render_conflict_solver(const database_record& record);
 
 /// Parses a DatabaseTopology (PascalCase, the body of

@@ -151,6 +151,7 @@ TEST_CASE("the conflict solver is set in the record, its other members "
   // A record created without one gets one.
   auto plain = parse_database_creation(R"({"DatabaseName":"p"})", "", 1);
   REQUIRE(plain);
+  CHECK(render_conflict_solver(plain->record) == "null");
   set_resolve_to_latest(plain->record, true);
   CHECK(resolves_to_latest(plain->record));
 }
