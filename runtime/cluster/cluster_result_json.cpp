@@ -9,70 +9,56 @@ namespace {
 
 constexpr std::string_view what = "cluster result";
 
+/// Every result opens with its type and the raft index it was applied at
+/// (read_cluster_result reads both before it looks at the rest).
+void write_type_and_index(json_writer& w, std::string_view type,
+                          int64_t index) {
+  write_field(w, "Type", type);
+  write_field(w, "Index", index);
+}
+
 void write_one(json_writer& w, const database_created& r) {
-  w.Key("Type");
-  w.String("DatabaseCreated");
-  w.Key("Index");
-  w.Int64(r.index);
+  write_type_and_index(w, "DatabaseCreated", r.index);
   w.Key("Record");
   write_database_record(w, r.record);
   write_string_array(w, "NodeUrls", r.node_urls);
 }
 
 void write_one(json_writer& w, const databases_deleted& r) {
-  w.Key("Type");
-  w.String("DatabasesDeleted");
-  w.Key("Index");
-  w.Int64(r.index);
+  write_type_and_index(w, "DatabasesDeleted", r.index);
   write_string_array(w, "Names", r.names);
   write_string_array(w, "Nodes", r.nodes);
 }
 
 void write_one(json_writer& w, const databases_toggled& r) {
-  w.Key("Type");
-  w.String("DatabasesToggled");
-  w.Key("Index");
-  w.Int64(r.index);
+  write_type_and_index(w, "DatabasesToggled", r.index);
   write_string_array(w, "Names", r.names);
-  w.Key("Disabled");
-  w.Bool(r.disabled);
+  write_field(w, "Disabled", r.disabled);
 }
 
 void write_one(json_writer& w, const database_node_added& r) {
-  w.Key("Type");
-  w.String("DatabaseNodeAdded");
-  w.Key("Index");
-  w.Int64(r.index);
+  write_type_and_index(w, "DatabaseNodeAdded", r.index);
   w.Key("Record");
   write_database_record(w, r.record);
-  w.Key("NodeTag");
-  write_string(w, r.node_tag);
-  w.Key("NodeUrl");
-  write_string(w, r.node_url);
+  write_field(w, "NodeTag", r.node_tag);
+  write_field(w, "NodeUrl", r.node_url);
 }
 
 void write_one(json_writer& w, const database_group_changed& r) {
-  w.Key("Type");
-  w.String("DatabaseGroupChanged");
-  w.Key("Index");
-  w.Int64(r.index);
+  write_type_and_index(w, "DatabaseGroupChanged", r.index);
   w.Key("Record");
   write_database_record(w, r.record);
 }
 
 void write_one(json_writer& w, const compare_exchange_result& r) {
-  w.Key("Type");
-  w.String("CompareExchangeResult");
-  w.Key("Index");
-  w.Int64(r.index);
+  write_type_and_index(w, "CompareExchangeResult", r.index);
   // The value's text is kept as a string so that it survives byte for byte.
   w.Key("Value");
   if (r.value.empty())
     w.Null();
   else
     write_string(w, r.value);
-  w.Key("Successful");
-  w.Bool(r.successful);
+  write_field(w, "Successful", r.successful);
 }
 
 outcome<database_record> record_of(const rapidjson::Value& v) {
