@@ -621,7 +621,10 @@ raft_status raft_member_state::status() const {
   st.tcp_url = tcp_url;
   if (core) {
     st.state = core->state_name();
-    st.leader = core->leader();
+    // A passive node is in no cluster, so it names no leader, as in
+    // RavenDB: a removed one may still remember who sent it its removal.
+    if (!core->out_of_cluster())
+      st.leader = core->leader();
     st.term = core->term();
     st.commit = core->commit();
     st.applied = core->applied();

@@ -78,9 +78,7 @@ bool core::topology_change_allowed() const {
 }
 
 const char* core::state_name() const {
-  // A node the leader said it removed is out too, though its log may not
-  // hold the removal (it was cut off while the removal committed).
-  if (passive() || removed_)
+  if (out_of_cluster())
     return "Passive";
   switch (role_) {
     case role::follower:

@@ -188,6 +188,13 @@ public:
   ///          not yet joined, or removed).
   bool passive() const;
 
+  /// @returns whether this node is passive or a leader told it that it was
+  ///          removed (its log may not hold the removal yet): RavenDB's
+  ///          "Passive" state.
+  bool out_of_cluster() const {
+    return passive() || removed_;
+  }
+
   index_t commit() const {
     return log_.committed();
   }
