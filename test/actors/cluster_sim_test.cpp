@@ -70,6 +70,8 @@ struct switchboard {
   size_t whole_snapshots = 0;
   /// Snapshot acknowledgements are lost (a transfer stops moving).
   bool lose_snapshot_acks = false;
+  /// A leader's word to a node that it is not in the cluster is lost.
+  bool lose_removal_notices = false;
   /// The first piece of every snapshot arrives damaged (its first byte
   /// changed), and how many did.
   bool damage_snapshots = false;
@@ -111,6 +113,9 @@ struct switchboard {
   }
 };
 
+caf::actor relay_between(const std::shared_ptr<switchboard>& board,
+                         size_t from, size_t to);
+
 /// Carries traffic from node `from` to node `to`: to that node's current
 /// member while the direction is open, nowhere otherwise.
 caf::behavior relay(caf::event_based_actor* self,
@@ -120,18 +125,29 @@ caf::behavior relay(caf::event_based_actor* self,
     [board, from, to](caf::scheduled_actor* relay,
                       caf::message_view& x) -> caf::result<caf::message> {
       auto& target = board->members[to];
+      auto& content = x.content();
       auto lost_ack = board->lose_snapshot_acks
-                      && x.content().match_elements<raft_snapshot_ack>();
-      if (!board->open(from, to) || !target || lost_ack) {
+                      && content.match_elements<raft_snapshot_ack>();
+      auto lost_notice = board->lose_removal_notices
+                         && content.match_elements<raft_envelope>()
+                         && content.get_as<raft_envelope>(0)
+                              .msg.not_in_topology;
+      if (!board->open(from, to) || !target || lost_ack || lost_notice) {
         ++board->dropped;
         // Lost on the wire: no answer, a request times out.
         return caf::delegated<caf::message>{};
       }
       ++board->forwarded;
-      board->count(x.content());
+      board->count(content);
       auto msg = x.move_content_to_message();
       board->maybe_damage(msg);
-      return relay->delegate(target, std::move(msg));
+      if (relay->current_message_id().is_request())
+        return relay->delegate(target, std::move(msg));
+      // A member answers whoever sent it a message when it has no link of
+      // its own to that node (a joining or removed node): that answer
+      // crosses the switchboard too, through the relay back.
+      caf::send_as(relay_between(board, to, from), target, std::move(msg));
+      return caf::delegated<caf::message>{};
     });
   return {
     [](caf::close_atom) {
@@ -1297,6 +1313,42 @@ TEST_CASE_FIXTURE(cluster_fixture, "a restarted leader hands over and "
   REQUIRE(wait_for([&] { return leader_of(all()) == fresh; }));
   CHECK(read_done(old, "k")->entry.index == w2.raft_index);
   check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
+                                   "removal from the snapshot alone when "
+                                   "the leader's word is lost, and names no "
+                                   "leader") {
+  form(3);
+  auto gone = (elected(all()) + 1) % 3;
+  auto gone_tag = status(gone).node_tag;
+  stop(gone);
+  auto rest = all_but(gone);
+  auto leader = elected(rest);
+  auto removed = request<int64_t>(member(leader), atom::topology_v,
+                                  topology_request{
+                                    topology_request::kind::remove, {},
+                                    gone_tag, false});
+  CHECK(await(removed) > 0);
+  // Enough entries after the removal that the log the node lacks is
+  // compacted away: it gets the snapshot, as a watcher.
+  auto writes = write_values(leader, 0, 12);
+  board->lose_removal_notices = true;
+  auto dropped_before = board->dropped;
+  start(gone);
+  REQUIRE(wait_for([&] {
+    return status(gone).state == "Passive"
+           && summary(gone)->topology.members.count(gone_tag) == 0
+           && status(gone).applied
+                >= static_cast<raft::index_t>(writes.back().raft_index);
+  }));
+  CHECK(status(gone).leader.empty());
+  // Out of the cluster it stays quiet: no campaign disturbs the others.
+  pass(1s);
+  CHECK(board->dropped > dropped_before);
+  CHECK(status(gone).state == "Passive");
+  CHECK(status(gone).leader.empty());
+  CHECK(leader_of(rest) == leader);
 }
 
 TEST_CASE_FIXTURE(cluster_fixture, "five nodes: a minority with the leader "
