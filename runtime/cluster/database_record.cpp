@@ -119,21 +119,12 @@ outcome<std::vector<std::string>> tag_list(const rapidjson::Value& topology,
   return tags;
 }
 
-void write_tags(json_writer& w, const char* key,
-                const std::vector<std::string>& tags) {
-  w.Key(key);
-  w.StartArray();
-  for (auto& t : tags)
-    w.String(t.data(), static_cast<rapidjson::SizeType>(t.size()));
-  w.EndArray();
-}
-
 void write_topology(json_writer& w, const database_record& r) {
   auto& t = r.topology;
   w.StartObject();
-  write_tags(w, "Members", t.members);
-  write_tags(w, "Promotables", t.promotables);
-  write_tags(w, "Rehabs", t.rehabs);
+  write_string_array(w, "Members", t.members);
+  write_string_array(w, "Promotables", t.promotables);
+  write_string_array(w, "Rehabs", t.rehabs);
   w.Key("PredefinedMentors");
   w.StartObject();
   w.EndObject();
@@ -147,7 +138,7 @@ void write_topology(json_writer& w, const database_record& r) {
   w.Int(t.replication_factor);
   w.Key("DynamicNodesDistribution");
   w.Bool(t.dynamic_nodes_distribution);
-  write_tags(w, "PriorityOrder", t.priority_order);
+  write_string_array(w, "PriorityOrder", t.priority_order);
   w.Key("Stamp");
   w.StartObject();
   w.Key("Index");

@@ -8,23 +8,14 @@ namespace {
 
 constexpr std::string_view what = "database record";
 
-void write_tags(json_writer& w, const char* key,
-                const std::vector<std::string>& tags) {
-  w.Key(key);
-  w.StartArray();
-  for (auto& t : tags)
-    write_string(w, t);
-  w.EndArray();
-}
-
 } // namespace
 
 void write_database_topology(json_writer& w, const database_topology& t) {
   w.StartObject();
-  write_tags(w, "Members", t.members);
-  write_tags(w, "Promotables", t.promotables);
-  write_tags(w, "Rehabs", t.rehabs);
-  write_tags(w, "PriorityOrder", t.priority_order);
+  write_string_array(w, "Members", t.members);
+  write_string_array(w, "Promotables", t.promotables);
+  write_string_array(w, "Rehabs", t.rehabs);
+  write_string_array(w, "PriorityOrder", t.priority_order);
   w.Key("ReplicationFactor");
   w.Int(t.replication_factor);
   w.Key("DynamicNodesDistribution");
