@@ -2,18 +2,15 @@
 // node actors under CAF's test coordinator, each with its own in-memory
 // stores, no HTTP and no middleman. Each Raft member reaches its peers
 // through the `resolve_peer` seam of raft_member_settings, which hands its
-// peer links a relay actor per ordered pair of nodes. A relay forwards
-// everything with `delegate` (requests keep their response path, the
-// receiver sees the original sender) unless the switchboard the test
-// controls cuts that direction; then the message is lost, as on a broken
-// network. Time moves only with advance(), one tick (10 ms) per step; the
-// members keep Rachis's default timing (election timeout 300 ms).
-//
-// What the relays do not model: answers to requests go straight back to
-// the requester, and a member answering the sender it saw (its `inbound`
-// handle, used only while its own link to that peer is down) bypasses the
-// reverse relay. A cut drops requests and one-way traffic in its
-// direction, not answers.
+// peer links a relay actor per ordered pair of nodes. A relay passes
+// every message on unless the switchboard the test controls cuts that
+// direction; then the message is lost, as on a broken network. Whatever
+// goes back crosses the switchboard too: a one-way message reaches its
+// member as sent by the relay in the other direction (a member answers
+// that sender when it has no link of its own to the node), and the answer
+// to a request returns through the relay, lost when the way back is cut.
+// Time moves only with advance(), one tick (10 ms) per step; the members
+// keep Rachis's default timing (election timeout 300 ms).
 
 #include "actors/node/node.hpp"
 
@@ -72,6 +69,8 @@ struct switchboard {
   bool lose_snapshot_acks = false;
   /// A leader's word to a node that it is not in the cluster is lost.
   bool lose_removal_notices = false;
+  /// The next this many answers to forwarded commands are lost.
+  size_t lose_command_replies = 0;
   /// The first piece of every snapshot arrives damaged (its first byte
   /// changed), and how many did.
   bool damage_snapshots = false;
@@ -116,14 +115,59 @@ struct switchboard {
 caf::actor relay_between(const std::shared_ptr<switchboard>& board,
                          size_t from, size_t to);
 
+/// Passes the request the relay from `from` to `to` holds on to node
+/// `to`'s member, and its answer back to the requester unless the
+/// direction back is cut by then (the requester then times out, as when a
+/// connection breaks after the request arrived).
+caf::result<caf::message> relay_request(caf::event_based_actor* relay,
+                                        std::shared_ptr<switchboard> board,
+                                        size_t from, size_t to,
+                                        caf::message msg) {
+  auto answer = relay->make_response_promise();
+  auto back = [relay, board, from, to, answer](bool lost) mutable {
+    if (lost || !board->open(to, from)) {
+      ++board->dropped;
+      return;
+    }
+    ++board->forwarded;
+    answer.deliver(relay->current_mailbox_element()->move_content_to_message());
+  };
+  auto sent = relay->request(board->members[to], caf::infinite,
+                             std::move(msg));
+  // One handler per kind of answer raft_peer_actor gives; an error (the
+  // member stopped, or refused) goes back as it is.
+  relay->add_multiplexed_response_handler(
+    sent.id(),
+    caf::behavior{
+      [back](const std::string&) mutable { back(false); },
+      [back, board](const command_reply&) mutable {
+        auto lost = board->lose_command_replies > 0;
+        if (lost)
+          --board->lose_command_replies;
+        back(lost);
+      },
+      [back](int64_t) mutable { back(false); },
+      [back](const replication_welcome&) mutable { back(false); },
+      [back]() mutable { back(false); },
+      [back](caf::error& err) mutable {
+        if (err == caf::sec::unexpected_response)
+          FAIL_CHECK("the relay does not know an answer of raft_peer_actor: "
+                     << caf::to_string(err));
+        back(false);
+      },
+    });
+  return caf::delegated<caf::message>{};
+}
+
 /// Carries traffic from node `from` to node `to`: to that node's current
 /// member while the direction is open, nowhere otherwise.
 caf::behavior relay(caf::event_based_actor* self,
                     std::shared_ptr<switchboard> board, size_t from,
                     size_t to) {
   self->set_default_handler(
-    [board, from, to](caf::scheduled_actor* relay,
-                      caf::message_view& x) -> caf::result<caf::message> {
+    [self, board, from, to](caf::scheduled_actor* relay,
+                            caf::message_view& x)
+      -> caf::result<caf::message> {
       auto& target = board->members[to];
       auto& content = x.content();
       auto lost_ack = board->lose_snapshot_acks
@@ -142,7 +186,7 @@ caf::behavior relay(caf::event_based_actor* self,
       auto msg = x.move_content_to_message();
       board->maybe_damage(msg);
       if (relay->current_message_id().is_request())
-        return relay->delegate(target, std::move(msg));
+        return relay_request(self, board, from, to, std::move(msg));
       // A member answers whoever sent it a message when it has no link of
       // its own to that node (a joining or removed node): that answer
       // crosses the switchboard too, through the relay back.
@@ -747,6 +791,35 @@ TEST_CASE_FIXTURE(cluster_fixture, "compare-exchange through a follower is "
   REQUIRE_FALSE(seen->error);
   CHECK(seen->entry.index == second.raft_index);
   CHECK(seen->entry.value == R"({"Object":{"n":2}})");
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a command forwarded by a follower "
+                                   "whose answer is lost is asked again "
+                                   "and applies once") {
+  form(3);
+  create_database(0);
+  auto lead = elected(all());
+  auto via = (lead + 1) % 3;
+  auto dropped = board->dropped;
+  board->lose_command_replies = 1;
+  auto put = put_cx(via, "once", R"({"n":1})");
+  // The leader applies the command; its answer is lost on the way back.
+  REQUIRE(wait_for([&] { return board->lose_command_replies == 0; }));
+  CHECK(board->dropped == dropped + 1);
+  auto first = read_done(lead, "once")->entry.index;
+  CHECK(first > 0);
+  // The follower asks again after an attempt's time (three election
+  // timeouts); the leader answers from its request history.
+  pass(500ms);
+  CHECK_FALSE(put->has_value());
+  auto reply = await(put);
+  auto result = cx_result(reply);
+  // Applied a second time, the put (expecting no value) would have failed.
+  CHECK(result.successful);
+  CHECK(result.index == first);
+  CHECK(read_done(via, "once")->entry.index == first);
+  CHECK(board->dropped == dropped + 1);
   check_converged(all());
 }
 
