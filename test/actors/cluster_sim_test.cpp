@@ -69,8 +69,9 @@ struct switchboard {
   bool lose_snapshot_acks = false;
   /// A leader's word to a node that it is not in the cluster is lost.
   bool lose_removal_notices = false;
-  /// The next this many answers to forwarded commands are lost.
-  size_t lose_command_replies = 0;
+  /// The next this many answers to a follower's forwards (commands and
+  /// topology changes) are lost.
+  size_t lose_forward_answers = 0;
   /// The first piece of every snapshot arrives damaged (its first byte
   /// changed), and how many did.
   bool damage_snapshots = false;
@@ -123,8 +124,17 @@ caf::result<caf::message> relay_request(caf::event_based_actor* relay,
                                         std::shared_ptr<switchboard> board,
                                         size_t from, size_t to,
                                         caf::message msg) {
+  // A follower forwards a command or a topology change (`forward` and
+  // what it carries; no other request of raft_peer_actor has two parts
+  // and one of these second).
+  auto forward = msg.size() == 2
+                 && (msg.match_element<std::string>(1)
+                     || msg.match_element<topology_request>(1));
   auto answer = relay->make_response_promise();
-  auto back = [relay, board, from, to, answer](bool lost) mutable {
+  auto back = [relay, board, from, to, forward, answer]() mutable {
+    auto lost = forward && board->lose_forward_answers > 0;
+    if (lost)
+      --board->lose_forward_answers;
     if (lost || !board->open(to, from)) {
       ++board->dropped;
       return;
@@ -139,21 +149,16 @@ caf::result<caf::message> relay_request(caf::event_based_actor* relay,
   relay->add_multiplexed_response_handler(
     sent.id(),
     caf::behavior{
-      [back](const std::string&) mutable { back(false); },
-      [back, board](const command_reply&) mutable {
-        auto lost = board->lose_command_replies > 0;
-        if (lost)
-          --board->lose_command_replies;
-        back(lost);
-      },
-      [back](int64_t) mutable { back(false); },
-      [back](const replication_welcome&) mutable { back(false); },
-      [back]() mutable { back(false); },
+      [back](const std::string&) mutable { back(); },
+      [back](const command_reply&) mutable { back(); },
+      [back](int64_t) mutable { back(); },
+      [back](const replication_welcome&) mutable { back(); },
+      [back]() mutable { back(); },
       [back](caf::error& err) mutable {
         if (err == caf::sec::unexpected_response)
           FAIL_CHECK("the relay does not know an answer of raft_peer_actor: "
                      << caf::to_string(err));
-        back(false);
+        back();
       },
     });
   return caf::delegated<caf::message>{};
@@ -802,10 +807,10 @@ TEST_CASE_FIXTURE(cluster_fixture, "a command forwarded by a follower "
   auto lead = elected(all());
   auto via = (lead + 1) % 3;
   auto dropped = board->dropped;
-  board->lose_command_replies = 1;
+  board->lose_forward_answers = 1;
   auto put = put_cx(via, "once", R"({"n":1})");
   // The leader applies the command; its answer is lost on the way back.
-  REQUIRE(wait_for([&] { return board->lose_command_replies == 0; }));
+  REQUIRE(wait_for([&] { return board->lose_forward_answers == 0; }));
   CHECK(board->dropped == dropped + 1);
   auto first = read_done(lead, "once")->entry.index;
   CHECK(first > 0);
@@ -820,6 +825,33 @@ TEST_CASE_FIXTURE(cluster_fixture, "a command forwarded by a follower "
   CHECK(result.index == first);
   CHECK(read_done(via, "once")->entry.index == first);
   CHECK(board->dropped == dropped + 1);
+  check_converged(all());
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a topology change forwarded by a "
+                                   "follower whose answer is lost is found "
+                                   "done when asked again") {
+  form(3);
+  auto lead = elected(all());
+  auto via = (lead + 1) % 3;
+  auto demoted_tag = status((lead + 2) % 3).node_tag;
+  board->lose_forward_answers = 1;
+  auto demoted = request<int64_t>(member(via), atom::topology_v,
+                                  topology_request{
+                                    topology_request::kind::demote, {},
+                                    demoted_tag, false});
+  REQUIRE(wait_for([&] { return board->lose_forward_answers == 0; }));
+  REQUIRE(wait_for([&] {
+    return summary(lead)->topology.watchers.count(demoted_tag) > 0;
+  }));
+  auto changed_at = status(lead).last_index;
+  pass(500ms);
+  CHECK_FALSE(demoted->has_value());
+  // Asked again, the leader finds the node a watcher already: the change
+  // is answered as done, not refused ("node C is a watcher"), and made
+  // once.
+  CHECK(await(demoted) == static_cast<int64_t>(changed_at));
+  CHECK(status(lead).last_index == changed_at);
   check_converged(all());
 }
 
