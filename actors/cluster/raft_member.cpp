@@ -151,14 +151,22 @@ caf::error raft_member_state::init() {
   return {};
 }
 
+std::optional<failure> raft_member_state::removed_from_cluster() const {
+  if (!core || !core->left_cluster())
+    return std::nullopt;
+  return make_failure(ec::bad_request,
+                      "node " + tag + " was removed from its cluster and "
+                      "takes no cluster commands; add it again (PUT "
+                      "/admin/cluster/node?url=" + settings.public_url
+                        + " on a member), or start it with an empty data "
+                          "directory to found a new cluster");
+}
+
 outcome<done> raft_member_state::bootstrap() {
   if (core && !core->passive())
     return done{};
-  if (core && (core->last_index() > 0 || !core->log().latest_snapshot().empty()))
-    return make_failure(ec::bad_request,
-                        "node " + tag + " has left its cluster; it cannot "
-                        "found a new one with its old log (start it with an "
-                        "empty data directory)");
+  if (auto removed = removed_from_cluster())
+    return *removed;
   if (tag.empty()) {
     tag = "A";
     if (auto saved = settings.store->save_tag(tag); !saved)

@@ -173,6 +173,12 @@ struct raft_member_state {
   /// Founds a cluster of one with this node as A (or its old tag).
   outcome<done> bootstrap();
 
+  /// @returns why this node takes no cluster commands or reads once it
+  ///          left its cluster (raft::core::left_cluster), where waiting
+  ///          would only end in a timeout and a forward would still reach
+  ///          its old leader.
+  std::optional<failure> removed_from_cluster() const;
+
   /// Sends `payload` to the leader; `on_reply` gets its answer, `retry`
   /// is called with nullptr when the attempt should be retried (the leader
   /// changed or went away, or did not answer in time) or with the failure

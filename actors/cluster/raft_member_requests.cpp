@@ -156,6 +156,8 @@ void raft_member_state::submit(pending_submit p) {
   if (!core)
     if (auto founded = bootstrap(); !founded)
       return p.done(founded.error());
+  if (auto removed = removed_from_cluster())
+    return p.done(*removed);
   if (is_leader()) {
     auto index = core->propose(p.command);
     if (!index) {
@@ -223,6 +225,8 @@ void raft_member_state::change_topology(pending_change p) {
     if (auto founded = bootstrap(); !founded)
       return p.done(founded.error());
   }
+  if (auto removed = removed_from_cluster())
+    return p.done(*removed);
   if (!is_leader()) {
     if (!leader_handle()) {
       changes.push_back(std::move(p));
@@ -456,6 +460,8 @@ void raft_member_state::read(
   // node being added (a tag, no log yet) asks its leader like any other.
   if (!core)
     return run(&machine);
+  if (auto removed = removed_from_cluster())
+    return run(*removed);
   auto id = next_read++;
   reads.emplace(id, pending_read{std::move(run),
                                  now() + settings.operation_timeout,

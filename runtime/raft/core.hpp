@@ -195,6 +195,13 @@ public:
     return passive() || removed_;
   }
 
+  /// @returns whether this node was in a cluster that no longer has it: out
+  ///          of it with a log, or told so by a leader. A node being added
+  ///          is out of the cluster too, but holds no log yet.
+  bool left_cluster() const {
+    return out_of_cluster() && (removed_ || last_index() > 0);
+  }
+
   index_t commit() const {
     return log_.committed();
   }

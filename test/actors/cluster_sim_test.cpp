@@ -1422,8 +1422,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a restarted leader hands over and "
 
 TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
                                    "removal from the snapshot alone when "
-                                   "the leader's word is lost, and names no "
-                                   "leader") {
+                                   "the leader's word is lost, names no "
+                                   "leader and takes no cluster command") {
   form(3);
   auto gone = (elected(all()) + 1) % 3;
   auto gone_tag = status(gone).node_tag;
@@ -1454,6 +1454,21 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
   CHECK(status(gone).state == "Passive");
   CHECK(status(gone).leader.empty());
   CHECK(leader_of(rest) == leader);
+  // It refuses cluster commands, topology changes and reads at once, where
+  // it forwarded them to the leader it still knew (which applied them).
+  auto refused = put_cx(gone, "after", R"({"n":1})");
+  CHECK(await_error(refused, 100ms) == ec::bad_request);
+  auto change = request<int64_t>(member(gone), atom::topology_v,
+                                 topology_request{
+                                   topology_request::kind::demote, {},
+                                   status(leader).node_tag, false});
+  CHECK(await_error(change, 100ms) == ec::bad_request);
+  auto read = read_cx(gone, "users/0");
+  REQUIRE(wait_for([&] { return read->done; }, 100ms));
+  REQUIRE(read->error);
+  CHECK(read->error->code == ec::bad_request);
+  CHECK(read_done(leader, "after")->entry.index == -1);
+  CHECK(summary(leader)->topology.watchers.empty());
 }
 
 TEST_CASE_FIXTURE(cluster_fixture, "five nodes: a minority with the leader "

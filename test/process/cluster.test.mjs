@@ -306,6 +306,14 @@ describe("membership", () => {
     const left = await http(`${gone.url}/databases/${DB}/docs?id=x`, { timeoutMs: 5000 });
     assert.equal(left.status, 410, left.text);
     assert.equal(left.json.Type, "Raven.Client.Exceptions.Database.DatabaseNotRelevantException");
+    // It refuses cluster commands at once, saying how to bring it back.
+    const refused = await http(`${gone.url}/admin/databases?name=Elsewhere`, {
+      method: "PUT",
+      body: { DatabaseName: "Elsewhere" },
+      timeoutMs: 5000,
+    });
+    assert.equal(refused.status, 400, refused.text);
+    assert.match(refused.json.Message, /was removed from its cluster.*add it again/, refused.text);
     const afterRemoval = values("removed", 10);
     await cxCreateMany(rest, afterRemoval);
     for (const node of rest) await assertValues(node, afterRemoval, `after removing ${gone.name}`);

@@ -67,6 +67,7 @@ void check_c_left(raft_network& net) {
   CHECK(net.queued(message_type::pre_vote).empty());
   CHECK(net["A"].current_role() == role::leader);
   CHECK(std::string{net["C"].state_name()} == "Passive");
+  CHECK(net["C"].left_cluster());
   CHECK(net["C"].leader().empty());
   for (auto& f : net["A"].followers())
     CHECK(f.tag != "C");
@@ -84,6 +85,10 @@ TEST_CASE("a new node joins as promotable and is promoted once caught up") {
   net.deliver();
   add_fresh_node(net, "D");
   CHECK(net["D"].passive());
+  // Out of the cluster until its configuration arrives, but it never was
+  // in one: it has not left a cluster.
+  CHECK(net["D"].out_of_cluster());
+  CHECK_FALSE(net["D"].left_cluster());
   auto next = with_promotable(net["A"].current_topology(), "D");
   REQUIRE(net["A"].propose_topology(next));
   net.deliver();
@@ -93,6 +98,7 @@ TEST_CASE("a new node joins as promotable and is promoted once caught up") {
   CHECK(now.is_voter("D"));
   CHECK(now.promotables.empty());
   CHECK_FALSE(net["D"].passive());
+  CHECK_FALSE(net["D"].out_of_cluster());
   CHECK(net["D"].commit() == net["A"].commit());
   CHECK(net["D"].current_topology() == now);
   // Four voters now: a commit needs three of them.
@@ -258,6 +264,7 @@ TEST_CASE("a removed member goes passive and stays quiet") {
   net.deliver();
   net.tick_all(3);
   CHECK(net["C"].passive());
+  CHECK(net["C"].left_cluster());
   // The leader's last word: the removal committed. C applies it and
   // follows nobody.
   CHECK(net["C"].commit() >= *removal);
