@@ -156,7 +156,7 @@ std::optional<failure> raft_member_state::removed_from_cluster() const {
     return std::nullopt;
   return make_failure(ec::bad_request,
                       "node " + tag + " was removed from its cluster and "
-                      "takes no cluster commands; add it again (PUT "
+                      "takes no cluster commands or reads; add it again (PUT "
                       "/admin/cluster/node?url=" + settings.public_url
                         + " on a member), or start it with an empty data "
                           "directory to found a new cluster");
