@@ -294,6 +294,23 @@ void raft_member_state::drain() {
       ++i;
     }
   }
+  refuse_waiting_if_removed();
+}
+
+void raft_member_state::refuse_waiting_if_removed() {
+  // What waits for a leader or for an index (taken before the node learned
+  // its removal) would wait out its deadline for nothing.
+  if (waiters.empty() && reads.empty() && submits.empty() && changes.empty())
+    return;
+  auto removed = removed_from_cluster();
+  if (!removed)
+    return;
+  for (auto& [index, w] : std::exchange(waiters, {}))
+    w.done(*removed);
+  for (auto& [id, r] : std::exchange(reads, {}))
+    r.run(*removed);
+  retry_submits();
+  retry_changes();
 }
 
 void raft_member_state::install(const raft::snapshot& snap) {

@@ -179,6 +179,10 @@ struct raft_member_state {
   ///          its old leader.
   std::optional<failure> removed_from_cluster() const;
 
+  /// Once the node is out of its cluster, refuses what still waits for a
+  /// leader or for an index with removed_from_cluster().
+  void refuse_waiting_if_removed();
+
   /// Sends `payload` to the leader; `on_reply` gets its answer, `retry`
   /// is called with nullptr when the attempt should be retried (the leader
   /// changed or went away, or did not answer in time) or with the failure

@@ -449,6 +449,9 @@ void raft_member_state::wait_applied(
   std::optional<clock::time_point> deadline) {
   if (applied() >= index)
     return done(applied());
+  // Out of its cluster a node applies nothing more.
+  if (auto removed = removed_from_cluster())
+    return done(*removed);
   waiters.emplace(index,
                   waiter{index, std::move(done),
                          deadline.value_or(now() + settings.operation_timeout)});

@@ -54,9 +54,12 @@ bool raft_member_state::fresher_snapshot_first(const raft::snapshot& snap,
   // lower priority. Once the entries since make up half the snapshot's
   // size, a fresh one goes instead (even at worst in wall time, and the
   // joining node's CPU and log writes spared: where-the-time-goes.md);
-  // one per wait, so that a busy leader still sends.
+  // one per wait, so that a busy leader still sends. A node removed while
+  // away gets the latest as it is: it only has to learn its removal, which
+  // that snapshot or the entries after it hold.
   if (applied_bytes == 0 || applied_bytes < snap.data.size() / 2
-      || snap.index == fresh_for_sending)
+      || snap.index == fresh_for_sending
+      || !core->current_topology().contains(to))
     return false;
   if (!fresh_snapshot_wanted)
     settings.log->info("raft-member {}: node {} needs a snapshot, and the "

@@ -141,11 +141,12 @@ void raft_member_state::expire_snapshot_transfers(bool all) {
   auto now = this->now();
   auto followers = core ? core->followers()
                         : std::vector<raft::follower_status>{};
-  auto match_of = [&](const raft::node_tag& to) -> raft::index_t {
+  auto match_of = [&](const raft::node_tag& to)
+    -> std::optional<raft::index_t> {
     for (auto& f : followers)
       if (f.tag == to)
         return f.match;
-    return 0;
+    return std::nullopt;
   };
   for (auto& t : outgoing_snapshots->expire(now, match_of)) {
     if (t.delivered)

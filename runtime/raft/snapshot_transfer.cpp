@@ -97,11 +97,13 @@ void snapshot_transfers::drop_all() {
 }
 
 std::vector<snapshot_transfers::stalled> snapshot_transfers::expire(
-  time_point now, const std::function<index_t(const node_tag&)>& match_of) {
+  time_point now,
+  const std::function<std::optional<index_t>(const node_tag&)>& match_of) {
   std::vector<stalled> out;
   for (auto i = transfers_.begin(); i != transfers_.end();) {
     auto& sender = i->second.sender;
-    if (sender.delivered() && match_of(i->first) >= sender.index()) {
+    auto match = match_of(i->first);
+    if (!match || (sender.delivered() && *match >= sender.index())) {
       i = transfers_.erase(i);
     } else if (now - i->second.moved > stall_timeout_) {
       out.push_back(stalled{i->first, sender.index(), sender.delivered(),

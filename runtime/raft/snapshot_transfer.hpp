@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -144,11 +145,14 @@ public:
   void drop_all();
 
   /// Drops the delivered transfers whose follower's log reached the
-  /// snapshot's index (`match_of`), and those that stalled by `now`.
+  /// snapshot's index (`match_of`), those to nodes the leader no longer
+  /// follows (`match_of` gives none: removed, and told so), and those that
+  /// stalled by `now`.
   /// @returns the stalled ones.
   std::vector<stalled>
   expire(time_point now,
-         const std::function<index_t(const node_tag&)>& match_of);
+         const std::function<std::optional<index_t>(const node_tag&)>&
+           match_of);
 
 private:
   struct transfer {

@@ -1424,6 +1424,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
                                    "removal from the snapshot alone when "
                                    "the leader's word is lost, names no "
                                    "leader and takes no cluster command") {
+  capture_log();
   form(3);
   auto gone = (elected(all()) + 1) % 3;
   auto gone_tag = status(gone).node_tag;
@@ -1434,19 +1435,26 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
                                   topology_request{
                                     topology_request::kind::remove, {},
                                     gone_tag, false});
-  CHECK(await(removed) > 0);
+  auto removal = await(removed);
+  CHECK(removal > 0);
   // Enough entries after the removal that the log the node lacks is
   // compacted away: it gets the snapshot, as a watcher.
   auto writes = write_values(leader, 0, 12);
   board->lose_removal_notices = true;
   auto dropped_before = board->dropped;
+  auto log_before = log_lines.str().size();
   start(gone);
+  // Asked before it learns its removal, a wait for an index it will never
+  // apply ends with the removal, not with its deadline.
+  auto early_wait = request<int64_t>(member(gone), atom::wait_v,
+                                     static_cast<int64_t>(
+                                       status(leader).last_index + 50));
   REQUIRE(wait_for([&] {
     return status(gone).state == "Passive"
            && summary(gone)->topology.members.count(gone_tag) == 0
-           && status(gone).applied
-                >= static_cast<raft::index_t>(writes.back().raft_index);
+           && status(gone).applied >= static_cast<raft::index_t>(removal);
   }));
+  CHECK(await_error(early_wait, 100ms) == ec::bad_request);
   CHECK(status(gone).leader.empty());
   // Out of the cluster it stays quiet: no campaign disturbs the others.
   pass(1s);
@@ -1468,9 +1476,21 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
   REQUIRE(wait_for([&] { return read->done; }, 100ms));
   REQUIRE(read->error);
   CHECK(read->error->code == ec::bad_request);
-  pass(1s);
+  // A wait is refused as it arrives, without a tick.
+  auto wait = request<int64_t>(member(gone), atom::wait_v,
+                               static_cast<int64_t>(leader_log + 1));
+  CHECK(await_error(wait, 0ms) == ec::bad_request);
+  // Past the time a transfer stalls in: the leader sent its latest
+  // snapshot (no fresh one just for a node that only has to learn its
+  // removal) and did not take the node's silence for a failed install.
+  pass(3500ms);
   CHECK(status(leader).last_index == leader_log);
   CHECK(summary(leader)->topology.watchers.empty());
+  auto lines = log_lines.str().substr(log_before);
+  CHECK(lines.find("sends node " + gone_tag + " the snapshot")
+        != std::string::npos);
+  CHECK(lines.find("a fresh one is taken first") == std::string::npos);
+  CHECK(lines.find("did not install") == std::string::npos);
 }
 
 TEST_CASE_FIXTURE(cluster_fixture, "five nodes: a minority with the leader "

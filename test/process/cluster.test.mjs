@@ -314,6 +314,10 @@ describe("membership", () => {
     });
     assert.equal(refused.status, 400, refused.text);
     assert.match(refused.json.Message, /was removed from its cluster.*add it again/, refused.text);
+    // A wait for an index it will never apply is refused too, not waited out.
+    const waited = await http(`${gone.url}/rachis/waitfor?index=1000000`, { timeoutMs: 5000 });
+    assert.equal(waited.status, 400, waited.text);
+    assert.match(waited.json.Message, /was removed from its cluster/, waited.text);
     const afterRemoval = values("removed", 10);
     await cxCreateMany(rest, afterRemoval);
     for (const node of rest) await assertValues(node, afterRemoval, `after removing ${gone.name}`);

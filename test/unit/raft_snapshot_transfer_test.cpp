@@ -8,6 +8,8 @@
 #include <doctest/doctest.h>
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
 
 using namespace corvus;
@@ -168,12 +170,17 @@ struct transfers_fixture {
   snapshot_transfers::time_point t0{};
   /// What the core reports of the followers' logs.
   std::map<node_tag, index_t> match;
+  /// Nodes the core no longer follows.
+  std::set<node_tag> unfollowed;
 
   std::vector<snapshot_transfers::stalled> expire_at(
     std::chrono::milliseconds elapsed) {
-    return transfers.expire(t0 + elapsed, [this](const node_tag& to) {
-      return match.count(to) ? match.at(to) : index_t{0};
-    });
+    return transfers.expire(
+      t0 + elapsed, [this](const node_tag& to) -> std::optional<index_t> {
+        if (unfollowed.count(to) > 0)
+          return std::nullopt;
+        return match.count(to) ? match.at(to) : index_t{0};
+      });
   }
 
   /// Sends every piece of the transfer to B, each acknowledged at `at`.
@@ -250,12 +257,32 @@ TEST_CASE_FIXTURE(transfers_fixture,
     CHECK(expire_at(2500ms).empty());
     CHECK_FALSE(transfers.find("B"));
   }
+  SUBCASE("to a node no longer followed: dropped without a word") {
+    // A removed node that came back learns its removal from the snapshot;
+    // its answers then stop, which is no stall.
+    unfollowed.insert("B");
+    CHECK(expire_at(4100ms).empty());
+    CHECK_FALSE(transfers.find("B"));
+  }
   SUBCASE("never installed: dropped as stalled, and sent again when asked") {
     auto stalled = expire_at(4100ms);
     REQUIRE_EQ(stalled.size(), 1u);
     CHECK(stalled[0].delivered);
     CHECK(transfers.start(install(sample(10)), t0 + 5s));
   }
+}
+
+TEST_CASE_FIXTURE(transfers_fixture,
+                  "a transfer under way to a node that leaves the followers "
+                  "ends at the next expiry, not as a stall") {
+  auto* s = transfers.start(install(sample(10)), t0);
+  REQUIRE(s);
+  s->take_pieces();
+  CHECK(expire_at(1s).empty());
+  REQUIRE(transfers.find("B"));
+  unfollowed.insert("B");
+  CHECK(expire_at(1100ms).empty());
+  CHECK_FALSE(transfers.find("B"));
 }
 
 TEST_CASE_FIXTURE(transfers_fixture, "transfers can be dropped one or all") {
