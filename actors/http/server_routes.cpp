@@ -81,10 +81,14 @@ void put_admin_databases(const request_ptr& r) {
   auto rf = r->query().get_int("replicationFactor", 0);
   if (!rf)
     return r->fail(rf.error());
+  // Above the cluster's size it places a copy on every node, as RavenDB.
   if (*rf < 0 || *rf > 1000)
-    return r->fail(make_failure(ec::bad_request,
-                                "replicationFactor must be between 1 and "
-                                "the number of nodes"));
+    return r->fail(make_failure(
+      ec::bad_request,
+      "replicationFactor must be between 0 and 1000, got "
+        + std::to_string(*rf)
+        + " (0, or none, places one copy; more than the cluster's nodes "
+          "places a copy on every node)"));
   auto creation = parse_database_creation(r->exchange().body,
                                           r->query().get("name").value_or(""),
                                           static_cast<int>(*rf));
