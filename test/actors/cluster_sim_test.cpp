@@ -1191,6 +1191,36 @@ TEST_CASE_FIXTURE(cluster_fixture, "a snapshot reaches a node that fell "
   check_converged(all());
 }
 
+TEST_CASE_FIXTURE(cluster_fixture, "a snapshot transfer cut short by a "
+                                   "leader change gives way to the new "
+                                   "leader's snapshot") {
+  form(3);
+  create_database(0);
+  auto writes = stall_snapshot_to(2);
+  auto old = elected(all());
+  REQUIRE(old != 2);
+  auto old_tag = status(old).node_tag;
+  REQUIRE(wait_for([&] {
+    auto received = transfer(2, old_tag);
+    return received && received->held == 2 * snapshot_piece_bytes;
+  }));
+  // The leader is cut off with its transfer half way: node 2 cannot win
+  // without the entries it lacks, so the other follower leads.
+  partition({old});
+  board->lose_snapshot_acks = false;
+  auto fresh = elected(all_but(old));
+  REQUIRE(fresh != 2);
+  // A write commits only once node 2 holds it, so this one waits for the
+  // new leader's snapshot to arrive and be installed.
+  auto after = await(put_cx(fresh, "after", R"({"n":1})"), 30s);
+  REQUIRE(applies(2, after.raft_index));
+  CHECK_FALSE(transfer(2, old_tag));
+  CHECK(read_done(2, "users/0")->entry.index == writes.front().raft_index);
+  heal();
+  REQUIRE(wait_for([&] { return leader_of(all()) == fresh; }));
+  check_converged(all());
+}
+
 TEST_CASE_FIXTURE(cluster_fixture, "a node sent a snapshot gets a fresh "
                                    "one when the latest is far behind") {
   form(3);
