@@ -36,14 +36,18 @@ using raft_peer_actor = caf::typed_actor<
   // tag. Errors: ec::bad_request (another cluster, the wrong tag, an
   // election timeout more than 10 % off).
   caf::replies_to<raft_hello>::with<std::string>,
-  // A follower forwards a cluster command (its log-entry JSON) to the
-  // leader; answered once applied on the leader. Errors: ec::not_leader
-  // (the command was not appended; retry elsewhere), ec::no_leader,
-  // ec::shutting_down.
-  caf::replies_to<atom::forward, std::string>::with<command_reply>,
-  // A follower forwards a topology change to the leader; answered with
-  // the raft index of the change once applied on the leader.
-  caf::replies_to<atom::forward, topology_request>::with<int64_t>,
+  // A follower (its tag first) forwards a cluster command (its log-entry
+  // JSON) to the leader; answered once applied on the leader. Errors:
+  // ec::not_leader (the command was not appended; retry elsewhere),
+  // ec::no_leader, ec::shutting_down, ec::bad_request (the sender is not in
+  // the leader's topology: it was removed).
+  caf::replies_to<atom::forward, raft::node_tag, std::string>::with<
+    command_reply>,
+  // A follower (its tag first) forwards a topology change to the leader;
+  // answered with the raft index of the change once applied on the leader.
+  // Errors as for a command.
+  caf::replies_to<atom::forward, raft::node_tag, topology_request>::with<
+    int64_t>,
   // Answered with the applied index once it reaches the given index
   // (RavenDB's /rachis/waitfor). Error: ec::timeout.
   caf::replies_to<atom::wait, int64_t>::with<int64_t>,

@@ -162,6 +162,25 @@ std::optional<failure> raft_member_state::removed_from_cluster() const {
                           "directory to found a new cluster");
 }
 
+std::optional<failure>
+raft_member_state::refuse_forward_from(const raft::node_tag& from) const {
+  if (!is_leader()) {
+    auto f = make_failure(ec::not_leader, "node " + tag + " is not the leader");
+    f.fields.emplace_back("Leader", core ? core->leader() : "");
+    return f;
+  }
+  // A node removed while it was away hears from this leader (catching it
+  // up) before it learns its removal, and may forward meanwhile: applied,
+  // its command would be answered to its client as refused, since that
+  // node never applies it.
+  if (!core->current_topology().contains(from))
+    return make_failure(ec::bad_request,
+                        "node " + from + " is not in the cluster that "
+                        "leader " + tag + " leads (it was removed), so its "
+                        "cluster commands are refused");
+  return std::nullopt;
+}
+
 outcome<done> raft_member_state::bootstrap() {
   if (core && !core->passive())
     return done{};
@@ -781,17 +800,14 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
         return to_error(answer.error());
       return *answer;
     },
-    [self](atom::forward, std::string& command) -> caf::result<command_reply> {
+    [self](atom::forward, const raft::node_tag& from,
+           std::string& command) -> caf::result<command_reply> {
       auto& st = self->state;
       if (st.shutting_down)
         return to_error(make_failure(ec::shutting_down,
                                      "the node is shutting down"));
-      if (!st.is_leader()) {
-        auto f = make_failure(ec::not_leader,
-                              "node " + st.tag + " is not the leader");
-        f.fields.emplace_back("Leader", st.core ? st.core->leader() : "");
-        return to_error(f);
-      }
+      if (auto refused = st.refuse_forward_from(from))
+        return to_error(*refused);
       auto index = st.core->propose(std::move(command));
       if (!index)
         return to_error(index.error());
@@ -801,15 +817,11 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
       self->send(self, atom::drain_v);
       return rp;
     },
-    [self, deadline](atom::forward,
+    [self, deadline](atom::forward, const raft::node_tag& from,
                      topology_request& req) -> caf::result<int64_t> {
       auto& st = self->state;
-      if (!st.is_leader()) {
-        auto f = make_failure(ec::not_leader,
-                              "node " + st.tag + " is not the leader");
-        f.fields.emplace_back("Leader", st.core ? st.core->leader() : "");
-        return to_error(f);
-      }
+      if (auto refused = st.refuse_forward_from(from))
+        return to_error(*refused);
       auto rp = self->make_response_promise<int64_t>();
       st.change_topology(raft_member_state::pending_change{
         std::move(req), deliver_to(rp), deadline()});

@@ -179,6 +179,11 @@ struct raft_member_state {
   ///          its old leader.
   std::optional<failure> removed_from_cluster() const;
 
+  /// @returns why this member does not take a forward from node `from`:
+  ///          not the leader (ec::not_leader, with the leader it knows), or
+  ///          `from` is not in its topology (ec::bad_request).
+  std::optional<failure> refuse_forward_from(const raft::node_tag& from) const;
+
   /// Once the node is out of its cluster, refuses what still waits for a
   /// leader or for an index with removed_from_cluster().
   void refuse_waiting_if_removed();

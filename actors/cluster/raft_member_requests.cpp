@@ -120,7 +120,7 @@ void raft_member_state::forward(const Payload& payload,
   };
   self
     ->request(leader_handle(), std::min(remaining, attempt_limit),
-              atom::forward_v, payload)
+              atom::forward_v, tag, payload)
     .then(
       [settle, on_reply](Reply& reply) mutable {
         if (settle())

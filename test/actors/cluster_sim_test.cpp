@@ -124,12 +124,12 @@ caf::result<caf::message> relay_request(caf::event_based_actor* relay,
                                         std::shared_ptr<switchboard> board,
                                         size_t from, size_t to,
                                         caf::message msg) {
-  // A follower forwards a command or a topology change (`forward` and
-  // what it carries; no other request of raft_peer_actor has two parts
-  // and one of these second).
-  auto forward = msg.size() == 2
-                 && (msg.match_element<std::string>(1)
-                     || msg.match_element<topology_request>(1));
+  // A follower forwards a command or a topology change (`forward`, its
+  // tag and what it carries; no other request of raft_peer_actor has
+  // three parts).
+  auto forward = msg.size() == 3 && msg.match_element<std::string>(1)
+                 && (msg.match_element<std::string>(2)
+                     || msg.match_element<topology_request>(2));
   auto answer = relay->make_response_promise();
   auto back = [relay, board, from, to, forward, answer]() mutable {
     auto lost = forward && board->lose_forward_answers > 0;
@@ -1521,6 +1521,51 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
         != std::string::npos);
   CHECK(lines.find("a fresh one is taken first") == std::string::npos);
   CHECK(lines.find("did not install") == std::string::npos);
+}
+
+TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
+                                   "from the leader before it learns its "
+                                   "removal has its forwards refused") {
+  form(3);
+  create_database(0);
+  auto gone = (elected(all()) + 1) % 3;
+  auto gone_tag = status(gone).node_tag;
+  stop(gone);
+  auto leader = elected(all_but(gone));
+  auto leader_tag = status(leader).node_tag;
+  REQUIRE(await(request<int64_t>(member(leader), atom::topology_v,
+                                 topology_request{
+                                   topology_request::kind::remove, {},
+                                   gone_tag, false}))
+          > 0);
+  write_values(leader, 0, 12);
+  // The snapshot that would tell it never completes, while the leader's
+  // catching up makes it a follower that knows its leader.
+  board->lose_snapshot_acks = true;
+  start(gone);
+  REQUIRE(wait_for([&] { return status(gone).leader == leader_tag; }));
+  REQUIRE(status(gone).state == "Follower");
+  auto leader_log = read_done(leader, "-")->last_index;
+  auto put = put_cx(gone, "stray", R"({"n":1})");
+  CHECK(await_error(put, 1s) == ec::bad_request);
+  auto other = all_but(gone).front() == leader ? all_but(gone).back()
+                                               : all_but(gone).front();
+  auto change = request<int64_t>(member(gone), atom::topology_v,
+                                 topology_request{
+                                   topology_request::kind::demote, {},
+                                   status(other).node_tag, false});
+  CHECK(await_error(change, 1s) == ec::bad_request);
+  pass(500ms);
+  auto after = read_done(leader, "stray");
+  CHECK(after->entry.index == -1);
+  CHECK(after->last_index == leader_log);
+  CHECK(summary(leader)->topology.watchers.empty());
+  // Once the snapshot gets through, the node learns its removal.
+  board->lose_snapshot_acks = false;
+  REQUIRE(wait_for([&] {
+    return status(gone).state == "Passive"
+           && summary(gone)->topology.members.count(gone_tag) == 0;
+  }, 10s));
 }
 
 TEST_CASE_FIXTURE(cluster_fixture, "five nodes: a minority with the leader "
