@@ -51,11 +51,11 @@ using raft_peer_actor = caf::typed_actor<
   // Answered with the applied index once it reaches the given index
   // (RavenDB's /rachis/waitfor). Error: ec::timeout.
   caf::replies_to<atom::wait, int64_t>::with<int64_t>,
-  // The leader hands leadership to another member (POST
-  // /admin/cluster/reelect); a follower passes the request on to its
-  // leader, once. Errors: ec::not_leader (a follower asked by another
-  // node), ec::no_leader, ec::bad_request (no other member).
-  caf::replies_to<atom::reelect>::with<void>,
+  // A follower (its tag) passes on a reelect asked of it: the leader hands
+  // leadership to another member. Errors: ec::not_leader (no longer the
+  // leader), ec::bad_request (the sender is not in the leader's topology,
+  // or there is no other member).
+  caf::replies_to<atom::reelect, raft::node_tag>::with<void>,
   // A replication link of another node asks this node's instance of a
   // database to accept its batches (messages/replication.hpp); the member
   // hands it to its node. Errors: ec::database_does_not_exist (not hosted
@@ -153,6 +153,11 @@ using raft_member_actor = raft_peer_actor::extend_with<introspectable_actor>::
     // that did not confirm it.
     caf::replies_to<atom::wait, int64_t, std::vector<std::string>,
                     caf::timespan>::with<unconfirmed_nodes>,
+    // The leader hands leadership to another member (POST
+    // /admin/cluster/reelect); a follower passes the request on to its
+    // leader. Errors: ec::no_leader, ec::not_leader (in no cluster),
+    // ec::bad_request (this node was removed, or there is no other member).
+    caf::replies_to<atom::reelect>::with<void>,
     // Founds a cluster of one (POST /admin/cluster/bootstrap); a node in a
     // cluster answers at once.
     caf::replies_to<atom::bootstrap>::with<void>,
@@ -160,7 +165,7 @@ using raft_member_actor = raft_peer_actor::extend_with<introspectable_actor>::
     // /admin/cluster/timeout): a voter that does not lead starts a trial
     // election, which fails while the others still hear a live leader;
     // nothing on a leader, a watcher or a promotable. Errors: ec::not_leader
-    // on a node in no cluster.
+    // on a node in no cluster, ec::bad_request on one that was removed.
     caf::replies_to<atom::election_timeout>::with<void>,
     // The same as `propose`, from an HTTP thread.
     caf::reacts_to<cluster_submit>,

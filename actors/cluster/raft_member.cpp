@@ -39,10 +39,25 @@ raft_member_state::callback<T> deliver_to(caf::typed_response_promise<T> rp) {
   };
 }
 
-/// What leadership requests (reelect, timeout) answer on a node that has
-/// no cluster yet or left one.
-caf::error in_no_cluster() {
-  return to_error(make_failure(ec::not_leader, "this node is in no cluster"));
+/// Why a leadership request (reelect, timeout) asked of this node does not
+/// go on: it has no cluster yet, or it left one.
+std::optional<caf::error> out_of_any_cluster(const raft_member_state& st) {
+  if (!st.core)
+    return to_error(make_failure(ec::not_leader,
+                                 "this node is in no cluster"));
+  if (auto removed = st.removed_from_cluster())
+    return to_error(*removed);
+  return std::nullopt;
+}
+
+/// The leader hands leadership to the member most up to date.
+caf::result<void> hand_over_leadership(
+  raft_member_actor::stateful_pointer<raft_member_state> self) {
+  auto moved = self->state.core->transfer_leadership();
+  if (!moved)
+    return to_error(moved.error());
+  self->send(self, atom::drain_v);
+  return caf::unit;
 }
 
 std::set<std::string> hosted_keys(const cluster_state& machine,
@@ -927,29 +942,26 @@ raft_member(raft_member_actor::stateful_pointer<raft_member_state> self,
     },
     [self](atom::reelect) -> caf::result<void> {
       auto& st = self->state;
-      if (!st.core)
-        return in_no_cluster();
-      // As RavenDB redirects to its leader: asked here, a follower passes
-      // it on; asked by another node, it does not pass it further.
-      auto from_here = self->current_sender()
-                       && self->current_sender()->node() == self->node();
-      if (!st.is_leader() && from_here) {
-        if (auto leader = st.leader_handle())
-          return self->delegate(leader, atom::reelect_v);
-        return to_error(make_failure(ec::no_leader,
-                                     "node " + st.tag
-                                       + " knows no leader to step down"));
-      }
-      auto moved = st.core->transfer_leadership();
-      if (!moved)
-        return to_error(moved.error());
-      self->send(self, atom::drain_v);
-      return caf::unit;
+      if (auto refused = out_of_any_cluster(st))
+        return *refused;
+      if (st.is_leader())
+        return hand_over_leadership(self);
+      // As RavenDB redirects to its leader, a follower passes it on, once.
+      if (auto leader = st.leader_handle())
+        return self->delegate(leader, atom::reelect_v, st.tag);
+      return to_error(make_failure(ec::no_leader,
+                                   "node " + st.tag
+                                     + " knows no leader to step down"));
+    },
+    [self](atom::reelect, const raft::node_tag& from) -> caf::result<void> {
+      if (auto refused = self->state.refuse_forward_from(from))
+        return to_error(*refused);
+      return hand_over_leadership(self);
     },
     [self](atom::election_timeout) -> caf::result<void> {
       auto& st = self->state;
-      if (!st.core)
-        return in_no_cluster();
+      if (auto refused = out_of_any_cluster(st))
+        return *refused;
       st.settings.log->info("raft-member {}: election timeout asked for",
                             st.tag);
       st.core->election_timeout_now();

@@ -1510,12 +1510,25 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
   auto wait = request<int64_t>(member(gone), atom::wait_v,
                                static_cast<int64_t>(leader_log + 1));
   CHECK(await_error(wait, 0ms) == ec::bad_request);
+  // And so are leadership requests, where a reelect went to the old leader
+  // (which handed over) and a timeout was answered as done.
+  auto leader_term = status(leader).term;
+  auto reelect = request_done(member(gone), atom::reelect_v);
+  CHECK(await_error(reelect, 0ms) == ec::bad_request);
+  CHECK(to_failure(std::get<caf::error>(**reelect)).message.find(
+          "was removed from its cluster")
+        != std::string::npos);
+  CHECK(await_error(request_done(member(gone), atom::election_timeout_v),
+                    0ms)
+        == ec::bad_request);
   // Past the time a transfer stalls in: the leader sent its latest
   // snapshot (no fresh one just for a node that only has to learn its
   // removal) and did not take the node's silence for a failed install.
   pass(3500ms);
   CHECK(status(leader).last_index == leader_log);
   CHECK(summary(leader)->topology.watchers.empty());
+  CHECK(leader_of(rest) == leader);
+  CHECK(status(leader).term == leader_term);
   auto lines = log_lines.str().substr(log_before);
   CHECK(lines.find("sends node " + gone_tag + " the snapshot")
         != std::string::npos);
@@ -1525,7 +1538,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
 
 TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
                                    "from the leader before it learns its "
-                                   "removal has its forwards refused") {
+                                   "removal has its forwards and its "
+                                   "reelect refused") {
   form(3);
   create_database(0);
   auto gone = (elected(all()) + 1) % 3;
@@ -1546,6 +1560,9 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
   REQUIRE(wait_for([&] { return status(gone).leader == leader_tag; }));
   REQUIRE(status(gone).state == "Follower");
   auto leader_log = read_done(leader, "-")->last_index;
+  auto leader_term = status(leader).term;
+  CHECK(await_error(request_done(member(gone), atom::reelect_v), 1s)
+        == ec::bad_request);
   auto put = put_cx(gone, "stray", R"({"n":1})");
   CHECK(await_error(put, 1s) == ec::bad_request);
   auto other = all_but(gone).front() == leader ? all_but(gone).back()
@@ -1556,6 +1573,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
                                    status(other).node_tag, false});
   CHECK(await_error(change, 1s) == ec::bad_request);
   pass(500ms);
+  CHECK(leader_of(all_but(gone)) == leader);
+  CHECK(status(leader).term == leader_term);
   auto after = read_done(leader, "stray");
   CHECK(after->entry.index == -1);
   CHECK(after->last_index == leader_log);

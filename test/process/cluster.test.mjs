@@ -318,6 +318,10 @@ describe("membership", () => {
     const waited = await http(`${gone.url}/rachis/waitfor?index=1000000`, { timeoutMs: 5000 });
     assert.equal(waited.status, 400, waited.text);
     assert.match(waited.json.Message, /was removed from its cluster/, waited.text);
+    // Nor does it pass a reelect on to its old leader.
+    const reelect = await http(`${gone.url}/admin/cluster/reelect`, { method: "POST", timeoutMs: 5000 });
+    assert.equal(reelect.status, 400, reelect.text);
+    assert.match(reelect.json.Message, /was removed from its cluster/, reelect.text);
     const afterRemoval = values("removed", 10);
     await cxCreateMany(rest, afterRemoval);
     for (const node of rest) await assertValues(node, afterRemoval, `after removing ${gone.name}`);
