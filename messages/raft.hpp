@@ -29,8 +29,8 @@ namespace corvus {
 /// (runtime/cluster/cluster_command_codec.hpp) and snapshots are format 2
 /// (runtime/cluster/cluster_state_codec.cpp); 3: snapshots travel in
 /// pieces (raft_snapshot_piece); 4: a forward to the leader names its
-/// sender (raft_peer_actor).
-inline constexpr uint32_t raft_protocol_version = 4;
+/// sender (raft_peer_actor); 5: so does a reelect passed on to it.
+inline constexpr uint32_t raft_protocol_version = 5;
 
 /// A Raft message on its way between two members, labelled with the
 /// cluster it belongs to: a member drops traffic of another cluster (a
