@@ -185,14 +185,14 @@ raft_member_state::refuse_forward_from(const raft::node_tag& from) const {
     return f;
   }
   // A node removed while it was away hears from this leader (catching it
-  // up) before it learns its removal, and may forward meanwhile: applied,
-  // its command would be answered to its client as refused, since that
-  // node never applies it.
+  // up) before it learns its removal, and may forward or pass on a
+  // reelect meanwhile. Applied, its command would be answered to its
+  // client as refused, since that node never applies it.
   if (!core->current_topology().contains(from))
     return make_failure(ec::bad_request,
                         "node " + from + " is not in the cluster that "
-                        "leader " + tag + " leads (it was removed), so its "
-                        "cluster commands are refused");
+                        "leader " + tag + " leads (it was removed), so what "
+                        "it passes on is refused");
   return std::nullopt;
 }
 

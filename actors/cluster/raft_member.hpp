@@ -179,9 +179,9 @@ struct raft_member_state {
   ///          its old leader.
   std::optional<failure> removed_from_cluster() const;
 
-  /// @returns why this member does not take a forward from node `from`:
-  ///          not the leader (ec::not_leader, with the leader it knows), or
-  ///          `from` is not in its topology (ec::bad_request).
+  /// @returns why this member does not take a forward or a reelect from
+  ///          node `from`: not the leader (ec::not_leader, with the leader
+  ///          it knows), or `from` is not in its topology (ec::bad_request).
   std::optional<failure> refuse_forward_from(const raft::node_tag& from) const;
 
   /// Once the node is out of its cluster, refuses what still waits for a
