@@ -591,6 +591,40 @@ struct cluster_fixture : deterministic_fixture {
     }));
   }
 
+  /// Asks node `via` to change the membership of node `tag` (remove,
+  /// promote or demote). @returns the answer: the change's raft index.
+  answer<int64_t> change_node(size_t via, topology_request::kind what,
+                              const std::string& tag) {
+    return request<int64_t>(member(via), atom::topology_v,
+                            topology_request{what, {}, tag, false});
+  }
+
+  /// A follower removed while it was down.
+  struct removed_while_down {
+    size_t gone;
+    std::string gone_tag;
+    /// The leader of the others, which removed it.
+    size_t leader;
+    int64_t removal_index;
+  };
+
+  /// Stops a follower, removes it through the leader of the others, and
+  /// writes enough values after that the log it lacks is compacted away:
+  /// started again, it is caught up by a snapshot. The node stays down.
+  removed_while_down remove_while_down() {
+    removed_while_down r;
+    r.gone = (elected(all()) + 1) % nodes.size();
+    r.gone_tag = status(r.gone).node_tag;
+    stop(r.gone);
+    r.leader = elected(all_but(r.gone));
+    r.removal_index = await(change_node(r.leader,
+                                        topology_request::kind::remove,
+                                        r.gone_tag));
+    REQUIRE(r.removal_index > 0);
+    write_values(r.leader, 0, 12);
+    return r;
+  }
+
   /// The command creating `name` on every node, with `request_id`.
   create_database_command creation_of(const std::string& name,
                                       std::string request_id = "") {
@@ -836,10 +870,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a topology change forwarded by a "
   auto via = (lead + 1) % 3;
   auto demoted_tag = status((lead + 2) % 3).node_tag;
   board->lose_forward_answers = 1;
-  auto demoted = request<int64_t>(member(via), atom::topology_v,
-                                  topology_request{
-                                    topology_request::kind::demote, {},
-                                    demoted_tag, false});
+  auto demoted = change_node(via, topology_request::kind::demote,
+                             demoted_tag);
   REQUIRE(wait_for([&] { return board->lose_forward_answers == 0; }));
   REQUIRE(wait_for([&] {
     return summary(lead)->topology.watchers.count(demoted_tag) > 0;
@@ -1456,20 +1488,9 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
                                    "leader and takes no cluster command") {
   capture_log();
   form(3);
-  auto gone = (elected(all()) + 1) % 3;
-  auto gone_tag = status(gone).node_tag;
-  stop(gone);
+  // It gets the snapshot, as a watcher.
+  auto [gone, gone_tag, leader, removal] = remove_while_down();
   auto rest = all_but(gone);
-  auto leader = elected(rest);
-  auto removed = request<int64_t>(member(leader), atom::topology_v,
-                                  topology_request{
-                                    topology_request::kind::remove, {},
-                                    gone_tag, false});
-  auto removal = await(removed);
-  CHECK(removal > 0);
-  // Enough entries after the removal that the log the node lacks is
-  // compacted away: it gets the snapshot, as a watcher.
-  auto writes = write_values(leader, 0, 12);
   board->lose_removal_notices = true;
   auto dropped_before = board->dropped;
   auto log_before = log_lines.str().size();
@@ -1497,10 +1518,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
   auto leader_log = status(leader).last_index;
   auto refused = put_cx(gone, "after", R"({"n":1})");
   CHECK(await_error(refused, 100ms) == ec::bad_request);
-  auto change = request<int64_t>(member(gone), atom::topology_v,
-                                 topology_request{
-                                   topology_request::kind::demote, {},
-                                   status(leader).node_tag, false});
+  auto change = change_node(gone, topology_request::kind::demote,
+                            status(leader).node_tag);
   CHECK(await_error(change, 100ms) == ec::bad_request);
   auto read = read_cx(gone, "users/0");
   REQUIRE(wait_for([&] { return read->done; }, 100ms));
@@ -1542,17 +1561,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
                                    "reelect refused") {
   form(3);
   create_database(0);
-  auto gone = (elected(all()) + 1) % 3;
-  auto gone_tag = status(gone).node_tag;
-  stop(gone);
-  auto leader = elected(all_but(gone));
+  auto [gone, gone_tag, leader, removal] = remove_while_down();
   auto leader_tag = status(leader).node_tag;
-  REQUIRE(await(request<int64_t>(member(leader), atom::topology_v,
-                                 topology_request{
-                                   topology_request::kind::remove, {},
-                                   gone_tag, false}))
-          > 0);
-  write_values(leader, 0, 12);
   // The snapshot that would tell it never completes, while the leader's
   // catching up makes it a follower that knows its leader.
   board->lose_snapshot_acks = true;
@@ -1567,10 +1577,8 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
   CHECK(await_error(put, 1s) == ec::bad_request);
   auto other = all_but(gone).front() == leader ? all_but(gone).back()
                                                : all_but(gone).front();
-  auto change = request<int64_t>(member(gone), atom::topology_v,
-                                 topology_request{
-                                   topology_request::kind::demote, {},
-                                   status(other).node_tag, false});
+  auto change = change_node(gone, topology_request::kind::demote,
+                            status(other).node_tag);
   CHECK(await_error(change, 1s) == ec::bad_request);
   pass(500ms);
   CHECK(leader_of(all_but(gone)) == leader);
