@@ -121,6 +121,9 @@ void raft_member_state::start_core(raft::durable_state durable) {
   cfg.max_inflight = settings.max_inflight;
   cfg.max_inflight_bytes = settings.max_inflight_bytes;
   core.emplace(cfg, std::move(durable));
+  // What a node starts or joins as is in its start or join line.
+  logged_state = core->state_name();
+  logged_leader = core->leader();
 }
 
 caf::error raft_member_state::init() {
@@ -154,9 +157,10 @@ caf::error raft_member_state::init() {
   enlist(self, s.registry, "raft-member", tag.empty() ? "?" : tag, s.parent);
   // Replays the committed entries after the snapshot into the state machine.
   drain();
-  s.log->info("raft-member {} starts: term {}, commit {}, applied {}, "
+  s.log->info("raft-member {} starts: {} in term {}, commit {}, applied {}, "
               "{} database record(s), cluster traffic on {}",
-              tag.empty() ? "?" : tag, core ? core->term() : 0,
+              tag.empty() ? "?" : tag, core ? logged_state : "Passive",
+              core ? core->term() : 0,
               core ? core->commit() : 0, applied(),
               machine.databases().size(),
               tcp_url.empty() ? "(not published)" : tcp_url);
@@ -298,15 +302,13 @@ void raft_member_state::drain() {
     abort_forwards();
     if (!was_leader)
       expire_snapshot_transfers(true);
-    settings.log->info("raft-member {}: {} in term {}, leader {}", tag,
-                       core->state_name(), core->term(),
-                       core->leader().empty() ? "unknown" : core->leader());
     // Whatever waited for a leader may go now.
     retry_submits();
     retry_changes();
   } else if (!changes.empty() && core->topology_change_allowed()) {
     retry_changes();
   }
+  log_state_change();
   publish(false);
   // Answers go out after the update the node acts on (persist, send,
   // apply, answer): a caller that reacts to one (the node, once a database
@@ -597,6 +599,16 @@ void raft_member_state::on_envelope(raft_envelope& env) {
   core->step(env.msg);
   if (env.msg.from == core->leader())
     heard_from_leader();
+}
+
+void raft_member_state::log_state_change() {
+  if (core->state_name() == logged_state && core->leader() == logged_leader)
+    return;
+  logged_state = core->state_name();
+  logged_leader = core->leader();
+  settings.log->info("raft-member {}: {} in term {}, leader {}", tag,
+                     logged_state, core->term(),
+                     logged_leader.empty() ? "unknown" : logged_leader);
 }
 
 void raft_member_state::heard_from_leader() {

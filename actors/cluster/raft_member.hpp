@@ -219,6 +219,8 @@ struct raft_member_state {
   ///          cluster than this member's (and so dropped).
   bool of_another_cluster(const std::string& topology_id) const;
   void on_envelope(raft_envelope& env);
+  /// Logs the state and leader when either changed since last logged.
+  void log_state_change();
   /// Follower side: a message of the leader arrived (ends a silence).
   void heard_from_leader();
   /// Logs once when the leader has been silent for one and a half
@@ -382,10 +384,14 @@ struct raft_member_state {
   raft::node_tag silent_leader;
   clock::time_point last_heard_from_leader;
   bool leader_silence_reported = false;
-  /// Role and leader as of the last drain (changes are logged, and
-  /// whatever waited for a leader is retried).
+  /// Role and leader as of the last drain (whatever waited for a leader
+  /// is retried when they change).
   bool was_leader = false;
   raft::node_tag known_leader;
+  /// State and leader as last logged: a node that joins is Passive until
+  /// its configuration names it, then a Follower of the same leader.
+  std::string logged_state;
+  raft::node_tag logged_leader;
   std::string tcp_url;
   bool shutting_down = false;
   static inline const char* name = "raft-member";

@@ -730,6 +730,7 @@ std::vector<std::string> tags_of(const std::map<raft::node_tag,
 
 TEST_CASE_FIXTURE(cluster_fixture, "three nodes form a cluster through "
                                    "topology requests by URL") {
+  capture_log();
   form(3);
   auto lead = elected(all());
   // Node 0 founded the cluster as A; the others got B and C in the hello
@@ -754,6 +755,18 @@ TEST_CASE_FIXTURE(cluster_fixture, "three nodes form a cluster through "
     CHECK(p.replication == std::string{"replicate"});
   CHECK(board->dropped == 0);
   check_converged(all());
+  // A joining node's log follows it from Passive (its configuration does
+  // not name it yet) to Follower of the same leader.
+  auto lines = log_lines.str();
+  for (auto tag : {"B", "C"}) {
+    auto passive = lines.find(std::string{"raft-member "} + tag
+                              + ": Passive in term 1, leader A");
+    auto follower = lines.find(std::string{"raft-member "} + tag
+                               + ": Follower in term 1, leader A");
+    CHECK(passive != std::string::npos);
+    CHECK(follower != std::string::npos);
+    CHECK(passive < follower);
+  }
 }
 
 TEST_CASE_FIXTURE(cluster_fixture, "a peer of another cluster protocol is "
