@@ -24,7 +24,7 @@ namespace corvus {
 /// Finds a peer's handle without the network: given the peer's tag and HTTP
 /// URL, returns the handle to talk to it through (null: unreachable). A
 /// seam for whole-node simulations in one actor system
-/// (test/actors/cluster_sim_test.cpp), which route peers through relays.
+/// (test/actors/cluster/switchboard.hpp), which route peers through relays.
 using peer_resolver = std::function<raft_peer_actor(const raft::node_tag&,
                                                     const std::string& url)>;
 
