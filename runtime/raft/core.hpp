@@ -320,6 +320,8 @@ private:
   void confirm_reads(const node_tag& from, uint64_t round);
   void resolve_read(const pending_read& read);
   void handle_read_index(const message& msg);
+  /// Tells a follower that its forwarded read was refused (it asks again).
+  void refuse_read(const node_tag& requester, uint64_t context);
   void handle_read_index_response(const message& msg);
   void drop_pending_reads();
 

@@ -60,16 +60,18 @@ void core::resolve_read(const pending_read& read) {
 }
 
 void core::handle_read_index(const message& msg) {
-  if (role_ != role::leader) {
-    message reply;
-    reply.type = message_type::read_index_response;
-    reply.to = msg.from;
-    reply.context = msg.context;
-    reply.reject = true;
-    send(std::move(reply));
-    return;
-  }
+  if (role_ != role::leader)
+    return refuse_read(msg.from, msg.context);
   start_read(pending_read{msg.from, msg.context, 0});
+}
+
+void core::refuse_read(const node_tag& requester, uint64_t context) {
+  message msg;
+  msg.type = message_type::read_index_response;
+  msg.to = requester;
+  msg.context = context;
+  msg.reject = true;
+  send(std::move(msg));
 }
 
 void core::handle_read_index_response(const message& msg) {
@@ -85,16 +87,10 @@ void core::handle_read_index_response(const message& msg) {
 
 void core::drop_pending_reads() {
   auto fail = [this](const pending_read& r) {
-    if (r.requester == cfg_.id) {
+    if (r.requester == cfg_.id)
       pending_.dropped_reads.push_back(r.context);
-      return;
-    }
-    message msg;
-    msg.type = message_type::read_index_response;
-    msg.to = r.requester;
-    msg.context = r.context;
-    msg.reject = true;
-    send(std::move(msg));
+    else
+      refuse_read(r.requester, r.context);
   };
   for (auto& round : read_rounds_)
     for (auto& r : round.reads)
