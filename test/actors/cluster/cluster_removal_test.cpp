@@ -84,6 +84,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
                                    "from the leader before it learns its "
                                    "removal has its forwards and its "
                                    "reelect refused") {
+  capture_log();
   form(3);
   create_database(0);
   auto [gone, gone_tag, leader, removal] = remove_while_down();
@@ -118,4 +119,13 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
     return status(gone).state == "Passive"
            && summary(gone)->topology.members.count(gone_tag) == 0;
   }, 10s));
+  // Out of the cluster it follows nobody, so the leader's silence since
+  // is nothing to report.
+  pass(1s);
+  auto lines = log_lines.str();
+  CHECK(lines.find("raft-member " + gone_tag + ": Passive in term "
+                   + std::to_string(leader_term) + ", leader unknown")
+        != std::string::npos);
+  CHECK(lines.find("raft-member " + gone_tag + ": no word from leader")
+        == std::string::npos);
 }
