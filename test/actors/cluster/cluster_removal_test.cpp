@@ -57,12 +57,12 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down learns its "
   // And so are leadership requests, where a reelect went to the old leader
   // (which handed over) and a timeout was answered as done.
   auto leader_term = status(leader).term;
-  auto reelect = request_done(member(gone), atom::reelect_v);
+  auto reelect = request<void>(member(gone), atom::reelect_v);
   CHECK(await_error(reelect, 0ms) == ec::bad_request);
   CHECK(to_failure(std::get<caf::error>(**reelect)).message.find(
           "was removed from its cluster")
         != std::string::npos);
-  CHECK(await_error(request_done(member(gone), atom::election_timeout_v),
+  CHECK(await_error(request<void>(member(gone), atom::election_timeout_v),
                     0ms)
         == ec::bad_request);
   // Past the time a transfer stalls in: the leader sent its latest
@@ -97,7 +97,7 @@ TEST_CASE_FIXTURE(cluster_fixture, "a node removed while down that hears "
   REQUIRE(status(gone).state == "Follower");
   auto leader_log = read_done(leader, "-")->last_index;
   auto leader_term = status(leader).term;
-  CHECK(await_error(request_done(member(gone), atom::reelect_v), 1s)
+  CHECK(await_error(request<void>(member(gone), atom::reelect_v), 1s)
         == ec::bad_request);
   auto put = put_cx(gone, "stray", R"({"n":1})");
   CHECK(await_error(put, 1s) == ec::bad_request);
