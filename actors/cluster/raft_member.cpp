@@ -121,9 +121,9 @@ void raft_member_state::start_core(raft::durable_state durable) {
   cfg.max_inflight = settings.max_inflight;
   cfg.max_inflight_bytes = settings.max_inflight_bytes;
   core.emplace(cfg, std::move(durable));
-  // What a node starts or joins as is in its start or join line.
+  // The start line names the state a node starts in; a joining node is
+  // Passive until the configuration that names it arrives.
   logged_state = core->state_name();
-  logged_leader = core->leader();
 }
 
 caf::error raft_member_state::init() {
@@ -296,7 +296,9 @@ void raft_member_state::drain() {
     sync_peers();
   if (is_leader() && !was_leader)
     leader_since = now();
-  if (is_leader() != was_leader || core->leader() != known_leader) {
+  auto leader_changed = is_leader() != was_leader
+                        || core->leader() != known_leader;
+  if (leader_changed) {
     was_leader = is_leader();
     known_leader = core->leader();
     abort_forwards();
@@ -308,7 +310,8 @@ void raft_member_state::drain() {
   } else if (!changes.empty() && core->topology_change_allowed()) {
     retry_changes();
   }
-  log_state_change();
+  if (leader_changed || core->state_name() != logged_state)
+    log_state();
   publish(false);
   // Answers go out after the update the node acts on (persist, send,
   // apply, answer): a caller that reacts to one (the node, once a database
@@ -601,14 +604,11 @@ void raft_member_state::on_envelope(raft_envelope& env) {
     heard_from_leader();
 }
 
-void raft_member_state::log_state_change() {
-  if (core->state_name() == logged_state && core->leader() == logged_leader)
-    return;
+void raft_member_state::log_state() {
   logged_state = core->state_name();
-  logged_leader = core->leader();
   settings.log->info("raft-member {}: {} in term {}, leader {}", tag,
                      logged_state, core->term(),
-                     logged_leader.empty() ? "unknown" : logged_leader);
+                     core->leader().empty() ? "unknown" : core->leader());
 }
 
 void raft_member_state::heard_from_leader() {

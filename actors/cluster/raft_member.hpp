@@ -219,8 +219,8 @@ struct raft_member_state {
   ///          cluster than this member's (and so dropped).
   bool of_another_cluster(const std::string& topology_id) const;
   void on_envelope(raft_envelope& env);
-  /// Logs the state and leader when either changed since last logged.
-  void log_state_change();
+  /// Logs the state and leader (drain() does when either changed).
+  void log_state();
   /// Follower side: a message of the leader arrived (ends a silence).
   void heard_from_leader();
   /// Logs once when the leader has been silent for one and a half
@@ -384,14 +384,13 @@ struct raft_member_state {
   raft::node_tag silent_leader;
   clock::time_point last_heard_from_leader;
   bool leader_silence_reported = false;
-  /// Role and leader as of the last drain (whatever waited for a leader
-  /// is retried when they change).
+  /// Role and leader as of the last drain (when they change, the state is
+  /// logged and whatever waited for a leader is retried).
   bool was_leader = false;
   raft::node_tag known_leader;
-  /// State and leader as last logged: a node that joins is Passive until
-  /// its configuration names it, then a Follower of the same leader.
+  /// The state last logged: a node that joins is Passive until its
+  /// configuration names it, then a Follower of the same leader.
   std::string logged_state;
-  raft::node_tag logged_leader;
   std::string tcp_url;
   bool shutting_down = false;
   static inline const char* name = "raft-member";
